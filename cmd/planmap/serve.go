@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/planmap/planmap/api"
+	"github.com/planmap/planmap/data"
+)
+
+func init() {
+	commands["serve"] = command{summary: "serve a dataset over HTTP (OGC API – Features, vector tiles, web map)", run: runServe}
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	dir := fs.String("data", "", "dataset folder of *.geojson layers (default: the embedded dataset)")
+	addr := fs.String("addr", ":8080", "address to listen on")
+	baseURL := fs.String("base-url", "", "public URL of the service for links (default: from each request)")
+	cacheMiB := fs.Int64("tile-cache-mib", 256, "tile cache budget in MiB")
+	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	ds, err := loadDataset(*dir)
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(ds, api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	features := 0
+	for _, l := range ds.Layers {
+		features += len(l.Features.Features)
+	}
+	log.Info("planmap serving", "addr", *addr, "data", ds.Source, "layers", len(ds.Layers), "features", features, "version", ds.Version)
+	if err := srv.Serve(ctx, *addr, *grace); err != nil {
+		return err
+	}
+	log.Info("planmap stopped")
+	return nil
+}
+
+// loadDataset loads dir, or the embedded dataset when dir is empty.
+func loadDataset(dir string) (*data.Dataset, error) {
+	if dir == "" {
+		ds, err := data.Default()
+		if err != nil {
+			return nil, fmt.Errorf("embedded dataset: %w", err)
+		}
+		return ds, nil
+	}
+	return data.LoadDir(dir)
+}

@@ -1,0 +1,223 @@
+package data
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// Standard layer ids, in the order planmap lists them.
+const (
+	IndustrialParks = "industrial-parks"
+	Corridors       = "corridors"
+	Ports           = "ports"
+	Enclaves        = "enclaves"
+)
+
+// StandardLayers lists the planning layers in their fixed display order.
+var StandardLayers = []string{IndustrialParks, Corridors, Ports, Enclaves}
+
+// Layer is one validated GeoJSON layer.
+type Layer struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	License     string `json:"license"`
+	Attribution string `json:"attribution"`
+	// File is the name of the file the layer was read from.
+	File string `json:"-"`
+	// Features holds the layer's features in file order. It is shared by
+	// every reader: treat it as read-only (clone before any orb function
+	// that changes geometry in place).
+	Features *geojson.FeatureCollection `json:"-"`
+}
+
+// Bound returns the bounding box of every feature in the layer, or an empty
+// bound at the origin when the layer has no features.
+func (l *Layer) Bound() orb.Bound {
+	var b orb.Bound
+	for i, f := range l.Features.Features {
+		if i == 0 {
+			b = f.Geometry.Bound()
+			continue
+		}
+		b = b.Union(f.Geometry.Bound())
+	}
+	return b
+}
+
+// Dataset is a validated set of layers. It is immutable once loaded.
+type Dataset struct {
+	// Layers holds the standard layers first, in StandardLayers order, then
+	// any other layer in id order.
+	Layers []*Layer
+	// Version is a content hash of every file read: it changes whenever the
+	// data changes and is stable across restarts.
+	Version string
+	// Source says where the data came from: "embedded" or a folder path.
+	Source string
+}
+
+// Layer returns the layer with the given id, or nil.
+func (d *Dataset) Layer(id string) *Layer {
+	for _, l := range d.Layers {
+		if l.ID == id {
+			return l
+		}
+	}
+	return nil
+}
+
+// LoadDir loads and validates every *.geojson file in dir.
+func LoadDir(dir string) (*Dataset, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("data: %s is not a folder", dir)
+	}
+	ds, err := Load(os.DirFS(dir), dir)
+	if ds != nil {
+		ds.Source = dir
+	}
+	return ds, err
+}
+
+// Load loads and validates every *.geojson file at the root of fsys. name is
+// used in error messages to say where the files are. It returns a
+// *ValidationError listing every problem found in every file when any file
+// is invalid.
+func Load(fsys fs.FS, name string) (*Dataset, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("data: reading %s: %w", name, err)
+	}
+	var (
+		layers   []*Layer
+		problems []Problem
+		hash     = sha256.New()
+	)
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".geojson") {
+			continue
+		}
+		raw, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, e.Name()), err)
+		}
+		id := strings.TrimSuffix(e.Name(), ".geojson")
+		fmt.Fprintf(hash, "%s\x00%d\x00", e.Name(), len(raw))
+		hash.Write(raw)
+		layer := &Layer{ID: id, File: e.Name(), Title: id}
+		if !validSlug(id) {
+			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: fmt.Sprintf("layer id %q (the file name) must be a URL-safe slug: lowercase letters, digits and '-'", id)})
+		}
+		if side, err := fs.ReadFile(fsys, id+".json"); err == nil {
+			hash.Write(side)
+			if err := json.Unmarshal(side, layer); err != nil {
+				problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: "sidecar is not valid JSON: " + err.Error()})
+			}
+			layer.ID, layer.File = id, e.Name()
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, id+".json"), err)
+		}
+		fc, fileProblems := ValidateLayer(e.Name(), id, raw)
+		problems = append(problems, fileProblems...)
+		layer.Features = fc
+		layers = append(layers, layer)
+	}
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("data: no *.geojson files in %s", name)
+	}
+	problems = append(problems, checkUniqueIDs(layers)...)
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	sortLayers(layers)
+	return &Dataset{Layers: layers, Version: hex.EncodeToString(hash.Sum(nil))[:16], Source: name}, nil
+}
+
+// checkUniqueIDs reports feature ids used more than once across the dataset.
+func checkUniqueIDs(layers []*Layer) []Problem {
+	type seenAt struct {
+		file  string
+		index int
+	}
+	seen := map[string]seenAt{}
+	var problems []Problem
+	for _, l := range layers {
+		if l.Features == nil {
+			continue
+		}
+		for i, f := range l.Features.Features {
+			id := FeatureID(f)
+			if id == "" {
+				continue
+			}
+			if prev, ok := seen[id]; ok {
+				problems = append(problems, Problem{File: l.File, Index: i, ID: id,
+					Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev.index, prev.file)})
+				continue
+			}
+			seen[id] = seenAt{l.File, i}
+		}
+	}
+	return problems
+}
+
+func sortLayers(layers []*Layer) {
+	rank := func(id string) int {
+		for i, s := range StandardLayers {
+			if s == id {
+				return i
+			}
+		}
+		return len(StandardLayers)
+	}
+	sort.SliceStable(layers, func(i, j int) bool {
+		ri, rj := rank(layers[i].ID), rank(layers[j].ID)
+		if ri != rj {
+			return ri < rj
+		}
+		return layers[i].ID < layers[j].ID
+	})
+}
+
+// FeatureID returns the feature's string id: the "id" property, or the
+// GeoJSON id member when the property is absent. It returns "" when neither
+// is a string.
+func FeatureID(f *geojson.Feature) string {
+	if s, ok := f.Properties["id"].(string); ok {
+		return s
+	}
+	if s, ok := f.ID.(string); ok {
+		return s
+	}
+	return ""
+}
+
+// validSlug reports whether s is a non-empty, URL-safe slug.
+func validSlug(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
