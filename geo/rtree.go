@@ -79,8 +79,11 @@ func newPackedRTree(bounds []orb.Bound, nodeSize int) *packedRTree {
 }
 
 // search calls fn with the index of every item whose box intersects b (edges
-// touching count), in no particular order, until fn returns false.
-func (t *packedRTree) search(b orb.Bound, fn func(item int) bool) {
+// touching count), in no particular order, until fn returns false. inside
+// tells whether the item's box lies wholly within b, which saves callers a
+// look at the item itself (the leaf boxes sit in the tree, in Hilbert order,
+// so this check stays in cache).
+func (t *packedRTree) search(b orb.Bound, fn func(item int, inside bool) bool) {
 	if len(t.refs) == 0 {
 		return
 	}
@@ -98,7 +101,8 @@ func (t *packedRTree) search(b orb.Bound, fn func(item int) bool) {
 				continue
 			}
 			if f.level == 1 {
-				if !fn(int(t.refs[c])) {
+				inside := box[0] >= b.Min[0] && box[1] >= b.Min[1] && box[2] <= b.Max[0] && box[3] <= b.Max[1]
+				if !fn(int(t.refs[c]), inside) {
 					return
 				}
 				continue
@@ -106,6 +110,41 @@ func (t *packedRTree) search(b orb.Bound, fn func(item int) bool) {
 			stack = append(stack, frame{c, f.level - 1})
 		}
 	}
+}
+
+// appendHits appends to dst every item whose box intersects b and, for
+// items whose box is not wholly inside b, passes exact. It is search without
+// a call per item, for the common case where most hits are inside the box.
+func (t *packedRTree) appendHits(b orb.Bound, dst []int, exact func(item int) bool) []int {
+	if len(t.refs) == 0 {
+		return dst
+	}
+	minX, minY, maxX, maxY := b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+	var stackBuf [128]int32
+	stack := append(stackBuf[:0], int32(len(t.refs)-1), int32(len(t.levelEnds)-1))
+	boxes, refs := t.boxes, t.refs
+	for len(stack) > 0 {
+		level := int(stack[len(stack)-1])
+		pos := int(stack[len(stack)-2])
+		stack = stack[:len(stack)-2]
+		first := int(refs[pos])
+		last := min(first+t.nodeSize, t.levelEnds[level-1])
+		for c := first; c < last; c++ {
+			bx0, by0, bx1, by1 := boxes[4*c], boxes[4*c+1], boxes[4*c+2], boxes[4*c+3]
+			if bx1 < minX || by1 < minY || bx0 > maxX || by0 > maxY {
+				continue
+			}
+			if level > 1 {
+				stack = append(stack, int32(c), int32(level-1))
+				continue
+			}
+			item := int(refs[c])
+			if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY) || exact(item) {
+				dst = append(dst, item)
+			}
+		}
+	}
+	return dst
 }
 
 // hilbertOrder returns item indexes sorted by the Hilbert value of their
