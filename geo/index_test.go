@@ -187,5 +187,4 @@ func difference(a, b []int) []int {
 	return out
 }
 
-
 var _ = fmt.Sprint
