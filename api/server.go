@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,9 @@ type Server struct {
 	opts  Options
 	log   *slog.Logger
 	state atomic.Pointer[snapshot]
+	// extraPaths lets each group of routes describe its endpoints in the
+	// OpenAPI document.
+	extraPaths []func() []apiPath
 }
 
 // New indexes ds and builds a server for it.
@@ -104,11 +108,21 @@ func (s *Server) App() *fiber.App { return s.app }
 // Serve listens on addr until ctx is cancelled, then stops accepting
 // connections and lets in-flight requests finish within grace.
 func (s *Server) Serve(ctx context.Context, addr string, grace time.Duration) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api: listening on %s: %w", addr, err)
+	}
+	return s.ServeListener(ctx, ln, grace)
+}
+
+// ServeListener serves on ln until ctx is cancelled, then shuts down as
+// Serve does.
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.app.Listen(addr) }()
+	go func() { errc <- s.app.Listener(ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("api: listening on %s: %w", addr, err)
+		return fmt.Errorf("api: serving on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
@@ -116,10 +130,15 @@ func (s *Server) Serve(ctx context.Context, addr string, grace time.Duration) er
 	if err := s.app.ShutdownWithContext(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("api: shutting down: %w", err)
 	}
-	return <-errc
+	if err := <-errc; err != nil {
+		return fmt.Errorf("api: serving on %s: %w", ln.Addr(), err)
+	}
+	return nil
 }
 
 // routes registers every endpoint. Each group lives in a file of its own.
 func (s *Server) routes() {
 	s.routesFeatures()
+	s.routesFrontend()
+	s.routesSearch()
 }

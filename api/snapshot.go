@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -18,6 +19,8 @@ type snapshot struct {
 	byID    map[string]*layerState
 	// etag is the entity tag every dataset-derived response starts from.
 	etag string
+	// search is the name index and facet counts (api/search.go).
+	search *searchState
 }
 
 // layerState is one layer with its index and the figures the API reports.
@@ -27,20 +30,65 @@ type layerState struct {
 	extent orb.Bound
 	// byFeatureID maps a feature's string id to its position.
 	byFeatureID map[string]int
+	// ids holds each feature's string id by position.
+	ids []string
+	// queryables are the properties items can be filtered on by equality.
+	queryables []string
+	// propertyNames holds every property key any feature has.
+	propertyNames map[string]bool
+	writer        *featureWriter
+	// encoded caches each feature's GeoJSON, written on first request.
+	encoded encodedCache
+}
+
+// layer returns the named layer, or a 404 error.
+func (snap *snapshot) layer(id string) (*layerState, error) {
+	ls, ok := snap.byID[id]
+	if !ok {
+		ids := make([]string, 0, len(snap.layers))
+		for _, l := range snap.layers {
+			ids = append(ids, l.meta.ID)
+		}
+		return nil, notFound("no collection %q; the collections are %s", id, strings.Join(ids, ", "))
+	}
+	return ls, nil
+}
+
+// schemaOrder is the order properties are written in.
+var schemaOrder = append(append([]string(nil), data.CommonProperties...), "placement_note", "mode", "home", "host", "home_point")
+
+func newLayerState(l *data.Layer) *layerState {
+	n := len(l.Features.Features)
+	ls := &layerState{
+		meta:          l,
+		index:         geo.NewIndex(l.Features.Features),
+		byFeatureID:   make(map[string]int, n),
+		ids:           make([]string, n),
+		propertyNames: map[string]bool{},
+		writer:        newFeatureWriter(schemaOrder),
+		encoded:       make(encodedCache, n),
+	}
+	ls.extent = ls.index.Bound()
+	for i, f := range l.Features.Features {
+		id := data.FeatureID(f)
+		ls.ids[i] = id
+		ls.byFeatureID[id] = i
+		for k := range f.Properties {
+			ls.propertyNames[k] = true
+		}
+	}
+	for _, q := range queryableProperties {
+		if ls.propertyNames[q] {
+			ls.queryables = append(ls.queryables, q)
+		}
+	}
+	return ls
 }
 
 func newSnapshot(ds *data.Dataset, opts Options) (*snapshot, error) {
-	snap := &snapshot{dataset: ds, byID: make(map[string]*layerState, len(ds.Layers)), etag: ds.Version}
+	snap := &snapshot{dataset: ds, byID: make(map[string]*layerState, len(ds.Layers)), etag: ds.Version, search: newSearchState(ds)}
 	for _, l := range ds.Layers {
-		ls := &layerState{
-			meta:        l,
-			index:       geo.NewIndex(l.Features.Features),
-			byFeatureID: make(map[string]int, len(l.Features.Features)),
-		}
-		ls.extent = ls.index.Bound()
-		for i, f := range l.Features.Features {
-			ls.byFeatureID[data.FeatureID(f)] = i
-		}
+		ls := newLayerState(l)
 		if _, dup := snap.byID[l.ID]; dup {
 			return nil, fmt.Errorf("api: layer %q appears twice", l.ID)
 		}

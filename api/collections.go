@@ -1,0 +1,235 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/planmap/planmap/data"
+)
+
+// CRS identifiers.
+const (
+	crs84       = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+	relQueryabl = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+)
+
+// OGC API – Features conformance classes this service passes.
+var conformanceClasses = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+}
+
+type collectionDoc struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Links       []link   `json:"links"`
+	Extent      *extent  `json:"extent,omitempty"`
+	ItemType    string   `json:"itemType"`
+	CRS         []string `json:"crs"`
+	StorageCRS  string   `json:"storageCrs"`
+	// Count is the number of features, a planmap extension that saves the
+	// web map a request per layer.
+	Count       int    `json:"planmap:count"`
+	License     string `json:"planmap:license,omitempty"`
+	Attribution string `json:"attribution,omitempty"`
+}
+
+type extent struct {
+	Spatial  spatialExtent   `json:"spatial"`
+	Temporal *temporalExtent `json:"temporal,omitempty"`
+}
+
+type spatialExtent struct {
+	BBox [][4]float64 `json:"bbox"`
+	CRS  string       `json:"crs"`
+}
+
+type temporalExtent struct {
+	Interval [][2]*string `json:"interval"`
+	TRS      string       `json:"trs"`
+}
+
+// collection describes one layer.
+func (s *Server) collection(base string, ls *layerState) collectionDoc {
+	self := base + "/collections/" + ls.meta.ID
+	doc := collectionDoc{
+		ID:          ls.meta.ID,
+		Title:       ls.meta.Title,
+		Description: ls.meta.Description,
+		ItemType:    "feature",
+		CRS:         []string{crs84},
+		StorageCRS:  crs84,
+		Count:       ls.index.Len(),
+		License:     ls.meta.License,
+		Attribution: ls.meta.Attribution,
+		Links: []link{
+			{Href: self, Rel: "self", Type: mediaJSON, Title: "this collection"},
+			{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this collection as HTML"},
+			{Href: self + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the features as GeoJSON"},
+			{Href: self + "/items?f=html", Rel: "items", Type: mediaHTML, Title: "the features as HTML"},
+			{Href: self + "/queryables", Rel: relQueryabl, Type: mediaSchema, Title: "queryable properties"},
+			{Href: self + "/queryables", Rel: "describedby", Type: mediaSchema, Title: "schema of the queryable properties"},
+		},
+	}
+	if ls.index.Len() > 0 {
+		b := ls.extent
+		doc.Extent = &extent{Spatial: spatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs84}}
+		if lo, hi, ok := yearExtent(ls.meta); ok {
+			from := fmt.Sprintf("%04d-01-01T00:00:00Z", lo)
+			to := fmt.Sprintf("%04d-12-31T23:59:59Z", hi)
+			doc.Extent.Temporal = &temporalExtent{Interval: [][2]*string{{&from, &to}}, TRS: "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+		}
+	}
+	return doc
+}
+
+// yearExtent returns the smallest and largest target_year of a layer.
+func yearExtent(l *data.Layer) (lo, hi int, ok bool) {
+	lo, hi = math.MaxInt, math.MinInt
+	for _, f := range l.Features.Features {
+		if y, isYear := targetYear(f.Properties); isYear {
+			lo, hi, ok = min(lo, y), max(hi, y), true
+		}
+	}
+	return lo, hi, ok
+}
+
+func (s *Server) handleCollections(c *fiber.Ctx) error {
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return err
+	}
+	f, err := negotiate(c, paramValue(params, "f"))
+	if err != nil {
+		return err
+	}
+	snap := s.state.Load()
+	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
+		return nil
+	}
+	base := s.baseURL(c)
+	docs := make([]collectionDoc, 0, len(snap.layers))
+	for _, ls := range snap.layers {
+		docs = append(docs, s.collection(base, ls))
+	}
+	body := fiber.Map{
+		"links": []link{
+			{Href: base + "/collections", Rel: "self", Type: mediaJSON, Title: "the collections"},
+			{Href: base + "/collections?f=html", Rel: "alternate", Type: mediaHTML, Title: "the collections as HTML"},
+		},
+		"collections": docs,
+		"timeStamp":   time.Now().UTC().Format(time.RFC3339),
+	}
+	if f == formatHTML {
+		return s.renderHTML(c, "collections", fiber.Map{"Collections": docs, "Base": base})
+	}
+	return c.JSON(body)
+}
+
+func (s *Server) handleCollection(c *fiber.Ctx) error {
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return err
+	}
+	f, err := negotiate(c, paramValue(params, "f"))
+	if err != nil {
+		return err
+	}
+	snap := s.state.Load()
+	ls, err := snap.layer(c.Params("collectionId"))
+	if err != nil {
+		return err
+	}
+	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
+		return nil
+	}
+	doc := s.collection(s.baseURL(c), ls)
+	if f == formatHTML {
+		return s.renderHTML(c, "collection", fiber.Map{"C": doc, "Base": s.baseURL(c), "Queryables": ls.queryables})
+	}
+	return c.JSON(doc)
+}
+
+func (s *Server) handleQueryables(c *fiber.Ctx) error {
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return err
+	}
+	f, err := negotiate(c, paramValue(params, "f"))
+	if err != nil {
+		return err
+	}
+	snap := s.state.Load()
+	ls, err := snap.layer(c.Params("collectionId"))
+	if err != nil {
+		return err
+	}
+	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
+		return nil
+	}
+	base := s.baseURL(c)
+	props := map[string]any{}
+	for _, q := range ls.queryables {
+		prop := map[string]any{"title": q, "type": "string"}
+		if vocab := vocabulary(ls.meta.ID, q); vocab != nil {
+			prop["enum"] = vocab
+		}
+		props[q] = prop
+	}
+	props["target_year"] = map[string]any{"title": "target_year (filtered with datetime)", "type": "integer"}
+	props["geometry"] = map[string]any{"$ref": "https://geojson.org/schema/Geometry.json"}
+	schema := map[string]any{
+		"$schema":              "https://json-schema.org/draft/2019-09/schema",
+		"$id":                  base + "/collections/" + ls.meta.ID + "/queryables",
+		"type":                 "object",
+		"title":                ls.meta.Title,
+		"properties":           props,
+		"additionalProperties": false,
+	}
+	if f == formatHTML {
+		return s.renderHTML(c, "queryables", fiber.Map{"Layer": ls.meta, "Schema": schema, "Queryables": ls.queryables, "Base": base})
+	}
+	c.Set(fiber.HeaderContentType, mediaSchema)
+	return c.JSON(schema, mediaSchema)
+}
+
+// vocabulary returns the allowed values of a queryable, when fixed.
+func vocabulary(layerID, property string) []string {
+	switch property {
+	case "kind":
+		return data.Kinds[layerID]
+	case "status":
+		if data.IsStandard(layerID) {
+			return data.Statuses
+		}
+	case "mode":
+		if layerID == data.Corridors {
+			return data.Modes
+		}
+	}
+	return nil
+}
+
+func paramValue(params []queryParam, key string) string {
+	for _, p := range params {
+		if p.key == key {
+			return p.value
+		}
+	}
+	return ""
+}
+
+func hasParam(params []queryParam, key string) bool {
+	for _, p := range params {
+		if p.key == key {
+			return true
+		}
+	}
+	return false
+}

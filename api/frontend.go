@@ -1,0 +1,155 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/planmap/planmap/frontend"
+)
+
+// The web map: the page at / (for browsers; see handleLanding), its assets
+// under /app/ and the offline basemap. Everything comes from the files
+// embedded in package frontend, so the map works with no internet access.
+
+// emptyLand is the basemap served when the frontend was not built: the
+// style still loads and the map shows the sea colour.
+const emptyLand = `{"type":"FeatureCollection","features":[]}`
+
+// assetTypes maps file extensions to the Content-Type they are served with.
+// Module scripts must be JavaScript MIME types or browsers refuse them.
+var assetTypes = map[string]string{
+	".html":    "text/html; charset=utf-8",
+	".js":      "text/javascript; charset=utf-8",
+	".mjs":     "text/javascript; charset=utf-8",
+	".css":     "text/css; charset=utf-8",
+	".json":    "application/json",
+	".geojson": mediaGeoJSON,
+	".svg":     "image/svg+xml",
+	".png":     "image/png",
+	".ico":     "image/x-icon",
+	".txt":     "text/plain; charset=utf-8",
+	".md":      "text/markdown; charset=utf-8",
+}
+
+// assetStore serves embedded files with strong ETags computed once.
+type assetStore struct {
+	fsys  fs.FS
+	etags sync.Map // path → etag
+}
+
+func (a *assetStore) etag(name string, body []byte) string {
+	if e, ok := a.etags.Load(name); ok {
+		return e.(string)
+	}
+	sum := sha256.Sum256(body)
+	e := `"` + hex.EncodeToString(sum[:12]) + `"`
+	a.etags.Store(name, e)
+	return e
+}
+
+// send answers with the embedded file name, or reports whether it exists.
+func (a *assetStore) send(c *fiber.Ctx, name string) (bool, error) {
+	if !fs.ValidPath(name) || name == "." {
+		return false, nil
+	}
+	body, err := fs.ReadFile(a.fsys, name)
+	if err != nil {
+		return false, nil
+	}
+	return true, sendAsset(c, name, body, a.etag(name, body))
+}
+
+// sendAsset writes body with its content type and an ETag; browsers
+// revalidate (no-cache) so a new binary's files are picked up at once,
+// and a matching If-None-Match gets 304.
+func sendAsset(c *fiber.Ctx, name string, body []byte, etag string) error {
+	ctype, ok := assetTypes[strings.ToLower(path.Ext(name))]
+	if !ok {
+		ctype = "application/octet-stream"
+	}
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Content-Type-Options", "nosniff")
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" {
+		for _, candidate := range strings.Split(inm, ",") {
+			if strings.TrimPrefix(strings.TrimSpace(candidate), "W/") == etag {
+				return c.SendStatus(fiber.StatusNotModified)
+			}
+		}
+	}
+	c.Set(fiber.HeaderContentType, ctype)
+	return c.Send(body)
+}
+
+// webAssets is shared by every server: the embedded files never change.
+var webAssets = struct {
+	page, build *assetStore
+}{
+	page:  &assetStore{fsys: frontend.Page()},
+	build: &assetStore{fsys: frontend.Build()},
+}
+
+func (s *Server) routesFrontend() {
+	s.app.Get("/app/*", s.handleAppAsset)
+	s.app.Get("/basemap/land.geojson", s.handleBasemap)
+}
+
+// serveWebMap answers a browser's request for / with the web map page, or
+// with a page saying how to build it when this binary has no frontend build.
+func (s *Server) serveWebMap(c *fiber.Ctx) error {
+	c.Vary(fiber.HeaderAccept)
+	if !frontend.Built() {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Set(fiber.HeaderContentType, assetTypes[".html"])
+		return c.SendString(notBuiltPage)
+	}
+	_, err := webAssets.page.send(c, "index.html")
+	return err
+}
+
+// handleAppAsset serves /app/vendor/… from the build and every other
+// /app/… path from the page's own files.
+func (s *Server) handleAppAsset(c *fiber.Ctx) error {
+	name := c.Params("*")
+	store := webAssets.page
+	if strings.HasPrefix(name, "vendor/") {
+		store = webAssets.build
+	}
+	if name == "" || name == "index.html" {
+		return c.Redirect("../", fiber.StatusMovedPermanently)
+	}
+	found, err := store.send(c, name)
+	if err != nil || found {
+		return err
+	}
+	if store == webAssets.build && !frontend.Built() {
+		return notFound("no web map asset %s: this binary was built without the frontend (run make frontend, then make build)", name)
+	}
+	return notFound("no web map asset %s", name)
+}
+
+func (s *Server) handleBasemap(c *fiber.Ctx) error {
+	found, err := webAssets.build.send(c, "land.geojson")
+	if err != nil || found {
+		return err
+	}
+	return sendAsset(c, "land.geojson", []byte(emptyLand), `"empty-land"`)
+}
+
+const notBuiltPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>planmap — web map not built</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5">
+<h1>planmap</h1>
+<p>This planmap binary was built without its web map. Run <code>make frontend</code> (npm ci and npm run build
+in <code>frontend/</code>), then <code>make build</code>, and restart.</p>
+<p>The API works without it: <a href="?f=html">the landing page</a>, <a href="collections?f=html">the collections</a>,
+<a href="api?f=html">the API definition</a>.</p>
+</body></html>
+`

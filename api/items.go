@@ -1,0 +1,368 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// Queryable properties: the ones items can be filtered on by equality.
+var queryableProperties = []string{"kind", "status", "city", "county", "mode"}
+
+// itemsQuery is a parsed items request.
+type itemsQuery struct {
+	params     []queryParam
+	bboxes     []orb.Bound
+	limit      int
+	offset     int
+	years      *yearRange
+	equals     map[string][]string
+	properties map[string]bool
+	sortBy     []sortKey
+	format     format
+}
+
+// filtered reports whether anything narrows the layer beyond paging.
+func (q *itemsQuery) filtered() bool {
+	return q.bboxes != nil || q.years != nil || len(q.equals) > 0 || q.sortBy != nil
+}
+
+func (ls *layerState) allowedItemParams() []string {
+	allowed := []string{"f", "bbox", "limit", "offset", "datetime", "properties", "sortby"}
+	return append(allowed, ls.queryables...)
+}
+
+// parseItemsQuery reads and checks every parameter of an items request.
+func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
+	params, err := queryParams(c, ls.allowedItemParams())
+	if err != nil {
+		return nil, err
+	}
+	q := &itemsQuery{params: params, limit: defaultLimit, equals: map[string][]string{}}
+	for _, p := range params {
+		switch p.key {
+		case "f":
+			if q.format, err = negotiate(c, p.value); err != nil {
+				return nil, err
+			}
+		case "bbox":
+			if q.bboxes, err = parseBBox(p.value); err != nil {
+				return nil, err
+			}
+		case "limit":
+			if q.limit, err = parseLimit(p.value); err != nil {
+				return nil, err
+			}
+		case "offset":
+			if q.offset, err = parseOffset(p.value); err != nil {
+				return nil, err
+			}
+		case "datetime":
+			r, err := parseDatetime(p.value)
+			if err != nil {
+				return nil, err
+			}
+			q.years = &r
+		case "properties":
+			q.properties = map[string]bool{}
+			for _, name := range strings.Split(p.value, ",") {
+				name = strings.TrimSpace(name)
+				if !ls.propertyNames[name] {
+					return nil, badRequest("properties: %q is not a property of %s; it has %s", name, ls.meta.ID, strings.Join(sortedKeys(ls.propertyNames), ", "))
+				}
+				q.properties[name] = true
+			}
+		case "sortby":
+			if q.sortBy, err = parseSortBy(p.value, sortedKeys(ls.propertyNames)); err != nil {
+				return nil, err
+			}
+		default: // a queryable
+			if p.value == "" {
+				return nil, badRequest("%s is empty", p.key)
+			}
+			values := strings.Split(p.value, ",")
+			if vocab := vocabulary(ls.meta.ID, p.key); vocab != nil {
+				for _, v := range values {
+					if !containsString(vocab, v) {
+						return nil, badRequest("%s=%q is not a value of the vocabulary: %s", p.key, v, strings.Join(vocab, ", "))
+					}
+				}
+			}
+			q.equals[p.key] = values
+		}
+	}
+	if !hasParam(params, "f") {
+		if q.format, err = negotiate(c, ""); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// match returns the positions of the features the query selects, in
+// feature order (or sortby order). With no filter it returns nil and the
+// whole layer matches.
+func (ls *layerState) match(q *itemsQuery) []int {
+	var candidates []int
+	switch {
+	case len(q.bboxes) == 1:
+		candidates = ls.index.Query(q.bboxes[0], nil)
+	case len(q.bboxes) == 2: // across the antimeridian
+		candidates = ls.index.Query(q.bboxes[0], nil)
+		seen := make(map[int]bool, len(candidates))
+		for _, i := range candidates {
+			seen[i] = true
+		}
+		for _, i := range ls.index.Query(q.bboxes[1], nil) {
+			if !seen[i] {
+				candidates = append(candidates, i)
+			}
+		}
+		sort.Ints(candidates)
+	default:
+		candidates = make([]int, ls.index.Len())
+		for i := range candidates {
+			candidates[i] = i
+		}
+	}
+	if q.years != nil || len(q.equals) > 0 {
+		kept := candidates[:0]
+		for _, i := range candidates {
+			if ls.keep(ls.index.Feature(i).Properties, q) {
+				kept = append(kept, i)
+			}
+		}
+		candidates = kept
+	}
+	if len(q.sortBy) > 0 {
+		sort.SliceStable(candidates, func(a, b int) bool {
+			pa, pb := ls.index.Feature(candidates[a]).Properties, ls.index.Feature(candidates[b]).Properties
+			for _, k := range q.sortBy {
+				cmp := compareValues(pa[k.property], pb[k.property])
+				if cmp == 0 {
+					continue
+				}
+				nullInvolved := pa[k.property] == nil || pb[k.property] == nil
+				if k.descending && !nullInvolved {
+					cmp = -cmp
+				}
+				return cmp < 0
+			}
+			return false
+		})
+	}
+	return candidates
+}
+
+func (ls *layerState) keep(p geojson.Properties, q *itemsQuery) bool {
+	if q.years != nil {
+		y, ok := targetYear(p)
+		if !ok || !q.years.contains(y) {
+			return false
+		}
+	}
+	for key, values := range q.equals {
+		s, ok := p[key].(string)
+		if !ok || !containsString(values, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// targetYear reads a feature's target_year as an integer.
+func targetYear(p geojson.Properties) (int, bool) {
+	f, ok := p["target_year"].(float64)
+	if !ok || f != math.Trunc(f) {
+		return 0, false
+	}
+	return int(f), true
+}
+
+func (s *Server) handleItems(c *fiber.Ctx) error {
+	snap := s.state.Load()
+	ls, err := snap.layer(c.Params("collectionId"))
+	if err != nil {
+		return err
+	}
+	q, err := ls.parseItemsQuery(c)
+	if err != nil {
+		return err
+	}
+	if notModified(c, etagFor(snap.etag, c.Path(), encodeQuery(q.params), fmt.Sprint(q.format))) {
+		return nil
+	}
+	matched := ls.index.Len()
+	var selection []int
+	if q.filtered() {
+		selection = ls.match(q)
+		matched = len(selection)
+	}
+	start := min(q.offset, matched)
+	end := min(start+q.limit, matched)
+	page := make([]int, 0, end-start)
+	for i := start; i < end; i++ {
+		if selection != nil {
+			page = append(page, selection[i])
+		} else {
+			page = append(page, i)
+		}
+	}
+
+	base := s.baseURL(c)
+	itemsURL := base + "/collections/" + ls.meta.ID + "/items"
+	jsonParams := withoutParam(q.params, "f")
+	links := []link{
+		{Href: urlWith(itemsURL, jsonParams), Rel: "self", Type: mediaGeoJSON, Title: "this page"},
+		{Href: urlWith(itemsURL, withParam(jsonParams, "f", "html")), Rel: "alternate", Type: mediaHTML, Title: "this page as HTML"},
+		{Href: base + "/collections/" + ls.meta.ID, Rel: "collection", Type: mediaJSON, Title: ls.meta.Title},
+	}
+	if q.format == formatHTML {
+		links[0], links[1] = link{Href: urlWith(itemsURL, withParam(jsonParams, "f", "html")), Rel: "self", Type: mediaHTML, Title: "this page"},
+			link{Href: urlWith(itemsURL, jsonParams), Rel: "alternate", Type: mediaGeoJSON, Title: "this page as GeoJSON"}
+	}
+	pageParams := q.params
+	if hasParam(q.params, "limit") || q.limit != defaultLimit {
+		pageParams = withParam(pageParams, "limit", strconv.Itoa(q.limit))
+	}
+	if end < matched {
+		links = append(links, link{Href: urlWith(itemsURL, withParam(pageParams, "offset", strconv.Itoa(end))), Rel: "next", Type: linkType(q.format), Title: "next page"})
+	}
+	if start > 0 {
+		prev := max(0, start-q.limit)
+		links = append(links, link{Href: urlWith(itemsURL, withParam(pageParams, "offset", strconv.Itoa(prev))), Rel: "prev", Type: linkType(q.format), Title: "previous page"})
+	}
+	timeStamp := time.Now().UTC().Format(time.RFC3339)
+
+	if q.format == formatHTML {
+		rows := make([]htmlFeature, 0, len(page))
+		for _, i := range page {
+			rows = append(rows, ls.htmlFeature(i, base))
+		}
+		return s.renderHTML(c, "items", fiber.Map{
+			"Layer": ls.meta, "Rows": rows, "Matched": matched, "Returned": len(page), "Links": links,
+			"Offset": start, "Base": base, "Columns": ls.tableColumns(),
+		})
+	}
+	b := make([]byte, 0, 256+len(page)*1024)
+	b = append(b, `{"type":"FeatureCollection","numberMatched":`...)
+	b = strconv.AppendInt(b, int64(matched), 10)
+	b = append(b, `,"numberReturned":`...)
+	b = strconv.AppendInt(b, int64(len(page)), 10)
+	b = append(b, `,"timeStamp":`...)
+	b = appendJSONString(b, timeStamp)
+	b = append(b, `,"links":`...)
+	b = appendLinks(b, links)
+	b = append(b, `,"features":[`...)
+	for n, i := range page {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = ls.appendFeature(b, i, q.properties)
+	}
+	b = append(b, "]}"...)
+	c.Set(fiber.HeaderContentType, mediaGeoJSON)
+	return c.Send(b)
+}
+
+func (s *Server) handleItem(c *fiber.Ctx) error {
+	snap := s.state.Load()
+	ls, err := snap.layer(c.Params("collectionId"))
+	if err != nil {
+		return err
+	}
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return err
+	}
+	f, err := negotiate(c, paramValue(params, "f"))
+	if err != nil {
+		return err
+	}
+	id := c.Params("featureId")
+	i, ok := ls.byFeatureID[id]
+	if !ok {
+		return notFound("collection %s has no feature %q", ls.meta.ID, id)
+	}
+	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
+		return nil
+	}
+	base := s.baseURL(c)
+	self := base + "/collections/" + ls.meta.ID + "/items/" + pathEscape(id)
+	if f == formatHTML {
+		return s.renderHTML(c, "item", fiber.Map{"Layer": ls.meta, "F": ls.htmlFeature(i, base), "Self": self, "Base": base})
+	}
+	links := []link{
+		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "this feature"},
+		{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this feature as HTML"},
+		{Href: base + "/collections/" + ls.meta.ID, Rel: "collection", Type: mediaJSON, Title: ls.meta.Title},
+	}
+	b := ls.appendFeature(nil, i, nil)
+	// Splice the links into the feature object.
+	b = b[:len(b)-1]
+	b = append(b, `,"links":`...)
+	b = appendLinks(b, links)
+	b = append(b, '}')
+	c.Set(fiber.HeaderContentType, mediaGeoJSON)
+	return c.Send(b)
+}
+
+// appendFeature writes feature i, from the per-feature cache when the whole
+// property set is wanted.
+func (ls *layerState) appendFeature(b []byte, i int, only map[string]bool) []byte {
+	if only != nil {
+		return ls.writer.appendFeature(b, ls.ids[i], ls.index.Feature(i), only)
+	}
+	if cached := ls.encoded[i].Load(); cached != nil {
+		return append(b, (*cached)...)
+	}
+	enc := ls.writer.appendFeature(nil, ls.ids[i], ls.index.Feature(i), nil)
+	ls.encoded[i].Store(&enc)
+	return append(b, enc...)
+}
+
+func linkType(f format) string {
+	if f == formatHTML {
+		return mediaHTML
+	}
+	return mediaGeoJSON
+}
+
+func urlWith(base string, params []queryParam) string {
+	if len(params) == 0 {
+		return base
+	}
+	return base + "?" + encodeQuery(params)
+}
+
+func appendLinks(b []byte, links []link) []byte {
+	b = append(b, '[')
+	for i, l := range links {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"href":`...)
+		b = appendJSONString(b, l.Href)
+		b = append(b, `,"rel":`...)
+		b = appendJSONString(b, l.Rel)
+		b = append(b, `,"type":`...)
+		b = appendJSONString(b, l.Type)
+		if l.Title != "" {
+			b = append(b, `,"title":`...)
+			b = appendJSONString(b, l.Title)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// encodedCache holds each feature's GeoJSON once written.
+type encodedCache = []atomic.Pointer[[]byte]

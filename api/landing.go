@@ -1,0 +1,91 @@
+package api
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// routesFeatures registers the OGC API – Features endpoints.
+func (s *Server) routesFeatures() {
+	s.app.Get("/", s.handleLanding)
+	s.app.Get("/conformance", s.handleConformance)
+	s.app.Get("/api", s.handleAPI)
+	s.app.Get("/collections", s.handleCollections)
+	s.app.Get("/collections/:collectionId", s.handleCollection)
+	s.app.Get("/collections/:collectionId/queryables", s.handleQueryables)
+	s.app.Get("/collections/:collectionId/items", s.handleItems)
+	s.app.Get("/collections/:collectionId/items/:featureId", s.handleItem)
+	// The service is read-only: OPTIONS says so, and QGIS then offers no
+	// editing. (Cross-origin preflights are answered by the CORS layer.)
+	readOnly := func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderAllow, "GET, HEAD, OPTIONS")
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	s.app.Options("/collections/:collectionId/items", readOnly)
+	s.app.Options("/collections/:collectionId/items/:featureId", readOnly)
+}
+
+const (
+	serviceTitle       = "planmap"
+	serviceDescription = "Regional planning layers of Wenzhou and Quanzhou — industrial parks, transport corridors, ports and enclaves — as an OGC API – Features service with vector tiles and a web map."
+)
+
+func (s *Server) landingLinks(base string) []link {
+	return []link{
+		{Href: base + "/", Rel: "self", Type: mediaJSON, Title: "this document"},
+		{Href: base + "/?f=html", Rel: "alternate", Type: mediaHTML, Title: "this document as HTML"},
+		{Href: base + "/api", Rel: "service-desc", Type: mediaOpenAPI, Title: "the API definition (OpenAPI 3.0)"},
+		{Href: base + "/api?f=html", Rel: "service-doc", Type: mediaHTML, Title: "the API documentation"},
+		{Href: base + "/conformance", Rel: "conformance", Type: mediaJSON, Title: "OGC API conformance classes implemented"},
+		{Href: base + "/collections", Rel: "data", Type: mediaJSON, Title: "the collections (layers)"},
+		{Href: base + "/tiles.json", Rel: "tiles", Type: mediaJSON, Title: "vector tiles (TileJSON 3.0)"},
+		{Href: base + "/styles/default.json", Rel: "stylesheet", Type: "application/vnd.mapbox.style+json", Title: "MapLibre style"},
+		{Href: base + "/", Rel: "alternate", Type: mediaHTML, Title: "the web map"},
+	}
+}
+
+func (s *Server) handleLanding(c *fiber.Ctx) error {
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return err
+	}
+	explicit := paramValue(params, "f")
+	f, err := negotiate(c, explicit)
+	if err != nil {
+		return err
+	}
+	if f == formatHTML && explicit == "" {
+		if wm, ok := any(s).(interface{ serveWebMap(*fiber.Ctx) error }); ok {
+			return wm.serveWebMap(c)
+		}
+	}
+	snap := s.state.Load()
+	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
+		return nil
+	}
+	base := s.baseURL(c)
+	links := s.landingLinks(base)
+	if f == formatHTML {
+		return s.renderHTML(c, "landing", fiber.Map{"Title": serviceTitle, "Description": serviceDescription, "Links": links, "Base": base})
+	}
+	return c.JSON(fiber.Map{"title": serviceTitle, "description": serviceDescription, "links": links})
+}
+
+func (s *Server) handleConformance(c *fiber.Ctx) error {
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return err
+	}
+	f, err := negotiate(c, paramValue(params, "f"))
+	if err != nil {
+		return err
+	}
+	if notModified(c, etagFor(s.state.Load().etag, c.Path(), fmt.Sprint(f))) {
+		return nil
+	}
+	if f == formatHTML {
+		return s.renderHTML(c, "conformance", fiber.Map{"Classes": conformanceClasses, "Base": s.baseURL(c)})
+	}
+	return c.JSON(fiber.Map{"conformsTo": conformanceClasses})
+}

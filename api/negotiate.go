@@ -1,0 +1,96 @@
+package api
+
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Media types the service speaks.
+const (
+	mediaJSON    = "application/json"
+	mediaGeoJSON = "application/geo+json"
+	mediaHTML    = "text/html"
+	mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+	mediaSchema  = "application/schema+json"
+)
+
+// format is a response encoding chosen by f= or the Accept header.
+type format int
+
+const (
+	formatJSON format = iota
+	formatHTML
+)
+
+// negotiate picks the response format: f=json or f=html when given,
+// otherwise the Accept header, JSON when it expresses no preference.
+func negotiate(c *fiber.Ctx, f string) (format, error) {
+	switch f {
+	case "json", "geojson":
+		return formatJSON, nil
+	case "html":
+		return formatHTML, nil
+	case "":
+	default:
+		return formatJSON, badRequest("f=%q is not a format this endpoint offers; use f=json or f=html", f)
+	}
+	accept := c.Get(fiber.HeaderAccept)
+	if accept == "" || !strings.Contains(accept, "html") {
+		return formatJSON, nil
+	}
+	if c.Accepts(mediaGeoJSON, mediaJSON, mediaHTML) == mediaHTML {
+		return formatHTML, nil
+	}
+	return formatJSON, nil
+}
+
+// baseURL returns the service's public root URL without a trailing slash.
+func (s *Server) baseURL(c *fiber.Ctx) string {
+	if s.opts.BaseURL != "" {
+		return s.opts.BaseURL
+	}
+	return c.BaseURL()
+}
+
+// link is an OGC API link object.
+type link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+// etagFor derives a strong entity tag from the dataset version and what
+// identifies the representation (path, query, format).
+func etagFor(version string, parts ...string) string {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return `"` + version + "-" + strconv.FormatUint(h.Sum64(), 36) + `"`
+}
+
+// notModified sets ETag and Cache-Control and reports whether the client's
+// If-None-Match already names this representation (the caller then answers
+// 304 with no body).
+func notModified(c *fiber.Ctx, etag string) bool {
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60, must-revalidate")
+	c.Vary(fiber.HeaderAccept)
+	inm := c.Get(fiber.HeaderIfNoneMatch)
+	if inm == "" {
+		return false
+	}
+	for _, candidate := range strings.Split(inm, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == etag {
+			c.Status(fiber.StatusNotModified)
+			return true
+		}
+	}
+	return false
+}
