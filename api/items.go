@@ -162,6 +162,22 @@ func (ls *layerState) match(q *itemsQuery) []int {
 	return candidates
 }
 
+// cachedMatch returns match's answer, from the layer's match cache when
+// the same selection was asked before.
+func (ls *layerState) cachedMatch(q *itemsQuery) []int32 {
+	key := q.matchKey(ls.meta.ID)
+	if m, ok := ls.matches.get(key); ok {
+		return m
+	}
+	found := ls.match(q)
+	m := make([]int32, len(found))
+	for i, v := range found {
+		m[i] = int32(v)
+	}
+	ls.matches.put(key, m)
+	return m
+}
+
 func (ls *layerState) keep(p geojson.Properties, q *itemsQuery) bool {
 	if q.years != nil {
 		y, ok := targetYear(p)
@@ -201,9 +217,9 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 		return nil
 	}
 	matched := ls.index.Len()
-	var selection []int
+	var selection []int32
 	if q.filtered() {
-		selection = ls.match(q)
+		selection = ls.cachedMatch(q)
 		matched = len(selection)
 	}
 	start := min(q.offset, matched)
@@ -211,7 +227,7 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	page := make([]int, 0, end-start)
 	for i := start; i < end; i++ {
 		if selection != nil {
-			page = append(page, selection[i])
+			page = append(page, int(selection[i]))
 		} else {
 			page = append(page, i)
 		}
@@ -252,26 +268,43 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 			"Offset": start, "Base": base, "Columns": ls.tableColumns(),
 		})
 	}
-	b := make([]byte, 0, 256+len(page)*1024)
-	b = append(b, `{"type":"FeatureCollection","numberMatched":`...)
-	b = strconv.AppendInt(b, int64(matched), 10)
-	b = append(b, `,"numberReturned":`...)
-	b = strconv.AppendInt(b, int64(len(page)), 10)
-	b = append(b, `,"timeStamp":`...)
-	b = appendJSONString(b, timeStamp)
-	b = append(b, `,"links":`...)
-	b = appendLinks(b, links)
-	b = append(b, `,"features":[`...)
+	// The body is appended straight into fasthttp's pooled response
+	// buffer: a page can be megabytes, and a fresh buffer per request would
+	// make the garbage collector rescan the whole dataset ever more often.
+	resp := c.Response()
+	resp.ResetBody()
+	head := make([]byte, 0, 1024)
+	head = append(head, `{"type":"FeatureCollection","numberMatched":`...)
+	head = strconv.AppendInt(head, int64(matched), 10)
+	head = append(head, `,"numberReturned":`...)
+	head = strconv.AppendInt(head, int64(len(page)), 10)
+	head = append(head, `,"timeStamp":`...)
+	head = appendJSONString(head, timeStamp)
+	head = append(head, `,"links":`...)
+	head = appendLinks(head, links)
+	head = append(head, `,"features":[`...)
+	resp.AppendBody(head)
+	var scratch []byte
 	for n, i := range page {
 		if n > 0 {
-			b = append(b, ',')
+			resp.AppendBody(comma)
 		}
-		b = ls.appendFeature(b, i, q.properties)
+		if q.properties == nil {
+			resp.AppendBody(ls.encodedFeature(i))
+			continue
+		}
+		scratch = ls.writer.appendFeature(scratch[:0], ls.ids[i], ls.index.Feature(i), q.properties)
+		resp.AppendBody(scratch)
 	}
-	b = append(b, "]}"...)
+	resp.AppendBody(closeCollection)
 	c.Set(fiber.HeaderContentType, mediaGeoJSON)
-	return c.Send(b)
+	return nil
 }
+
+var (
+	comma           = []byte{','}
+	closeCollection = []byte("]}")
+)
 
 func (s *Server) handleItem(c *fiber.Ctx) error {
 	snap := s.state.Load()
@@ -305,9 +338,9 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 		{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this feature as HTML"},
 		{Href: base + "/collections/" + ls.meta.ID, Rel: "collection", Type: mediaJSON, Title: ls.meta.Title},
 	}
-	b := ls.appendFeature(nil, i, nil)
+	enc := ls.encodedFeature(i)
 	// Splice the links into the feature object.
-	b = b[:len(b)-1]
+	b := append([]byte(nil), enc[:len(enc)-1]...)
 	b = append(b, `,"links":`...)
 	b = appendLinks(b, links)
 	b = append(b, '}')
@@ -315,18 +348,16 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// appendFeature writes feature i, from the per-feature cache when the whole
-// property set is wanted.
-func (ls *layerState) appendFeature(b []byte, i int, only map[string]bool) []byte {
-	if only != nil {
-		return ls.writer.appendFeature(b, ls.ids[i], ls.index.Feature(i), only)
-	}
+// encodedFeature returns feature i's GeoJSON with every property, written
+// once and then kept for later requests. The bytes are shared: do not change
+// them.
+func (ls *layerState) encodedFeature(i int) []byte {
 	if cached := ls.encoded[i].Load(); cached != nil {
-		return append(b, (*cached)...)
+		return *cached
 	}
 	enc := ls.writer.appendFeature(nil, ls.ids[i], ls.index.Feature(i), nil)
 	ls.encoded[i].Store(&enc)
-	return append(b, enc...)
+	return enc
 }
 
 func linkType(f format) string {

@@ -31,6 +31,12 @@ type Options struct {
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// Logger receives server errors; nil means slog.Default().
 	Logger *slog.Logger
+	// MatchCacheBytes bounds each layer's cache of filtered items answers
+	// (see matchCache); 0 means 64 MiB, a negative value turns it off.
+	MatchCacheBytes int64
+	// BenchEndpoints adds /bench/copy/*, the load-test baseline (see
+	// benchCopy). Off in normal service.
+	BenchEndpoints bool
 }
 
 // Server serves one dataset at a time; Swap replaces it atomically.
@@ -48,6 +54,9 @@ type Server struct {
 func New(ds *data.Dataset, opts Options) (*Server, error) {
 	if opts.TileCacheBytes == 0 {
 		opts.TileCacheBytes = 256 << 20
+	}
+	if opts.MatchCacheBytes == 0 {
+		opts.MatchCacheBytes = 64 << 20
 	}
 	if opts.ReadTimeout == 0 {
 		opts.ReadTimeout = 10 * time.Second
@@ -138,7 +147,9 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, grace time.
 
 // routes registers every endpoint. Each group lives in a file of its own.
 func (s *Server) routes() {
+	s.routesBench()
 	s.routesFeatures()
 	s.routesFrontend()
 	s.routesSearch()
+	s.routesTiles()
 }

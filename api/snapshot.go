@@ -8,6 +8,7 @@ import (
 
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/geo"
+	"github.com/planmap/planmap/tiles"
 )
 
 // snapshot is one immutable, fully indexed version of the dataset. Handlers
@@ -21,6 +22,10 @@ type snapshot struct {
 	etag string
 	// search is the name index and facet counts (api/search.go).
 	search *searchState
+	// tiler makes this version's vector tiles; tileCache keeps them
+	// compressed (api/tiles.go).
+	tiler     *tiles.Tiler
+	tileCache *tiles.Cache
 }
 
 // layerState is one layer with its index and the figures the API reports.
@@ -39,6 +44,8 @@ type layerState struct {
 	writer        *featureWriter
 	// encoded caches each feature's GeoJSON, written on first request.
 	encoded encodedCache
+	// matches caches the answers of filtered items queries.
+	matches *matchCache
 }
 
 // layer returns the named layer, or a 404 error.
@@ -57,7 +64,7 @@ func (snap *snapshot) layer(id string) (*layerState, error) {
 // schemaOrder is the order properties are written in.
 var schemaOrder = append(append([]string(nil), data.CommonProperties...), "placement_note", "mode", "home", "host", "home_point")
 
-func newLayerState(l *data.Layer) *layerState {
+func newLayerState(l *data.Layer, matchCacheBytes int64) *layerState {
 	n := len(l.Features.Features)
 	ls := &layerState{
 		meta:          l,
@@ -67,6 +74,7 @@ func newLayerState(l *data.Layer) *layerState {
 		propertyNames: map[string]bool{},
 		writer:        newFeatureWriter(schemaOrder),
 		encoded:       make(encodedCache, n),
+		matches:       newMatchCache(max(matchCacheBytes, 0)),
 	}
 	ls.extent = ls.index.Bound()
 	for i, f := range l.Features.Features {
@@ -88,12 +96,15 @@ func newLayerState(l *data.Layer) *layerState {
 func newSnapshot(ds *data.Dataset, opts Options) (*snapshot, error) {
 	snap := &snapshot{dataset: ds, byID: make(map[string]*layerState, len(ds.Layers)), etag: ds.Version, search: newSearchState(ds)}
 	for _, l := range ds.Layers {
-		ls := newLayerState(l)
+		ls := newLayerState(l, opts.MatchCacheBytes)
 		if _, dup := snap.byID[l.ID]; dup {
 			return nil, fmt.Errorf("api: layer %q appears twice", l.ID)
 		}
 		snap.layers = append(snap.layers, ls)
 		snap.byID[l.ID] = ls
+	}
+	if err := snap.buildTiles(opts); err != nil {
+		return nil, err
 	}
 	return snap, nil
 }

@@ -85,7 +85,7 @@ func (ix *Index) Candidates(b orb.Bound, fn func(i int) bool) {
 // geometry intersects the closed box b, and returns the extended slice.
 func (ix *Index) Query(b orb.Bound, dst []int) []int {
 	start := len(dst)
-	dst = ix.tree.appendHits(b, dst, func(i int) bool { return IntersectsBound(ix.features[i].Geometry, b) })
+	dst = ix.tree.appendHits(b, dst, func(i int) bool { return ix.exact(i, b) })
 	slices.Sort(dst[start:])
 	return dst
 }
@@ -94,10 +94,16 @@ func (ix *Index) Query(b orb.Bound, dst []int) []int {
 func (ix *Index) Count(b orb.Bound) int {
 	n := 0
 	ix.tree.search(b, func(i int, inside bool) bool {
-		if inside || IntersectsBound(ix.features[i].Geometry, b) {
+		if inside || ix.exact(i, b) {
 			n++
 		}
 		return true
 	})
 	return n
+}
+
+// exact tests feature i's geometry against b, reusing its stored envelope.
+func (ix *Index) exact(i int, b orb.Bound) bool {
+	g := ix.features[i].Geometry
+	return g != nil && intersectsBoundWithEnvelope(g, ix.bounds[i], b)
 }

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"container/list"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// matchCache remembers the ordered feature positions a filtered items
+// query matched, least recently used first out within a byte budget. A
+// client paging through next links (GDAL, QGIS, the web map's list) asks
+// the same query once per page; with the cache the index is searched and
+// sorted once, and every page is a slice of the remembered list. It lives
+// in a snapshot, so a new dataset version starts with an empty cache.
+type matchCache struct {
+	budget int64
+
+	mu      sync.Mutex
+	used    int64
+	entries map[string]*list.Element
+	order   list.List // front: most recently used
+}
+
+type matchEntry struct {
+	key     string
+	matches []int32
+}
+
+func newMatchCache(budget int64) *matchCache {
+	return &matchCache{budget: budget, entries: map[string]*list.Element{}}
+}
+
+func (m *matchCache) cost(e *matchEntry) int64 { return int64(4*len(e.matches)+len(e.key)) + 128 }
+
+func (m *matchCache) get(key string) ([]int32, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, ok := m.entries[key]
+	if !ok {
+		return nil, false
+	}
+	m.order.MoveToFront(el)
+	return el.Value.(*matchEntry).matches, true
+}
+
+func (m *matchCache) put(key string, matches []int32) {
+	e := &matchEntry{key: key, matches: matches}
+	cost := m.cost(e)
+	if cost > m.budget/4 {
+		return // one huge answer would push out everything else
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.entries[key]; ok {
+		return
+	}
+	m.entries[key] = m.order.PushFront(e)
+	m.used += cost
+	for m.used > m.budget {
+		el := m.order.Back()
+		old := el.Value.(*matchEntry)
+		m.order.Remove(el)
+		delete(m.entries, old.key)
+		m.used -= m.cost(old)
+	}
+}
+
+// matchKey is the canonical form of what selects and orders the matches
+// of q (not the page, format or property list).
+func (q *itemsQuery) matchKey(layer string) string {
+	var b strings.Builder
+	b.WriteString(layer)
+	for _, bb := range q.bboxes {
+		fmt.Fprintf(&b, "|bbox:%v,%v,%v,%v", bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1])
+	}
+	if q.years != nil {
+		fmt.Fprintf(&b, "|years:%d,%d", q.years.from, q.years.to)
+	}
+	keys := make([]string, 0, len(q.equals))
+	for k := range q.equals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		values := append([]string(nil), q.equals[k]...)
+		sort.Strings(values)
+		fmt.Fprintf(&b, "|%s=%q", k, values)
+	}
+	for _, s := range q.sortBy {
+		fmt.Fprintf(&b, "|sort:%s,%v", s.property, s.descending)
+	}
+	return b.String()
+}
