@@ -9,16 +9,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	sf "github.com/peterstace/simplefeatures/geom"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	sf "github.com/peterstace/simplefeatures/geom"
 
 	"github.com/planmap/planmap/data"
 )
@@ -620,14 +619,3 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal("server still accepts connections after shutdown")
 	}
 }
-
-// ids lists a layer's feature ids, sorted.
-func ids(l *data.Layer) []string {
-	out := make([]string, 0, len(l.Features.Features))
-	for _, f := range l.Features.Features {
-		out = append(out, data.FeatureID(f))
-	}
-	sort.Strings(out)
-	return out
-}
-

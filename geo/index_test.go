@@ -1,7 +1,6 @@
 package geo_test
 
 import (
-	"fmt"
 	"math"
 	"math/rand"
 	"slices"
@@ -186,5 +185,3 @@ func difference(a, b []int) []int {
 	}
 	return out
 }
-
-var _ = fmt.Sprint
