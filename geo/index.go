@@ -105,5 +105,5 @@ func (ix *Index) Count(b orb.Bound) int {
 // exact tests feature i's geometry against b, reusing its stored envelope.
 func (ix *Index) exact(i int, b orb.Bound) bool {
 	g := ix.features[i].Geometry
-	return g != nil && intersectsBoundWithEnvelope(g, ix.bounds[i], b)
+	return g != nil && IntersectsBoundEnvelope(g, ix.bounds[i], b)
 }

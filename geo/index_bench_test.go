@@ -87,7 +87,7 @@ func BenchmarkQuery(b *testing.B) {
 					q := boxes[i%len(boxes)]
 					dst = dst[:0]
 					for j, e := range envs {
-						if e.Intersects(q) && geo.IntersectsBound(features[j].Geometry, q) {
+						if e.Intersects(q) && geo.IntersectsBoundEnvelope(features[j].Geometry, e, q) {
 							dst = append(dst, j)
 						}
 					}
@@ -202,7 +202,8 @@ func BenchmarkQueryExtents(b *testing.B) {
 					q := boxes[i%len(boxes)]
 					dst = dst[:0]
 					rt.Search([2]float64(q.Min), [2]float64(q.Max), func(mn, mx [2]float64, v int) bool {
-						if (mn[0] >= q.Min[0] && mn[1] >= q.Min[1] && mx[0] <= q.Max[0] && mx[1] <= q.Max[1]) || geo.IntersectsBound(features[v].Geometry, q) {
+						if (mn[0] >= q.Min[0] && mn[1] >= q.Min[1] && mx[0] <= q.Max[0] && mx[1] <= q.Max[1]) ||
+							geo.IntersectsBoundEnvelope(features[v].Geometry, orb.Bound{Min: mn, Max: mx}, q) {
 							dst = append(dst, v)
 						}
 						return true

@@ -11,12 +11,12 @@ func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
 	if g == nil {
 		return false
 	}
-	return intersectsBoundWithEnvelope(g, g.Bound(), b)
+	return IntersectsBoundEnvelope(g, g.Bound(), b)
 }
 
-// intersectsBoundWithEnvelope is IntersectsBound for a caller that already
+// IntersectsBoundEnvelope is IntersectsBound for a caller that already
 // knows g's envelope gb (computing it walks every vertex).
-func intersectsBoundWithEnvelope(g orb.Geometry, gb, b orb.Bound) bool {
+func IntersectsBoundEnvelope(g orb.Geometry, gb, b orb.Bound) bool {
 	if gb.Max[0] < b.Min[0] || gb.Max[1] < b.Min[1] || gb.Min[0] > b.Max[0] || gb.Min[1] > b.Max[1] {
 		return false
 	}
