@@ -15,17 +15,20 @@ import (
 // Every layer, points included, uses one packed Hilbert R-tree over feature
 // envelopes, followed by an exact geometry–box test (IntersectsBound) for
 // the features whose envelope is not wholly inside the box, and a sort into
-// feature order. The choice was measured (`make bench`, BenchmarkQueryPoints,
+// feature order. The choice was measured with BenchmarkQueryPoints,
 // BenchmarkQueryExtents and BenchmarkBuild, each structure answering the
-// same ordered, exact query on the same generated data and boxes):
+// same ordered, exact query on the same generated data and boxes (medians of
+// `PLANMAP_BENCH_SIZES=small go test -run '^$' -bench 'Query|Build' -count 5 ./geo`
+// on a shared 2-core machine, so read them as ratios):
 //
-//   - point layers (27k ports of the 100k dataset): orb's quadtree took about
-//     4× as long as either R-tree (105 µs against 27 µs and 25 µs per query),
-//     as it walks pointer nodes and calls a filter per point; the packed tree
-//     and tidwall/rtree were level within the machine's noise;
+//   - point layers (27k points of the 100k dataset): orb's quadtree took 3.5×
+//     to 17× as long as either R-tree (it walks pointer nodes and calls a
+//     filter per point); the packed tree and tidwall/rtree were level within
+//     the noise (61 µs and 73 µs; on 2.7k points 2.8 µs and 2.4 µs);
 //   - line and polygon layers: the packed tree and tidwall/rtree were level
-//     (the exact test dominates);
-//   - building: the packed tree was 10–20% faster with 12 allocations
+//     within the noise, the exact test dominating (40k polygons: 1.1 ms and
+//     0.8 ms; 15k long lines: 6.6 ms and 5.6 ms);
+//   - building: the packed tree was 10–20% faster, with 12 allocations
 //     against 1,030 for 40k polygons.
 //
 // So one structure serves every layer, and it is the one that is immutable
