@@ -26,6 +26,9 @@ type snapshot struct {
 	// compressed (api/tiles.go).
 	tiler     *tiles.Tiler
 	tileCache *tiles.Cache
+	// analysis holds the corridors prepared for coverage analysis, built
+	// on first use (api/analysis.go).
+	analysis *analysisState
 }
 
 // layerState is one layer with its index and the figures the API reports.
@@ -62,7 +65,7 @@ func (snap *snapshot) layer(id string) (*layerState, error) {
 }
 
 // schemaOrder is the order properties are written in.
-var schemaOrder = append(append([]string(nil), data.CommonProperties...), "placement_note", "mode", "home", "host", "home_point")
+var schemaOrder = append(append([]string(nil), data.CommonProperties...), "mode", "home", "host", "home_point")
 
 func newLayerState(l *data.Layer, matchCacheBytes int64) *layerState {
 	n := len(l.Features.Features)
@@ -94,7 +97,7 @@ func newLayerState(l *data.Layer, matchCacheBytes int64) *layerState {
 }
 
 func newSnapshot(ds *data.Dataset, opts Options) (*snapshot, error) {
-	snap := &snapshot{dataset: ds, byID: make(map[string]*layerState, len(ds.Layers)), etag: ds.Version, search: newSearchState(ds)}
+	snap := &snapshot{dataset: ds, byID: make(map[string]*layerState, len(ds.Layers)), etag: ds.Version, search: newSearchState(ds), analysis: &analysisState{}}
 	for _, l := range ds.Layers {
 		ls := newLayerState(l, opts.MatchCacheBytes)
 		if _, dup := snap.byID[l.ID]; dup {

@@ -121,7 +121,7 @@ func Load(fsys fs.FS, name string) (*Dataset, error) {
 		hash.Write(raw)
 		layer := &Layer{ID: id, File: e.Name(), Title: id}
 		if !validSlug(id) {
-			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: fmt.Sprintf("layer id %q (the file name) must be a URL-safe slug: lowercase letters, digits and '-'", id)})
+			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: fmt.Sprintf("layer id %q (the file name) must be a URL-safe slug: lowercase letters, digits, '-' and '_'", id)})
 		}
 		if side, err := fs.ReadFile(fsys, id+".json"); err == nil {
 			hash.Write(side)
@@ -166,8 +166,11 @@ func checkUniqueIDs(layers []*Layer) []Problem {
 				continue
 			}
 			if prev, ok := seen[id]; ok {
-				problems = append(problems, Problem{File: l.File, Index: i, ID: id,
-					Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev.index, prev.file)})
+				// ValidateLayer already reports a repeat within one file.
+				if prev.file != l.File {
+					problems = append(problems, Problem{File: l.File, Index: i, ID: id,
+						Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev.index, prev.file)})
+				}
 				continue
 			}
 			seen[id] = seenAt{l.File, i}

@@ -32,7 +32,7 @@ var GeometryTypes = map[string][]string{
 // CommonProperties are the properties every feature of a planning layer
 // carries (null where unknown).
 var CommonProperties = []string{"id", "name", "name_en", "kind", "status", "target_year", "city",
-	"county", "source_doc", "source_excerpt", "geometry_precision"}
+	"county", "source_doc", "source_excerpt", "geometry_precision", "placement_note"}
 
 // LayerProperties are the extra properties of particular planning layers.
 var LayerProperties = map[string][]string{

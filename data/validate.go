@@ -3,9 +3,13 @@ package data
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -14,51 +18,172 @@ import (
 
 // ValidateLayer parses one layer file and checks every rule that applies to
 // it. It returns the features that parsed (nil when the file as a whole is
-// unreadable) and every problem found, not only the first.
+// unreadable) and every problem found, not only the first. Features are
+// decoded and checked in parallel; problems come in file order.
 func ValidateLayer(file, layerID string, raw []byte) (*geojson.FeatureCollection, []Problem) {
-	var doc struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
 	fileProblem := func(format string, args ...any) []Problem {
 		return []Problem{{File: file, Index: -1, Reason: fmt.Sprintf(format, args...)}}
+	}
+	notJSON := func(err error) []Problem {
+		// Let encoding/json describe the first syntax error in its usual
+		// words; fall back to ours should it disagree.
+		if jsonErr := json.Unmarshal(raw, &struct{}{}); jsonErr != nil {
+			return fileProblem("not valid GeoJSON: %s", describeJSONError(raw, jsonErr))
+		}
+		var syn *jsonSyntaxError
+		if errors.As(err, &syn) {
+			return fileProblem("not valid GeoJSON: line %d: %s", 1+bytes.Count(raw[:min(syn.offset, len(raw))], []byte("\n")), syn.msg)
+		}
+		return fileProblem("not valid GeoJSON: %v", err)
 	}
 	if !utf8.Valid(raw) {
 		return nil, fileProblem("not UTF-8 text")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fileProblem("not valid GeoJSON: %s", describeJSONError(raw, err))
+	doc, err := scanFeatureCollection(raw)
+	if err != nil {
+		var syn *jsonSyntaxError
+		if errors.As(err, &syn) {
+			return nil, notJSON(err)
+		}
+		// The outline is JSON; the features may still hide a syntax
+		// error, which is the more useful thing to report.
+		if syntaxErr := checkFeatureSyntax(raw, doc.features); syntaxErr != nil {
+			return nil, notJSON(syntaxErr)
+		}
+		return nil, fileProblem("%v", err)
 	}
-	if doc.Type != "FeatureCollection" {
-		return nil, fileProblem("type is %q, want \"FeatureCollection\"", doc.Type)
+	if doc.typ != "FeatureCollection" {
+		if syntaxErr := checkFeatureSyntax(raw, doc.features); syntaxErr != nil {
+			return nil, notJSON(syntaxErr)
+		}
+		return nil, fileProblem("type is %q, want \"FeatureCollection\"", doc.typ)
 	}
-	if doc.Features == nil {
+	if !doc.hasFeatures {
 		return nil, fileProblem("has no \"features\" array")
 	}
+	n := len(doc.features)
+	features := make([]*geojson.Feature, n)
+	featureProblems := make([][]Problem, n)
+	var (
+		syntaxMu  sync.Mutex
+		syntaxErr error
+		syntaxAt  = n
+	)
+	parallelChunks(n, 256, func() func(lo, hi int) {
+		s := &jsonScanner{}
+		return func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				c := &checker{file: file, index: i}
+				span := doc.features[i]
+				f, err := s.decodeFeature(raw[span.start:span.end])
+				if err != nil {
+					var syn *jsonSyntaxError
+					if errors.As(err, &syn) {
+						syntaxMu.Lock()
+						if i < syntaxAt {
+							syntaxAt, syntaxErr = i, &jsonSyntaxError{offset: span.start + syn.offset, msg: syn.msg}
+						}
+						syntaxMu.Unlock()
+						return
+					}
+					c.id = idFromRaw(raw[span.start:span.end])
+					c.fail("not a valid GeoJSON feature: %v", err)
+					featureProblems[i] = c.problems
+					continue
+				}
+				c.id = FeatureID(f)
+				c.checkFeature(f, layerID)
+				features[i] = f
+				featureProblems[i] = c.problems
+			}
+		}
+	})
+	if syntaxErr != nil {
+		return nil, notJSON(syntaxErr)
+	}
 	fc := geojson.NewFeatureCollection()
-	fc.Features = make([]*geojson.Feature, 0, len(doc.Features))
+	fc.Features = make([]*geojson.Feature, 0, n)
 	var problems []Problem
-	seen := make(map[string]int, len(doc.Features))
-	for i, rawFeature := range doc.Features {
-		c := &checker{file: file, index: i}
-		f, err := geojson.UnmarshalFeature(rawFeature)
-		if err != nil {
-			c.fail("not a valid GeoJSON feature: %v", err)
-			problems = append(problems, c.problems...)
+	seen := make(map[string]int, n)
+	for i, f := range features {
+		problems = append(problems, featureProblems[i]...)
+		if f == nil {
 			continue
 		}
-		c.id = FeatureID(f)
-		c.checkFeature(f, layerID)
-		if prev, ok := seen[c.id]; ok && c.id != "" {
-			c.fail("id %q is already used by feature %d", c.id, prev)
-		} else {
-			seen[c.id] = i
+		if id := FeatureID(f); id != "" {
+			if prev, ok := seen[id]; ok {
+				problems = append(problems, Problem{File: file, Index: i, ID: id, Reason: fmt.Sprintf("id %q is already used by feature %d", id, prev)})
+			} else {
+				seen[id] = i
+			}
 		}
-		problems = append(problems, c.problems...)
 		fc.Features = append(fc.Features, f)
 	}
 	return fc, problems
+}
+
+// idFromRaw digs the id out of a feature that did not decode, so its
+// problem can name it.
+func idFromRaw(b []byte) string {
+	var probe struct {
+		ID         any `json:"id"`
+		Properties struct {
+			ID any `json:"id"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(b, &probe) // fills what it can even when it fails
+	if s, ok := probe.Properties.ID.(string); ok {
+		return s
+	}
+	s, _ := probe.ID.(string)
+	return s
+}
+
+// checkFeatureSyntax returns the first syntax error among the features.
+func checkFeatureSyntax(raw []byte, spans []byteSpan) error {
+	s := &jsonScanner{}
+	for _, span := range spans {
+		s.b, s.i = raw[span.start:span.end], 0
+		_, err := s.skipValue(0)
+		if err == nil && !s.atEnd() {
+			err = s.syntax("invalid character %q after array element", s.b[s.i])
+		}
+		var syn *jsonSyntaxError
+		if errors.As(err, &syn) {
+			return &jsonSyntaxError{offset: span.start + syn.offset, msg: syn.msg}
+		}
+	}
+	return nil
+}
+
+// parallelChunks splits [0, n) into chunks of the given size and works
+// through them on as many goroutines as there are processors; newWorker
+// makes each goroutine's function (with its own state).
+func parallelChunks(n, size int, newWorker func() func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+size-1)/size)
+	if workers <= 1 {
+		if n > 0 {
+			newWorker()(0, n)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn := newWorker()
+			for {
+				lo := int(next.Add(int64(size))) - size
+				if lo >= n {
+					return
+				}
+				fn(lo, min(lo+size, n))
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // describeJSONError turns a decoding error into a message with a line number.
@@ -141,6 +266,7 @@ func (c *checker) checkProperties(p geojson.Properties, layerID string) {
 			c.fail("property %q is %q, want one of %s", key, s, strings.Join(allowed, ", "))
 		}
 	}
+	str("id", false) // FeatureID may have fallen back on the GeoJSON id member
 	if s, ok := str("name", false); ok && strings.TrimSpace(s) == "" {
 		c.fail("property \"name\" is empty")
 	}

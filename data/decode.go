@@ -1,0 +1,875 @@
+package data
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// This file decodes GeoJSON FeatureCollections. It does what
+// encoding/json plus orb's geojson package do, several times faster and
+// stricter: it parses coordinates straight into orb types without
+// reflection, rejects positions of fewer than two numbers (which
+// encoding/json would silently read as [x, 0]) and anything after the
+// top-level value, and finds each feature's bytes in one cheap pass so the
+// features can be decoded in parallel. Properties, ids, bboxes and unknown
+// members still go through encoding/json, so their values are exactly what
+// geojson.UnmarshalFeature gives.
+
+// jsonSyntaxError says the bytes are not JSON at all.
+type jsonSyntaxError struct {
+	offset int
+	msg    string
+}
+
+func (e *jsonSyntaxError) Error() string { return e.msg }
+
+// geojsonError says the bytes are JSON but not the GeoJSON expected.
+type geojsonError struct{ msg string }
+
+func (e *geojsonError) Error() string { return e.msg }
+
+func structural(format string, args ...any) error {
+	return &geojsonError{msg: fmt.Sprintf(format, args...)}
+}
+
+// byteSpan is where a value lies in the input: b[start:end].
+type byteSpan struct{ start, end int }
+
+// jsonScanner reads JSON from b, strictly: whatever it accepts,
+// encoding/json accepts too.
+type jsonScanner struct {
+	b []byte
+	i int
+	// scratch collects positions before they are copied into a slice of
+	// exactly the right length.
+	scratch []orb.Point
+	// interned holds short strings already read (member names and
+	// vocabulary values repeat in every feature), so features share them
+	// instead of each holding copies.
+	interned    map[string]string
+	internedAny map[string]any
+}
+
+// Strings up to maxInternLen bytes are interned, up to maxInterned of them
+// per scanner.
+const (
+	maxInternLen = 96
+	maxInterned  = 1 << 14
+)
+
+func (s *jsonScanner) intern(b []byte) string {
+	if len(b) > maxInternLen {
+		return string(b)
+	}
+	if v, ok := s.interned[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	if s.interned == nil {
+		s.interned = make(map[string]string, 256)
+	}
+	if len(s.interned) < maxInterned {
+		s.interned[v] = v
+	}
+	return v
+}
+
+const maxJSONDepth = 10000
+
+func (s *jsonScanner) syntax(format string, args ...any) error {
+	return &jsonSyntaxError{offset: s.i, msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *jsonScanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// atEnd reports whether only white space is left.
+func (s *jsonScanner) atEnd() bool {
+	s.ws()
+	return s.i >= len(s.b)
+}
+
+// peek returns the next byte after white space, or 0 at the end (check
+// atEnd to tell the end from a NUL byte).
+func (s *jsonScanner) peek() byte {
+	s.ws()
+	if s.i >= len(s.b) {
+		return 0
+	}
+	return s.b[s.i]
+}
+
+func (s *jsonScanner) expect(c byte) error {
+	if s.peek() != c {
+		if s.i >= len(s.b) {
+			return s.syntax("unexpected end of JSON input")
+		}
+		return s.syntax("invalid character %q, want %q", s.b[s.i], c)
+	}
+	s.i++
+	return nil
+}
+
+// kindAt names the JSON type of the value starting at the next byte.
+func (s *jsonScanner) kindAt() string {
+	switch s.peek() {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// members calls fn for each member of the object at the scanner, with the
+// scanner at the member's value; fn must consume the value.
+func (s *jsonScanner) members(fn func(key string) error) error {
+	if err := s.expect('{'); err != nil {
+		return err
+	}
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		if s.peek() != '"' {
+			return s.syntax("invalid character looking for beginning of object key string")
+		}
+		key, err := s.readString()
+		if err != nil {
+			return err
+		}
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		s.ws()
+		if err := fn(key); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.syntax("invalid character after object key:value pair")
+		}
+	}
+}
+
+// elements calls fn for each element of the array at the scanner.
+func (s *jsonScanner) elements(fn func(i int) error) error {
+	if err := s.expect('['); err != nil {
+		return err
+	}
+	if s.peek() == ']' {
+		s.i++
+		return nil
+	}
+	for i := 0; ; i++ {
+		s.ws()
+		if err := fn(i); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return s.syntax("invalid character after array element")
+		}
+	}
+}
+
+// readString reads the string at the scanner (its opening quote).
+func (s *jsonScanner) readString() (string, error) {
+	start := s.i
+	escaped, err := s.skipString()
+	if err != nil {
+		return "", err
+	}
+	if !escaped {
+		return s.intern(s.b[start+1 : s.i-1]), nil
+	}
+	var out string
+	if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
+		return "", &jsonSyntaxError{offset: start, msg: err.Error()}
+	}
+	return out, nil
+}
+
+// skipString passes the string at the scanner, checking its escapes, and
+// says whether it has any.
+func (s *jsonScanner) skipString() (escaped bool, err error) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return false, s.syntax("want a string")
+	}
+	s.i++
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return escaped, nil
+		case c < 0x20:
+			return escaped, s.syntax("invalid character %q in string literal", c)
+		case c == '\\':
+			escaped = true
+			if s.i+1 >= len(s.b) {
+				return escaped, s.syntax("unexpected end of JSON input")
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) {
+					return escaped, s.syntax("unexpected end of JSON input")
+				}
+				for _, h := range s.b[s.i+2 : s.i+6] {
+					if !isHex(h) {
+						return escaped, s.syntax("invalid character %q in \\u hexadecimal character escape", h)
+					}
+				}
+				s.i += 6
+			default:
+				return escaped, s.syntax("invalid character %q in string escape code", s.b[s.i+1])
+			}
+		default:
+			s.i++
+		}
+	}
+	return escaped, s.syntax("unexpected end of JSON input")
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+var exactPowersOf10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// readNumber reads the number at the scanner, exactly as
+// strconv.ParseFloat does: a decimal of at most 15 digits without exponent
+// is an exact integer divided by an exact power of ten, one correctly
+// rounded operation (the fast path strconv itself takes); anything else
+// goes to strconv.
+func (s *jsonScanner) readNumber() (float64, error) {
+	start := s.i
+	b := s.b
+	i := s.i
+	negative := i < len(b) && b[i] == '-'
+	if negative {
+		i++
+	}
+	var mantissa uint64
+	digits, decimals := 0, 0
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mantissa = mantissa*10 + uint64(b[i]-'0')
+			digits++
+		}
+	default:
+		s.i = i
+		return 0, s.syntax("invalid character in numeric literal")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			s.i = i
+			return 0, s.syntax("invalid character after decimal point in numeric literal")
+		}
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			if mantissa != 0 || b[i] != '0' {
+				digits++
+			}
+			mantissa = mantissa*10 + uint64(b[i]-'0')
+			decimals++
+		}
+	}
+	exponent := false
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		exponent = true
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			s.i = i
+			return 0, s.syntax("invalid character in exponent of numeric literal")
+		}
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		}
+	}
+	s.i = i
+	if !exponent && digits <= 15 && decimals < len(exactPowersOf10) {
+		v := float64(mantissa) / exactPowersOf10[decimals]
+		if negative {
+			v = -v
+		}
+		return v, nil
+	}
+	v, err := strconv.ParseFloat(string(b[start:i]), 64)
+	if err != nil {
+		return 0, structural("number %s is out of range", b[start:i])
+	}
+	return v, nil
+}
+
+// skipValue passes the value at the scanner, checking that it is JSON, and
+// returns where it lies.
+func (s *jsonScanner) skipValue(depth int) (byteSpan, error) {
+	if depth > maxJSONDepth {
+		return byteSpan{}, s.syntax("exceeded max depth")
+	}
+	c := s.peek()
+	start := s.i
+	var err error
+	switch {
+	case c == '{':
+		err = s.members(func(string) error {
+			_, err := s.skipValue(depth + 1)
+			return err
+		})
+	case c == '[':
+		err = s.elements(func(int) error {
+			_, err := s.skipValue(depth + 1)
+			return err
+		})
+	case c == '"':
+		_, err = s.skipString()
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err = s.readNumber()
+		var g *geojsonError
+		if errors.As(err, &g) {
+			err = nil // out of range is a type problem, not a syntax one
+		}
+	case c == 't':
+		err = s.literal("true")
+	case c == 'f':
+		err = s.literal("false")
+	case c == 'n':
+		err = s.literal("null")
+	case s.atEnd():
+		err = s.syntax("unexpected end of JSON input")
+	default:
+		err = s.syntax("invalid character %q looking for beginning of value", c)
+	}
+	return byteSpan{start, s.i}, err
+}
+
+func (s *jsonScanner) literal(word string) error {
+	if s.i+len(word) > len(s.b) || string(s.b[s.i:s.i+len(word)]) != word {
+		return s.syntax("invalid character in literal %s (expecting %q)", word, word)
+	}
+	s.i += len(word)
+	return nil
+}
+
+// findEnd passes the value at the scanner by matching brackets, without
+// checking it: decoding the feature checks it, in parallel.
+func (s *jsonScanner) findEnd() (byteSpan, error) {
+	start := s.i
+	depth := 0
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; c {
+		case '"':
+			for s.i++; s.i < len(s.b) && s.b[s.i] != '"'; s.i++ {
+				if s.b[s.i] == '\\' {
+					s.i++
+				}
+			}
+			if s.i >= len(s.b) {
+				return byteSpan{}, s.syntax("unexpected end of JSON input")
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				return byteSpan{start, s.i}, nil // the end of a bare literal or number
+			}
+			if depth == 0 {
+				s.i++
+				return byteSpan{start, s.i}, nil
+			}
+		case ',':
+			if depth == 0 {
+				return byteSpan{start, s.i}, nil
+			}
+		}
+		s.i++
+	}
+	return byteSpan{}, s.syntax("unexpected end of JSON input")
+}
+
+// featureCollection is the outline of a FeatureCollection file.
+type featureCollection struct {
+	typ         string
+	hasFeatures bool
+	features    []byteSpan
+}
+
+// scanFeatureCollection reads the top level of a FeatureCollection and
+// finds where each feature lies.
+func scanFeatureCollection(raw []byte) (featureCollection, error) {
+	var doc featureCollection
+	s := &jsonScanner{b: raw}
+	if c := s.peek(); c != '{' {
+		if s.atEnd() {
+			return doc, s.syntax("unexpected end of JSON input")
+		}
+		if _, err := s.skipValue(0); err != nil {
+			return doc, err
+		}
+		if !s.atEnd() {
+			return doc, s.syntax("invalid character %q after top-level value", s.b[s.i])
+		}
+		return doc, structural("the file holds %s, not a GeoJSON object", (&jsonScanner{b: raw}).kindAt())
+	}
+	var typeErr error
+	err := s.members(func(key string) error {
+		switch key {
+		case "type":
+			if s.peek() != '"' {
+				typeErr = structural("\"type\" is %s, want the string \"FeatureCollection\"", s.kindAt())
+				_, err := s.skipValue(1)
+				return err
+			}
+			var err error
+			doc.typ, err = s.readString()
+			return err
+		case "features":
+			switch s.peek() {
+			case 'n':
+				doc.hasFeatures = false
+				doc.features = nil
+				return s.literal("null")
+			case '[':
+			default:
+				typeErr = structural("\"features\" is %s, want an array", s.kindAt())
+				_, err := s.skipValue(1)
+				return err
+			}
+			doc.hasFeatures = true
+			doc.features = doc.features[:0]
+			return s.elements(func(int) error {
+				span, err := s.findEnd()
+				doc.features = append(doc.features, span)
+				return err
+			})
+		}
+		_, err := s.skipValue(1)
+		return err
+	})
+	if err != nil {
+		return doc, err
+	}
+	if !s.atEnd() {
+		return doc, s.syntax("invalid character %q after top-level value", s.b[s.i])
+	}
+	return doc, typeErr
+}
+
+// decodeFeature decodes one feature, as geojson.UnmarshalFeature would.
+func (s *jsonScanner) decodeFeature(b []byte) (*geojson.Feature, error) {
+	s.b, s.i = b, 0
+	if s.peek() != '{' {
+		_, err := s.skipValue(0)
+		if err != nil {
+			return nil, err
+		}
+		if !s.atEnd() {
+			return nil, s.syntax("invalid character %q after array element", s.b[s.i])
+		}
+		return nil, structural("the feature is %s, not an object", (&jsonScanner{b: b}).kindAt())
+	}
+	f := &geojson.Feature{}
+	var typeErr error
+	err := s.members(func(key string) error {
+		// A member that is JSON but not what GeoJSON wants is reported
+		// only once the rest of the feature has proved to be JSON.
+		start := s.i
+		err := s.featureMember(f, key)
+		var g *geojsonError
+		if errors.As(err, &g) {
+			if typeErr == nil {
+				typeErr = err
+			}
+			s.i = start
+			_, err = s.skipValue(1)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !s.atEnd() {
+		return nil, s.syntax("invalid character %q after array element", s.b[s.i])
+	}
+	if typeErr != nil {
+		return nil, typeErr
+	}
+	if f.Type != "Feature" {
+		return nil, structural("\"type\" is %q, want \"Feature\"", f.Type)
+	}
+	return f, nil
+}
+
+// featureMember decodes the value of the feature's member key.
+func (s *jsonScanner) featureMember(f *geojson.Feature, key string) error {
+	switch key {
+	case "type":
+		if s.peek() != '"' {
+			return structural("\"type\" is %s, want \"Feature\"", s.kindAt())
+		}
+		var err error
+		f.Type, err = s.readString()
+		return err
+	case "geometry":
+		var err error
+		f.Geometry, err = s.geometry(1)
+		return err
+	case "properties":
+		kind := s.kindAt()
+		span, err := s.skipValue(1)
+		if err != nil {
+			return err
+		}
+		if kind != "an object" && kind != "null" {
+			return structural("\"properties\" is %s, want an object or null", kind)
+		}
+		f.Properties = nil
+		if kind == "null" {
+			return nil
+		}
+		s.i = span.start
+		v, err := s.readAny(1)
+		f.Properties = v.(map[string]any)
+		return err
+	case "id":
+		var err error
+		f.ID, err = s.readAny(1)
+		return err
+	case "bbox":
+		span, err := s.skipValue(1)
+		if err != nil {
+			return err
+		}
+		return s.unmarshal(span, &f.BBox)
+	}
+	v, err := s.readAny(1)
+	if err != nil {
+		return err
+	}
+	if f.ExtraMembers == nil {
+		f.ExtraMembers = geojson.Properties{}
+	}
+	f.ExtraMembers[key] = v
+	return nil
+}
+
+// readAny reads any JSON value as encoding/json decodes it into an any:
+// objects as map[string]any (the last of repeated keys wins), arrays as
+// []any, numbers as float64.
+func (s *jsonScanner) readAny(depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, s.syntax("exceeded max depth")
+	}
+	switch c := s.peek(); {
+	case c == '{':
+		m := map[string]any{}
+		err := s.members(func(key string) error {
+			v, err := s.readAny(depth + 1)
+			m[key] = v
+			return err
+		})
+		return m, err
+	case c == '[':
+		a := []any{}
+		err := s.elements(func(int) error {
+			v, err := s.readAny(depth + 1)
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case c == '"':
+		str, err := s.readString()
+		if err != nil || len(str) > maxInternLen {
+			return str, err
+		}
+		// Share the interface value too: boxing a string allocates.
+		if v, ok := s.internedAny[str]; ok {
+			return v, nil
+		}
+		if s.internedAny == nil {
+			s.internedAny = make(map[string]any, 256)
+		}
+		v := any(str)
+		if len(s.internedAny) < maxInterned {
+			s.internedAny[str] = v
+		}
+		return v, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.readNumber()
+	case c == 't':
+		return true, s.literal("true")
+	case c == 'f':
+		return false, s.literal("false")
+	case c == 'n':
+		return nil, s.literal("null")
+	case s.atEnd():
+		return nil, s.syntax("unexpected end of JSON input")
+	default:
+		return nil, s.syntax("invalid character %q looking for beginning of value", c)
+	}
+}
+
+// unmarshal decodes a checked value with encoding/json; what fails now is
+// a type mismatch (a number too big), not syntax.
+func (s *jsonScanner) unmarshal(span byteSpan, v any) error {
+	if err := json.Unmarshal(s.b[span.start:span.end], v); err != nil {
+		return structural("%v", err)
+	}
+	return nil
+}
+
+// geometry decodes the GeoJSON geometry object (or null) at the scanner.
+func (s *jsonScanner) geometry(depth int) (orb.Geometry, error) {
+	if depth > 32 {
+		return nil, structural("geometry collections nested too deep")
+	}
+	if s.peek() == 'n' {
+		return nil, s.literal("null")
+	}
+	if s.peek() != '{' {
+		kind := s.kindAt()
+		if _, err := s.skipValue(depth); err != nil {
+			return nil, err
+		}
+		return nil, structural("geometry is %s, want an object or null", kind)
+	}
+	var (
+		typ                   string
+		typeErr               error
+		coords, geometries    byteSpan
+		hasCoords, hasMembers bool
+		parsed                bool // coordinates decoded into g as they came
+		parsedType            string
+		g                     orb.Geometry
+		parseErr              error
+	)
+	err := s.members(func(key string) error {
+		switch key {
+		case "type":
+			if s.peek() != '"' {
+				typeErr = structural("geometry \"type\" is %s, want a string", s.kindAt())
+				_, err := s.skipValue(depth + 1)
+				return err
+			}
+			var err error
+			typ, err = s.readString()
+			return err
+		case "coordinates":
+			hasCoords = s.peek() != 'n'
+			if hasCoords && typ != "" && typ != "GeometryCollection" && !parsed {
+				// The usual order, type first: decode in one pass.
+				start := s.i
+				parsed, parsedType = true, typ
+				g, parseErr = s.coordinates(typ)
+				if err := syntaxOnly(parseErr); err != nil || parseErr == nil {
+					return err
+				}
+				// Not the coordinates typ needs: pass the rest of the
+				// value and report parseErr at the end.
+				s.i = start
+				_, err := s.skipValue(depth + 1)
+				return err
+			}
+			parsed = false
+			var err error
+			coords, err = s.skipValue(depth + 1)
+			return err
+		case "geometries":
+			var err error
+			hasMembers = s.peek() != 'n'
+			geometries, err = s.skipValue(depth + 1)
+			return err
+		}
+		_, err := s.skipValue(depth + 1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if typeErr != nil {
+		return nil, typeErr
+	}
+	if parsed && typ == parsedType {
+		return g, parseErr
+	}
+	end := s.i
+	defer func() { s.i = end }()
+	if typ == "GeometryCollection" {
+		c := orb.Collection{}
+		if !hasMembers {
+			return nil, structural("GeometryCollection has no \"geometries\" array")
+		}
+		s.i = geometries.start
+		if s.peek() != '[' {
+			return nil, structural("GeometryCollection \"geometries\" is %s, want an array", s.kindAt())
+		}
+		err := s.elements(func(int) error {
+			g, err := s.geometry(depth + 1)
+			if err == nil && g == nil {
+				err = structural("GeometryCollection member is null")
+			}
+			c = append(c, g)
+			return err
+		})
+		return c, err
+	}
+	if !hasCoords {
+		if typ == "" {
+			return nil, structural("geometry has no \"type\"")
+		}
+		return nil, structural("%s geometry has no \"coordinates\"", typ)
+	}
+	s.i = coords.start
+	return s.coordinates(typ)
+}
+
+// syntaxOnly passes on syntax errors and drops the others, which the
+// caller reports once the whole value has been read.
+func syntaxOnly(err error) error {
+	var syn *jsonSyntaxError
+	if errors.As(err, &syn) {
+		return err
+	}
+	return nil
+}
+
+// coordinates decodes the coordinates array at the scanner for a geometry
+// of type typ.
+func (s *jsonScanner) coordinates(typ string) (orb.Geometry, error) {
+	switch typ {
+	case "Point":
+		return s.position(typ)
+	case "MultiPoint":
+		pts, err := s.positions(typ)
+		return orb.MultiPoint(pts), err
+	case "LineString":
+		pts, err := s.positions(typ)
+		return orb.LineString(pts), err
+	case "MultiLineString":
+		mls := orb.MultiLineString{}
+		err := s.nested(typ, func() error {
+			pts, err := s.positions(typ)
+			mls = append(mls, pts)
+			return err
+		})
+		return mls, err
+	case "Polygon":
+		p, err := s.polygon(typ)
+		return p, err
+	case "MultiPolygon":
+		mp := orb.MultiPolygon{}
+		err := s.nested(typ, func() error {
+			p, err := s.polygon(typ)
+			mp = append(mp, p)
+			return err
+		})
+		return mp, err
+	case "":
+		return nil, structural("geometry has no \"type\"")
+	}
+	return nil, structural("unknown geometry type %q", typ)
+}
+
+// nested calls fn for each element of the coordinates array at the
+// scanner.
+func (s *jsonScanner) nested(typ string, fn func() error) error {
+	if s.peek() != '[' {
+		return structural("%s coordinates are %s where an array belongs", typ, s.kindAt())
+	}
+	return s.elements(func(int) error { return fn() })
+}
+
+func (s *jsonScanner) polygon(typ string) (orb.Polygon, error) {
+	p := orb.Polygon{}
+	err := s.nested(typ, func() error {
+		pts, err := s.positions(typ)
+		p = append(p, pts)
+		return err
+	})
+	return p, err
+}
+
+// positions reads an array of positions into a slice of exactly its
+// length.
+func (s *jsonScanner) positions(typ string) ([]orb.Point, error) {
+	s.scratch = s.scratch[:0]
+	err := s.nested(typ, func() error {
+		p, err := s.position(typ)
+		s.scratch = append(s.scratch, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orb.Point, len(s.scratch))
+	copy(out, s.scratch)
+	return out, nil
+}
+
+// position reads [x, y] or [x, y, z] (z is dropped, as orb does).
+func (s *jsonScanner) position(typ string) (orb.Point, error) {
+	var p orb.Point
+	n := 0
+	if s.peek() != '[' {
+		return p, structural("%s coordinates have %s where a position [lon, lat] belongs", typ, s.kindAt())
+	}
+	err := s.elements(func(i int) error {
+		if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+			return structural("%s coordinates have %s inside a position, want numbers", typ, s.kindAt())
+		}
+		v, err := s.readNumber()
+		if i < 2 {
+			p[i] = v
+		}
+		n++
+		return err
+	})
+	if err == nil && n < 2 {
+		return p, structural("%s has a position of %d number(s); a position is [lon, lat]", typ, n)
+	}
+	if err == nil && (math.IsInf(p[0], 0) || math.IsInf(p[1], 0)) {
+		return p, structural("%s has a position out of float64 range", typ)
+	}
+	return p, err
+}

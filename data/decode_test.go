@@ -1,0 +1,256 @@
+package data
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb/geojson"
+)
+
+// orbAgreementCases are features that both our decoder and
+// geojson.UnmarshalFeature (encoding/json underneath) must read to the same
+// value: escapes, surrogate pairs, numbers in every notation, repeated
+// keys, escaped member names, odd white space, every geometry type.
+var orbAgreementCases = []string{
+	`{"type":"Feature","id":7,"bbox":[1,2,3,4],"geometry":{"type":"MultiPoint","coordinates":[[1,2],[3.5,-4e2]]},` +
+		`"properties":{"a":"\u00e9\n\"x\"\/","b":[1,"2",null,true,false,{"c":{}}],"d":12345678901234567890,"e":-0.0,` +
+		`"f":1.5E-7,"g":0.1000000000000000055511151231257827,"h":"\ud83d\ude00","i":[],"j":-0,"k":1e+2,"l":123456.7890123456789},"extra":{"k":[1,2]}}`,
+	"\n\t {\r\n \"type\" : \"Feature\" , \"geometry\" : { \"type\" : \"Point\" , \"coordinates\" : [ 120.5 , 28.25 , 10 ] } ,\n\"properties\" : { } }",
+	`{"type":"Feature","geometry":null,"properties":null}`,
+	`{"type":"Feature"}`,
+	`{"type":"Feature","properties":{"a":1,"a":2},"geometry":null}`,
+	`{"typ\u0065":"Feature","id":"a\/b","geometry":{"type":"LineString","coordinates":[]}}`,
+	`{"geometry":{"coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[0.2,0.1],[0.8,0.7],[0.8,0.1],[0.2,0.1]]],"type":"Polygon"},"type":"Feature"}`,
+	`{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]}}`,
+	`{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[]}}`,
+	`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[]}}`,
+	`{"type":"Feature","geometry":{"type":"MultiLineString","coordinates":[[[1,2],[3,4]],[]]}}`,
+	`{"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},` +
+		`{"type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[1,2],[3,4]]}]}]}}`,
+	`{"type":"Feature","geometry":{"type":"Point","coordinates":[-180,-90],"bbox":[-180,-90,-180,-90],"crs":null}}`,
+	`{"type":"Feature","properties":{"deep":{"a":{"b":{"c":[[[[1]]]]}}},"empty":"","tab":"\t","ctl":"\u0001"}}`,
+	`{"type":"Feature","geometry":{"type":"Point","coordinates":[0.000001,1E-7]},"properties":{"n":1.7976931348623157e308,"m":5e-324,"o":4.9e-324}}`,
+}
+
+// orbRejectCases are not features, for orb and for us.
+var orbRejectCases = []string{
+	`{"type":"Feature2"}`,
+	`{"Type":"Feature"}`,
+	`{"type":"Feature","geometry":{"type":"Circle","coordinates":[1,2]}}`,
+	`{"type":"Feature","properties":[1]}`,
+	`{"type":"Feature","properties":{"n":1e400}}`,
+	`[]`,
+	`"Feature"`,
+}
+
+// TestDecodeFeatureMatchesOrb checks that the decoder gives exactly what
+// geojson.UnmarshalFeature gives, on the cases above, on every feature of
+// the valid fixtures and on a generated dataset.
+func TestDecodeFeatureMatchesOrb(t *testing.T) {
+	raws := append([]string(nil), orbAgreementCases...)
+	files, _ := filepath.Glob(filepath.Join("testdata", "valid", "*.geojson"))
+	dir := t.TempDir()
+	if err := WriteDir(Generate(GenOptions{Features: 400, Seed: 9}), dir); err != nil {
+		t.Fatal(err)
+	}
+	generated, _ := filepath.Glob(filepath.Join(dir, "*.geojson"))
+	for _, file := range append(files, generated...) {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Features []json.RawMessage }
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range doc.Features {
+			raws = append(raws, string(f))
+		}
+	}
+	if len(raws) < 400 {
+		t.Fatalf("only %d features to compare", len(raws))
+	}
+	s := &jsonScanner{}
+	for i, raw := range raws {
+		want, err := geojson.UnmarshalFeature([]byte(raw))
+		if err != nil {
+			t.Fatalf("case %d: orb rejects %s: %v", i, raw, err)
+		}
+		got, err := s.decodeFeature([]byte(raw))
+		if err != nil {
+			t.Fatalf("case %d: decodeFeature(%s): %v", i, raw, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("case %d: %s\n got %#v\nwant %#v", i, raw, got, want)
+		}
+	}
+	for _, raw := range orbRejectCases {
+		if _, err := geojson.UnmarshalFeature([]byte(raw)); err == nil {
+			t.Errorf("orb accepts %s", raw)
+		}
+		if f, err := s.decodeFeature([]byte(raw)); err == nil {
+			t.Errorf("decodeFeature accepts %s as %#v", raw, f)
+		}
+	}
+}
+
+// TestReadNumberMatchesStrconv parses random decimals in every JSON
+// notation and compares the bits with strconv.ParseFloat's.
+func TestReadNumberMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 4))
+	digits := func(n int, leadingZeroOK bool) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			d := rng.IntN(10)
+			if i == 0 && !leadingZeroOK && d == 0 {
+				d = 1 + rng.IntN(9)
+			}
+			b.WriteByte(byte('0' + d))
+		}
+		return b.String()
+	}
+	fixed := []string{"0", "-0", "0.0", "1", "120.123456", "-117.3", "28.9", "0.000001", "9007199254740993",
+		"123456789012345", "1234567890123456", "0.1", "0.30000000000000004", "1e22", "1e23", "1.7976931348623157e308",
+		"4.9e-324", "2.2250738585072011e-308", "999999999999999.9", "100000000000000000000000"}
+	var cases []string
+	cases = append(cases, fixed...)
+	for i := 0; i < 200000; i++ {
+		var b strings.Builder
+		if rng.IntN(3) == 0 {
+			b.WriteByte('-')
+		}
+		if rng.IntN(4) == 0 {
+			b.WriteByte('0')
+		} else {
+			b.WriteString(digits(1+rng.IntN(18), false))
+		}
+		if rng.IntN(4) != 0 {
+			b.WriteByte('.')
+			b.WriteString(digits(1+rng.IntN(20), true))
+		}
+		if rng.IntN(8) == 0 {
+			b.WriteString([]string{"e", "E", "e+", "e-", "E-"}[rng.IntN(5)])
+			b.WriteString(digits(1+rng.IntN(3), true))
+		}
+		cases = append(cases, b.String())
+	}
+	for _, c := range cases {
+		want, wantErr := strconv.ParseFloat(c, 64)
+		s := &jsonScanner{b: []byte(c)}
+		got, err := s.readNumber()
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%s: readNumber error %v, strconv error %v", c, err, wantErr)
+		}
+		if err == nil && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%s: readNumber %v (%x), strconv %v (%x)", c, got, math.Float64bits(got), want, math.Float64bits(want))
+		}
+		if s.i != len(c) {
+			t.Fatalf("%s: read %d of %d bytes", c, s.i, len(c))
+		}
+	}
+}
+
+// notJSONReported says whether ValidateLayer reported a file as not JSON.
+func notJSONReported(problems []Problem) bool {
+	for _, p := range problems {
+		if p.Index < 0 && strings.HasPrefix(p.Reason, "not valid GeoJSON") {
+			return true
+		}
+	}
+	return false
+}
+
+// mutate changes raw a little: a byte replaced by one that matters to
+// JSON, deleted, inserted or a span duplicated.
+func mutate(rng *rand.Rand, raw []byte) []byte {
+	const significant = "{}[],:\"\\ 0123456789.eE+-tfnulrsax\n"
+	m := append([]byte(nil), raw...)
+	for k := 1 + rng.IntN(2); k > 0; k-- {
+		i := rng.IntN(len(m))
+		switch rng.IntN(4) {
+		case 0:
+			m[i] = significant[rng.IntN(len(significant))]
+		case 1:
+			m = slices.Delete(m, i, i+1)
+		case 2:
+			m = slices.Insert(m, i, significant[rng.IntN(len(significant))])
+		default:
+			j := min(len(m), i+1+rng.IntN(12))
+			m = slices.Insert(m, j, slices.Clone(m[i:j])...)
+		}
+		if len(m) == 0 {
+			return m
+		}
+	}
+	return m
+}
+
+// TestSyntaxAgreesWithEncodingJSON mutates valid files thousands of times
+// and checks that ValidateLayer calls a file "not valid GeoJSON" exactly
+// when encoding/json's json.Valid rejects it, and never panics.
+func TestSyntaxAgreesWithEncodingJSON(t *testing.T) {
+	var corpus [][]byte
+	for _, name := range []string{"industrial-parks", "corridors", "enclaves", "notes"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "valid", name+".geojson"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		corpus = append(corpus, raw)
+	}
+	corpus = append(corpus, []byte(`{"type":"FeatureCollection","features":[`+strings.Join(orbAgreementCases, ",")+`]}`))
+	rng := rand.New(rand.NewPCG(5, 8))
+	counts := [2]int{}
+	for i := 0; i < 6000; i++ {
+		m := mutate(rng, corpus[i%len(corpus)])
+		if !utf8.Valid(m) {
+			continue
+		}
+		valid := json.Valid(m)
+		_, problems := ValidateLayer("x.geojson", IndustrialParks, m)
+		if reported := notJSONReported(problems); reported == valid {
+			t.Fatalf("json.Valid = %v but not-JSON reported = %v for:\n%q\nproblems: %v", valid, reported, m, problems)
+		}
+		if valid {
+			counts[1]++
+		} else {
+			counts[0]++
+		}
+	}
+	t.Logf("%d mutants still JSON, %d not", counts[1], counts[0])
+	if counts[0] < 1000 || counts[1] < 500 {
+		t.Errorf("mutants too one-sided: %v", counts)
+	}
+}
+
+// FuzzValidateLayer checks the same agreement with encoding/json on
+// arbitrary input (go test -fuzz FuzzValidateLayer ./data/), and that the
+// validator never panics.
+func FuzzValidateLayer(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*", "*.geojson"))
+	valid, _ := filepath.Glob(filepath.Join("testdata", "valid", "*.geojson"))
+	for _, file := range append(files, valid...) {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		_, problems := ValidateLayer("x.geojson", Corridors, raw)
+		if !utf8.Valid(raw) {
+			return
+		}
+		if reported := notJSONReported(problems); reported == json.Valid(raw) {
+			t.Fatalf("json.Valid = %v but not-JSON reported = %v; problems %v", json.Valid(raw), reported, problems)
+		}
+	})
+}

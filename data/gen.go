@@ -1,0 +1,693 @@
+package data
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// GenOptions says what Generate makes.
+type GenOptions struct {
+	// Features is the total number of features over the four layers.
+	Features int
+	// Seed selects the pseudo-random sequence. The same Features and Seed
+	// give the same dataset, and the same bytes once written by WriteDir.
+	Seed int64
+}
+
+// Generated datasets split their features over the layers in these shares.
+var genShares = map[string]float64{IndustrialParks: 0.40, Corridors: 0.15, Ports: 0.35, Enclaves: 0.10}
+
+// Geometry sizes Generate draws. Polygons keep their vertices at least
+// genMinEdgeM apart and lines step at least genMinStepM, so no two
+// consecutive positions coincide once rounded to six decimals (0.11 m).
+const (
+	GenMinPolygonVertices = 8
+	GenMaxPolygonVertices = 500
+	GenMaxLineVertices    = 10000
+	genMinEdgeM           = 15
+	genMinStepM           = 5
+	genChunk              = 2048   // features per independently seeded block
+	genInsetDeg           = 0.1    // polygon centres keep this far inside GenBound
+	genMetresPerDegLat    = 110574 // metres per degree of latitude near 26° N
+	genMetresPerDegLonEq  = 111320 // metres per degree of longitude at the equator
+)
+
+// Generate makes a synthetic dataset of the four standard layers for
+// benchmarks and tests: opts.Features features over GenBound, clustered with
+// a Gaussian spread around real towns (denser around the big cities), with
+// the planning layers' full property schema drawn from the vocabularies.
+//
+// About 40% of the features are industrial parks (star-shaped polygons of 8
+// to 500 vertices, a few with a hole, a few multipolygons), 15% corridors
+// (random walks with a smoothly turning heading between neighbouring towns,
+// about 180 vertices on average with a heavy tail up to 10,000), 35%
+// ports (points near coastal towns, a fifth of them small polygons) and 10%
+// enclaves (small polygons with home, host and home_point).
+//
+// Every geometry passes the validator: coordinates rounded to six decimals,
+// rings closed and counter-clockwise, no self-intersections, no repeated
+// consecutive positions. The output depends only on opts: features are
+// drawn in blocks of 2,048 per layer, each block with its own seed, so a
+// larger dataset of the same seed starts with the same features.
+func Generate(opts GenOptions) *Dataset {
+	counts := genLayerCounts(opts.Features)
+	g := newGenerator(opts.Seed)
+	type job struct{ layer, start, end int }
+	var jobs []job
+	layers := make([]*Layer, len(StandardLayers))
+	for li, id := range StandardLayers {
+		fc := geojson.NewFeatureCollection()
+		fc.Features = make([]*geojson.Feature, counts[li])
+		layers[li] = genLayerMeta(id, opts.Seed, fc)
+		for start := 0; start < counts[li]; start += genChunk {
+			jobs = append(jobs, job{li, start, min(start+genChunk, counts[li])})
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= len(jobs) {
+					return
+				}
+				jb := jobs[j]
+				rng := genRand(opts.Seed, jb.layer, jb.start/genChunk)
+				id := StandardLayers[jb.layer]
+				features := layers[jb.layer].Features.Features
+				for i := jb.start; i < jb.end; i++ {
+					features[i] = g.feature(rng, id, i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sum := sha256.Sum256(fmt.Appendf(nil, "planmap-gen-v1\x00%d\x00%d", opts.Features, opts.Seed))
+	return &Dataset{
+		Layers:  layers,
+		Version: "gen-" + hex.EncodeToString(sum[:])[:12],
+		Source:  fmt.Sprintf("generated: %d features, seed %d", max(opts.Features, 0), opts.Seed),
+	}
+}
+
+// genLayerCounts splits n features over StandardLayers by genShares,
+// handing the rounding remainder out largest fraction first.
+func genLayerCounts(n int) []int {
+	n = max(n, 0)
+	counts := make([]int, len(StandardLayers))
+	fracs := make([]float64, len(StandardLayers))
+	left := n
+	for i, id := range StandardLayers {
+		exact := float64(n) * genShares[id]
+		counts[i] = int(exact)
+		fracs[i] = exact - float64(counts[i])
+		left -= counts[i]
+	}
+	for ; left > 0; left-- {
+		best := 0
+		for i := range fracs {
+			if fracs[i] > fracs[best] {
+				best = i
+			}
+		}
+		counts[best]++
+		fracs[best] = -1
+	}
+	return counts
+}
+
+func genLayerMeta(id string, seed int64, fc *geojson.FeatureCollection) *Layer {
+	titles := map[string]string{
+		IndustrialParks: "Industrial parks and platforms",
+		Corridors:       "Transport and development corridors",
+		Ports:           "Ports, airports and hubs",
+		Enclaves:        "Enclaves (飞地)",
+	}
+	return &Layer{
+		ID:    id,
+		Title: titles[id] + " (synthetic)",
+		Description: fmt.Sprintf("Synthetic %s generated by planmap gen with seed %d: random geometry "+
+			"clustered around real towns of the Wenzhou–Quanzhou region. Not real places.", id, seed),
+		License:     "CC0-1.0 (synthetic data)",
+		Attribution: "planmap synthetic data generator",
+		File:        id + ".geojson",
+		Features:    fc,
+	}
+}
+
+// splitmix64 scrambles x; it seeds the per-block generators.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+func genRand(seed int64, layer, block int) *rand.Rand {
+	s := splitmix64(uint64(seed) ^ splitmix64(uint64(layer)<<40|uint64(block)))
+	return rand.New(rand.NewPCG(s, splitmix64(s)))
+}
+
+// generator holds the tables Generate draws from; it is read-only once
+// built, so the workers share it.
+type generator struct {
+	siteCum, coastalCum []float64 // cumulative weights over genSites
+	coastal             []int     // indexes of coastal sites
+	neighbours          [][]int   // each site's nearest sites, nearest first
+	kindCum             map[string][]float64
+	sourceDoc           string
+	shortNames          []string
+}
+
+const genPlacementNote = "synthetic feature drawn at random by planmap gen; not a real place"
+
+func newGenerator(seed int64) *generator {
+	g := &generator{
+		kindCum:   map[string][]float64{},
+		sourceDoc: fmt.Sprintf("planmap gen synthetic dataset (seed %d)", seed),
+	}
+	var total, coastalTotal float64
+	for i, s := range genSites {
+		total += s.weight
+		g.siteCum = append(g.siteCum, total)
+		if s.coastal {
+			coastalTotal += s.weight
+			g.coastal = append(g.coastal, i)
+			g.coastalCum = append(g.coastalCum, coastalTotal)
+		}
+		g.shortNames = append(g.shortNames, shortCountyName(s.county))
+	}
+	for i := range genSites {
+		g.neighbours = append(g.neighbours, nearestSites(i, 6))
+	}
+	for layer, kinds := range genKinds {
+		var cum float64
+		for _, k := range kinds {
+			cum += k.weight
+			g.kindCum[layer] = append(g.kindCum[layer], cum)
+		}
+	}
+	return g
+}
+
+// shortCountyName drops the administrative suffix the way names of places
+// inside a county do: 鹿城区 → 鹿城, 景宁畲族自治县 → 景宁.
+func shortCountyName(county string) string {
+	switch {
+	case strings.HasSuffix(county, "自治县"):
+		return string([]rune(county)[:2])
+	case strings.HasSuffix(county, "投资区"):
+		return strings.TrimPrefix(strings.TrimSuffix(county, "区"), "泉州")
+	}
+	if utf8.RuneCountInString(county) > 2 {
+		for _, suffix := range []string{"区", "县", "市"} {
+			if strings.HasSuffix(county, suffix) {
+				return strings.TrimSuffix(county, suffix)
+			}
+		}
+	}
+	return county
+}
+
+func nearestSites(i, k int) []int {
+	type cand struct {
+		j int
+		d float64
+	}
+	var cands []cand
+	for j := range genSites {
+		if j != i {
+			cands = append(cands, cand{j, siteDistanceM(i, j)})
+		}
+	}
+	// Insertion sort: the table is small and the order must be stable.
+	for a := 1; a < len(cands); a++ {
+		for b := a; b > 0 && cands[b].d < cands[b-1].d; b-- {
+			cands[b], cands[b-1] = cands[b-1], cands[b]
+		}
+	}
+	out := make([]int, 0, k)
+	for _, c := range cands[:min(k, len(cands))] {
+		out = append(out, c.j)
+	}
+	return out
+}
+
+func siteDistanceM(i, j int) float64 {
+	a, b := genSites[i], genSites[j]
+	dx := (b.lon - a.lon) * genMetresPerDegLonEq * math.Cos((a.lat+b.lat)/2*math.Pi/180)
+	dy := (b.lat - a.lat) * genMetresPerDegLat
+	return math.Hypot(dx, dy)
+}
+
+func pickWeighted(rng *rand.Rand, cum []float64) int {
+	x := rng.Float64() * cum[len(cum)-1]
+	lo, hi := 0, len(cum)-1
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if cum[mid] > x {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// logNormal draws from a log-normal distribution with the given median.
+func logNormal(rng *rand.Rand, median, sigma float64) float64 {
+	return median * math.Exp(sigma*rng.NormFloat64())
+}
+
+// logUniform draws from [lo, hi) with a uniform logarithm.
+func logUniform(rng *rand.Rand, lo, hi float64) float64 {
+	return lo * math.Exp(rng.Float64()*math.Log(hi/lo))
+}
+
+func clampInt(v float64, lo, hi int) int {
+	return max(lo, min(hi, int(math.Round(v))))
+}
+
+// siteSample is a position drawn around a site.
+type siteSample struct {
+	pt   orb.Point
+	site int
+}
+
+// sample draws a position around a site picked by weight (a coastal one
+// when coastal), kept inset degrees inside GenBound. A share background of
+// the draws lands anywhere in the region instead, attributed to the
+// nearest site.
+func (g *generator) sample(rng *rand.Rand, coastal bool, background, spreadScale, inset float64) siteSample {
+	inBound := func(p orb.Point) bool {
+		return p[0] >= GenBound.Min[0]+inset && p[0] <= GenBound.Max[0]-inset &&
+			p[1] >= GenBound.Min[1]+inset && p[1] <= GenBound.Max[1]-inset
+	}
+	if !coastal && rng.Float64() < background {
+		p := orb.Point{
+			GenBound.Min[0] + inset + rng.Float64()*(GenBound.Max[0]-GenBound.Min[0]-2*inset),
+			GenBound.Min[1] + inset + rng.Float64()*(GenBound.Max[1]-GenBound.Min[1]-2*inset),
+		}
+		best, bestD := 0, math.Inf(1)
+		for i, s := range genSites {
+			if d := math.Hypot((s.lon-p[0])*math.Cos(p[1]*math.Pi/180), s.lat-p[1]); d < bestD {
+				best, bestD = i, d
+			}
+		}
+		return siteSample{p, best}
+	}
+	var si int
+	if coastal {
+		si = g.coastal[pickWeighted(rng, g.coastalCum)]
+	} else {
+		si = pickWeighted(rng, g.siteCum)
+	}
+	s := genSites[si]
+	spread := s.spreadKm * 1000 * spreadScale
+	for try := 0; try < 16; try++ {
+		p := orb.Point{
+			s.lon + rng.NormFloat64()*spread/metresPerDegLon(s.lat),
+			s.lat + rng.NormFloat64()*spread/genMetresPerDegLat,
+		}
+		if inBound(p) {
+			return siteSample{p, si}
+		}
+	}
+	// The town itself lies too close to the edge: use the nearest inset
+	// position.
+	return siteSample{orb.Point{
+		math.Max(GenBound.Min[0]+inset, math.Min(GenBound.Max[0]-inset, s.lon)),
+		math.Max(GenBound.Min[1]+inset, math.Min(GenBound.Max[1]-inset, s.lat)),
+	}, si}
+}
+
+func metresPerDegLon(lat float64) float64 {
+	return genMetresPerDegLonEq * math.Cos(lat*math.Pi/180)
+}
+
+func (g *generator) kind(rng *rand.Rand, layer string) genKind {
+	return genKinds[layer][pickWeighted(rng, g.kindCum[layer])]
+}
+
+// feature draws feature i of layer.
+func (g *generator) feature(rng *rand.Rand, layer string, i int) *geojson.Feature {
+	k := g.kind(rng, layer)
+	var (
+		geom     orb.Geometry
+		at       siteSample
+		props    geojson.Properties
+		name, en string
+	)
+	desc := genDescriptors[rng.IntN(len(genDescriptors))]
+	switch layer {
+	case IndustrialParks:
+		at = g.sample(rng, false, 0.03, 1, genInsetDeg)
+		radius := logNormal(rng, 1200, 0.6)
+		switch k.kind {
+		case "business_district":
+			radius *= 0.5
+		case "new_district":
+			radius *= 2
+		}
+		geom = g.polygonFeature(rng, at.pt, math.Max(300, math.Min(8000, radius)), 24, 0.7, 0.01, 0.04, 0.03)
+		name = g.shortNames[at.site] + desc.zh + k.zh
+		en = genSites[at.site].nameEN + " " + desc.en + " " + k.en
+	case Corridors:
+		at = g.sample(rng, false, 0, 1, 0.02)
+		var to int
+		geom, to = g.corridor(rng, at, k.kind)
+		name = g.shortNames[at.site] + "—" + g.shortNames[to] + k.zh
+		en = genSites[at.site].nameEN + "–" + genSites[to].nameEN + " " + k.en
+	case Ports:
+		at = g.sample(rng, true, 0, 0.6, genInsetDeg)
+		polygonShare := 0.15
+		if k.kind == "port_area" || k.kind == "airport" || k.kind == "port" {
+			polygonShare = 0.3
+		}
+		if rng.Float64() < polygonShare {
+			radius := logNormal(rng, 700, 0.5)
+			if k.kind == "airport" {
+				radius *= 2
+			}
+			geom = g.polygonFeature(rng, at.pt, math.Max(300, math.Min(3000, radius)), 14, 0.5, 0, 0, 0)
+		} else {
+			geom = orb.Point{round6(at.pt[0]), round6(at.pt[1])}
+		}
+		name = g.shortNames[at.site] + desc.zh + k.zh
+		en = genSites[at.site].nameEN + " " + desc.en + " " + k.en
+	case Enclaves:
+		at = g.sample(rng, false, 0.01, 1, genInsetDeg)
+		geom = g.polygonFeature(rng, at.pt, math.Max(300, math.Min(2500, logNormal(rng, 600, 0.5))), 14, 0.6, 0, 0.03, 0)
+		home := pickWeighted(rng, g.siteCum)
+		if home == at.site {
+			home = g.neighbours[at.site][rng.IntN(len(g.neighbours[at.site]))]
+		}
+		hs, ts := genSites[home], genSites[at.site]
+		name = g.shortNames[home] + "(" + g.shortNames[at.site] + ")" + k.zh
+		en = hs.nameEN + " " + k.en + " in " + ts.nameEN
+		props = geojson.Properties{
+			"home":       hs.county,
+			"host":       ts.city + ts.county,
+			"home_point": []any{round6(hs.lon), round6(hs.lat)},
+		}
+	}
+	if props == nil {
+		props = make(geojson.Properties, 13)
+	}
+	status := g.status(rng)
+	site := genSites[at.site]
+	props["id"] = genID(layer, i)
+	props["name"] = name
+	props["name_en"] = en
+	props["kind"] = k.kind
+	props["status"] = status
+	props["target_year"] = genTargetYear(rng, status)
+	props["city"] = site.city
+	props["county"] = site.county
+	props["source_doc"] = g.sourceDoc
+	props["source_excerpt"] = genExcerpt(status, name)
+	props["geometry_precision"] = "schematic"
+	props["placement_note"] = genPlacementNote
+	if layer == Corridors {
+		props["mode"] = genModes[k.kind]
+	}
+	f := geojson.NewFeature(geom)
+	f.Properties = props
+	return f
+}
+
+var genIDPrefixes = map[string]string{IndustrialParks: "park-", Corridors: "corridor-", Ports: "port-", Enclaves: "enclave-"}
+
+func genID(layer string, i int) string {
+	return fmt.Sprintf("%s%07d", genIDPrefixes[layer], i+1)
+}
+
+func (g *generator) status(rng *rand.Rand) any {
+	x := rng.Float64()
+	switch {
+	case x < 0.35:
+		return "planned"
+	case x < 0.60:
+		return "under_construction"
+	case x < 0.85:
+		return "operational"
+	case x < 0.95:
+		return "proposed"
+	}
+	return nil
+}
+
+func genTargetYear(rng *rand.Rand, status any) any {
+	if rng.Float64() < 0.45 {
+		return nil
+	}
+	if status == "operational" {
+		return float64(2010 + rng.IntN(15))
+	}
+	return float64(2020 + rng.IntN(16))
+}
+
+func genExcerpt(status any, name string) string {
+	verb := "推进"
+	if s, ok := status.(string); ok {
+		verb = genStatusWords[s]
+	}
+	excerpt := verb + name
+	if utf8.RuneCountInString(excerpt) > MaxExcerptRunes {
+		excerpt = string([]rune(excerpt)[:MaxExcerptRunes])
+	}
+	return excerpt
+}
+
+// round6 rounds to six decimals, the precision planning layers allow.
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// polygonFeature draws a Polygon around centre of at most radiusM metres
+// with a log-normal vertex count (median medianVertices); detailedShare of
+// them get 150–500 vertices, multiShare are MultiPolygons of 2–3 parts and
+// holeShare have a hole.
+func (g *generator) polygonFeature(rng *rand.Rand, centre orb.Point, radiusM float64, medianVertices, sigma, detailedShare, multiShare, holeShare float64) orb.Geometry {
+	vertices := func(radius float64) int {
+		n := clampInt(logNormal(rng, medianVertices, sigma), GenMinPolygonVertices, GenMaxPolygonVertices)
+		return min(n, maxStarVertices(radius))
+	}
+	x := rng.Float64()
+	switch {
+	case x < multiShare:
+		radiusM = math.Min(radiusM, 3000)
+		parts := 2 + rng.IntN(2)
+		mp := make(orb.MultiPolygon, 0, parts)
+		direction := rng.Float64() * 2 * math.Pi
+		radii := make([]float64, parts)
+		for p := range radii {
+			radii[p] = radiusM * (0.4 + 0.3*rng.Float64())
+		}
+		for p := range parts {
+			c := centre
+			if p > 0 {
+				d := (radii[0] + radii[p]) * (1.2 + 0.4*rng.Float64())
+				angle := direction + float64(p-1)*math.Pi // parts either side of the first
+				c = offsetMetres(centre, d*math.Cos(angle), d*math.Sin(angle))
+			}
+			mp = append(mp, orb.Polygon{g.starRing(rng, c, radii[p], vertices(radii[p]))})
+		}
+		return mp
+	case x < multiShare+detailedShare:
+		radiusM = math.Max(radiusM, 3000)
+		n := clampInt(logUniform(rng, 150, GenMaxPolygonVertices+1), 150, GenMaxPolygonVertices)
+		return orb.Polygon{g.starRing(rng, centre, radiusM, min(n, maxStarVertices(radiusM)))}
+	}
+	outer := g.starRing(rng, centre, radiusM, vertices(radiusM))
+	if rng.Float64() < holeShare {
+		// The outer ring keeps every edge farther than 0.4 radiusM from the
+		// centre (vertices at 0.55 radiusM or more, at most 1.3 turns/n
+		// apart with n >= 8), so a hole within 0.25 radiusM lies inside.
+		hole := g.starRing(rng, centre, radiusM*0.25, clampInt(logNormal(rng, 10, 0.3), 8, maxStarVertices(radiusM*0.25)))
+		for i, j := 0, len(hole)-1; i < j; i, j = i+1, j-1 {
+			hole[i], hole[j] = hole[j], hole[i]
+		}
+		return orb.Polygon{outer, hole}
+	}
+	return orb.Polygon{outer}
+}
+
+// maxStarVertices bounds a star ring's vertex count so its vertices stay
+// about genMinEdgeM apart.
+func maxStarVertices(radiusM float64) int {
+	return max(GenMinPolygonVertices, min(GenMaxPolygonVertices, int(2*math.Pi*0.55*radiusM*0.7/genMinEdgeM)))
+}
+
+func offsetMetres(p orb.Point, dx, dy float64) orb.Point {
+	return orb.Point{p[0] + dx/metresPerDegLon(p[1]), p[1] + dy/genMetresPerDegLat}
+}
+
+// starRing draws a closed counter-clockwise ring of n vertices around
+// centre, star-shaped with respect to it: vertex i lies at an angle a little
+// jittered from i turns/n and a radius between 0.55 and 1 times radiusM that
+// varies smoothly with the angle. Such a ring cannot self-intersect; the
+// check after rounding to six decimals proves it on the rounded positions
+// (every triangle centre–v(i)–v(i+1) strictly counter-clockwise), and the
+// ring is drawn again, with fewer vertices after a few tries, in the rare
+// case it fails.
+func (g *generator) starRing(rng *rand.Rand, centre orb.Point, radiusM float64, n int) orb.Ring {
+	kx, ky := metresPerDegLon(centre[1]), float64(genMetresPerDegLat)
+	cx, cy := toGrid(round6(centre[0])), toGrid(round6(centre[1]))
+	for attempt := 0; ; attempt++ {
+		var amp, phase [3]float64
+		for h := range amp {
+			amp[h] = rng.Float64() * 0.12 / float64(h+1)
+			phase[h] = rng.Float64() * 2 * math.Pi
+		}
+		start := rng.Float64() * 2 * math.Pi
+		ring := make(orb.Ring, n+1)
+		for i := 0; i < n; i++ {
+			theta := start + 2*math.Pi*(float64(i)+0.6*(rng.Float64()-0.5))/float64(n)
+			r := 0.8 + 0.05*(rng.Float64()-0.5)
+			for h := range amp {
+				r += amp[h] * math.Sin(float64(h+2)*theta+phase[h])
+			}
+			r = math.Max(0.55, math.Min(1, r)) * radiusM
+			ring[i] = orb.Point{round6(centre[0] + r*math.Cos(theta)/kx), round6(centre[1] + r*math.Sin(theta)/ky)}
+		}
+		ring[n] = ring[0]
+		if starRingOK(ring, cx, cy) {
+			return ring
+		}
+		if attempt >= 3 {
+			// Fewer, farther-apart vertices make rounding harmless.
+			n = max(GenMinPolygonVertices, n/2)
+		}
+	}
+}
+
+// starRingOK reports whether every triangle (centre, v(i), v(i+1)) of the
+// rounded ring turns strictly left, computed exactly on the 1e-6 grid, and
+// the ring winds once around the centre.
+func starRingOK(r orb.Ring, cx, cy int64) bool {
+	var turn float64
+	for i := 0; i+1 < len(r); i++ {
+		ax, ay := toGrid(r[i][0])-cx, toGrid(r[i][1])-cy
+		bx, by := toGrid(r[i+1][0])-cx, toGrid(r[i+1][1])-cy
+		if ax*by-ay*bx <= 0 {
+			return false
+		}
+		turn += math.Atan2(float64(ax*by-ay*bx), float64(ax*bx+ay*by))
+	}
+	return math.Abs(turn-2*math.Pi) < 1e-6
+}
+
+func toGrid(v float64) int64   { return int64(math.Round(v * 1e6)) }
+func fromGrid(k int64) float64 { return float64(k) / 1e6 }
+
+// corridorLengthsKm is each corridor kind's median length.
+var corridorLengthsKm = map[string]float64{
+	"highway": 20, "expressway": 40, "urban_expressway": 12, "railway": 60, "high_speed_rail": 80,
+	"suburban_rail": 30, "metro": 15, "bridge": 2, "tunnel": 3, "shipping_channel": 25, "concept_corridor": 50,
+}
+
+// corridor draws a LineString (or, rarely, a MultiLineString of two
+// stretches) walking from at towards a neighbouring town. It returns the
+// geometry and the town it heads for.
+func (g *generator) corridor(rng *rand.Rand, at siteSample, kind string) (orb.Geometry, int) {
+	var n int
+	lengthM := logNormal(rng, corridorLengthsKm[kind]*1000, 0.6)
+	if rng.Float64() < 0.015 {
+		n = clampInt(logUniform(rng, 1000, GenMaxLineVertices+1), 1000, GenMaxLineVertices)
+		lengthM *= 2
+	} else {
+		n = clampInt(logNormal(rng, 80, 0.9), 2, GenMaxLineVertices)
+	}
+	lengthM = math.Max(300, math.Min(400_000, lengthM))
+	target := g.neighbours[at.site][rng.IntN(3)]
+	if rng.Float64() < 0.04 && n >= 4 {
+		first, end := g.walk(rng, at.pt, target, n/2, lengthM/2)
+		gap := 200 + rng.Float64()*1800
+		heading := rng.Float64() * 2 * math.Pi
+		second, _ := g.walk(rng, offsetMetres(end, gap*math.Cos(heading), gap*math.Sin(heading)), target, n-n/2, lengthM/2)
+		return orb.MultiLineString{first, second}, target
+	}
+	line, _ := g.walk(rng, at.pt, target, n, lengthM)
+	return line, target
+}
+
+// walk draws a line of n positions from start, about lengthM metres long,
+// whose heading turns smoothly at random and is steered towards target,
+// then on to one of target's neighbours once there. It stays inside
+// GenBound. It returns the line and its unrounded end.
+func (g *generator) walk(rng *rand.Rand, start orb.Point, target, n int, lengthM float64) (orb.LineString, orb.Point) {
+	const inset = 0.02
+	step := math.Max(genMinStepM, lengthM/float64(max(n-1, 1)))
+	wiggle := (0.05 + 0.15*rng.Float64()) * math.Sqrt(step/500)
+	steer := math.Min(0.5, step/3000)
+	// Metres per degree of longitude change little over a line: refresh it
+	// now and then rather than at every step.
+	kx, ky := metresPerDegLon(start[1]), float64(genMetresPerDegLat)
+	inside := func(p orb.Point) bool {
+		return p[0] >= GenBound.Min[0]+inset && p[0] <= GenBound.Max[0]-inset &&
+			p[1] >= GenBound.Min[1]+inset && p[1] <= GenBound.Max[1]-inset
+	}
+	move := func(from orb.Point, heading float64) orb.Point {
+		sin, cos := math.Sincos(heading)
+		return orb.Point{from[0] + step*cos/kx, from[1] + step*sin/ky}
+	}
+	centre := GenBound.Center()
+	cur := start
+	ts := genSites[target]
+	heading := math.Atan2((ts.lat-cur[1])*ky, (ts.lon-cur[0])*kx) + 0.3*rng.NormFloat64()
+	line := make(orb.LineString, 0, n)
+	line = append(line, orb.Point{round6(cur[0]), round6(cur[1])})
+	for guard := 0; len(line) < n && guard < 3*n; guard++ {
+		if guard%64 == 63 {
+			kx = metresPerDegLon(cur[1])
+		}
+		dx, dy := (ts.lon-cur[0])*kx, (ts.lat-cur[1])*ky
+		if dx*dx+dy*dy < 2000*2000 {
+			target = g.neighbours[target][rng.IntN(len(g.neighbours[target]))]
+			ts = genSites[target]
+			dx, dy = (ts.lon-cur[0])*kx, (ts.lat-cur[1])*ky
+		}
+		diff := math.Atan2(dy, dx) - heading
+		for diff > math.Pi {
+			diff -= 2 * math.Pi
+		}
+		for diff < -math.Pi {
+			diff += 2 * math.Pi
+		}
+		heading += steer*diff + wiggle*rng.NormFloat64()
+		next := move(cur, heading)
+		for try := 0; !inside(next) && try < 8; try++ {
+			heading = math.Atan2(centre[1]-cur[1], centre[0]-cur[0]) + 0.5*rng.NormFloat64()
+			next = move(cur, heading)
+		}
+		if !inside(next) {
+			continue
+		}
+		rounded := orb.Point{round6(next[0]), round6(next[1])}
+		if rounded == line[len(line)-1] {
+			continue
+		}
+		cur = next
+		line = append(line, rounded)
+	}
+	if len(line) < 2 {
+		// Boxed in (cannot happen inside GenBound with a step of at most
+		// 400 km): step straight towards the region's centre.
+		next := offsetMetres(cur, 0, math.Copysign(step, centre[1]-cur[1]))
+		line = append(line, orb.Point{round6(next[0]), round6(next[1])})
+	}
+	return line, cur
+}

@@ -1,0 +1,419 @@
+package data
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// WriteDir writes every layer of ds into dir (created when missing) as
+// "<id>.geojson", one feature per line, plus a "<id>.json" sidecar with the
+// layer's title, description, licence and attribution, so that LoadDir(dir)
+// reads the same dataset back. Each file is written to a temporary file in
+// dir, synced and renamed into place, so a reader never sees half a file.
+// The bytes depend only on ds: properties are written in key order and
+// coordinates in the shortest form that reads back to the same float64.
+// Other files already in dir stay; write into an empty folder when old
+// layers must not be loaded with the new ones.
+func WriteDir(ds *Dataset, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("data: creating %s: %w", dir, err)
+	}
+	errs := make([]error, len(ds.Layers))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, l := range ds.Layers {
+		if !validSlug(l.ID) {
+			errs[i] = fmt.Errorf("data: layer id %q is not a URL-safe slug", l.ID)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			errs[i] = writeLayer(dir, l)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func writeLayer(dir string, l *Layer) error {
+	var features []*geojson.Feature
+	if l.Features != nil {
+		features = l.Features.Features
+	}
+	err := writeFileAtomic(dir, l.ID+".geojson", func(w io.Writer) error {
+		buf := make([]byte, 0, 64<<10)
+		buf = append(buf, `{"type":"FeatureCollection","features":[`...)
+		for i, f := range features {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '\n')
+			var err error
+			if buf, err = appendFeature(buf, f); err != nil {
+				return fmt.Errorf("feature %d: %w", i, err)
+			}
+			if len(buf) > 48<<10 {
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+		}
+		buf = append(buf, "\n]}\n"...)
+		_, err := w.Write(buf)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if l.Title == l.ID && l.Description == "" && l.License == "" && l.Attribution == "" {
+		return nil
+	}
+	side, err := json.MarshalIndent(struct {
+		Title       string `json:"title"`
+		Description string `json:"description,omitempty"`
+		License     string `json:"license,omitempty"`
+		Attribution string `json:"attribution,omitempty"`
+	}{l.Title, l.Description, l.License, l.Attribution}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("data: encoding sidecar of %s: %w", l.ID, err)
+	}
+	return writeFileAtomic(dir, l.ID+".json", func(w io.Writer) error {
+		_, err := w.Write(append(side, '\n'))
+		return err
+	})
+}
+
+// writeFileAtomic writes name in dir through a temporary file in the same
+// folder that is synced and then renamed over name.
+func writeFileAtomic(dir, name string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("data: writing %s: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("data: writing %s: %w", filepath.Join(dir, name), err)
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, name))
+}
+
+// syncDir makes the renames in dir durable; file systems that cannot sync
+// a folder are not an error.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	defer d.Close()
+	_ = d.Sync()
+	return nil
+}
+
+func appendFeature(b []byte, f *geojson.Feature) ([]byte, error) {
+	b = append(b, `{"type":"Feature",`...)
+	if f.ID != nil {
+		b = append(b, `"id":`...)
+		var err error
+		if b, err = appendJSONValue(b, f.ID); err != nil {
+			return b, err
+		}
+		b = append(b, ',')
+	}
+	b = append(b, `"geometry":`...)
+	b, err := appendGeometry(b, f.Geometry)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"properties":`...)
+	if f.Properties == nil {
+		b = append(b, "null"...)
+	} else if b, err = appendJSONValue(b, map[string]any(f.Properties)); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+func appendGeometry(b []byte, g orb.Geometry) ([]byte, error) {
+	var err error
+	head := func(t string) {
+		b = append(b, `{"type":"`...)
+		b = append(b, t...)
+		b = append(b, `","coordinates":`...)
+	}
+	switch g := g.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case orb.Point:
+		head("Point")
+		b, err = appendPosition(b, g)
+	case orb.MultiPoint:
+		head("MultiPoint")
+		b, err = appendPositions(b, g)
+	case orb.LineString:
+		head("LineString")
+		b, err = appendPositions(b, g)
+	case orb.MultiLineString:
+		head("MultiLineString")
+		b = append(b, '[')
+		for i, ls := range g {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendPositions(b, ls); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, ']')
+	case orb.Ring:
+		return appendGeometry(b, orb.Polygon{g})
+	case orb.Bound:
+		return appendGeometry(b, g.ToPolygon())
+	case orb.Polygon:
+		head("Polygon")
+		b, err = appendRings(b, g)
+	case orb.MultiPolygon:
+		head("MultiPolygon")
+		b = append(b, '[')
+		for i, p := range g {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendRings(b, p); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, ']')
+	case orb.Collection:
+		b = append(b, `{"type":"GeometryCollection","geometries":[`...)
+		for i, m := range g {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendGeometry(b, m); err != nil {
+				return b, err
+			}
+		}
+		return append(b, "]}"...), nil
+	default:
+		return b, fmt.Errorf("cannot write geometry %T", g)
+	}
+	if err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+func appendRings(b []byte, p orb.Polygon) ([]byte, error) {
+	b = append(b, '[')
+	for i, r := range p {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendPositions(b, r); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func appendPositions(b []byte, pts []orb.Point) ([]byte, error) {
+	b = append(b, '[')
+	for i, p := range pts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendPosition(b, p); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func appendPosition(b []byte, p orb.Point) ([]byte, error) {
+	if !finite(p[0]) || !finite(p[1]) {
+		return b, fmt.Errorf("position %v is not finite", [2]float64(p))
+	}
+	b = append(b, '[')
+	b = appendCoordinate(b, p[0])
+	b = append(b, ',')
+	b = appendCoordinate(b, p[1])
+	return append(b, ']'), nil
+}
+
+// appendCoordinate writes v in the shortest decimal form that reads back as
+// v. Values with at most six decimals (every planning-layer coordinate) take
+// a fast path: when k/1e6 == v for the integer k nearest v*1e6, the
+// decimal k/10^6 reads back as that same correctly rounded quotient.
+func appendCoordinate(b []byte, v float64) []byte {
+	if v != 0 && math.Abs(v) < 1e9 {
+		if k := math.Round(v * 1e6); k/1e6 == v {
+			ik := int64(k)
+			if ik < 0 {
+				b = append(b, '-')
+				ik = -ik
+			}
+			b = strconv.AppendInt(b, ik/1e6, 10)
+			if frac := ik % 1e6; frac != 0 {
+				var digits [7]byte
+				digits[0] = '.'
+				for i := 6; i >= 1; i-- {
+					digits[i] = byte('0' + frac%10)
+					frac /= 10
+				}
+				end := 7
+				for digits[end-1] == '0' {
+					end--
+				}
+				b = append(b, digits[:end]...)
+			}
+			return b
+		}
+	}
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// appendJSONValue writes the JSON types properties decode to (and Go ints)
+// itself; anything else goes through encoding/json.
+func appendJSONValue(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendJSONString(b, v), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case float64:
+		if !finite(v) {
+			return b, fmt.Errorf("number %v cannot be written as JSON", v)
+		}
+		if a := math.Abs(v); a != 0 && (a < 1e-6 || a >= 1e21) {
+			return strconv.AppendFloat(b, v, 'e', -1, 64), nil
+		}
+		return strconv.AppendFloat(b, v, 'f', -1, 64), nil
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSONValue(b, e); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			var err error
+			if b, err = appendJSONValue(b, v[k]); err != nil {
+				return b, err
+			}
+		}
+		return append(b, '}'), nil
+	case geojson.Properties:
+		return appendJSONValue(b, map[string]any(v))
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, raw...), nil
+}
+
+// appendJSONString writes s as a JSON string, escaping what JSON requires
+// (and U+2028/U+2029, as encoding/json does); invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,366 @@
+package data
+
+import (
+	"cmp"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+// exactPoint is a position as an exact rational: the decimal a six-decimal
+// coordinate stands for, or the float64's own value otherwise.
+type exactPoint struct{ x, y *big.Rat }
+
+// gridExact reads a six-decimal coordinate's decimal text as an integer of
+// millionths, independently of the code under test.
+func gridExact(v float64) int64 {
+	s := strconv.FormatFloat(v, 'f', 6, 64)
+	k, err := strconv.ParseInt(strings.Replace(s, ".", "", 1), 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+func exactOf(p orb.Point, grid bool) exactPoint {
+	conv := func(v float64) *big.Rat {
+		if grid {
+			r, ok := new(big.Rat).SetString(strconv.FormatFloat(v, 'f', -1, 64))
+			if !ok {
+				panic(v)
+			}
+			return r
+		}
+		return new(big.Rat).SetFloat64(v)
+	}
+	return exactPoint{conv(p[0]), conv(p[1])}
+}
+
+func bruteOrient(a, b, c exactPoint) int {
+	l := new(big.Rat).Mul(new(big.Rat).Sub(b.x, a.x), new(big.Rat).Sub(c.y, a.y))
+	r := new(big.Rat).Mul(new(big.Rat).Sub(b.y, a.y), new(big.Rat).Sub(c.x, a.x))
+	return l.Cmp(r)
+}
+
+// bruteGeometry is the exact arithmetic the brute force needs: rationals
+// for any float64, int64 millionths for six-decimal coordinates (fast
+// enough for rings of hundreds of vertices).
+type bruteGeometry[P any] struct {
+	orient func(a, b, c P) int
+	// within reports whether r lies in the bounding box of p and q.
+	within func(p, q, r P) bool
+	// sameWay reports whether p-s and q-s point the same way (dot > 0).
+	sameWay func(p, s, q P) bool
+}
+
+var ratGeometry = bruteGeometry[exactPoint]{
+	orient: bruteOrient,
+	within: func(p, q, r exactPoint) bool { return between(p.x, q.x, r.x) && between(p.y, q.y, r.y) },
+	sameWay: func(p, s, q exactPoint) bool {
+		dot := new(big.Rat).Add(
+			new(big.Rat).Mul(new(big.Rat).Sub(p.x, s.x), new(big.Rat).Sub(q.x, s.x)),
+			new(big.Rat).Mul(new(big.Rat).Sub(p.y, s.y), new(big.Rat).Sub(q.y, s.y)))
+		return dot.Sign() > 0
+	},
+}
+
+type intPoint struct{ x, y int64 }
+
+var intGeometry = bruteGeometry[intPoint]{
+	orient: func(a, b, c intPoint) int {
+		v := (b.x-a.x)*(c.y-a.y) - (b.y-a.y)*(c.x-a.x)
+		switch {
+		case v > 0:
+			return 1
+		case v < 0:
+			return -1
+		}
+		return 0
+	},
+	within: func(p, q, r intPoint) bool {
+		return min(p.x, q.x) <= r.x && r.x <= max(p.x, q.x) && min(p.y, q.y) <= r.y && r.y <= max(p.y, q.y)
+	},
+	sameWay: func(p, s, q intPoint) bool { return (p.x-s.x)*(q.x-s.x)+(p.y-s.y)*(q.y-s.y) > 0 },
+}
+
+func between(a, b, p *big.Rat) bool {
+	lo, hi := a, b
+	if lo.Cmp(hi) > 0 {
+		lo, hi = hi, lo
+	}
+	return lo.Cmp(p) <= 0 && p.Cmp(hi) <= 0
+}
+
+// touch: do closed segments ab and cd share a point? Textbook case
+// analysis.
+func (g bruteGeometry[P]) touch(a, b, c, d P) bool {
+	o1, o2, o3, o4 := g.orient(a, b, c), g.orient(a, b, d), g.orient(c, d, a), g.orient(c, d, b)
+	if o1*o2 < 0 && o3*o4 < 0 {
+		return true
+	}
+	return (o1 == 0 && g.within(a, b, c)) || (o2 == 0 && g.within(a, b, d)) ||
+		(o3 == 0 && g.within(c, d, a)) || (o4 == 0 && g.within(c, d, b))
+}
+
+// foldBack: do neighbouring edges p→shared and shared→q overlap in more
+// than their shared point?
+func (g bruteGeometry[P]) foldBack(p, shared, q P) bool {
+	return g.orient(p, shared, q) == 0 && g.sameWay(p, shared, q)
+}
+
+type bruteSeg[P any] struct {
+	ring, index int
+	a, b        P
+}
+
+// intersections checks every pair of edges: O(n²). It returns whether the
+// polygon is bad, and a test of whether a given pair of edges is bad.
+func (g bruteGeometry[P]) intersections(p orb.Polygon, conv func(orb.Point) P) (bad bool, badPair func(ring1, i1, ring2, i2 int) bool) {
+	var segs []bruteSeg[P]
+	ringLen := map[int]int{}
+	for ri, r := range p {
+		ringLen[ri] = len(r) - 1
+		for i := 0; i+1 < len(r); i++ {
+			segs = append(segs, bruteSeg[P]{ri, i, conv(r[i]), conv(r[i+1])})
+		}
+	}
+	pairBad := func(s, t bruteSeg[P]) bool {
+		if s.ring == t.ring {
+			n := ringLen[s.ring]
+			switch {
+			case (s.index+1)%n == t.index:
+				return g.foldBack(s.a, s.b, t.b)
+			case (t.index+1)%n == s.index:
+				return g.foldBack(t.a, t.b, s.b)
+			}
+		}
+		return g.touch(s.a, s.b, t.a, t.b)
+	}
+	for i := range segs {
+		for j := i + 1; j < len(segs) && !bad; j++ {
+			bad = pairBad(segs[i], segs[j])
+		}
+	}
+	find := func(ring, index int) bruteSeg[P] {
+		for _, s := range segs {
+			if s.ring == ring && s.index == index {
+				return s
+			}
+		}
+		panic("no such segment")
+	}
+	return bad, func(r1, i1, r2, i2 int) bool { return pairBad(find(r1, i1), find(r2, i2)) }
+}
+
+// bruteIntersections runs the brute force in the arithmetic that fits p.
+func bruteIntersections(p orb.Polygon, grid bool) (bool, func(ring1, i1, ring2, i2 int) bool) {
+	if grid {
+		return intGeometry.intersections(p, func(q orb.Point) intPoint { return intPoint{gridExact(q[0]), gridExact(q[1])} })
+	}
+	return ratGeometry.intersections(p, func(q orb.Point) exactPoint { return exactOf(q, false) })
+}
+
+func gridPoint(x, y int64) orb.Point {
+	return orb.Point{float64(x) / 1e6, float64(y) / 1e6}
+}
+
+// randomRing draws n positions on a coarse lattice near (x0, y0) in
+// millionths of a degree, so collinear vertices, touching edges and
+// overlaps are common; consecutive repeats are redrawn (the validator
+// rejects them before the sweep runs).
+func randomRing(rng *rand.Rand, n int, x0, y0, size, stepX, stepY int64) orb.Ring {
+	r := make(orb.Ring, 0, n+1)
+	for len(r) < n {
+		p := gridPoint(x0+stepX*rng.Int64N(size), y0+stepY*rng.Int64N(size))
+		if len(r) > 0 && p == r[len(r)-1] {
+			continue
+		}
+		if len(r) == n-1 && p == r[0] {
+			continue
+		}
+		r = append(r, p)
+	}
+	return append(r, r[0])
+}
+
+// TestSelfIntersectionAgainstBruteForce compares the sweep with an exact
+// O(n²) check of every pair of edges on thousands of random polygons:
+// arbitrary rings on a coarse lattice (full of degenerate cases) at real
+// coordinate magnitudes, rings with holes, star-shaped rings as Generate
+// draws them, and rings off the six-decimal grid.
+func TestSelfIntersectionAgainstBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	type sample struct {
+		name string
+		poly orb.Polygon
+	}
+	var samples []sample
+	for i := 0; i < 6000; i++ {
+		n := 4 + rng.IntN(5)
+		samples = append(samples, sample{"lattice ring", orb.Polygon{randomRing(rng, n, 120123456, 28000001, 10, 7, 3)}})
+	}
+	for i := 0; i < 2000; i++ {
+		p := orb.Polygon{randomRing(rng, 4+rng.IntN(3), 118500000, 24900000, 20, 2, 5)}
+		for h := rng.IntN(3); h > 0; h-- {
+			p = append(p, randomRing(rng, 4, 118500000, 24900000, 20, 2, 5))
+		}
+		samples = append(samples, sample{"lattice polygon with holes", p})
+	}
+	for i := 0; i < 3000; i++ {
+		// Lattice points in angular order around their mean: mostly
+		// simple rings, with collinear and touching cases where points
+		// line up with the centre.
+		r := randomRing(rng, 4+rng.IntN(10), 121000000, 27000000, 12, 3, 4)
+		pts := append([]orb.Point(nil), r[:len(r)-1]...)
+		var cx, cy float64
+		for _, q := range pts {
+			cx, cy = cx+q[0]/float64(len(pts)), cy+q[1]/float64(len(pts))
+		}
+		slices.SortFunc(pts, func(a, b orb.Point) int {
+			return cmp.Compare(math.Atan2(a[1]-cy, a[0]-cx), math.Atan2(b[1]-cy, b[0]-cx))
+		})
+		pts = slices.Compact(pts)
+		if len(pts) < 3 || pts[0] == pts[len(pts)-1] {
+			continue
+		}
+		samples = append(samples, sample{"angular lattice ring", orb.Polygon{append(orb.Ring(pts), pts[0])}})
+	}
+	g := newGenerator(1)
+	for i := 0; i < 1500; i++ {
+		centre := orb.Point{117.5 + 4*rng.Float64(), 24.5 + 4*rng.Float64()}
+		radius := 300 + 3000*rng.Float64()
+		n := GenMinPolygonVertices + rng.IntN(maxStarVertices(radius)-GenMinPolygonVertices+1)
+		if i%10 == 0 {
+			// Tiny stars: rounding to six decimals crowds their vertices.
+			radius, n = 2+3*rng.Float64(), 8+rng.IntN(8)
+		}
+		samples = append(samples, sample{"star", orb.Polygon{g.starRing(rng, centre, radius, n)}})
+	}
+	for i := 0; i < 1000; i++ {
+		// Off the grid: a lattice scaled by a step that is not a decimal.
+		r := randomRing(rng, 4+rng.IntN(4), 0, 0, 8, 1, 1)
+		for j := range r {
+			r[j] = orb.Point{120 + r[j][0]*1e6*math.Pi*1e-7, 28 + r[j][1]*1e6*math.E*1e-7}
+		}
+		samples = append(samples, sample{"off-grid ring", orb.Polygon{r}})
+	}
+	counts := map[string][2]int{}
+	for _, s := range samples {
+		grid := onGrid(s.poly)
+		wantBad, badPair := bruteIntersections(s.poly, grid)
+		a, b, spike, gotBad := findSelfIntersection(s.poly)
+		c := counts[s.name]
+		c[0]++
+		if wantBad {
+			c[1]++
+		}
+		counts[s.name] = c
+		if gotBad != wantBad {
+			t.Fatalf("%s %v: sweep says bad=%v, brute force says %v", s.name, s.poly, gotBad, wantBad)
+		}
+		if gotBad && !badPair(a.ring, a.index, b.ring, b.index) {
+			t.Fatalf("%s %v: sweep blames segments %s and %s (spike %v), which brute force finds fine", s.name, s.poly, a, b, spike)
+		}
+	}
+	for name, c := range counts {
+		t.Logf("%-27s %5d polygons, %5d bad", name, c[0], c[1])
+		if c[1] == 0 && name != "star" {
+			t.Errorf("%s: no bad polygon drawn; the comparison proves little", name)
+		}
+	}
+	if c := counts["star"]; c[1] != 0 {
+		t.Errorf("%d of Generate's star rings self-intersect", c[1])
+	}
+}
+
+// TestExactPredicates checks the orientation and area signs on cases
+// where floating point gets them wrong, against hand-computed values.
+func TestExactPredicates(t *testing.T) {
+	// (120.123456, 28.000001), (120.123477, 28.000007), (120.123463,
+	// 28.000003) are collinear: offsets (21, 6) and (7, 2) millionths. In
+	// float64 the determinant comes out near -2.5e-20, not 0.
+	a, b, c := orb.Point{120.123456, 28.000001}, orb.Point{120.123477, 28.000007}, orb.Point{120.123463, 28.000003}
+	naive := (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+	if naive == 0 {
+		t.Log("float64 happens to get this one right on this machine")
+	}
+	if got := orientGrid(a, b, c); got != 0 {
+		t.Errorf("orientGrid of collinear decimals = %d, want 0", got)
+	}
+	if got := orientGrid(a, b, orb.Point{120.123463, 28.000004}); got != 1 {
+		t.Errorf("orientGrid of a point a millionth to the left = %d, want 1", got)
+	}
+	// Off the grid, exactness is about the float64 values themselves:
+	// 0.1+0.2 is not 0.3, and the exact test sees it.
+	p, q := orb.Point{0, 0}, orb.Point{1, 1}
+	if got := orientFloat(p, q, orb.Point{0.5, 0.5}); got != 0 {
+		t.Errorf("orientFloat of an exactly collinear point = %d", got)
+	}
+	x := 0.1
+	x += 0.2 // at run time, not as an exact constant
+	if got := orientFloat(p, q, orb.Point{x, 0.3}); got != -1 {
+		// x = 0.30000000000000004 > y = 0.3: right of the diagonal.
+		t.Errorf("orientFloat(0.1+0.2, 0.3) = %d, want -1", got)
+	}
+	tests := []struct {
+		ring orb.Ring
+		want int
+	}{
+		{orb.Ring{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}, 1},
+		{orb.Ring{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}, -1},
+		{orb.Ring{{120.123456, 28.000001}, {120.123477, 28.000007}, {120.123463, 28.000003}, {120.123456, 28.000001}}, 0},
+		{orb.Ring{{0.1, 0.1}, {0.3, 0.3}, {0.2, 0.2}, {0.1, 0.1}}, 0},
+	}
+	for _, tt := range tests {
+		if got := ringAreaSign(tt.ring, onGrid(orb.Polygon{tt.ring})); got != tt.want {
+			t.Errorf("ringAreaSign(%v) = %d, want %d", tt.ring, got, tt.want)
+		}
+	}
+}
+
+// TestInsideRing checks point-in-ring against the rule for star-shaped
+// rings: p lies inside when it is left of the edge whose angular sector,
+// seen from the star's centre, holds p.
+func TestInsideRing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	g := newGenerator(1)
+	checked := [2]int{}
+	for i := 0; i < 150; i++ {
+		centre := orb.Point{120 + rng.Float64(), 27 + rng.Float64()}
+		ring := g.starRing(rng, centre, 500+2000*rng.Float64(), 8+rng.IntN(40))
+		c := exactOf(orb.Point{round6(centre[0]), round6(centre[1])}, true)
+		for j := 0; j < 20; j++ {
+			p := orb.Point{round6(centre[0] + (rng.Float64()-0.5)*0.06), round6(centre[1] + (rng.Float64()-0.5)*0.06)}
+			ep := exactOf(p, true)
+			want, onBoundary := false, false
+			for k := 0; k+1 < len(ring); k++ {
+				va, vb := exactOf(ring[k], true), exactOf(ring[k+1], true)
+				// p in the sector from va to vb (counter-clockwise)?
+				if bruteOrient(c, va, ep) >= 0 && bruteOrient(c, vb, ep) < 0 {
+					o := bruteOrient(va, vb, ep)
+					want, onBoundary = o > 0, o == 0
+				}
+			}
+			if onBoundary || ep.x.Cmp(c.x) == 0 && ep.y.Cmp(c.y) == 0 {
+				continue
+			}
+			if got := insideRing(p, ring, orientGrid); got != want {
+				t.Fatalf("insideRing(%v, ring %d) = %v, want %v", p, i, got, want)
+			}
+			if want {
+				checked[1]++
+			} else {
+				checked[0]++
+			}
+		}
+	}
+	if checked[0] < 100 || checked[1] < 100 {
+		t.Errorf("too few points inside (%d) or outside (%d)", checked[1], checked[0])
+	}
+}

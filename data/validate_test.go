@@ -1,0 +1,300 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// wantProblem describes one expected problem: the reason must contain
+// every one of reason's parts.
+type wantProblem struct {
+	file   string
+	index  int
+	id     string
+	reason []string
+}
+
+func want(file string, index int, id string, reason ...string) wantProblem {
+	return wantProblem{file, index, id, reason}
+}
+
+// TestBrokenFixtures loads each folder of testdata/broken, one rule broken
+// per folder (next to a valid feature), and checks that exactly the
+// expected problems are reported, each naming file, feature index, id and
+// reason.
+func TestBrokenFixtures(t *testing.T) {
+	const parks, corridors, ports, enclaves = "industrial-parks.geojson", "corridors.geojson", "ports.geojson", "enclaves.geojson"
+	tests := []struct {
+		rule string
+		want []wantProblem
+	}{
+		{"not-json", []wantProblem{want(parks, -1, "", "not valid GeoJSON", "line 3:", "invalid character '}'")}},
+		{"trailing-data", []wantProblem{want(parks, -1, "", "not valid GeoJSON", "after top-level value")}},
+		{"not-feature-collection", []wantProblem{want(parks, -1, "", `type is "Feature", want "FeatureCollection"`)}},
+		{"not-a-feature", []wantProblem{want(parks, 1, "", "not a valid GeoJSON feature", `"type" is "Polygon", want "Feature"`)}},
+		{"bad-geometry-type", []wantProblem{want(corridors, 1, "bad-1", "geometry is a Polygon; layer corridors takes LineString or MultiLineString")}},
+		{"coordinates-out-of-range", []wantProblem{want(ports, 1, "bad-1", "point position 0 [190.5 28] is out of range")}},
+		{"too-many-decimals", []wantProblem{want(ports, 1, "bad-1", "[120.1234567 28.5] has more than 6 decimals")}},
+		{"short-position", []wantProblem{want(ports, 1, "bad-1", "not a valid GeoJSON feature", "Point has a position of 1 number(s)")}},
+		{"empty-geometry", []wantProblem{want(corridors, 1, "bad-1", "multilinestring has no lines")}},
+		{"unclosed-ring", []wantProblem{want(parks, 1, "bad-1", "polygon exterior ring is not closed")}},
+		{"clockwise-exterior", []wantProblem{want(parks, 1, "bad-1", "polygon exterior ring is clockwise")}},
+		{"counter-clockwise-hole", []wantProblem{want(parks, 1, "bad-1", "polygon hole 1 is counter-clockwise")}},
+		{"hole-outside", []wantProblem{want(parks, 1, "bad-1", "polygon hole 1 lies outside the exterior ring")}},
+		{"self-intersection", []wantProblem{want(parks, 1, "bad-1", "polygon self-intersects: segment 1 of ring 0 crosses or touches segment 3 of ring 0")}},
+		{"self-touching", []wantProblem{want(parks, 1, "bad-1", "polygon self-intersects: segment")}},
+		{"spike", []wantProblem{want(parks, 1, "bad-1", "polygon has a spike: segment 2 of ring 0 folds back over segment 3 of ring 0")}},
+		{"repeated-points", []wantProblem{want(corridors, 1, "bad-1", "line repeats position 1 [120.65 28.02] at 2")}},
+		{"duplicate-id-in-file", []wantProblem{want(ports, 1, "ok-1", `id "ok-1" is already used by feature 0`)}},
+		{"duplicate-id-across-files", []wantProblem{want(ports, 1, "shared-id", `id "shared-id" is already used by feature 0 of corridors.geojson`)}},
+		{"missing-property", []wantProblem{want(parks, 1, "bad-1", `property "status" is missing`)}},
+		{"bad-vocabulary", []wantProblem{want(parks, 1, "bad-1", `property "kind" is "factory", want one of industrial_park, `)}},
+		{"bad-status", []wantProblem{want(corridors, 1, "bad-1", `property "status" is "done", want one of planned, `)}},
+		{"bad-mode", []wantProblem{want(corridors, 1, "bad-1", `property "mode" is "bus", want one of rail, `)}},
+		{"bad-target-year", []wantProblem{want(parks, 1, "bad-1", `property "target_year" is 2025.5, want an integer year`)}},
+		{"too-long-excerpt", []wantProblem{want(parks, 1, "bad-1", `"source_excerpt" has 61 characters, at most 60 allowed`)}},
+		{"bad-home-point", []wantProblem{want(enclaves, 1, "bad-1", `property "home_point" is [200 30], want [lon, lat] in range`)}},
+		{"bad-slug", []wantProblem{want(ports, 1, "Bad Slug", `id "Bad Slug" is not a URL-safe slug`)}},
+		{"bad-layer-name", []wantProblem{want("Notes.geojson", -1, "", `layer id "Notes" (the file name) must be a URL-safe slug`)}},
+		// Every error of a file at once, several per feature.
+		{"many-errors", []wantProblem{
+			want(parks, 1, "bad-kind-and-year", `property "kind" is "factory"`),
+			want(parks, 1, "bad-kind-and-year", `property "target_year" is 2025, want an integer year`),
+			want(parks, 2, "bad-ring", "polygon exterior ring is clockwise"),
+			want(parks, 3, "ok-1", `id "ok-1" is already used by feature 0`),
+			want(parks, 4, "bad-range", "polygon exterior ring position 0 [120.7 91] is out of range"),
+			want(parks, 4, "bad-range", "polygon exterior ring position 3 [120.7 91] is out of range"),
+			want(parks, 5, "bad-excerpt", `property "name" must not be null`),
+			want(parks, 5, "bad-excerpt", `"source_excerpt" has 70 characters`),
+		}},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		seen[tt.rule] = true
+		t.Run(tt.rule, func(t *testing.T) {
+			dir := filepath.Join("testdata", "broken", tt.rule)
+			ds, err := LoadDir(dir)
+			if ds != nil {
+				t.Fatalf("LoadDir(%s) returned a dataset for broken data", dir)
+			}
+			var verr *ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("LoadDir(%s) error = %v, want a *ValidationError", dir, err)
+			}
+			got := verr.Problems
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d problems, want %d:\n%s", len(got), len(tt.want), err)
+			}
+			for i, w := range tt.want {
+				p := got[i]
+				if p.File != w.file || p.Index != w.index || p.ID != w.id {
+					t.Errorf("problem %d is %s; want file %s, index %d, id %q", i, p, w.file, w.index, w.id)
+				}
+				for _, part := range w.reason {
+					if !strings.Contains(p.Reason, part) {
+						t.Errorf("problem %d reason %q lacks %q", i, p.Reason, part)
+					}
+				}
+				// The printed message names file, feature and id too.
+				msg := p.String()
+				for _, part := range append([]string{w.file, p.Reason}, featureMention(w.index, w.id)...) {
+					if !strings.Contains(msg, part) {
+						t.Errorf("message %q lacks %q", msg, part)
+					}
+				}
+				if !strings.Contains(err.Error(), msg) {
+					t.Errorf("ValidationError.Error() does not list %q", msg)
+				}
+			}
+		})
+	}
+	// Every fixture folder is in the table.
+	entries, err := os.ReadDir(filepath.Join("testdata", "broken"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !seen[e.Name()] {
+			t.Errorf("testdata/broken/%s has no test case", e.Name())
+		}
+	}
+}
+
+func featureMention(index int, id string) []string {
+	var parts []string
+	if index >= 0 {
+		parts = append(parts, fmt.Sprintf("feature %d", index))
+	}
+	if id != "" {
+		parts = append(parts, fmt.Sprintf("(id %q)", id))
+	}
+	return parts
+}
+
+// TestValidFixtures loads a small valid dataset with holes, multi-part
+// geometries, collinear vertices, a self-crossing line (allowed), a
+// sidecar and a non-planning layer with free-form properties.
+func TestValidFixtures(t *testing.T) {
+	ds, err := LoadDir(filepath.Join("testdata", "valid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, l := range ds.Layers {
+		ids = append(ids, l.ID)
+	}
+	if got, want := strings.Join(ids, ","), "industrial-parks,corridors,ports,enclaves,notes"; got != want {
+		t.Errorf("layer order %s, want %s", got, want)
+	}
+	counts := map[string]int{IndustrialParks: 4, Corridors: 3, Ports: 2, Enclaves: 2, "notes": 2}
+	for _, l := range ds.Layers {
+		if len(l.Features.Features) != counts[l.ID] {
+			t.Errorf("%s has %d features, want %d", l.ID, len(l.Features.Features), counts[l.ID])
+		}
+	}
+	if got := ds.Layer(Ports).Title; got != "Ports (test)" {
+		t.Errorf("ports title %q, want the sidecar's", got)
+	}
+	if got := ds.Layer(Corridors).Title; got != Corridors {
+		t.Errorf("corridors title %q, want the id when there is no sidecar", got)
+	}
+	if ds.Layer("notes").Features.Features[0].Geometry.Bound().Min[0] != 120.123456789 {
+		t.Error("a non-planning layer keeps its coordinates' precision")
+	}
+	if len(ds.Version) != 16 {
+		t.Errorf("version %q, want 16 hex digits", ds.Version)
+	}
+}
+
+// TestVersionFollowsContent checks that the dataset version is a content
+// hash: the same files give the same version, one changed byte another.
+func TestVersionFollowsContent(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, filepath.Join("testdata", "valid"), dir)
+	a, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Version != b.Version {
+		t.Errorf("same files, versions %s and %s", a.Version, b.Version)
+	}
+	path := filepath.Join(dir, "ports.json")
+	side, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(side), "Ports (test)", "Ports (test!)", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version == a.Version {
+		t.Error("a changed sidecar kept the version")
+	}
+}
+
+func copyDir(t testing.TB, from, to string) {
+	t.Helper()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestValidateLayerInline covers rules and corner cases that need no
+// fixture folder: problems of whole files and odd JSON shapes.
+func TestValidateLayerInline(t *testing.T) {
+	point := `{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Point","coordinates":[120,28]}}`
+	tests := []struct {
+		name, raw string
+		want      []string // reasons, in order (substrings)
+	}{
+		{"empty file", ``, []string{"unexpected end of JSON input"}},
+		{"not UTF-8", "{\"type\":\"FeatureCollection\",\"features\":[],\"x\":\"\xff\"}", []string{"not UTF-8 text"}},
+		{"array at top", `[1,2]`, []string{"the file holds an array, not a GeoJSON object"}},
+		{"no features", `{"type":"FeatureCollection"}`, []string{`has no "features" array`}},
+		{"null features", `{"type":"FeatureCollection","features":null}`, []string{`has no "features" array`}},
+		{"features not an array", `{"type":"FeatureCollection","features":{}}`, []string{`"features" is an object, want an array`}},
+		{"type not a string", `{"type":1,"features":[]}`, []string{`"type" is a number`}},
+		{"no type", `{"features":[]}`, []string{`type is "", want "FeatureCollection"`}},
+		{"empty collection", `{"type":"FeatureCollection","features":[]}`, nil},
+		{"syntax error inside a feature", `{"type":"FeatureCollection","features":[` + point + `,` + `{"type":"Feature" "geometry":null}]}`,
+			[]string{`not valid GeoJSON: line 1: invalid character '"' after object key:value pair`}},
+		{"null feature", `{"type":"FeatureCollection","features":[null]}`, []string{"the feature is null, not an object"}},
+		{"null geometry", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":null}]}`, []string{"has no geometry"}},
+		{"unknown geometry", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Circle","coordinates":[1,2]}}]}`,
+			[]string{`unknown geometry type "Circle"`}},
+		{"coordinates wrong depth", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"LineString","coordinates":[1,2]}}]}`,
+			[]string{"LineString coordinates have a number where a position [lon, lat] belongs"}},
+		{"string in a position", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Point","coordinates":["1",2]}}]}`,
+			[]string{"Point coordinates have a string inside a position"}},
+		{"no coordinates", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Point"}}]}`,
+			[]string{`Point geometry has no "coordinates"`}},
+		{"number out of range", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Point","coordinates":[1e400,2]}}]}`,
+			[]string{"number 1e400 is out of range"}},
+		{"numeric id only", `{"type":"FeatureCollection","features":[{"type":"Feature","id":7,"properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}]}`,
+			[]string{"has no string id"}},
+		{"GeoJSON id member", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"top","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}]}`, nil},
+		{"empty collection geometry", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"GeometryCollection","geometries":[]}}]}`,
+			[]string{"geometry collection is empty"}},
+		{"coordinates before type", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"coordinates":[[1,2],[3,4]],"type":"LineString"}}]}`, nil},
+		{"wrong coordinates before type", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"coordinates":[1,2],"type":"LineString"}}]}`,
+			[]string{"LineString coordinates have a number"}},
+		{"wrong coordinates after type, then more members", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Polygon","coordinates":[[1,2]],"bbox":[1,2,3,4]}}]}`,
+			[]string{"Polygon coordinates have a number"}},
+		{"ring too short", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4],[1,2]]]}}]}`,
+			[]string{"polygon exterior ring has 3 positions, at least 4 needed"}},
+		{"zero area", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Polygon","coordinates":[[[1,1],[2,2],[3,3],[1,1]]]}}]}`,
+			[]string{"polygon exterior ring has zero area"}},
+		{"line of one position", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"LineString","coordinates":[[1,2]]}}]}`,
+			[]string{"line has 1 position(s), at least 2 needed"}},
+		{"hole inside hole", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Polygon","coordinates":[` +
+			`[[0,0],[10,0],[10,10],[0,10],[0,0]],[[1,1],[1,9],[9,9],[9,1],[1,1]],[[2,2],[2,3],[3,3],[3,2],[2,2]]]}}]}`,
+			[]string{"polygon hole 2 lies inside hole 1"}},
+	}
+	// A planning layer wants the id as a string property, even when the
+	// GeoJSON id member gives one.
+	props := `"name":"n","name_en":null,"kind":"port","status":null,"target_year":null,"city":null,"county":null,` +
+		`"source_doc":null,"source_excerpt":null,"geometry_precision":"approximate","placement_note":null`
+	_, problems := ValidateLayer("ports.geojson", Ports, []byte(`{"type":"FeatureCollection","features":[`+
+		`{"type":"Feature","id":"p-1","properties":{"id":5,`+props+`},"geometry":{"type":"Point","coordinates":[120,28]}},`+
+		`{"type":"Feature","properties":{"id":"p-2",`+props+`},"geometry":{"type":"Point","coordinates":[120,28]}}]}`))
+	if len(problems) != 1 || problems[0].Index != 0 || problems[0].ID != "p-1" || problems[0].Reason != `property "id" is a number, want a string` {
+		t.Errorf("numeric id property: %v", problems)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, problems := ValidateLayer("x.geojson", "x", []byte(tt.raw))
+			if len(problems) != len(tt.want) {
+				t.Fatalf("got %d problems %v, want %d %q", len(problems), problems, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(problems[i].Reason, w) {
+					t.Errorf("problem %d %q lacks %q", i, problems[i].Reason, w)
+				}
+			}
+		})
+	}
+}
