@@ -78,7 +78,7 @@ func (ls *layerState) htmlFeature(i int, base string) htmlFeature {
 		ID:       id,
 		Name:     name,
 		Href:     base + "/collections/" + ls.meta.ID + "/items/" + pathEscape(id),
-		MapHref:  base + "/#feature=" + url.QueryEscape(ls.meta.ID+"/"+id),
+		MapHref:  base + "/#sel=" + url.PathEscape(ls.meta.ID) + "/" + url.PathEscape(id),
 		Geometry: f.Geometry.GeoJSONType(),
 	}
 	for _, k := range ls.sortedPropertyKeys(f.Properties) {

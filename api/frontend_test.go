@@ -1,0 +1,181 @@
+package api
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/frontend"
+)
+
+// requireFrontendBuild skips (fails on CI) when the binary has no frontend build.
+func requireFrontendBuild(t *testing.T) {
+	t.Helper()
+	if frontend.Built() {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("frontend/dist has no build: run make frontend (npm ci && npm run build in frontend/) before go test")
+	}
+	t.Skip("frontend/dist has no build; run make frontend to test the built assets")
+}
+
+func TestWebMapAssets(t *testing.T) {
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	// Every file of the page is served with its type; module scripts must
+	// be JavaScript or the browser refuses them.
+	err := fs.WalkDir(frontend.Page(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		want := map[string]string{".js": "text/javascript", ".css": "text/css", ".html": "text/html"}[name[strings.LastIndex(name, "."):]]
+		res := get(t, srv, "/app/"+name)
+		if name == "index.html" {
+			if res.status != 301 {
+				t.Errorf("/app/index.html: status %d, want a redirect to /", res.status)
+			}
+			return nil
+		}
+		if res.status != 200 {
+			t.Errorf("/app/%s: status %d", name, res.status)
+		}
+		if ct := res.header.Get("Content-Type"); want != "" && !strings.HasPrefix(ct, want) {
+			t.Errorf("/app/%s: Content-Type %q, want %s", name, ct, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/app/missing.js", "/app/../go.mod", "/app/%2e%2e/go.mod", "/app/vendor/missing.mjs"} {
+		res := get(t, srv, target)
+		if res.status != 404 {
+			t.Errorf("%s: status %d, want 404", target, res.status)
+			continue
+		}
+		if body := res.json(t); body["code"] != "NotFound" {
+			t.Errorf("%s: body %s", target, res.body)
+		}
+	}
+}
+
+func TestWebMapRevalidates(t *testing.T) {
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	first := get(t, srv, "/app/main.js")
+	etag := first.header.Get("ETag")
+	if etag == "" || first.header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("ETag %q, Cache-Control %q", etag, first.header.Get("Cache-Control"))
+	}
+	if again := get(t, srv, "/app/main.js", "If-None-Match", etag); again.status != 304 || len(again.body) != 0 {
+		t.Errorf("If-None-Match with the ETag: status %d, %d bytes", again.status, len(again.body))
+	}
+	if other := get(t, srv, "/app/main.js", "If-None-Match", `"other"`); other.status != 200 {
+		t.Errorf("another ETag: status %d", other.status)
+	}
+}
+
+func TestWebMapPage(t *testing.T) {
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	browser := get(t, srv, "/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	if browser.status != 200 || !strings.HasPrefix(browser.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("browser GET /: status %d, type %s", browser.status, browser.header.Get("Content-Type"))
+	}
+	if frontend.Built() {
+		if !strings.Contains(string(browser.body), `src="app/main.js"`) {
+			t.Errorf("web map page does not load app/main.js: %.200s", browser.body)
+		}
+	} else if !strings.Contains(string(browser.body), "make frontend") {
+		t.Errorf("without a build, / should say how to build the web map: %.200s", browser.body)
+	}
+	// The map element must not be id="map": that would shadow a global.
+	if regexp.MustCompile(`id=["']map["']`).Match(browser.body) {
+		t.Error(`the page has an element with id="map"`)
+	}
+	// An API client still gets the landing document, and ?f=html the OGC page.
+	if api := get(t, srv, "/", "Accept", "application/json"); api.status != 200 || api.json(t)["links"] == nil {
+		t.Errorf("JSON GET /: status %d: %.200s", api.status, api.body)
+	}
+	if landing := get(t, srv, "/?f=html", "Accept", "text/html"); landing.status != 200 || strings.Contains(string(landing.body), `src="app/main.js"`) {
+		t.Errorf("/?f=html should be the OGC landing page, not the web map (status %d)", landing.status)
+	}
+}
+
+func TestBasemap(t *testing.T) {
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	res := get(t, srv, "/basemap/land.geojson")
+	if res.status != 200 || res.header.Get("Content-Type") != mediaGeoJSON {
+		t.Fatalf("status %d, type %s", res.status, res.header.Get("Content-Type"))
+	}
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Geometry struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(res.body, &fc); err != nil || fc.Type != "FeatureCollection" {
+		t.Fatalf("not a FeatureCollection (%v): %.200s", err, res.body)
+	}
+	var land [][][][]float64
+	for _, f := range fc.Features {
+		if f.Geometry.Type != "MultiPolygon" {
+			continue
+		}
+		var polygons [][][][]float64
+		if err := json.Unmarshal(f.Geometry.Coordinates, &polygons); err != nil {
+			t.Fatalf("bad MultiPolygon: %v", err)
+		}
+		land = append(land, polygons...)
+	}
+	if !frontend.Built() {
+		if len(fc.Features) != 0 {
+			t.Errorf("without a build the basemap should be empty, has %d features", len(fc.Features))
+		}
+		return
+	}
+	// The land around Wenzhou's city centre (120.699 E, 28.001 N) is land,
+	// and a point in the East China Sea (123.0 E, 27.0 N) is sea.
+	if !landContains(land, 120.699, 28.001) {
+		t.Error("Wenzhou city centre is not on land in the basemap")
+	}
+	if landContains(land, 123.0, 27.0) {
+		t.Error("the East China Sea at 123 E, 27 N is land in the basemap")
+	}
+}
+
+// landContains tests a point against every ring by even–odd crossing (the
+// land polygons do not overlap).
+func landContains(polygons [][][][]float64, x, y float64) bool {
+	inside := false
+	for _, polygon := range polygons {
+		for _, ring := range polygon {
+			for i, j := 0, len(ring)-1; i < len(ring); j, i = i, i+1 {
+				a, b := ring[i], ring[j]
+				if (a[1] > y) != (b[1] > y) && x < (b[0]-a[0])*(y-a[1])/(b[1]-a[1])+a[0] {
+					inside = !inside
+				}
+			}
+		}
+	}
+	return inside
+}
+
+func TestBuiltAssets(t *testing.T) {
+	requireFrontendBuild(t)
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	for _, name := range []string{"maplibre-gl.mjs", "maplibre-gl-worker.mjs"} {
+		res := get(t, srv, "/app/vendor/"+name+"?v=1")
+		if res.status != 200 || res.header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+			t.Errorf("%s: status %d, type %q", name, res.status, res.header.Get("Content-Type"))
+		}
+	}
+	if res := get(t, srv, "/app/vendor/maplibre-gl.css"); res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/css") {
+		t.Errorf("maplibre-gl.css: status %d, type %q", res.status, res.header.Get("Content-Type"))
+	}
+}

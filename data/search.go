@@ -1,0 +1,485 @@
+package data
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mozillazg/go-pinyin"
+)
+
+// SearchField names the form of a feature's name that a query matched.
+type SearchField string
+
+// The forms of a name a NameIndex searches, strongest first.
+const (
+	// FieldName is the Chinese name, folded to simplified characters.
+	FieldName SearchField = "name"
+	// FieldNameEn is the English name.
+	FieldNameEn SearchField = "name_en"
+	// FieldPinyin is the Chinese name's pinyin without tones or spaces
+	// ("wenzhougang"), one entry per plausible reading of its heteronyms.
+	FieldPinyin SearchField = "pinyin"
+	// FieldInitials is the first letter of each syllable ("wzg").
+	FieldInitials SearchField = "pinyin_initials"
+	// FieldID is the feature id.
+	FieldID SearchField = "id"
+)
+
+var searchFields = [...]SearchField{FieldName, FieldNameEn, FieldPinyin, FieldInitials, FieldID}
+
+// fieldWeight ranks the fields: a Chinese-name match beats an English one,
+// which beats pinyin, initials and finally the id.
+var fieldWeight = [...]int{100, 90, 85, 70, 60}
+
+// Score bonuses for where in a name the query matched.
+const (
+	scoreExact     = 40 // the query is the whole name
+	scorePrefix    = 20 // the name starts with the query
+	scoreWordStart = 10 // an English word starts with the query
+)
+
+// maxReadings bounds how many pinyin spellings one name is indexed under
+// when its characters have several readings (乐清 is yueqing, not leqing).
+const maxReadings = 8
+
+// SearchHit is one feature a query found.
+type SearchHit struct {
+	// Layer is the feature's layer and Index its position in it.
+	Layer *Layer
+	Index int
+	// Field is the name form that matched best, and Score how well (higher
+	// is better; only the order means something).
+	Field SearchField
+	Score int
+}
+
+// SearchOptions narrows a search.
+type SearchOptions struct {
+	// Limit is the most hits returned; 0 or less means 10.
+	Limit int
+	// Layers restricts the search to these layer ids; empty means all.
+	Layers []string
+}
+
+// haystack holds one name form of every feature, separated by NUL bytes,
+// so one substring scan over a contiguous string searches all of them.
+type haystack struct {
+	text    strings.Builder
+	offsets []int32 // offsets[e] is where entry e starts in text
+	owners  []int32 // owners[e] is entry e's feature (global number)
+}
+
+func (h *haystack) add(owner int32, entry string) {
+	if entry == "" {
+		return
+	}
+	if h.text.Len() > 0 {
+		h.text.WriteByte(0)
+	}
+	h.offsets = append(h.offsets, int32(h.text.Len()))
+	h.owners = append(h.owners, owner)
+	h.text.WriteString(entry)
+}
+
+// NameIndex finds the features of a dataset by name: simplified or
+// traditional Chinese, English, pinyin (full or initials) or id. It is
+// immutable and safe for concurrent use.
+type NameIndex struct {
+	layers []*Layer
+	// starts[i] is the global number of layer i's first feature.
+	starts   []int32
+	fields   [len(searchFields)]string
+	offsets  [len(searchFields)][]int32
+	owners   [len(searchFields)][]int32
+	nameLens []int32
+	pool     sync.Pool // of *searchScratch
+}
+
+// NewNameIndex indexes the names of every feature of ds.
+func NewNameIndex(ds *Dataset) *NameIndex {
+	ix := &NameIndex{layers: ds.Layers}
+	var hay [len(searchFields)]haystack
+	readings := newPinyinReadings()
+	var pinyinBuf pinyinBuffer
+	var global int32
+	for _, l := range ds.Layers {
+		ix.starts = append(ix.starts, global)
+		for _, f := range l.Features.Features {
+			name, _ := f.Properties["name"].(string)
+			nameEn, _ := f.Properties["name_en"].(string)
+			zh := chineseKey(name)
+			hay[0].add(global, zh)
+			hay[1].add(global, englishKey(nameEn))
+			addPinyin(&hay[2], &hay[3], global, zh, readings, &pinyinBuf)
+			hay[4].add(global, strings.ToLower(FeatureID(f)))
+			ix.nameLens = append(ix.nameLens, int32(utf8.RuneCountInString(name)))
+			global++
+		}
+	}
+	for i := range hay {
+		ix.fields[i] = hay[i].text.String()
+		ix.offsets[i] = hay[i].offsets
+		ix.owners[i] = hay[i].owners
+	}
+	return ix
+}
+
+// Search returns the features whose names contain query in any of the
+// indexed forms, best first: by field (Chinese name, English name, pinyin,
+// initials, id), then whole-name over prefix over inner matches, then
+// shorter names, then layer and file order. A query with no letters, digits
+// or Chinese characters finds nothing.
+func (ix *NameIndex) Search(query string, opts SearchOptions) []SearchHit {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	sc := ix.scratch()
+	defer ix.release(sc)
+	allowed := ix.layerFilter(opts.Layers)
+	queries := searchQueries(query)
+	for field, q := range queries {
+		if q != "" {
+			ix.scan(field, q, allowed, sc)
+		}
+	}
+	// Keep the best `limit` in a heap whose root is the worst kept.
+	top := hitHeap{ix: ix, sc: sc}
+	for _, g := range sc.touched {
+		if len(top.items) < limit {
+			top.push(g)
+		} else if top.better(g, top.items[0]) {
+			top.items[0] = g
+			top.down(0)
+		}
+	}
+	sort.Slice(top.items, func(i, j int) bool { return top.better(top.items[i], top.items[j]) })
+	hits := make([]SearchHit, len(top.items))
+	for i, g := range top.items {
+		layer, index := ix.locate(g)
+		hits[i] = SearchHit{Layer: ix.layers[layer], Index: index, Field: searchFields[sc.field[g]], Score: int(sc.score[g])}
+	}
+	return hits
+}
+
+// searchScratch is one search's per-feature best score, reused across
+// searches so a large index costs no allocation per query.
+type searchScratch struct {
+	score   []int32 // 0: not matched
+	field   []uint8
+	touched []int32
+}
+
+func (ix *NameIndex) scratch() *searchScratch {
+	if sc, ok := ix.pool.Get().(*searchScratch); ok {
+		return sc
+	}
+	return &searchScratch{score: make([]int32, len(ix.nameLens)), field: make([]uint8, len(ix.nameLens))}
+}
+
+func (ix *NameIndex) release(sc *searchScratch) {
+	for _, g := range sc.touched {
+		sc.score[g] = 0
+	}
+	sc.touched = sc.touched[:0]
+	ix.pool.Put(sc)
+}
+
+// hitHeap is a min-heap of global feature numbers, worst hit at the root.
+type hitHeap struct {
+	ix    *NameIndex
+	sc    *searchScratch
+	items []int32
+}
+
+// better orders hits: higher score, then shorter name, then earlier feature.
+func (h *hitHeap) better(a, b int32) bool {
+	if sa, sb := h.sc.score[a], h.sc.score[b]; sa != sb {
+		return sa > sb
+	}
+	if la, lb := h.ix.nameLens[a], h.ix.nameLens[b]; la != lb {
+		return la < lb
+	}
+	return a < b
+}
+
+func (h *hitHeap) push(g int32) {
+	h.items = append(h.items, g)
+	for i := len(h.items) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !h.better(h.items[parent], h.items[i]) {
+			break
+		}
+		h.items[parent], h.items[i] = h.items[i], h.items[parent]
+		i = parent
+	}
+}
+
+func (h *hitHeap) down(i int) {
+	for {
+		worst, l, r := i, 2*i+1, 2*i+2
+		if l < len(h.items) && h.better(h.items[worst], h.items[l]) {
+			worst = l
+		}
+		if r < len(h.items) && h.better(h.items[worst], h.items[r]) {
+			worst = r
+		}
+		if worst == i {
+			return
+		}
+		h.items[i], h.items[worst] = h.items[worst], h.items[i]
+		i = worst
+	}
+}
+
+// layerFilter returns which layers (by position) a search may return, or
+// nil for all.
+func (ix *NameIndex) layerFilter(ids []string) []bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	allowed := make([]bool, len(ix.layers))
+	for i, l := range ix.layers {
+		for _, id := range ids {
+			if l.ID == id {
+				allowed[i] = true
+			}
+		}
+	}
+	return allowed
+}
+
+// locate returns the layer position and feature index of a global number.
+func (ix *NameIndex) locate(global int32) (int, int) {
+	layer := sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > global }) - 1
+	return layer, int(global - ix.starts[layer])
+}
+
+// scan finds every entry of one field that contains q and keeps each
+// feature's best score.
+func (ix *NameIndex) scan(field int, q string, allowed []bool, sc *searchScratch) {
+	text, offsets, owners := ix.fields[field], ix.offsets[field], ix.owners[field]
+	for pos := 0; pos < len(text); {
+		i := strings.Index(text[pos:], q)
+		if i < 0 {
+			return
+		}
+		at := pos + i
+		e := sort.Search(len(offsets), func(k int) bool { return int(offsets[k]) > at }) - 1
+		start, end := int(offsets[e]), len(text)
+		if e+1 < len(offsets) {
+			end = int(offsets[e+1]) - 1
+		}
+		pos = end + 1
+		owner := owners[e]
+		if allowed != nil {
+			if layer, _ := ix.locate(owner); !allowed[layer] {
+				continue
+			}
+		}
+		score := int32(fieldWeight[field])
+		switch {
+		case at == start && at+len(q) == end:
+			score += scoreExact
+		case at == start:
+			score += scorePrefix
+		case searchFields[field] == FieldNameEn && text[at-1] == ' ':
+			score += scoreWordStart
+		}
+		if prev := sc.score[owner]; score > prev {
+			if prev == 0 {
+				sc.touched = append(sc.touched, owner)
+			}
+			sc.score[owner] = score
+			sc.field[owner] = uint8(field)
+		}
+	}
+}
+
+// searchQueries returns the query string to look for in each field (""
+// where the query cannot match that field).
+func searchQueries(query string) [len(searchFields)]string {
+	query = strings.ReplaceAll(query, "\x00", "")
+	var qs [len(searchFields)]string
+	zh := chineseKey(query)
+	qs[0] = zh
+	qs[1] = englishKey(query)
+	if zh != "" && isASCIIAlnum(zh) {
+		qs[2], qs[3] = zh, zh
+	}
+	id := strings.ToLower(strings.TrimSpace(query))
+	if id != "" && validSlug(id) {
+		qs[4] = id
+	}
+	return qs
+}
+
+func isASCIIAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// latinFolds maps the accented vowels of pinyin and common European
+// letters to plain ones (ü to v, as pinyin input methods type it).
+var latinFolds = map[rune]rune{
+	'ā': 'a', 'á': 'a', 'ǎ': 'a', 'à': 'a', 'â': 'a', 'ä': 'a',
+	'ē': 'e', 'é': 'e', 'ě': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e',
+	'ī': 'i', 'í': 'i', 'ǐ': 'i', 'ì': 'i', 'î': 'i', 'ï': 'i',
+	'ō': 'o', 'ó': 'o', 'ǒ': 'o', 'ò': 'o', 'ô': 'o', 'ö': 'o',
+	'ū': 'u', 'ú': 'u', 'ǔ': 'u', 'ù': 'u', 'û': 'u',
+	'ǖ': 'v', 'ǘ': 'v', 'ǚ': 'v', 'ǜ': 'v', 'ü': 'v',
+	'ń': 'n', 'ň': 'n', 'ǹ': 'n', 'ḿ': 'm',
+}
+
+// foldRune maps full-width ASCII to ASCII, traditional Chinese to
+// simplified, upper to lower case and accented Latin vowels to plain ones.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	}
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E:
+		r -= 0xFEE0
+	case r == 0x3000:
+		r = ' '
+	}
+	if t, ok := t2sTable()[r]; ok {
+		r = t
+	}
+	r = unicode.ToLower(r)
+	if f, ok := latinFolds[r]; ok {
+		r = f
+	}
+	return r
+}
+
+func keepInKey(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// chineseKey folds s and keeps only Chinese characters, letters and
+// digits: "“五縱五橫”路網·縱一" becomes "五纵五横路网纵一".
+func chineseKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r = foldRune(r); keepInKey(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// englishKey folds s and turns every run of other characters into one
+// space: "Wenzhou Port (Oujiang)" becomes "wenzhou port oujiang".
+func englishKey(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		r = foldRune(r)
+		if !keepInKey(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// addPinyin indexes the full pinyin and the initials of a Chinese key
+// under up to maxReadings combinations of its characters' readings (the
+// most common reading first): heteronyms are expanded left to right while
+// the number of combinations stays within the bound. Letters and digits
+// stand for themselves.
+func addPinyin(full, initials *haystack, owner int32, zh string, cache *pinyinReadings, buf *pinyinBuffer) {
+	buf.readings = buf.readings[:0]
+	buf.choices = buf.choices[:0]
+	product := 1
+	for _, r := range zh {
+		rs := cache.of(r)
+		if len(rs) == 0 {
+			continue
+		}
+		n := 1
+		if len(rs) > 1 && product*len(rs) <= maxReadings {
+			n = len(rs)
+			product *= n
+		}
+		buf.readings = append(buf.readings, rs)
+		buf.choices = append(buf.choices, n)
+	}
+	if len(buf.readings) == 0 {
+		return
+	}
+	buf.seen = buf.seen[:0]
+	for combo := 0; combo < product; combo++ {
+		buf.full = buf.full[:0]
+		buf.initials = buf.initials[:0]
+		rest := combo
+		for i, rs := range buf.readings {
+			r := rs[rest%buf.choices[i]]
+			rest /= buf.choices[i]
+			buf.full = append(buf.full, r...)
+			_, size := utf8.DecodeRuneInString(r)
+			buf.initials = append(buf.initials, r[:size]...)
+		}
+		full.add(owner, string(buf.full))
+		initial := string(buf.initials)
+		if !slices.Contains(buf.seen, initial) {
+			buf.seen = append(buf.seen, initial)
+			initials.add(owner, initial)
+		}
+	}
+}
+
+// pinyinBuffer is addPinyin's reusable working memory.
+type pinyinBuffer struct {
+	readings       [][]string
+	choices        []int
+	full, initials []byte
+	seen           []string
+}
+
+// pinyinReadings caches each character's toneless readings: go-pinyin
+// strips tones with regular expressions, too slow to repeat per name.
+type pinyinReadings struct {
+	args  pinyin.Args
+	cache map[rune][]string
+}
+
+func newPinyinReadings() *pinyinReadings {
+	args := pinyin.NewArgs()
+	args.Heteronym = true
+	return &pinyinReadings{args: args, cache: map[rune][]string{}}
+}
+
+// of returns r's readings, most common first; a letter or digit reads as
+// itself.
+func (p *pinyinReadings) of(r rune) []string {
+	if rs, ok := p.cache[r]; ok {
+		return rs
+	}
+	var rs []string
+	if unicode.Is(unicode.Han, r) {
+		rs = pinyin.SinglePinyin(r, p.args)
+	} else {
+		rs = []string{string(r)}
+	}
+	p.cache[r] = rs
+	return rs
+}

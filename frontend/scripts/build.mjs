@@ -1,0 +1,49 @@
+// npm run build: fills frontend/dist/ (git-ignored, embedded into the
+// planmap binary) with the three MapLibre files the page loads and the
+// offline basemap, and regenerates the search character table in data/.
+//
+//   dist/vendor/maplibre-gl.mjs, maplibre-gl-worker.mjs, maplibre-gl.css, LICENSE-maplibre-gl.txt
+//   dist/land.geojson     the clipped land/sea background (see basemap.mjs)
+//   dist/build.json       versions and figures of this build
+//
+// dist/README.md is the committed placeholder that lets a clean clone
+// compile; it is never touched here.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildLand } from './basemap.mjs';
+import { t2sTable } from './t2s-table.mjs';
+import { FRONTEND_DIR, copyFileAtomic, packageDir, packageVersion, writeFileAtomic } from './lib.mjs';
+
+const dist = path.join(FRONTEND_DIR, 'dist');
+const started = Date.now();
+
+// 1. MapLibre: the ES module, its worker (loaded relative to the module) and the CSS.
+const maplibre = packageDir('maplibre-gl');
+for (const file of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.css']) {
+  copyFileAtomic(path.join(maplibre, 'dist', file), path.join(dist, 'vendor', file));
+}
+copyFileAtomic(path.join(maplibre, 'LICENSE.txt'), path.join(dist, 'vendor', 'LICENSE-maplibre-gl.txt'));
+
+// 2. The basemap.
+const { fc, summary } = buildLand();
+const land = JSON.stringify(fc);
+writeFileAtomic(path.join(dist, 'land.geojson'), land);
+
+// 3. The traditional → simplified table the Go search embeds. It is
+// committed (so the binary searches traditional Chinese without a frontend
+// build); rewrite it only when the dictionary changed.
+const tablePath = path.join(FRONTEND_DIR, '..', 'data', 'search_t2s.txt');
+const table = await t2sTable();
+const current = fs.existsSync(tablePath) ? fs.readFileSync(tablePath, 'utf8') : '';
+if (current !== table) {
+  writeFileAtomic(tablePath, table);
+  console.log(`build: rewrote ${path.relative(process.cwd(), tablePath)} (${table.split('\n').length - 7} characters); commit it`);
+}
+
+const info = {
+  maplibre_gl: packageVersion('maplibre-gl'),
+  basemap: { ...summary, bytes: Buffer.byteLength(land) },
+};
+writeFileAtomic(path.join(dist, 'build.json'), `${JSON.stringify(info, null, 2)}\n`);
+console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB`);

@@ -1,0 +1,180 @@
+// Test harness: starts a real planmap binary on a free loopback port and a
+// headless Debian Chromium (via playwright-core) whose every request is
+// checked to stay on this machine.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FRONTEND_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const REPO_DIR = path.dirname(FRONTEND_DIR);
+export const OUTPUT_DIR = path.join(FRONTEND_DIR, 'test-output');
+
+/** Where the browser is, or null. PLANMAP_CHROMIUM overrides. */
+export function chromiumPath() {
+  for (const candidate of [process.env.PLANMAP_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (candidate && fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** Where the planmap binary is (PLANMAP_BIN, else bin/planmap from make build), or null. */
+export function planmapPath() {
+  const bin = process.env.PLANMAP_BIN || path.join(REPO_DIR, 'bin', 'planmap');
+  return fs.existsSync(bin) ? path.resolve(bin) : null;
+}
+
+/**
+ * The reason the browser tests cannot run here, or null. With CI=true a
+ * missing tool is a failure, not a skip.
+ */
+export function missingTools() {
+  const missing = [];
+  if (!chromiumPath()) missing.push('chromium (apt-get install chromium fonts-noto-cjk)');
+  if (!planmapPath()) missing.push(`the planmap binary (make build, or set PLANMAP_BIN; looked for ${process.env.PLANMAP_BIN || path.join(REPO_DIR, 'bin', 'planmap')})`);
+  if (!fs.existsSync(path.join(FRONTEND_DIR, 'dist', 'vendor', 'maplibre-gl.mjs'))) missing.push('the frontend build (npm run build before make build)');
+  if (!missing.length) return null;
+  const message = `browser tests need ${missing.join('; ')}`;
+  if (process.env.CI === 'true') throw new Error(message);
+  return message;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts planmap serve on a free port; resolves once it answers. */
+export async function startPlanmap({ data } = {}) {
+  const port = await freePort();
+  const args = ['serve', '--addr', `127.0.0.1:${port}`];
+  if (data) args.push('--data', data);
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('PLANMAP_') && k !== 'PLANMAP_BIN') delete env[k];
+  const child = spawn(planmapPath(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (child.exitCode != null) throw new Error(`planmap exited with ${child.exitCode}:\n${log}`);
+    try {
+      const res = await fetch(`${base}/collections`, { headers: { Accept: 'application/json' } });
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`planmap did not answer on ${base} within 30 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    port,
+    log: () => log,
+    async stop() {
+      if (child.exitCode != null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The Chromium flags for headless WebGL through SwiftShader, with no background traffic. */
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
+  '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
+  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication',
+];
+
+/**
+ * Launches Chromium with a fresh profile. Every request of every page and
+ * worker goes through a route that lets loopback requests continue and
+ * aborts any other, recording it in `offsite` (tests assert it stays empty).
+ */
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'planmap-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1200, height: 750 },
+    locale: 'zh-CN',
+  });
+  const offsite = [];
+  const seen = [];
+  const local = (url) => {
+    const u = new URL(url);
+    if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return true;
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  };
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    seen.push(url);
+    if (local(url)) return route.continue();
+    offsite.push(url);
+    return route.abort('blockedbyclient');
+  });
+  // Requests the router may not see (e.g. before it is attached) are still
+  // reported as events.
+  context.on('request', (req) => {
+    if (!local(req.url()) && !offsite.includes(req.url())) offsite.push(req.url());
+  });
+  return {
+    context,
+    offsite,
+    seen,
+    async close() {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens url in a new page and waits for the web map's first idle. */
+export async function openMap(browser, url, { viewport } = {}) {
+  const page = await browser.context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(new Error(msg.text())); });
+  await page.goto(url);
+  await page.waitForFunction(() => window.planmap && window.planmap.ready, null, { timeout: 30000 });
+  await page.evaluate(() => window.planmap.ready);
+  return { page, errors };
+}
+
+/** Waits until the map has finished moving and rendering. */
+export async function idle(page) {
+  await page.evaluate(() => new Promise((resolve) => {
+    const map = window.planmap.map;
+    const check = () => {
+      if (!map.isMoving() && map.loaded() && map.areTilesLoaded()) resolve();
+      else map.once('idle', check);
+    };
+    map.once('idle', check);
+    map.triggerRepaint();
+  }));
+}
+
+export function saveScreenshot(page, name) {
+  fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+  const file = path.join(OUTPUT_DIR, name);
+  return page.screenshot({ path: file }).then(() => file);
+}

@@ -1,0 +1,175 @@
+// The coverage panel: choose corridors (from the list, or by mode), a
+// distance and target layers; see the buffer, the targets coloured covered
+// or not, the summary; download the result as GeoJSON or CSV. The numbers
+// come from /analysis/coverage and the area from /analysis/buffer.
+
+import { featureName, label, t } from './i18n.js';
+import { api, debounce, download, getJSON, h, percent } from './util.js';
+
+const BUFFER = 'planmap-coverage-buffer';
+const TARGETS = 'planmap-coverage-targets';
+const COVERED = '#1a9850';
+const UNCOVERED = '#d73027';
+const TARGET_LAYERS = ['industrial-parks', 'ports', 'enclaves'];
+const MODES = ['rail', 'road', 'metro', 'water', 'concept'];
+
+export function initCoverage({ map, collections, beforeLayer }) {
+  const els = {
+    panel: document.getElementById('panel-coverage'),
+    filter: document.getElementById('corridor-filter'),
+    modes: document.getElementById('corridor-modes'),
+    list: document.getElementById('corridor-list'),
+    targets: document.getElementById('coverage-targets'),
+    distance: document.getElementById('coverage-distance'),
+    distanceValue: document.getElementById('coverage-distance-value'),
+    run: document.getElementById('coverage-run'),
+    clear: document.getElementById('coverage-clear'),
+    status: document.getElementById('coverage-status'),
+    summary: document.getElementById('coverage-summary'),
+  };
+  const chosen = new Set();
+  const modes = new Set();
+  let corridors = null;
+  let last = null; // {params, coverage, buffer}
+
+  const present = new Set(collections.map((c) => c.id));
+  els.targets.replaceChildren(...TARGET_LAYERS.filter((id) => present.has(id)).map((id) => h('label', { class: 'chip' },
+    h('input', { type: 'checkbox', 'data-target': id, checked: true }), h('span', { 'data-layer-title': id }, label('layer', id)))));
+  els.modes.replaceChildren(...MODES.map((m) => h('label', { class: 'chip' },
+    h('input', { type: 'checkbox', 'data-mode': m, onchange: (e) => { if (e.target.checked) modes.add(m); else modes.delete(m); } }),
+    h('span', {}, label('mode', m)))));
+
+  const loadCorridors = async () => {
+    if (corridors) return corridors;
+    const body = await getJSON(api('analysis/corridors'));
+    corridors = Array.isArray(body) ? body : body.corridors || body.features?.map((f) => f.properties) || [];
+    renderList();
+    return corridors;
+  };
+
+  const renderList = () => {
+    const q = els.filter.value.trim().toLowerCase();
+    const shown = (corridors || []).filter((c) => !q || [c.name, c.name_en, c.id].some((s) => s && s.toLowerCase().includes(q)));
+    els.list.replaceChildren(...shown.map((c) => h('li', {}, h('label', {},
+      h('input', { type: 'checkbox', 'data-corridor': c.id, checked: chosen.has(c.id), onchange: (e) => {
+        if (e.target.checked) chosen.add(c.id); else chosen.delete(c.id);
+      } }),
+      h('span', {}, featureName(c)),
+      h('span', { class: 'hint' }, ` ${label('kind', c.kind)}`)))));
+  };
+
+  els.panel.addEventListener('toggle', () => {
+    if (els.panel.open) loadCorridors().catch((err) => { els.status.textContent = String(err.message || err); });
+  });
+  els.filter.addEventListener('input', renderList);
+
+  const distanceKm = () => Number(els.distance.value);
+  const showDistance = () => { els.distanceValue.textContent = `${distanceKm()} km`; };
+  els.distance.addEventListener('input', () => {
+    showDistance();
+    if (last) runSoon();
+  });
+  showDistance();
+
+  const params = () => {
+    const p = new URLSearchParams();
+    if (chosen.size) p.set('corridors', [...chosen].join(','));
+    else if (modes.size) p.set('corridor_mode', [...modes].join(','));
+    else return null;
+    const targets = [...els.targets.querySelectorAll('input:checked')].map((i) => i.dataset.target);
+    if (targets.length) p.set('targets', targets.join(','));
+    p.set('distance', String(Math.round(distanceKm() * 1000)));
+    return p;
+  };
+
+  const run = async () => {
+    const p = params();
+    if (!p) {
+      els.status.textContent = t('choose');
+      return null;
+    }
+    els.status.textContent = t('running');
+    const bufferParams = new URLSearchParams(p);
+    bufferParams.delete('targets');
+    try {
+      const [coverage, buffer] = await Promise.all([
+        getJSON(api('analysis/coverage', p)),
+        getJSON(api('analysis/buffer', bufferParams)),
+      ]);
+      last = { params: p, coverage, buffer };
+      draw(buffer, coverage);
+      summarise(coverage);
+      els.status.textContent = '';
+      return last;
+    } catch (err) {
+      els.status.textContent = String(err.message || err);
+      return null;
+    }
+  };
+  const runSoon = debounce(run, 300);
+
+  const draw = (buffer, coverage) => {
+    if (!map.getSource(BUFFER)) {
+      map.addSource(BUFFER, { type: 'geojson', data: buffer });
+      map.addSource(TARGETS, { type: 'geojson', data: coverage });
+      const colour = ['case', ['==', ['get', 'covered'], true], COVERED, UNCOVERED];
+      map.addLayer({ id: `${BUFFER}-fill`, type: 'fill', source: BUFFER, paint: { 'fill-color': '#3b6fd8', 'fill-opacity': 0.18 } }, beforeLayer);
+      map.addLayer({ id: `${BUFFER}-line`, type: 'line', source: BUFFER, paint: { 'line-color': '#3b6fd8', 'line-width': 1.5, 'line-dasharray': [3, 2] } }, beforeLayer);
+      map.addLayer({ id: `${TARGETS}-fill`, type: 'fill', source: TARGETS, filter: ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false], paint: { 'fill-color': colour, 'fill-opacity': 0.55, 'fill-outline-color': '#222' } }, beforeLayer);
+      map.addLayer({ id: `${TARGETS}-point`, type: 'circle', source: TARGETS, filter: ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false], paint: { 'circle-color': colour, 'circle-radius': 6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } }, beforeLayer);
+    } else {
+      map.getSource(BUFFER).setData(buffer);
+      map.getSource(TARGETS).setData(coverage);
+    }
+    const b = bboxOfCollection(buffer);
+    if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 500, maxZoom: 12 });
+  };
+
+  const summarise = (coverage) => {
+    const s = coverage.summary || {};
+    const km = (s.distance_m ?? distanceKm() * 1000) / 1000;
+    const byLayer = Object.entries(s.by_layer || {});
+    const uncovered = (coverage.features || []).filter((f) => !f.properties.covered);
+    const csvURL = api('analysis/coverage', last.params);
+    csvURL.searchParams.set('f', 'csv');
+    els.summary.replaceChildren(
+      h('p', { class: 'coverage-headline', 'data-covered': s.covered, 'data-targets': s.targets }, t('coverageSummary', s.covered, s.targets, percent(s.share), km)),
+      h('table', {},
+        h('caption', {}, t('byLayer')),
+        h('tbody', {}, byLayer.map(([id, v]) => h('tr', { 'data-layer': id },
+          h('th', { scope: 'row' }, label('layer', id)), h('td', {}, `${v.covered} / ${v.targets}`), h('td', {}, percent(v.share)))))),
+      h('p', { class: 'legend-inline' },
+        h('span', { class: 'swatch', style: `background:${COVERED}` }), ` ${t('covered')}  `,
+        h('span', { class: 'swatch', style: `background:${UNCOVERED}` }), ` ${t('uncovered')}`),
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', onclick: () => download(`planmap-coverage-${km}km.geojson`, JSON.stringify(last.coverage), 'application/geo+json') }, t('downloadGeoJSON')),
+        h('a', { class: 'button', href: csvURL.href, download: `planmap-coverage-${km}km.csv` }, t('downloadCSV'))),
+      uncovered.length ? h('details', {}, h('summary', {}, `${t('uncoveredList')} (${uncovered.length})`),
+        h('ul', {}, uncovered.slice(0, 100).map((f) => h('li', {}, `${featureName(f.properties)} — ${(f.properties.distance_m / 1000).toFixed(1)} km`)))) : null);
+    els.summary.hidden = false;
+  };
+
+  const clear = () => {
+    last = null;
+    for (const id of [`${TARGETS}-point`, `${TARGETS}-fill`, `${BUFFER}-line`, `${BUFFER}-fill`]) if (map.getLayer(id)) map.removeLayer(id);
+    for (const id of [TARGETS, BUFFER]) if (map.getSource(id)) map.removeSource(id);
+    els.summary.hidden = true;
+    els.summary.replaceChildren();
+    els.status.textContent = '';
+  };
+
+  els.run.addEventListener('click', run);
+  els.clear.addEventListener('click', clear);
+  window.planmap.coverage = { run, clear, loadCorridors, choose: (ids) => { for (const id of ids) chosen.add(id); renderList(); }, last: () => last };
+}
+
+function bboxOfCollection(fc) {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      w = Math.min(w, c[0]); e = Math.max(e, c[0]); s = Math.min(s, c[1]); n = Math.max(n, c[1]);
+    } else c.forEach(walk);
+  };
+  for (const f of fc.features || []) if (f.geometry) walk(f.geometry.coordinates);
+  return Number.isFinite(w) ? [w, s, e, n] : null;
+}

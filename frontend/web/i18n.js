@@ -1,0 +1,105 @@
+// Interface strings and vocabulary labels in Chinese and English.
+
+const strings = {
+  zh: {
+    title: 'planmap · 规划地图', skipToSearch: '跳到搜索', searchLabel: '搜索项目', searchPlaceholder: '搜索：名称 / 拼音 / English',
+    panels: '面板', layersAndLegend: '图层与图例', filters: '筛选', status: '状态', city: '城市', targetYear: '目标年份',
+    from: '从', to: '至', yearHint: '设定年份后，不显示无目标年份的项目。', resetFilters: '清除筛选',
+    inView: '视图内项目', downloadView: '下载当前视图 GeoJSON', coverage: '走廊覆盖分析', corridors: '走廊',
+    filterCorridors: '筛选走廊', targets: '分析对象', distance: '距离', runCoverage: '分析', clear: '清除',
+    about: '关于与数据来源', close: '关闭', map: '地图', legendStatus: '实线：已建成；虚线或斜线：规划、在建或谋划。',
+    noResults: '没有找到', searching: '搜索中…', kind: '类型', targetYearShort: '目标年份', cityCounty: '城市 / 区县',
+    source: '来源文件', excerpt: '原文摘录', precision: '几何精度', placement: '位置说明', mode: '方式', home: '派出地', host: '所在地',
+    links: '链接', ogcItem: 'OGC API 要素', geojson: 'GeoJSON', none: '—', downloading: '正在下载…',
+    downloaded: (n) => `已下载 ${n} 个要素`, ofTotal: (a, b) => `${a} / ${b}`, shown: (n) => `${n} 个`,
+    choose: '请至少选择一条走廊或一种方式', running: '分析中…', covered: '覆盖', uncovered: '未覆盖',
+    coverageSummary: (c, t, share, d) => `${d} 公里内：${t} 个对象中 ${c} 个被覆盖（${share}）`,
+    byLayer: '按图层', uncoveredList: '未覆盖的对象', downloadGeoJSON: '下载 GeoJSON', downloadCSV: '下载 CSV',
+    selected: (n) => `已选 ${n} 条`, mapError: '地图无法加载：', layerHidden: '（已隐藏）', allCities: '全部',
+    tooMany: (n) => `仅列出前 ${n} 个`, unknown: '未知',
+    aboutText: `<p>planmap 在离线地图上显示温州与泉州规划文件中的产业园区、交通走廊、港口与飞地。几何位置为近似或示意，并非测绘成果。</p>`,
+  },
+  en: {
+    title: 'planmap · planning map', skipToSearch: 'Skip to search', searchLabel: 'Search projects', searchPlaceholder: 'Search: name / pinyin / English',
+    panels: 'Panels', layersAndLegend: 'Layers and legend', filters: 'Filters', status: 'Status', city: 'City', targetYear: 'Target year',
+    from: 'from', to: 'to', yearHint: 'With a year set, projects with no target year are hidden.', resetFilters: 'Clear filters',
+    inView: 'Projects in view', downloadView: 'Download this view as GeoJSON', coverage: 'Corridor coverage', corridors: 'Corridors',
+    filterCorridors: 'Filter corridors', targets: 'Targets', distance: 'Distance', runCoverage: 'Analyse', clear: 'Clear',
+    about: 'About and sources', close: 'Close', map: 'Map', legendStatus: 'Solid: operational; dashed or hatched: planned, under construction or proposed.',
+    noResults: 'Nothing found', searching: 'Searching…', kind: 'Kind', targetYearShort: 'Target year', cityCounty: 'City / county',
+    source: 'Source document', excerpt: 'Excerpt', precision: 'Geometry precision', placement: 'Placement note', mode: 'Mode', home: 'Home', host: 'Host',
+    links: 'Links', ogcItem: 'OGC API feature', geojson: 'GeoJSON', none: '—', downloading: 'Downloading…',
+    downloaded: (n) => `Downloaded ${n} features`, ofTotal: (a, b) => `${a} of ${b}`, shown: (n) => `${n}`,
+    choose: 'Choose at least one corridor or mode', running: 'Analysing…', covered: 'covered', uncovered: 'not covered',
+    coverageSummary: (c, t, share, d) => `Within ${d} km: ${c} of ${t} targets covered (${share})`,
+    byLayer: 'By layer', uncoveredList: 'Not covered', downloadGeoJSON: 'Download GeoJSON', downloadCSV: 'Download CSV',
+    selected: (n) => `${n} selected`, mapError: 'The map could not load: ', layerHidden: ' (hidden)', allCities: 'all',
+    tooMany: (n) => `Only the first ${n} are listed`, unknown: 'unknown',
+    aboutText: `<p>planmap shows the industrial parks, transport corridors, ports and enclaves named in Wenzhou and Quanzhou planning documents on an offline map. Geometries are approximate or schematic, not surveyed.</p>`,
+  },
+};
+
+const vocab = {
+  layer: {
+    'industrial-parks': ['产业园区与平台', 'Industrial parks and platforms'],
+    corridors: ['交通与发展走廊', 'Corridors'],
+    ports: ['港口与枢纽', 'Ports and hubs'],
+    enclaves: ['飞地', 'Enclaves'],
+  },
+  kind: {
+    industrial_park: ['产业园区', 'Industrial park'], cooperation_platform: ['合作平台', 'Cooperation platform'],
+    industrial_cluster: ['产业集聚区', 'Industrial cluster'], pilot_zone: ['试验示范区', 'Pilot zone'],
+    innovation_base: ['科创基地', 'Innovation base'], new_district: ['新区新城', 'New district'],
+    eco_tourism_park: ['生态旅游园区', 'Eco-tourism park'], business_district: ['商务街区', 'Business district'],
+    high_speed_rail: ['高速铁路', 'High-speed rail'], railway: ['铁路', 'Railway'], suburban_rail: ['市域铁路', 'Suburban rail'],
+    metro: ['城市轨道', 'Metro'], expressway: ['高速公路', 'Expressway'], urban_expressway: ['城市快速路', 'Urban expressway'],
+    highway: ['干线公路', 'Highway'], bridge: ['桥梁', 'Bridge'], tunnel: ['隧道', 'Tunnel'],
+    shipping_channel: ['航道', 'Shipping channel'], concept_corridor: ['概念走廊', 'Concept corridor'],
+    port: ['港口', 'Port'], port_area: ['港区', 'Port area'], cruise_terminal: ['邮轮码头', 'Cruise terminal'],
+    airport: ['机场', 'Airport'], rail_hub: ['铁路枢纽', 'Rail hub'], multimodal_hub: ['综合枢纽', 'Multimodal hub'],
+    science_enclave: ['科创飞地', 'Science enclave'], industrial_enclave: ['产业飞地', 'Industrial enclave'],
+    headquarters_enclave: ['总部飞地', 'Headquarters enclave'],
+  },
+  status: {
+    operational: ['已建成', 'Operational'], under_construction: ['在建', 'Under construction'],
+    planned: ['规划', 'Planned'], proposed: ['谋划', 'Proposed'], null: ['未注明', 'Not stated'],
+  },
+  geometry_precision: { approximate: ['近似', 'Approximate'], schematic: ['示意', 'Schematic'], surveyed: ['测绘', 'Surveyed'] },
+  mode: { rail: ['铁路', 'Rail'], road: ['公路', 'Road'], metro: ['轨道', 'Metro'], water: ['水运', 'Water'], concept: ['概念', 'Concept'] },
+};
+
+let current = 'zh';
+
+/** Sets the interface language ('zh' or 'en') and relabels the page. */
+export function setLanguage(lang) {
+  current = lang === 'en' ? 'en' : 'zh';
+  document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+}
+
+/** The interface language. */
+export function language() {
+  return current;
+}
+
+/** An interface string (or a function of arguments) in the current language. */
+export function t(key, ...args) {
+  const s = strings[current][key] ?? strings.zh[key] ?? key;
+  return typeof s === 'function' ? s(...args) : s;
+}
+
+/** The label of a vocabulary value (kind, status, layer id …), or the value itself. */
+export function label(group, value) {
+  const pair = vocab[group]?.[value ?? 'null'];
+  if (!pair) return value ?? t('unknown');
+  return pair[current === 'en' ? 1 : 0];
+}
+
+/** A feature's name in the current language, falling back to the other one. */
+export function featureName(props) {
+  const zh = props.name, en = props.name_en;
+  return (current === 'en' ? en || zh : zh || en) || props.id || '';
+}

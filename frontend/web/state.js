@@ -1,0 +1,127 @@
+// The shareable state (view, hidden layers, filters, language, selection)
+// and its URL form, kept in the hash so that the landing page's query
+// parameters stay the server's:
+//
+//   #map=9.25/27.9512/120.7123&hidden=enclaves&status=planned,proposed
+//    &kind=port,airport&city=温州市&year=2020-2035&lang=en&sel=ports/wz-port
+
+/** Returns a fresh state with nothing filtered. */
+export function emptyState() {
+  return {
+    view: null, // {zoom, lat, lon, bearing?, pitch?}
+    hidden: new Set(),
+    status: null, // Set of allowed statuses, or null for all
+    kind: null, // Set of allowed kinds, or null for all
+    city: null, // Set of allowed cities, or null for all
+    year: null, // {from, to} (either may be null), or null
+    lang: 'zh',
+    sel: null, // {layer, id}
+  };
+}
+
+function list(value) {
+  return value ? value.split(',').filter(Boolean) : [];
+}
+
+/** Parses a location hash into a state. Unknown or malformed parts are ignored. */
+export function parseHash(hash) {
+  const state = emptyState();
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const m = (params.get('map') || '').split('/').map(Number);
+  if (m.length >= 3 && m.slice(0, 3).every(Number.isFinite) && Math.abs(m[1]) <= 90) {
+    state.view = { zoom: m[0], lat: m[1], lon: m[2], bearing: Number.isFinite(m[3]) ? m[3] : 0, pitch: Number.isFinite(m[4]) ? m[4] : 0 };
+  }
+  state.hidden = new Set(list(params.get('hidden')));
+  for (const key of ['status', 'kind', 'city']) {
+    if (params.has(key)) state[key] = new Set(list(params.get(key)));
+  }
+  const y = /^(\d{4})?-(\d{4})?$/.exec(params.get('year') || '');
+  if (y && (y[1] || y[2])) state.year = { from: y[1] ? Number(y[1]) : null, to: y[2] ? Number(y[2]) : null };
+  if (params.get('lang') === 'en') state.lang = 'en';
+  const sel = /^([^/]+)\/(.+)$/.exec(params.get('sel') || '');
+  if (sel) state.sel = { layer: sel[1], id: sel[2] };
+  return state;
+}
+
+function enc(value) {
+  return encodeURIComponent(value).replace(/%2C/g, ',').replace(/%2F/g, '/');
+}
+
+/** Writes a state as a location hash (without '#'). */
+export function formatHash(state) {
+  const parts = [];
+  if (state.view) {
+    const { zoom, lat, lon, bearing, pitch } = state.view;
+    let v = `${zoom.toFixed(2)}/${lat.toFixed(4)}/${lon.toFixed(4)}`;
+    if (bearing || pitch) v += `/${Math.round(bearing || 0)}/${Math.round(pitch || 0)}`;
+    parts.push(`map=${v}`);
+  }
+  if (state.hidden.size) parts.push(`hidden=${enc([...state.hidden].join(','))}`);
+  for (const key of ['status', 'kind', 'city']) {
+    if (state[key]) parts.push(`${key}=${enc([...state[key]].join(','))}`);
+  }
+  if (state.year) parts.push(`year=${state.year.from ?? ''}-${state.year.to ?? ''}`);
+  if (state.lang === 'en') parts.push('lang=en');
+  if (state.sel) parts.push(`sel=${enc(state.sel.layer)}/${enc(state.sel.id)}`);
+  return parts.join('&');
+}
+
+/** Reports whether any filter narrows what is shown. */
+export function filtersActive(state) {
+  return Boolean(state.status || state.kind || state.city || state.year);
+}
+
+/**
+ * The MapLibre filter conditions the state adds to every planning style
+ * layer (AND-ed onto the layer's own filter), or [] when nothing is filtered.
+ */
+export function filterConditions(state) {
+  const conds = [];
+  if (state.status) conds.push(['in', ['get', 'status'], ['literal', [...state.status]]]);
+  if (state.kind) conds.push(['in', ['get', 'kind'], ['literal', [...state.kind]]]);
+  if (state.city) conds.push(['in', ['get', 'city'], ['literal', [...state.city]]]);
+  if (state.year) {
+    const year = ['to-number', ['coalesce', ['get', 'target_year'], -1]];
+    if (state.year.from != null) conds.push(['>=', year, state.year.from]);
+    if (state.year.to != null) conds.push(['<=', year, state.year.to]);
+    if (state.year.from == null) conds.push(['>=', year, 0]);
+  }
+  return conds;
+}
+
+/** The same filter as a predicate over a feature's properties (for lists and downloads). */
+export function matchesFilters(state, props) {
+  if (state.status && !state.status.has(props.status)) return false;
+  if (state.kind && !state.kind.has(props.kind)) return false;
+  if (state.city && !state.city.has(props.city)) return false;
+  if (state.year) {
+    const y = props.target_year == null ? -1 : Number(props.target_year);
+    if (y < 0) return false;
+    if (state.year.from != null && y < state.year.from) return false;
+    if (state.year.to != null && y > state.year.to) return false;
+  }
+  return true;
+}
+
+/**
+ * The items API parameters for one layer under the state's filters, or
+ * null when the filters leave that layer nothing (no allowed kind of it).
+ */
+export function itemsParams(state, layerKinds) {
+  const params = new URLSearchParams();
+  if (state.status) {
+    if (!state.status.size) return null;
+    params.set('status', [...state.status].join(','));
+  }
+  if (state.kind) {
+    const kinds = layerKinds.filter((k) => state.kind.has(k));
+    if (!kinds.length) return null;
+    if (kinds.length < layerKinds.length) params.set('kind', kinds.join(','));
+  }
+  if (state.city) {
+    if (!state.city.size) return null;
+    params.set('city', [...state.city].join(','));
+  }
+  if (state.year) params.set('datetime', `${state.year.from ?? '..'}/${state.year.to ?? '..'}`);
+  return params;
+}
