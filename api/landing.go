@@ -56,9 +56,7 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 		return err
 	}
 	if f == formatHTML && explicit == "" {
-		if wm, ok := any(s).(interface{ serveWebMap(*fiber.Ctx) error }); ok {
-			return wm.serveWebMap(c)
-		}
+		return s.serveWebMap(c)
 	}
 	snap := s.state.Load()
 	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
