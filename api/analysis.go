@@ -1,0 +1,696 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo"
+)
+
+// Corridor analysis: which targets lie within reach of which corridors.
+//
+//	GET /analysis/corridors  the corridors to choose from
+//	GET /analysis/coverage   each target's nearest corridor, distance and
+//	                         covered share, with a summary (JSON or CSV)
+//	GET /analysis/buffer     the area within the distance of the corridors
+
+// maxAnalysisDistance bounds the distance parameter, in metres: the
+// geodesic code is checked to 500 km.
+const maxAnalysisDistance = 500_000
+
+// bufferCacheEntries is how many buffers a snapshot keeps, encoded.
+const bufferCacheEntries = 32
+
+// corridorFilters are the query parameters that select corridors by a
+// property, and the property each one reads.
+var corridorFilters = []struct{ param, property string }{
+	{"corridor_mode", "mode"},
+	{"corridor_kind", "kind"},
+	{"corridor_status", "status"},
+}
+
+// analysisState is a snapshot's corridors prepared for analysis, built on
+// the first analysis request, and its recent buffers.
+type analysisState struct {
+	once sync.Once
+	// layer is the corridors layer, nil when the dataset has none.
+	layer *layerState
+	// corridors holds every corridor of layer, in layer order.
+	corridors *geo.Corridors
+
+	mu      sync.Mutex
+	buffers map[string][]byte
+	order   []string // cache keys, oldest first
+}
+
+// analysisCorridors returns the snapshot's prepared corridors, preparing them on
+// first use. It fails with 404 when the dataset has no corridors layer.
+func (snap *snapshot) analysisCorridors() (*analysisState, error) {
+	st := snap.analysis
+	st.once.Do(func() {
+		ls, ok := snap.byID[data.Corridors]
+		if !ok {
+			return
+		}
+		feats := ls.meta.Features.Features
+		geoms := make([]orb.Geometry, len(feats))
+		for i, f := range feats {
+			geoms[i] = f.Geometry
+		}
+		corridors, err := geo.NewCorridors(ls.ids, geoms)
+		if err != nil { // cannot happen: one id per feature
+			return
+		}
+		st.layer, st.corridors = ls, corridors
+	})
+	if st.layer == nil {
+		return nil, notFound("this dataset has no %q layer, so there are no corridors to analyse", data.Corridors)
+	}
+	return st, nil
+}
+
+func (s *Server) routesAnalysis() {
+	s.app.Get("/analysis/corridors", s.handleAnalysisCorridors)
+	s.app.Get("/analysis/coverage", s.handleCoverage)
+	s.app.Get("/analysis/buffer", s.handleBuffer)
+	s.extraPaths = append(s.extraPaths, analysisPaths)
+}
+
+func analysisPaths() []apiPath {
+	list := func(name, description string) apiParam {
+		return apiParam{Name: name, In: "query", Style: "form", Explode: &no, Description: description,
+			Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}
+	}
+	selection := []apiParam{
+		list("corridors", "Comma-separated corridor ids (see /analysis/corridors). Instead of ids, corridors can be chosen by the corridor_* filters; with neither, every corridor counts."),
+		list("corridor_mode", "Only corridors whose mode is one of these (rail, road, metro, water, concept)."),
+		list("corridor_kind", "Only corridors whose kind is one of these (high_speed_rail, expressway, ...)."),
+		list("corridor_status", "Only corridors whose status is one of these (planned, under_construction, operational, proposed)."),
+	}
+	distance := apiParam{Name: "distance", In: "query", Required: true,
+		Description: fmt.Sprintf("Reach of a corridor, in metres (geodesic, WGS84), from 0 to %d.", maxAnalysisDistance),
+		Schema:      map[string]any{"type": "number", "minimum": 0, "maximum": maxAnalysisDistance}}
+	return []apiPath{
+		{
+			Path:      "/analysis/corridors",
+			Summary:   "The corridors that coverage and buffer analyses can use, in layer order.",
+			Responses: map[string]string{mediaJSON: "[{id, name, name_en, kind, mode, status}]"},
+		},
+		{
+			Path: "/analysis/coverage",
+			Summary: "For every feature of the target layers: the nearest chosen corridor and the geodesic distance to it, " +
+				"whether it lies within the distance (covered), and for polygons the share of its area within the distance; " +
+				"with a summary by layer, kind and status and the list of uncovered ids.",
+			Params: append(append([]apiParam{}, selection...),
+				distance,
+				list("targets", "Comma-separated layer ids to check (default: every layer but corridors)."),
+				apiParam{Name: "f", In: "query", Description: "Response format: json (GeoJSON, the default) or csv (UTF-8 with a byte-order mark and a header row).",
+					Schema: map[string]any{"type": "string", "enum": []string{"json", "csv"}}}),
+			Responses: map[string]string{
+				mediaGeoJSON: "GeoJSON FeatureCollection of the targets with properties layer, id, name, name_en, kind, status, covered, distance_m, nearest_corridor, nearest_corridor_name, covered_share; members summary and uncovered",
+				"text/csv":   "one row per target, same columns as the GeoJSON properties",
+			},
+		},
+		{
+			Path:      "/analysis/buffer",
+			Summary:   "The area within the distance of the chosen corridors, as one WGS84 Polygon or MultiPolygon (outline within 0.5 % of the distance).",
+			Params:    append(append([]apiParam{}, selection...), distance),
+			Responses: map[string]string{mediaGeoJSON: "GeoJSON FeatureCollection of one Feature with properties distance_m and corridors"},
+		},
+	}
+}
+
+// handleAnalysisCorridors lists the corridors for the coverage panel.
+func (s *Server) handleAnalysisCorridors(c *fiber.Ctx) error {
+	snap := s.state.Load()
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return err
+	}
+	if err := jsonOnly(params, c.Path()); err != nil {
+		return err
+	}
+	if notModified(c, etagFor(snap.etag, c.Path())) {
+		return nil
+	}
+	b := []byte{'['}
+	if ls, ok := snap.byID[data.Corridors]; ok {
+		for i, f := range ls.meta.Features.Features {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendJSONString(b, ls.ids[i])
+			for _, k := range []string{"name", "name_en", "kind", "mode", "status"} {
+				b = append(b, ',')
+				b = appendJSONString(b, k)
+				b = append(b, ':')
+				b = appendValue(b, f.Properties[k])
+			}
+			b = append(b, '}')
+		}
+	}
+	b = append(b, ']')
+	c.Set(fiber.HeaderContentType, mediaJSON)
+	return c.Send(b)
+}
+
+// jsonOnly rejects any f= but json (and geojson).
+func jsonOnly(params []queryParam, path string) error {
+	if f := paramValue(params, "f"); f != "" && f != "json" && f != "geojson" {
+		return badRequest("f=%q is not a format %s offers; it answers JSON (f=json)", f, path)
+	}
+	return nil
+}
+
+// corridorSelection is the corridors a request chose, by position in the
+// corridors layer.
+type corridorSelection struct {
+	positions []int
+	ids       []string
+}
+
+// selectCorridors reads corridors= or the corridor_* filters.
+func selectCorridors(st *analysisState, params []queryParam) (corridorSelection, error) {
+	ls := st.layer
+	var sel corridorSelection
+	filtered := false
+	for _, f := range corridorFilters {
+		filtered = filtered || hasParam(params, f.param)
+	}
+	if hasParam(params, "corridors") {
+		if filtered {
+			return sel, badRequest("choose corridors either by id (corridors=) or by the corridor_mode, corridor_kind and corridor_status filters, not both")
+		}
+		seen := map[int]bool{}
+		for _, id := range splitList(paramValue(params, "corridors")) {
+			i, ok := ls.byFeatureID[id]
+			if !ok {
+				return sel, badRequest("unknown corridor id %q; GET /analysis/corridors lists them", id)
+			}
+			if !seen[i] {
+				seen[i] = true
+				sel.positions = append(sel.positions, i)
+			}
+		}
+		if len(sel.positions) == 0 {
+			return sel, badRequest("corridors= names no corridor; give comma-separated ids from /analysis/corridors")
+		}
+	} else {
+		feats := ls.meta.Features.Features
+		keep := make([]bool, len(feats))
+		for i := range keep {
+			keep[i] = true
+		}
+		var described []string
+		for _, f := range corridorFilters {
+			if !hasParam(params, f.param) {
+				continue
+			}
+			values := splitList(paramValue(params, f.param))
+			if len(values) == 0 {
+				return sel, badRequest("%s= is empty; give comma-separated values", f.param)
+			}
+			present := map[string]bool{}
+			for _, feat := range feats {
+				if v, ok := feat.Properties[f.property].(string); ok {
+					present[v] = true
+				}
+			}
+			for _, v := range values {
+				if !present[v] {
+					return sel, badRequest("%s: no corridor has %s %q; the corridors' %s values are %s",
+						f.param, f.property, v, f.property, strings.Join(sortedSet(present), ", "))
+				}
+			}
+			for i, feat := range feats {
+				v, _ := feat.Properties[f.property].(string)
+				keep[i] = keep[i] && slices.Contains(values, v)
+			}
+			described = append(described, f.param+"="+strings.Join(values, ","))
+		}
+		for i, k := range keep {
+			if k {
+				sel.positions = append(sel.positions, i)
+			}
+		}
+		if len(sel.positions) == 0 {
+			return sel, badRequest("no corridor matches %s together", strings.Join(described, " and "))
+		}
+	}
+	for _, i := range sel.positions {
+		sel.ids = append(sel.ids, ls.ids[i])
+	}
+	return sel, nil
+}
+
+// corridorsFor returns the prepared corridors of a selection.
+func (st *analysisState) corridorsFor(sel corridorSelection) *geo.Corridors {
+	if len(sel.positions) == st.corridors.Len() {
+		return st.corridors // every corridor, in layer order
+	}
+	return st.corridors.Subset(sel.positions)
+}
+
+// parseDistance reads distance=: metres, 0 to maxAnalysisDistance.
+func parseDistance(params []queryParam) (float64, error) {
+	if !hasParam(params, "distance") {
+		return 0, badRequest("distance is required: the reach of a corridor in metres, e.g. distance=5000")
+	}
+	raw := paramValue(params, "distance")
+	d, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	switch {
+	case err != nil || math.IsNaN(d) || math.IsInf(d, 0):
+		return 0, badRequest("distance=%q is not a number of metres", raw)
+	case d < 0:
+		return 0, badRequest("distance=%q is negative; give metres from 0 to %d", raw, maxAnalysisDistance)
+	case d > maxAnalysisDistance:
+		return 0, badRequest("distance=%q is over %d m (500 km), the longest distance analysed", raw, maxAnalysisDistance)
+	}
+	return d, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func sortedSet(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// coverageTarget is one feature checked, with where it came from.
+type coverageTarget struct {
+	layer   *layerState
+	feature *geojson.Feature
+	id      string
+}
+
+func (s *Server) handleCoverage(c *fiber.Ctx) error {
+	snap := s.state.Load()
+	params, err := queryParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "targets", "f"})
+	if err != nil {
+		return err
+	}
+	asCSV := false
+	switch f := paramValue(params, "f"); f {
+	case "", "json", "geojson":
+	case "csv":
+		asCSV = true
+	default:
+		return badRequest("f=%q is not a format /analysis/coverage offers; use f=json (GeoJSON) or f=csv", f)
+	}
+	st, err := snap.analysisCorridors()
+	if err != nil {
+		return err
+	}
+	sel, err := selectCorridors(st, params)
+	if err != nil {
+		return err
+	}
+	distance, err := parseDistance(params)
+	if err != nil {
+		return err
+	}
+	targetLayers, err := snap.coverageLayers(params)
+	if err != nil {
+		return err
+	}
+	if notModified(c, etagFor(snap.etag, c.Path(), encodeQuery(params))) {
+		return nil
+	}
+	var targets []coverageTarget
+	var geoTargets []geo.CoverageTarget
+	for _, ls := range targetLayers {
+		for i, f := range ls.meta.Features.Features {
+			targets = append(targets, coverageTarget{layer: ls, feature: f, id: ls.ids[i]})
+			kind, _ := f.Properties["kind"].(string)
+			status, _ := f.Properties["status"].(string)
+			geoTargets = append(geoTargets, geo.CoverageTarget{Layer: ls.meta.ID, ID: ls.ids[i], Kind: kind, Status: status, Geometry: f.Geometry})
+		}
+	}
+	report, err := st.corridorsFor(sel).Coverage(c.UserContext(), geoTargets, geo.CoverageOptions{Distance: distance})
+	if err != nil {
+		return fmt.Errorf("api: coverage: %w", err)
+	}
+	corridorFeatures := st.layer.meta.Features.Features
+	nearest := func(r geo.TargetCoverage) (id string, name any, ok bool) {
+		if r.Nearest < 0 {
+			return "", nil, false
+		}
+		pos := sel.positions[r.Nearest]
+		return st.layer.ids[pos], corridorFeatures[pos].Properties["name"], true
+	}
+	if asCSV {
+		body, err := coverageCSV(targets, report, nearest)
+		if err != nil {
+			return fmt.Errorf("api: writing coverage CSV: %w", err)
+		}
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="coverage.csv"`)
+		return c.Send(body)
+	}
+	c.Set(fiber.HeaderContentType, mediaGeoJSON)
+	return c.Send(coverageGeoJSON(targets, report, sel.ids, nearest))
+}
+
+// coverageLayers reads targets=: layer ids, by default every layer but the
+// corridors.
+func (snap *snapshot) coverageLayers(params []queryParam) ([]*layerState, error) {
+	var candidates []string
+	for _, ls := range snap.layers {
+		if ls.meta.ID != data.Corridors {
+			candidates = append(candidates, ls.meta.ID)
+		}
+	}
+	if !hasParam(params, "targets") {
+		out := make([]*layerState, 0, len(candidates))
+		for _, id := range candidates {
+			out = append(out, snap.byID[id])
+		}
+		return out, nil
+	}
+	ids := splitList(paramValue(params, "targets"))
+	if len(ids) == 0 {
+		return nil, badRequest("targets= is empty; give comma-separated layer ids from %s", strings.Join(candidates, ", "))
+	}
+	var out []*layerState
+	for _, id := range ids {
+		if id == data.Corridors {
+			return nil, badRequest("targets: %q holds the corridors themselves; choose target layers from %s", id, strings.Join(candidates, ", "))
+		}
+		ls, ok := snap.byID[id]
+		if !ok {
+			return nil, badRequest("targets: unknown layer %q; the target layers are %s", id, strings.Join(candidates, ", "))
+		}
+		if !slices.Contains(out, ls) {
+			out = append(out, ls)
+		}
+	}
+	return out, nil
+}
+
+// roundTo rounds v to the given number of decimals.
+func roundTo(v float64, decimals int) float64 {
+	p := math.Pow(10, float64(decimals))
+	return math.Round(v*p) / p
+}
+
+type nearestFunc func(geo.TargetCoverage) (id string, name any, ok bool)
+
+func coverageGeoJSON(targets []coverageTarget, report *geo.CoverageReport, corridorIDs []string, nearest nearestFunc) []byte {
+	b := make([]byte, 0, 512*len(targets)+1024)
+	b = append(b, `{"type":"FeatureCollection","features":[`...)
+	for i, t := range targets {
+		r := report.Results[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"type":"Feature","id":`...)
+		b = appendJSONString(b, t.id)
+		b = append(b, `,"geometry":`...)
+		b = appendGeometry(b, t.feature.Geometry)
+		b = append(b, `,"properties":{"layer":`...)
+		b = appendJSONString(b, t.layer.meta.ID)
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, t.id)
+		for _, k := range []string{"name", "name_en", "kind", "status"} {
+			b = append(b, ',')
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendValue(b, t.feature.Properties[k])
+		}
+		b = append(b, `,"covered":`...)
+		b = strconv.AppendBool(b, r.Covered)
+		b = append(b, `,"distance_m":`...)
+		b = appendNumber(b, roundTo(r.Distance, 1))
+		b = append(b, `,"nearest_corridor":`...)
+		if id, name, ok := nearest(r); ok {
+			b = appendJSONString(b, id)
+			b = append(b, `,"nearest_corridor_name":`...)
+			b = appendValue(b, name)
+		} else {
+			b = append(b, `null,"nearest_corridor_name":null`...)
+		}
+		b = append(b, `,"covered_share":`...)
+		if r.HasShare {
+			b = appendNumber(b, roundTo(r.CoveredShare, 4))
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, "}}"...)
+	}
+	sum := report.Summary
+	b = append(b, `],"summary":{"distance_m":`...)
+	b = appendNumber(b, sum.Distance)
+	b = append(b, `,"corridors":`...)
+	b = appendStrings(b, corridorIDs)
+	b = append(b, `,"targets":`...)
+	b = strconv.AppendInt(b, int64(sum.Targets), 10)
+	b = append(b, `,"covered":`...)
+	b = strconv.AppendInt(b, int64(sum.Covered), 10)
+	b = append(b, `,"share":`...)
+	b = appendNumber(b, roundTo(sum.Share, 4))
+	for _, group := range []struct {
+		name   string
+		counts map[string]geo.CoverageCount
+	}{{"by_layer", sum.ByLayer}, {"by_kind", sum.ByKind}, {"by_status", sum.ByStatus}} {
+		b = append(b, ',')
+		b = appendJSONString(b, group.name)
+		b = append(b, ":{"...)
+		keys := make([]string, 0, len(group.counts))
+		for k := range group.counts {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			n := group.counts[k]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, `:{"targets":`...)
+			b = strconv.AppendInt(b, int64(n.Targets), 10)
+			b = append(b, `,"covered":`...)
+			b = strconv.AppendInt(b, int64(n.Covered), 10)
+			b = append(b, `,"share":`...)
+			b = appendNumber(b, roundTo(n.Share, 4))
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `},"uncovered":`...)
+	b = appendStrings(b, sum.Uncovered)
+	return append(b, '}')
+}
+
+func appendStrings(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// coverageColumns is the CSV header: the GeoJSON properties, in order.
+var coverageColumns = []string{"layer", "id", "name", "name_en", "kind", "status", "covered", "distance_m",
+	"nearest_corridor", "nearest_corridor_name", "covered_share"}
+
+// coverageCSV writes one row per target. It starts with a UTF-8 byte-order
+// mark so that spreadsheet programs read the Chinese names as UTF-8; empty
+// cells stand for null.
+func coverageCSV(targets []coverageTarget, report *geo.CoverageReport, nearest nearestFunc) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	w := csv.NewWriter(&buf)
+	if err := w.Write(coverageColumns); err != nil {
+		return nil, err
+	}
+	text := func(v any) string {
+		switch v := v.(type) {
+		case nil:
+			return ""
+		case string:
+			return v
+		case float64:
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		return fmt.Sprint(v)
+	}
+	number := func(v float64, decimals int) string {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(roundTo(v, decimals), 'f', -1, 64)
+	}
+	for i, t := range targets {
+		r := report.Results[i]
+		id, name, _ := nearest(r)
+		share := ""
+		if r.HasShare {
+			share = number(r.CoveredShare, 4)
+		}
+		row := []string{t.layer.meta.ID, t.id, text(t.feature.Properties["name"]), text(t.feature.Properties["name_en"]),
+			text(t.feature.Properties["kind"]), text(t.feature.Properties["status"]), strconv.FormatBool(r.Covered),
+			number(r.Distance, 1), id, text(name), share}
+		if err := w.Write(row); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+func (s *Server) handleBuffer(c *fiber.Ctx) error {
+	snap := s.state.Load()
+	params, err := queryParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "f"})
+	if err != nil {
+		return err
+	}
+	if err := jsonOnly(params, c.Path()); err != nil {
+		return err
+	}
+	st, err := snap.analysisCorridors()
+	if err != nil {
+		return err
+	}
+	sel, err := selectCorridors(st, params)
+	if err != nil {
+		return err
+	}
+	distance, err := parseDistance(params)
+	if err != nil {
+		return err
+	}
+	if distance == 0 {
+		return badRequest("distance=0: a buffer needs a distance of more than 0 m")
+	}
+	if notModified(c, etagFor(snap.etag, c.Path(), encodeQuery(params))) {
+		return nil
+	}
+	key := fmt.Sprint(sel.positions, distance)
+	body, ok := st.cachedBuffer(key)
+	if !ok {
+		feats := st.layer.meta.Features.Features
+		lines := make([]orb.Geometry, len(sel.positions))
+		for k, i := range sel.positions {
+			lines[k] = feats[i].Geometry
+		}
+		buf, err := geo.Buffer(lines, distance)
+		if errors.Is(err, geo.ErrEmptyBuffer) {
+			return badRequest("the chosen corridors have no geometry to buffer")
+		}
+		if err != nil {
+			return fmt.Errorf("api: buffer of %d corridors: %w", len(lines), err)
+		}
+		body = bufferGeoJSON(buf, distance, sel.ids)
+		st.storeBuffer(key, body)
+	}
+	c.Set(fiber.HeaderContentType, mediaGeoJSON)
+	return c.Send(body)
+}
+
+// bufferGeoJSON writes the buffer as a FeatureCollection of one Feature,
+// coordinates rounded to 7 decimals (about 1 cm).
+func bufferGeoJSON(g orb.Geometry, distance float64, corridorIDs []string) []byte {
+	b := make([]byte, 0, 64*1024)
+	b = append(b, `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":`...)
+	b = appendGeometry(b, roundGeometry(g))
+	b = append(b, `,"properties":{"distance_m":`...)
+	b = appendNumber(b, distance)
+	b = append(b, `,"corridors":`...)
+	b = appendStrings(b, corridorIDs)
+	return append(b, "}}]}"...)
+}
+
+// roundGeometry rounds a buffer's coordinates to 7 decimals, dropping
+// points that then repeat their predecessor.
+func roundGeometry(g orb.Geometry) orb.Geometry {
+	ring := func(r orb.Ring) orb.Ring {
+		out := make(orb.Ring, 0, len(r))
+		for _, p := range r {
+			q := orb.Point{roundTo(p[0], 7), roundTo(p[1], 7)}
+			if len(out) > 0 && out[len(out)-1] == q {
+				continue
+			}
+			out = append(out, q)
+		}
+		return out
+	}
+	polygon := func(p orb.Polygon) orb.Polygon {
+		out := make(orb.Polygon, 0, len(p))
+		for i, r := range p {
+			rr := ring(r)
+			if len(rr) < 4 {
+				if i == 0 {
+					return nil // the outline itself collapsed
+				}
+				continue
+			}
+			out = append(out, rr)
+		}
+		return out
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		return polygon(g)
+	case orb.MultiPolygon:
+		out := make(orb.MultiPolygon, 0, len(g))
+		for _, p := range g {
+			if pp := polygon(p); len(pp) > 0 {
+				out = append(out, pp)
+			}
+		}
+		return out
+	}
+	return g
+}
+
+func (st *analysisState) cachedBuffer(key string) ([]byte, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.buffers[key]
+	return b, ok
+}
+
+func (st *analysisState) storeBuffer(key string, body []byte) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.buffers == nil {
+		st.buffers = map[string][]byte{}
+	}
+	if _, ok := st.buffers[key]; ok {
+		return
+	}
+	if len(st.order) >= bufferCacheEntries {
+		delete(st.buffers, st.order[0])
+		st.order = st.order[1:]
+	}
+	st.buffers[key] = body
+	st.order = append(st.order, key)
+}
