@@ -152,4 +152,5 @@ func (s *Server) routes() {
 	s.routesFrontend()
 	s.routesSearch()
 	s.routesTiles()
+	s.routesAnalysis()
 }

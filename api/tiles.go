@@ -1,0 +1,166 @@
+package api
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/planmap/planmap/tiles"
+)
+
+// Vector tiles, their TileJSON and the default MapLibre style.
+//
+//	GET /tiles/{z}/{x}/{y}.mvt[?layers=a,b]  Mapbox Vector Tile (204 when empty)
+//	GET /tiles.json                          TileJSON 3.0.0
+//	GET /styles/default.json                 MapLibre style
+
+const (
+	mediaMVT = "application/vnd.mapbox-vector-tile"
+	// tileCacheControl lets clients reuse a tile for five minutes, then
+	// revalidate it with its ETag (a new dataset version changes it).
+	tileCacheControl = "public, max-age=300"
+)
+
+func (s *Server) routesTiles() {
+	s.app.Get("/tiles/:z/:x/:y.mvt", s.handleTile)
+	s.app.Get("/tiles.json", s.handleTileJSON)
+	s.app.Get("/styles/default.json", s.handleStyle)
+}
+
+// buildTiles prepares the snapshot's tiler over the layers' indexes and an
+// empty tile cache of the configured budget.
+func (snap *snapshot) buildTiles(opts Options) error {
+	sources := make([]tiles.Source, len(snap.layers))
+	for i, ls := range snap.layers {
+		sources[i] = tiles.Source{Layer: ls.meta, Index: ls.index}
+	}
+	tiler, err := tiles.New(snap.dataset.Version, sources, tiles.Options{})
+	if err != nil {
+		return err
+	}
+	budget := opts.TileCacheBytes
+	if budget <= 0 {
+		budget = 256 << 20
+	}
+	snap.tiler, snap.tileCache = tiler, tiles.NewCache(budget)
+	return nil
+}
+
+func (s *Server) handleTile(c *fiber.Ctx) error {
+	z, err := parseTileNumber("z", c.Params("z"), tiles.MaxZoom)
+	if err != nil {
+		return err
+	}
+	last := uint64(1)<<z - 1
+	x, err := parseTileNumber("x", c.Params("x"), last)
+	if err != nil {
+		return err
+	}
+	y, err := parseTileNumber("y", c.Params("y"), last)
+	if err != nil {
+		return err
+	}
+	snap := s.state.Load()
+	set, err := snap.tiler.ParseLayers(c.Query("layers"))
+	if err != nil {
+		return badRequest("layers: %s", strings.TrimPrefix(err.Error(), "tiles: "))
+	}
+	key := tiles.TileKey{Version: snap.dataset.Version, Z: uint32(z), X: uint32(x), Y: uint32(y), Layers: set}
+	tile, err := snap.tileCache.Get(key, func() (*tiles.Tile, error) {
+		return snap.tiler.Render(key.Z, key.X, key.Y, key.Layers)
+	})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, tileCacheControl)
+	c.Vary(fiber.HeaderAcceptEncoding)
+	if tile.Empty() {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	c.Set(fiber.HeaderETag, tile.ETag)
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), tile.ETag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, mediaMVT)
+	if acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(tile.Gzip)
+	}
+	plain, err := tile.Plain()
+	if err != nil {
+		return err
+	}
+	return c.Send(plain)
+}
+
+// parseTileNumber reads a tile coordinate: decimal digits only, at most
+// limit.
+func parseTileNumber(name, s string, limit uint64) (uint64, error) {
+	v, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || s == "" || s[0] == '+' {
+		return 0, badRequest("%s must be a whole number, got %q", name, s)
+	}
+	if v > limit {
+		if name == "z" {
+			return 0, badRequest("z must be in 0..%d, got %d", limit, v)
+		}
+		return 0, badRequest("%s must be in 0..%d at this zoom, got %d", name, limit, v)
+	}
+	return v, nil
+}
+
+// etagMatches reports whether an If-None-Match header names etag.
+func etagMatches(header, etag string) bool {
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding header admits gzip.
+func acceptsGzip(header string) bool {
+	gzip, star := -1.0, -1.0
+	for _, item := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(item), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(coding)) {
+		case "gzip", "x-gzip":
+			gzip = q
+		case "*":
+			star = q
+		}
+	}
+	if gzip >= 0 {
+		return gzip > 0
+	}
+	return star > 0
+}
+
+func (s *Server) tileURL(base string) string { return base + "/tiles/{z}/{x}/{y}.mvt" }
+
+func (s *Server) handleTileJSON(c *fiber.Ctx) error {
+	snap := s.state.Load()
+	base := s.baseURL(c)
+	if notModified(c, etagFor(snap.etag, "tiles.json", base)) {
+		return nil
+	}
+	return c.JSON(snap.tiler.TileJSON(s.tileURL(base)))
+}
+
+func (s *Server) handleStyle(c *fiber.Ctx) error {
+	snap := s.state.Load()
+	base := s.baseURL(c)
+	if notModified(c, etagFor(snap.etag, "styles/default.json", base)) {
+		return nil
+	}
+	return c.JSON(snap.tiler.Style(s.tileURL(base), base+"/basemap/land.geojson"))
+}

@@ -1,0 +1,35 @@
+// Package tiles makes Mapbox Vector Tiles (spec 2.1) from the geo indexes of
+// a dataset version, without HTTP: the api package serves what it makes and
+// the planmap command exports it to MBTiles.
+//
+// Geometry is prepared once, in the manner of geojson-vt: every vertex is
+// projected to Web Mercator in [0, 1] (stored as 32-bit fixed point; zooms
+// 21 and 22 project the source coordinates instead), and a single
+// Douglas–Peucker pass stores, for each vertex, the lowest zoom whose
+// tolerance keeps it, so a tile at zoom z keeps exactly the vertices a
+// Douglas–Peucker run at that zoom's tolerance would keep, in one linear
+// pass and without simplifying again. Prepared features are laid out in
+// Hilbert order with their parts, tags and pre-encoded property values in
+// flat arrays, so that the features of one tile sit together in memory.
+//
+// Per tile, the tiler looks features up in the layer's index (for layers of
+// lines, from zoom 12 on, in grids of the cells each line crosses), filters
+// vertices by zoom, clips to the tile plus a buffer (long lines by chunks of
+// 32 segments, skipping those outside), quantises to the 4096 extent, drops
+// repeated points and degenerate rings, fixes ring winding and writes the
+// protobuf directly, layers in a fixed order. The source features, shared
+// with the OGC API, are never written to.
+//
+// Nothing planned vanishes: a polygon or line too small to draw at a zoom is
+// written as a point (in the same layer, at a point on its surface). Only
+// synthetic bulk data (see Options.Thinnable) is thinned: planned once, top
+// down from zoom 18, by estimated bytes per tile, the densest cells of a
+// crowded tile losing features first, so a feature once shown stays shown
+// when zooming in; and, as a last resort, an encoded tile above
+// Options.MaxTileBytes is thinned the same way and encoded again.
+//
+// The derived layer EnclaveLinks draws a line from each enclave to its home
+// county's seat (home_point). Cache keeps gzip-compressed tiles under a byte
+// budget with a single flight per tile; TileJSON and Style describe the
+// tiles for clients; WriteMBTiles exports a zoom range to an MBTiles file.
+package tiles

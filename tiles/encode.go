@@ -1,0 +1,616 @@
+package tiles
+
+import (
+	"cmp"
+	"encoding/binary"
+	"math"
+	"slices"
+)
+
+// encoder writes one tile. Encoders are pooled; every slice is scratch
+// reused from tile to tile.
+type encoder struct {
+	t *Tiler
+
+	z, x, y    uint32
+	scale      float64 // fixed point → tile units (z < exactZoom)
+	offX, offY float64 // the tile's origin in tile units of the world
+	worldUnits float64 // tile units per world (exact zooms)
+	exact      bool
+	full       bool
+	lo, hi     float64
+
+	tile  []byte
+	feats []byte
+	keys  []byte
+	vals  []byte
+	nKeys uint32
+	nVals uint32
+	nFeat int
+
+	keyLocal    [16]int32
+	sharedLocal [][]uint32
+	sharedStamp [][]uint32
+	stamp       uint32
+
+	geom   []byte
+	tags   []byte
+	curX   int32
+	curY   int32
+	fx, fy []float64
+	ax, ay []float64
+	bx, by []float64
+	qx, qy []int32
+	cands  []int32
+	recs   []featureRecord
+	skip   map[uint64]struct{}
+}
+
+// featureRecord notes what one written feature cost, for the last-resort
+// thinning of a tile that came out above MaxTileBytes.
+type featureRecord struct {
+	layer, feature int32
+	bytes          int
+}
+
+func newEncoder(t *Tiler) *encoder {
+	e := &encoder{t: t, sharedLocal: make([][]uint32, len(t.layers)), sharedStamp: make([][]uint32, len(t.layers))}
+	for i, l := range t.layers {
+		e.sharedLocal[i] = make([]uint32, len(l.shared))
+		e.sharedStamp[i] = make([]uint32, len(l.shared))
+	}
+	return e
+}
+
+// Encode returns tile z/x/y of the selected layers as uncompressed MVT
+// bytes, nil when no feature falls in it.
+func (t *Tiler) Encode(z, x, y uint32, set LayerSet) ([]byte, error) {
+	if err := CheckTile(z, x, y); err != nil {
+		return nil, err
+	}
+	var out []byte
+	t.encodeWith(z, x, y, set, func(raw []byte) error {
+		if len(raw) > 0 {
+			out = slices.Clone(raw)
+		}
+		return nil
+	})
+	return out, nil
+}
+
+// encodeWith encodes a checked tile into a pooled encoder and hands its
+// bytes, valid until use returns, to use.
+func (t *Tiler) encodeWith(z, x, y uint32, set LayerSet, use func(raw []byte) error) error {
+	e := t.pool.Get().(*encoder)
+	defer t.pool.Put(e)
+	e.encode(z, x, y, set)
+	target := t.opts.MaxTileBytes
+	for attempt := 0; len(e.tile) > t.opts.MaxTileBytes && attempt < 12; attempt++ {
+		target = target * 7 / 8
+		if !e.planSkips(len(e.tile), target) {
+			break
+		}
+		e.encode(z, x, y, set)
+	}
+	e.skip = nil
+	return use(e.tile)
+}
+
+func (e *encoder) encode(z, x, y uint32, set LayerSet) {
+	t := e.t
+	e.z, e.x, e.y = z, x, y
+	e.exact = z >= exactZoom
+	e.full = int(z) >= t.opts.FullDetailZoom
+	e.scale = math.Ldexp(1, int(z)+extentBits-fixedBits)
+	e.offX, e.offY = float64(x)*tileExtent, float64(y)*tileExtent
+	e.worldUnits = math.Ldexp(1, int(z)+extentBits)
+	e.lo, e.hi = -t.opts.Buffer, tileExtent+t.opts.Buffer
+	e.tile = e.tile[:0]
+	e.recs = e.recs[:0]
+	bound := TileBound(z, x, y, t.opts.Buffer)
+	for li, l := range t.layers {
+		if !set.Has(li) {
+			continue
+		}
+		e.cands = l.candidates(z, x, y, t.opts.Buffer, bound, e.cands[:0])
+		if len(e.cands) == 0 {
+			continue
+		}
+		e.beginLayer(li)
+		for _, fi := range e.cands {
+			if e.skip != nil {
+				if _, drop := e.skip[uint64(li)<<32|uint64(fi)]; drop {
+					continue
+				}
+			}
+			before, beforeVals := len(e.feats), len(e.vals)
+			if e.addFeature(l, li, fi) {
+				e.recs = append(e.recs, featureRecord{int32(li), fi, len(e.feats) - before + len(e.vals) - beforeVals})
+			}
+		}
+		e.endLayer(l)
+	}
+}
+
+func (e *encoder) beginLayer(li int) {
+	e.feats, e.keys, e.vals = e.feats[:0], e.keys[:0], e.vals[:0]
+	e.nKeys, e.nVals, e.nFeat = 0, 0, 0
+	for i := range e.keyLocal {
+		e.keyLocal[i] = -1
+	}
+	e.stamp++
+	if e.stamp == 0 { // wrapped: forget every stamp
+		for _, s := range e.sharedStamp {
+			clear(s)
+		}
+		e.stamp = 1
+	}
+}
+
+func (e *encoder) endLayer(l *layer) {
+	if e.nFeat == 0 {
+		return
+	}
+	// Layer: version (15) = 2, name (1), features (2), keys (3), values
+	// (4), extent (5) = 4096.
+	n := 2 + 1 + varintLen(uint64(len(l.name))) + len(l.name) + len(e.feats) + len(e.keys) + len(e.vals) + 1 + varintLen(tileExtent)
+	e.tile = append(e.tile, 0x1a)
+	e.tile = appendVarint(e.tile, uint64(n))
+	e.tile = append(e.tile, 0x78, 2, 0x0a)
+	e.tile = appendVarint(e.tile, uint64(len(l.name)))
+	e.tile = append(e.tile, l.name...)
+	e.tile = append(e.tile, e.feats...)
+	e.tile = append(e.tile, e.keys...)
+	e.tile = append(e.tile, e.vals...)
+	e.tile = append(e.tile, 0x28)
+	e.tile = appendVarint(e.tile, tileExtent)
+}
+
+// addFeature writes feature fi of layer l when any of it falls in the
+// tile, and reports whether it did.
+func (e *encoder) addFeature(l *layer, li int, fi int32) bool {
+	f := &l.features[fi]
+	if f.typ == 0 || e.z < uint32(f.minZoom) {
+		return false
+	}
+	// envelope in tile units: skip features outside the buffered tile and
+	// skip clipping for features well inside it
+	const margin = 4
+	bx0, by0 := float64(f.minX)*e.scale-e.offX, float64(f.minY)*e.scale-e.offY
+	bx1, by1 := float64(f.maxX)*e.scale-e.offX, float64(f.maxY)*e.scale-e.offY
+	if e.exact {
+		bx0, by0 = float64(f.minX)/fixedScale*e.worldUnits-e.offX, float64(f.minY)/fixedScale*e.worldUnits-e.offY
+		bx1, by1 = float64(f.maxX)/fixedScale*e.worldUnits-e.offX, float64(f.maxY)/fixedScale*e.worldUnits-e.offY
+	}
+	if bx1 < e.lo-margin || by1 < e.lo-margin || bx0 > e.hi+margin || by0 > e.hi+margin {
+		return false
+	}
+	inside := bx0 >= e.lo+margin && by0 >= e.lo+margin && bx1 <= e.hi-margin && by1 <= e.hi-margin
+	e.geom = e.geom[:0]
+	e.curX, e.curY = 0, 0
+	var typ uint8
+	switch {
+	case f.typ != mvtPoint && e.z < uint32(f.shapeZoom):
+		typ = e.labelPoint(f)
+	case f.typ == mvtPoint:
+		typ = e.points(l, f)
+	case f.typ == mvtLine:
+		typ = e.lines(l, f, inside)
+	default:
+		typ = e.polygons(l, f, inside)
+	}
+	if typ == 0 && f.typ != mvtPoint {
+		// drawn as a shape at this zoom but every piece in this tile
+		// collapsed: keep it visible where its label point is
+		typ = e.labelPoint(f)
+	}
+	if typ == 0 {
+		return false
+	}
+	e.writeFeature(l, li, f, typ)
+	return true
+}
+
+// labelPoint writes the feature's label point when it lies in the tile.
+func (e *encoder) labelPoint(f *feature) uint8 {
+	x := f.labelX*e.worldUnits - e.offX
+	y := f.labelY*e.worldUnits - e.offY
+	if x < e.lo || x > e.hi || y < e.lo || y > e.hi {
+		return 0
+	}
+	e.command(1, 1)
+	e.point(round(x), round(y))
+	return mvtPoint
+}
+
+func (e *encoder) points(l *layer, f *feature) uint8 {
+	xs, ys := e.gather(l, f.parts, true)
+	e.qx, e.qy = e.qx[:0], e.qy[:0]
+	for i := range xs {
+		if xs[i] >= e.lo && xs[i] <= e.hi && ys[i] >= e.lo && ys[i] <= e.hi {
+			e.qx, e.qy = append(e.qx, round(xs[i])), append(e.qy, round(ys[i]))
+		}
+	}
+	if len(e.qx) == 0 {
+		return 0
+	}
+	e.command(1, uint32(len(e.qx)))
+	for i := range e.qx {
+		e.point(e.qx[i], e.qy[i])
+	}
+	return mvtPoint
+}
+
+func (e *encoder) lines(l *layer, f *feature, inside bool) uint8 {
+	wrote := false
+	emit := func(xs, ys []float64) {
+		qx, qy := e.quantize(xs, ys)
+		if len(qx) < 2 {
+			return
+		}
+		e.command(1, 1)
+		e.point(qx[0], qy[0])
+		e.command(2, uint32(len(qx)-1))
+		for i := 1; i < len(qx); i++ {
+			e.point(qx[i], qy[i])
+		}
+		wrote = true
+	}
+	for pi := f.parts; pi < f.parts+uint32(f.nParts); pi++ {
+		p := &l.parts[pi]
+		if uint32(p.zoom) > e.z {
+			continue
+		}
+		if inside {
+			emit(e.gather(l, pi, false))
+			continue
+		}
+		if p.chunk == noChunks {
+			xs, ys := e.gather(l, pi, false)
+			e.ax, e.ay = clipLine(xs, ys, e.lo, e.hi, e.ax, e.ay, emit)
+			continue
+		}
+		// long line: clip only the stretches of chunks that reach the tile
+		n := uint32(chunkCount(int(p.end - p.start)))
+		for c := uint32(0); c < n; {
+			for c < n && e.outside(l.chunks[p.chunk+c]) {
+				c++
+			}
+			first := c
+			for c < n && !e.outside(l.chunks[p.chunk+c]) {
+				c++
+			}
+			if first == c {
+				break
+			}
+			a := p.start + first*chunkLen
+			b := min(p.start+c*chunkLen, p.end-1)
+			xs, ys := e.gatherRange(l, pi, a, b+1)
+			e.ax, e.ay = clipLine(xs, ys, e.lo, e.hi, e.ax, e.ay, emit)
+		}
+	}
+	if !wrote {
+		return 0
+	}
+	return mvtLine
+}
+
+func (e *encoder) polygons(l *layer, f *feature, inside bool) uint8 {
+	wrote, open := false, false
+	for pi := f.parts; pi < f.parts+uint32(f.nParts); pi++ {
+		p := &l.parts[pi]
+		if !p.hole {
+			open = false
+		}
+		if uint32(p.zoom) > e.z || (p.hole && !open) {
+			continue
+		}
+		xs, ys := e.gather(l, pi, false)
+		if len(xs) > 1 { // drop the closing vertex
+			xs, ys = xs[:len(xs)-1], ys[:len(ys)-1]
+		}
+		if !inside {
+			xs, ys = e.clipRing(xs, ys, e.lo, e.hi)
+		}
+		qx, qy := e.quantize(xs, ys)
+		for len(qx) > 1 && qx[len(qx)-1] == qx[0] && qy[len(qy)-1] == qy[0] {
+			qx, qy = qx[:len(qx)-1], qy[:len(qy)-1]
+		}
+		if len(qx) < 3 {
+			continue
+		}
+		area := ringArea2(qx, qy)
+		if area == 0 {
+			continue
+		}
+		// MVT: exterior rings have positive area in tile coordinates
+		// (clockwise on screen), holes negative.
+		if (area < 0) != p.hole {
+			slices.Reverse(qx)
+			slices.Reverse(qy)
+		}
+		e.command(1, 1)
+		e.point(qx[0], qy[0])
+		e.command(2, uint32(len(qx)-1))
+		for i := 1; i < len(qx); i++ {
+			e.point(qx[i], qy[i])
+		}
+		e.command(7, 1)
+		wrote = true
+		if !p.hole {
+			open = true
+		}
+	}
+	if !wrote {
+		return 0
+	}
+	return mvtPolygon
+}
+
+// gather returns the vertices of part pi kept at this zoom, in tile units.
+func (e *encoder) gather(l *layer, pi uint32, all bool) ([]float64, []float64) {
+	p := &l.parts[pi]
+	xs, ys := e.fx[:0], e.fy[:0]
+	if e.exact {
+		for _, pt := range l.partSrc[pi] {
+			x, y := toMercator(pt)
+			xs = append(xs, x*e.worldUnits-e.offX)
+			ys = append(ys, y*e.worldUnits-e.offY)
+		}
+	} else {
+		xy := l.xy[2*p.start : 2*p.end]
+		if all || e.full {
+			for i := 0; i < len(xy); i += 2 {
+				xs = append(xs, float64(xy[i])*e.scale-e.offX)
+				ys = append(ys, float64(xy[i+1])*e.scale-e.offY)
+			}
+		} else {
+			z := uint8(e.z)
+			for i, v := range l.vz[p.start:p.end] {
+				if v <= z {
+					xs = append(xs, float64(xy[2*i])*e.scale-e.offX)
+					ys = append(ys, float64(xy[2*i+1])*e.scale-e.offY)
+				}
+			}
+		}
+	}
+	e.fx, e.fy = xs, ys
+	return xs, ys
+}
+
+// gatherRange returns the vertices a..b-1 of a part kept at this zoom, in
+// tile units, always including the first and the last: a stretch cut out
+// of a long line must end on its true vertices, wherever they lie, for
+// clipping to find where the line crosses the tile's edge.
+func (e *encoder) gatherRange(l *layer, pi uint32, a, b uint32) ([]float64, []float64) {
+	p := &l.parts[pi]
+	xs, ys := e.fx[:0], e.fy[:0]
+	z := uint8(e.z)
+	for i := a; i < b; i++ {
+		if !e.full && !e.exact && l.vz[i] > z && i != a && i != b-1 {
+			continue
+		}
+		if e.exact {
+			x, y := toMercator(l.partSrc[pi][i-p.start])
+			xs = append(xs, x*e.worldUnits-e.offX)
+			ys = append(ys, y*e.worldUnits-e.offY)
+			continue
+		}
+		xs = append(xs, float64(l.xy[2*i])*e.scale-e.offX)
+		ys = append(ys, float64(l.xy[2*i+1])*e.scale-e.offY)
+	}
+	e.fx, e.fy = xs, ys
+	return xs, ys
+}
+
+// outside reports whether an envelope lies wholly outside the buffered
+// tile.
+func (e *encoder) outside(b box) bool {
+	const margin = 1
+	if e.exact {
+		k := e.worldUnits / fixedScale
+		return float64(b.maxX)*k-e.offX < e.lo-margin || float64(b.maxY)*k-e.offY < e.lo-margin ||
+			float64(b.minX)*k-e.offX > e.hi+margin || float64(b.minY)*k-e.offY > e.hi+margin
+	}
+	return float64(b.maxX)*e.scale-e.offX < e.lo-margin || float64(b.maxY)*e.scale-e.offY < e.lo-margin ||
+		float64(b.minX)*e.scale-e.offX > e.hi+margin || float64(b.minY)*e.scale-e.offY > e.hi+margin
+}
+
+// quantize rounds to integer tile units and drops repeated points.
+func (e *encoder) quantize(xs, ys []float64) ([]int32, []int32) {
+	qx, qy := e.qx[:0], e.qy[:0]
+	for i := range xs {
+		x, y := round(xs[i]), round(ys[i])
+		if n := len(qx); n > 0 && qx[n-1] == x && qy[n-1] == y {
+			continue
+		}
+		qx, qy = append(qx, x), append(qy, y)
+	}
+	e.qx, e.qy = qx, qy
+	return qx, qy
+}
+
+func round(v float64) int32 { return int32(math.Floor(v + 0.5)) }
+
+// ringArea2 is twice the ring's signed area (open ring).
+func ringArea2(xs, ys []int32) int64 {
+	var s int64
+	n := len(xs)
+	for i := 0; i < n; i++ {
+		j := i + 1
+		if j == n {
+			j = 0
+		}
+		s += int64(xs[i])*int64(ys[j]) - int64(xs[j])*int64(ys[i])
+	}
+	return s
+}
+
+func (e *encoder) command(id, count uint32) { e.geom = appendVarint(e.geom, uint64(id&7|count<<3)) }
+
+func (e *encoder) point(x, y int32) {
+	e.geom = appendVarint(e.geom, zigzag(x-e.curX))
+	e.geom = appendVarint(e.geom, zigzag(y-e.curY))
+	e.curX, e.curY = x, y
+}
+
+func zigzag(v int32) uint64 { return uint64(uint32((v << 1) ^ (v >> 31))) }
+
+// writeFeature appends the feature message: id (1), tags (2), type (3),
+// geometry (4).
+func (e *encoder) writeFeature(l *layer, li int, f *feature, typ uint8) {
+	e.tags = e.tags[:0]
+	own := e.nVals // the feature's own values go in one piece
+	e.vals = append(e.vals, l.uvals[f.uvals:f.uvals+f.uvalLen]...)
+	e.nVals += uint32(f.nUnique)
+	tags := l.tags[f.tags : f.tags+2*uint32(f.nTags)]
+	for k := 0; k+1 < len(tags); k += 2 {
+		key, ref := tags[k], tags[k+1]
+		lk := e.keyLocal[key]
+		if lk < 0 {
+			lk = int32(e.nKeys)
+			e.keyLocal[key] = lk
+			e.nKeys++
+			name := l.keys[key]
+			e.keys = append(e.keys, 0x1a)
+			e.keys = appendVarint(e.keys, uint64(len(name)))
+			e.keys = append(e.keys, name...)
+		}
+		var lv uint32
+		if ref&uniqueRef != 0 {
+			lv = own + ref&^uniqueRef
+		} else if e.sharedStamp[li][ref] == e.stamp {
+			lv = e.sharedLocal[li][ref]
+		} else {
+			lv = e.nVals
+			e.nVals++
+			e.sharedStamp[li][ref] = e.stamp
+			e.sharedLocal[li][ref] = lv
+			e.vals = appendValue(e.vals, l.shared[ref])
+		}
+		e.tags = appendVarint(e.tags, uint64(lk))
+		e.tags = appendVarint(e.tags, uint64(lv))
+	}
+	n := 1 + varintLen(f.id) + 2 + 1 + varintLen(uint64(len(e.geom))) + len(e.geom)
+	if len(e.tags) > 0 {
+		n += 1 + varintLen(uint64(len(e.tags))) + len(e.tags)
+	}
+	e.feats = append(e.feats, 0x12)
+	e.feats = appendVarint(e.feats, uint64(n))
+	e.feats = append(e.feats, 0x08)
+	e.feats = appendVarint(e.feats, f.id)
+	if len(e.tags) > 0 {
+		e.feats = append(e.feats, 0x12)
+		e.feats = appendVarint(e.feats, uint64(len(e.tags)))
+		e.feats = append(e.feats, e.tags...)
+	}
+	e.feats = append(e.feats, 0x18, typ, 0x22)
+	e.feats = appendVarint(e.feats, uint64(len(e.geom)))
+	e.feats = append(e.feats, e.geom...)
+	e.nFeat++
+}
+
+// appendValue appends a layer's values entry (field 4) holding v.
+func appendValue(b []byte, v value) []byte {
+	switch v.kind {
+	case valString:
+		b = append(b, 0x22)
+		b = appendVarint(b, uint64(1+varintLen(uint64(len(v.s)))+len(v.s)))
+		b = append(b, 0x0a)
+		b = appendVarint(b, uint64(len(v.s)))
+		return append(b, v.s...)
+	case valInt:
+		b = append(b, 0x22)
+		b = appendVarint(b, uint64(1+varintLen(uint64(v.n))))
+		b = append(b, 0x20)
+		return appendVarint(b, uint64(v.n))
+	case valDouble:
+		b = append(b, 0x22, 9, 0x19)
+		return binary.LittleEndian.AppendUint64(b, math.Float64bits(v.f))
+	default: // valBool
+		return append(b, 0x22, 2, 0x38, byte(v.n))
+	}
+}
+
+func appendVarint(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+func varintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// planSkips chooses the thinnable features to leave out so that a tile of
+// size bytes comes down to target: the tile keeps at most K thinnable
+// features per cell of a thinGrid×thinGrid grid (biggest first), K as large
+// as fits. It reports false when nothing more can be left out.
+func (e *encoder) planSkips(size, target int) bool {
+	type rec struct {
+		featureRecord
+		cell   int
+		weight float64
+		id     uint64
+		rank   int
+	}
+	var recs []rec
+	spent := size
+	n := float64(uint64(1) << e.z)
+	for _, r := range e.recs {
+		f := &e.t.layers[r.layer].features[r.feature]
+		if !f.thinnable {
+			continue
+		}
+		cx := min(max(int((f.labelX*n-float64(e.x))*thinGrid), 0), thinGrid-1)
+		cy := min(max(int((f.labelY*n-float64(e.y))*thinGrid), 0), thinGrid-1)
+		recs = append(recs, rec{featureRecord: r, cell: cy*thinGrid + cx, weight: f.weight, id: f.id})
+		spent -= r.bytes
+	}
+	if len(recs) == 0 {
+		return false
+	}
+	slices.SortFunc(recs, func(a, b rec) int {
+		if c := cmp.Compare(a.cell, b.cell); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.weight, a.weight); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.layer, b.layer); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	var byRank []int
+	for i := range recs {
+		if i > 0 && recs[i].cell == recs[i-1].cell {
+			recs[i].rank = recs[i-1].rank + 1
+		}
+		for len(byRank) <= recs[i].rank {
+			byRank = append(byRank, 0)
+		}
+		byRank[recs[i].rank] += recs[i].bytes
+	}
+	k := 0
+	for k < len(byRank) && spent+byRank[k] <= target {
+		spent += byRank[k]
+		k++
+	}
+	if e.skip == nil {
+		e.skip = map[uint64]struct{}{}
+	}
+	for _, r := range recs {
+		if r.rank >= k {
+			e.skip[uint64(r.layer)<<32|uint64(r.feature)] = struct{}{}
+		}
+	}
+	return true
+}

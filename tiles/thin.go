@@ -1,0 +1,472 @@
+package tiles
+
+import (
+	"cmp"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/geo"
+)
+
+// zoomGroup indexes the features of a layer that appear from one zoom on.
+type zoomGroup struct {
+	zoom  uint8
+	index *geo.Index
+	// members maps the group index's positions to the layer's features;
+	// nil when the group is the whole layer, whose index positions are
+	// source positions (see layer.order).
+	members []int32
+}
+
+// thinGrid is the number of cells per tile side over which crowded tiles
+// are thinned: a crowded tile keeps at most K features per cell, with K as
+// large as its byte target allows, so the densest cells lose features
+// first.
+const thinGrid = 32
+
+// Per-feature size estimates, in bytes, for planning the thinning.
+const (
+	estFeatureBytes = 18 // framing, 53-bit id (8 bytes), type, lengths
+	estVertexBytes  = 3  // one delta-encoded vertex
+	// from deepZoom on, consecutive vertices lie hundreds of tile units
+	// apart: two 2-byte varints
+	estDeepVertexBytes = 4
+	deepZoom           = 12
+	estPartBytes       = 3 // move-to and close-path commands
+	estPointBytes      = 5
+	// maxSpread is the largest number of tiles over which a polygon's
+	// estimate is spread; a bigger polygon counts in its label's tile.
+	maxSpread = 64
+)
+
+// presence is a feature's share of one tile, for the thinning planner.
+type presence struct {
+	tile int64   // the tile's slot in the zoom's tileSums
+	cell uint32  // cell of the tile's thinGrid×thinGrid grid
+	ref  int32   // the feature, as its position in the visible list
+	size float64 // estimated bytes
+	// the order within a cell: bigger first, then layer and id
+	weight float64
+	tie    uint64
+}
+
+// tileSlots numbers the tiles of one zoom: densely over the data's range
+// of tiles when that is small enough, else through a map.
+type tileSlots struct {
+	x0, y0, w, h uint64
+	dense        []float64
+	slots        map[uint64]int64
+	sparse       []float64
+}
+
+const maxDenseTiles = 1 << 24
+
+func (ts *tileSlots) reset(b box, z int) {
+	shift := uint(fixedBits - z)
+	ts.x0, ts.y0 = uint64(b.minX>>shift), uint64(b.minY>>shift)
+	ts.w, ts.h = uint64(b.maxX>>shift)-ts.x0+1, uint64(b.maxY>>shift)-ts.y0+1
+	if ts.w*ts.h <= maxDenseTiles {
+		if uint64(cap(ts.dense)) < ts.w*ts.h {
+			ts.dense = make([]float64, ts.w*ts.h)
+		}
+		ts.dense = ts.dense[:ts.w*ts.h]
+		clear(ts.dense)
+		return
+	}
+	ts.dense = ts.dense[:0]
+	if ts.slots == nil {
+		ts.slots = map[uint64]int64{}
+	}
+	clear(ts.slots)
+	ts.sparse = ts.sparse[:0]
+}
+
+// slot returns tile (tx, ty)'s slot.
+func (ts *tileSlots) slot(tx, ty uint64) int64 {
+	if len(ts.dense) > 0 {
+		return int64((tx-ts.x0)*ts.h + (ty - ts.y0))
+	}
+	key := tx<<32 | ty
+	s, ok := ts.slots[key]
+	if !ok {
+		s = int64(len(ts.sparse))
+		ts.slots[key] = s
+		ts.sparse = append(ts.sparse, 0)
+	}
+	return s
+}
+
+func (ts *tileSlots) isDense() bool { return len(ts.dense) > 0 }
+
+func (ts *tileSlots) sums() []float64 {
+	if len(ts.dense) > 0 {
+		return ts.dense
+	}
+	return ts.sparse
+}
+
+type thinRef struct{ layer, feature int32 }
+
+// thin plans which Thinnable features crowded tiles leave out, top down
+// from Options.ThinMaxZoom: at each zoom, every feature counts, by an
+// estimate of its bytes, in each tile it occupies (its envelope's tiles,
+// or for a long line the tiles of its ends and of its label), and a tile
+// whose estimate exceeds ThinTargetBytes keeps at most K of the thinnable
+// features present in it per cell of a thinGrid×thinGrid grid, K as large
+// as fits, so the densest cells lose features first. What a zoom leaves
+// out stays out of every lower zoom: a feature, once shown, stays shown
+// when zooming in. It then builds each layer's zoom groups.
+func (t *Tiler) thin() {
+	thinnable := false
+	for _, l := range t.layers {
+		for i := range l.features {
+			thinnable = thinnable || l.features[i].thinnable
+		}
+	}
+	if thinnable {
+		t.planThinning()
+	}
+	var wg sync.WaitGroup
+	for _, l := range t.layers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.buildGroups()
+			l.buildGrids()
+		}()
+	}
+	wg.Wait()
+}
+
+func (t *Tiler) planThinning() {
+	top := uint8(min(t.opts.ThinMaxZoom, MaxZoom))
+	target := float64(t.opts.ThinTargetBytes)
+	// per feature: bytes of framing and properties, and the number of
+	// vertices kept at each zoom (cumulative)
+	type sized struct {
+		base   float64
+		counts []uint16
+	}
+	var visible []thinRef
+	est := make([][]sized, len(t.layers))
+	full := uint8(t.opts.FullDetailZoom)
+	for li, l := range t.layers {
+		est[li] = make([]sized, len(l.features))
+		for fi := range l.features {
+			f := &l.features[fi]
+			if f.typ == 0 {
+				continue
+			}
+			s := sized{base: estFeatureBytes + float64(f.propBytes)}
+			if f.typ != mvtPoint {
+				s.counts = make([]uint16, full+1)
+				for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
+					for _, v := range l.vz[p.start:p.end] {
+						s.counts[min(v, full)]++
+					}
+				}
+				for z := 1; z <= int(full); z++ {
+					s.counts[z] = uint16(min(int(s.counts[z])+int(s.counts[z-1]), math.MaxUint16))
+				}
+			}
+			est[li][fi] = s
+			visible = append(visible, thinRef{int32(li), int32(fi)})
+		}
+	}
+	// size estimates a feature's bytes at zoom z: framing and properties,
+	// and geometry
+	size := func(r thinRef, z uint8) (float64, float64) {
+		l := t.layers[r.layer]
+		f := &l.features[r.feature]
+		s := &est[r.layer][r.feature]
+		switch {
+		case f.typ == mvtPoint:
+			return s.base, estPointBytes * float64(l.parts[f.parts].end-l.parts[f.parts].start)
+		case z < f.shapeZoom:
+			return s.base, estPointBytes
+		}
+		perVertex := float64(estVertexBytes)
+		if z >= deepZoom {
+			perVertex = estDeepVertexBytes
+		}
+		g := perVertex * float64(s.counts[min(z, full)])
+		for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
+			if p.zoom <= z {
+				g += estPartBytes
+			}
+		}
+		return s.base, g
+	}
+	// the data's envelope, to number tiles densely
+	all := box{math.MaxUint32, math.MaxUint32, 0, 0}
+	for _, r := range visible {
+		f := &t.layers[r.layer].features[r.feature]
+		all = box{min(all.minX, f.minX), min(all.minY, f.minY), max(all.maxX, f.maxX), max(all.maxY, f.maxY)}
+	}
+	var slots tileSlots
+	fixed := map[int64]float64{}
+	var pres, crowded []presence
+	var parts [][]presence
+	var partPlaces [][][2]float64
+	for z := int(top); z >= 0; z-- {
+		n := float64(uint64(1) << z)
+		slots.reset(all, z)
+		// place each feature; in parallel over contiguous ranges of
+		// features when tiles are numbered densely, concatenated in order
+		place := func(vi int, r thinRef, pres []presence, places [][2]float64) ([]presence, [][2]float64) {
+			l := t.layers[r.layer]
+			f := &l.features[r.feature]
+			base, geom := size(r, uint8(z))
+			// the points, in Mercator, that place the feature in tiles
+			places = places[:0]
+			shift := uint(fixedBits - z)
+			x0, x1 := f.minX>>shift, f.maxX>>shift
+			y0, y1 := f.minY>>shift, f.maxY>>shift
+			spread := (uint64(x1-x0) + 1) * (uint64(y1-y0) + 1)
+			switch {
+			case spread == 1:
+				places = append(places, [2]float64{f.labelX, f.labelY})
+			case f.typ == mvtLine && spread > 4:
+				places = t.linePlaces(l, f, z, places)
+			case spread <= maxSpread:
+				// a polygon's outline spreads over its envelope's tiles
+				for tx := x0; tx <= x1; tx++ {
+					for ty := y0; ty <= y1; ty++ {
+						places = append(places, [2]float64{
+							math.Min(math.Max(f.labelX*n, float64(tx)), float64(tx)+0.999) / n,
+							math.Min(math.Max(f.labelY*n, float64(ty)), float64(ty)+0.999) / n,
+						})
+					}
+				}
+			default:
+				places = append(places, [2]float64{f.labelX, f.labelY})
+			}
+			mark := len(pres)
+			tie := uint64(r.layer)<<53 | f.id
+			for _, p := range places {
+				cx := math.Min(math.Max(p[0]*n, 0), n-1e-9)
+				cy := math.Min(math.Max(p[1]*n, 0), n-1e-9)
+				tx, ty := uint64(cx), uint64(cy)
+				tile := slots.slot(tx, ty)
+				if f.typ == mvtLine && slices.ContainsFunc(pres[max(mark, len(pres)-8):], func(q presence) bool { return q.tile == tile }) {
+					continue // a line's places often fall in the tile before
+				}
+				cell := uint32((cy-float64(ty))*thinGrid)*thinGrid + uint32((cx-float64(tx))*thinGrid)
+				pres = append(pres, presence{tile, cell, int32(vi), 0, f.weight, tie})
+			}
+			// framing and properties in every tile, the geometry shared
+			share := base + geom/float64(len(pres)-mark)
+			for i := mark; i < len(pres); i++ {
+				pres[i].size = share
+			}
+			return pres, places
+		}
+		workers := runtime.GOMAXPROCS(0)
+		if !slots.isDense() || len(visible) < 4096 {
+			workers = 1
+		}
+		if len(parts) < workers {
+			parts = make([][]presence, workers)
+			partPlaces = make([][][2]float64, workers)
+		}
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				lo, hi := len(visible)*w/workers, len(visible)*(w+1)/workers
+				out, pl := parts[w][:0], partPlaces[w]
+				for vi := lo; vi < hi; vi++ {
+					out, pl = place(vi, visible[vi], out, pl)
+				}
+				parts[w], partPlaces[w] = out, pl
+			}()
+		}
+		wg.Wait()
+		pres = pres[:0]
+		for w := range workers {
+			pres = append(pres, parts[w]...)
+		}
+		sums := slots.sums()
+		for _, p := range pres {
+			sums[p.tile] += p.size
+		}
+		// the thinnable features present in a crowded tile compete for what
+		// the others leave of its target
+		crowded = crowded[:0]
+		clear(fixed)
+		for _, p := range pres {
+			if sums[p.tile] <= target {
+				continue
+			}
+			r := visible[p.ref]
+			if t.layers[r.layer].features[r.feature].thinnable {
+				crowded = append(crowded, p)
+			} else {
+				fixed[p.tile] += p.size
+			}
+		}
+		if len(crowded) == 0 {
+			continue
+		}
+		slices.SortFunc(crowded, func(a, b presence) int {
+			if c := cmp.Compare(a.tile, b.tile); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.cell, b.cell); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(b.weight, a.weight); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.tie, b.tie)
+		})
+		dropped := make([]bool, len(visible))
+		ranks := make([]int, len(crowded))
+		var byRank []float64
+		for start := 0; start < len(crowded); {
+			end := start
+			for end < len(crowded) && crowded[end].tile == crowded[start].tile {
+				end++
+			}
+			byRank = byRank[:0]
+			for i := start; i < end; i++ {
+				ranks[i] = 0
+				if i > start && crowded[i].cell == crowded[i-1].cell {
+					ranks[i] = ranks[i-1] + 1
+				}
+				for len(byRank) <= ranks[i] {
+					byRank = append(byRank, 0)
+				}
+				byRank[ranks[i]] += crowded[i].size
+			}
+			budget := target - fixed[crowded[start].tile]
+			k := 0
+			for k < len(byRank) && budget-byRank[k] >= 0 {
+				budget -= byRank[k]
+				k++
+			}
+			for i := start; i < end; i++ {
+				if ranks[i] >= k {
+					dropped[crowded[i].ref] = true
+				}
+			}
+			start = end
+		}
+		kept := visible[:0]
+		for vi, r := range visible {
+			if dropped[vi] {
+				t.layers[r.layer].features[r.feature].minZoom = uint8(z + 1)
+				continue
+			}
+			kept = append(kept, r)
+		}
+		visible = kept
+	}
+}
+
+// linePlaces appends the points that place a line in the tiles of zoom z
+// it crosses: for a line with chunk envelopes, each chunk's centre clamped
+// into each of the (up to 4) tiles its envelope covers, or for a wider
+// chunk a point in each tile its chord crosses; for a line without,
+// a point in each tile its segments cross, or, for a line crossing more
+// than maxLinePlaces tiles, in the endTiles tiles at each of its ends
+// (lines converging on one place, such as the enclave links on a county
+// seat, crowd the tiles around it) and at its label.
+func (t *Tiler) linePlaces(l *layer, f *feature, z int, places [][2]float64) [][2]float64 {
+	n := math.Ldexp(1, z)
+	shift := uint(fixedBits - z)
+	mark := len(places)
+	cell := func(limit int) func(cx, cy uint32) bool {
+		count := 0
+		return func(cx, cy uint32) bool {
+			places = append(places, [2]float64{(float64(cx) + 0.5) / n, (float64(cy) + 0.5) / n})
+			count++
+			return count < limit
+		}
+	}
+	for pi := f.parts; pi < f.parts+uint32(f.nParts); pi++ {
+		p := &l.parts[pi]
+		if p.chunk != noChunks {
+			for c := range uint32(chunkCount(int(p.end - p.start))) {
+				b := l.chunks[p.chunk+c]
+				cx, cy := (float64(b.minX)+float64(b.maxX))/2/fixedScale*n, (float64(b.minY)+float64(b.maxY))/2/fixedScale*n
+				x0, x1, y0, y1 := b.minX>>shift, b.maxX>>shift, b.minY>>shift, b.maxY>>shift
+				if (x1-x0+1)*(y1-y0+1) > 4 {
+					// a chunk wider than the tiles: walk its chord
+					a := p.start + c*chunkLen
+					e := min(a+chunkLen, p.end-1)
+					walkCells(float64(l.xy[2*a])/fixedScale*n, float64(l.xy[2*a+1])/fixedScale*n,
+						float64(l.xy[2*e])/fixedScale*n, float64(l.xy[2*e+1])/fixedScale*n, z, cell(math.MaxInt))
+					continue
+				}
+				for tx := x0; tx <= x1; tx++ {
+					for ty := y0; ty <= y1; ty++ {
+						places = append(places, [2]float64{
+							math.Min(math.Max(cx, float64(tx)), float64(tx)+0.999) / n,
+							math.Min(math.Max(cy, float64(ty)), float64(ty)+0.999) / n,
+						})
+					}
+				}
+			}
+			continue
+		}
+		for i := p.start; i+1 < p.end; i++ {
+			x0, y0 := float64(l.xy[2*i])/fixedScale*n, float64(l.xy[2*i+1])/fixedScale*n
+			x1, y1 := float64(l.xy[2*i+2])/fixedScale*n, float64(l.xy[2*i+3])/fixedScale*n
+			if math.Abs(x1-x0)+math.Abs(y1-y0) <= maxLinePlaces {
+				walkCells(x0, y0, x1, y1, z, cell(math.MaxInt))
+				continue
+			}
+			// a long segment: its ends only
+			walkCells(x0, y0, x1, y1, z, cell(endTiles))
+			walkCells(x1, y1, x0, y0, z, cell(endTiles))
+			if i == p.start || i+2 == p.end {
+				places = append(places, [2]float64{f.labelX, f.labelY})
+			}
+		}
+	}
+	if len(places)-mark > maxPlaces { // keep the work per feature bounded
+		places = append(places[:mark], [2]float64{f.labelX, f.labelY})
+	}
+	return places
+}
+
+// maxLinePlaces is the longest segment, in tiles, walked whole; longer
+// segments are walked for endTiles tiles from each end.
+// maxPlaces bounds the tiles a line is placed in (beyond: its label).
+const (
+	maxLinePlaces = 64
+	endTiles      = 16
+	maxPlaces     = 4096
+)
+
+// buildGroups indexes the layer's features by the zoom they appear from.
+func (l *layer) buildGroups() {
+	thinned := false
+	for i := range l.features {
+		thinned = thinned || l.features[i].minZoom > 0
+	}
+	if !thinned {
+		l.groups = []zoomGroup{{zoom: 0, index: l.index}}
+		return
+	}
+	byZoom := map[uint8][]int32{}
+	for k := range l.features {
+		z := l.features[k].minZoom
+		byZoom[z] = append(byZoom[z], int32(k))
+	}
+	src := l.index.Features()
+	for z, members := range byZoom {
+		fs := make([]*geojson.Feature, len(members))
+		for j, k := range members {
+			fs[j] = src[l.features[k].src]
+		}
+		l.groups = append(l.groups, zoomGroup{zoom: z, index: geo.NewIndex(fs), members: members})
+	}
+	slices.SortFunc(l.groups, func(a, b zoomGroup) int { return cmp.Compare(a.zoom, b.zoom) })
+}

@@ -1,0 +1,169 @@
+package tiles
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/planmap/planmap/data"
+)
+
+func TestTileJSON(t *testing.T) {
+	ds := defaultDataset(t)
+	tl := newTiler(t, ds, Options{})
+	doc := tl.TileJSON("https://example.org/tiles/{z}/{x}/{y}.mvt")
+	if doc.TileJSON != "3.0.0" || !slices.Equal(doc.Tiles, []string{"https://example.org/tiles/{z}/{x}/{y}.mvt"}) {
+		t.Errorf("tilejson %q tiles %v", doc.TileJSON, doc.Tiles)
+	}
+	// bounds: the envelope of every feature, computed here by brute force
+	var b orb.Bound
+	first := true
+	for _, l := range ds.Layers {
+		for _, f := range l.Features.Features {
+			if first {
+				b, first = f.Geometry.Bound(), false
+			}
+			b = b.Union(f.Geometry.Bound())
+		}
+	}
+	for i, want := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+		if diff := doc.Bounds[i] - want; diff > 1e-6 || diff < -1e-6 {
+			t.Errorf("bounds %v, want %v", doc.Bounds, b)
+		}
+	}
+	if c := doc.Center; c[0] < b.Min[0] || c[0] > b.Max[0] || c[1] < b.Min[1] || c[1] > b.Max[1] || c[2] < float64(doc.MinZoom) || c[2] > float64(doc.MaxZoom) {
+		t.Errorf("center %v outside bounds %v or zooms", c, b)
+	}
+	var ids []string
+	for _, vl := range doc.VectorLayers {
+		ids = append(ids, vl.ID)
+		for _, f := range []string{"id", "name", "name_en", "kind", "status", "target_year", "city"} {
+			if vl.Fields[f] == "" {
+				t.Errorf("%s: field %s not described", vl.ID, f)
+			}
+		}
+		if vl.Fields["target_year"] != "Number" || vl.Fields["name"] != "String" {
+			t.Errorf("%s: fields %v", vl.ID, vl.Fields)
+		}
+	}
+	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks); !slices.Equal(ids, want) {
+		t.Errorf("vector_layers %v, want %v", ids, want)
+	}
+	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[4].Fields["host"] == "" {
+		t.Error("mode, home or host not described")
+	}
+	for _, l := range ds.Layers {
+		if l.Attribution != "" && !strings.Contains(doc.Attribution, l.Attribution) {
+			t.Errorf("attribution %q lacks %q", doc.Attribution, l.Attribution)
+		}
+	}
+	if _, err := json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStyle(t *testing.T) {
+	tl := newTiler(t, defaultDataset(t), Options{})
+	tileURL := "https://example.org/tiles/{z}/{x}/{y}.mvt"
+	style := tl.Style(tileURL, "https://example.org/basemap/land.geojson")
+	raw, err := json.Marshal(style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Version int                        `json:"version"`
+		Glyphs  *string                    `json:"glyphs"`
+		Sources map[string]json.RawMessage `json:"sources"`
+		Layers  []struct {
+			ID          string         `json:"id"`
+			Type        string         `json:"type"`
+			Source      string         `json:"source"`
+			SourceLayer string         `json:"source-layer"`
+			Filter      []any          `json:"filter"`
+			Metadata    map[string]any `json:"metadata"`
+			Layout      map[string]any `json:"layout"`
+			Paint       map[string]any `json:"paint"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Version != 8 || doc.Glyphs != nil {
+		t.Errorf("version %d, glyphs %v (must be absent)", doc.Version, doc.Glyphs)
+	}
+	if !strings.Contains(string(doc.Sources["planmap"]), tileURL) || !strings.Contains(string(doc.Sources["basemap"]), `"https://example.org/basemap/land.geojson"`) {
+		t.Errorf("sources %s", raw)
+	}
+	drawn := map[string]bool{}
+	dashed := map[string]bool{}
+	expressionOps := []string{"all", "any", "match", "!", "has", "==", "case", "in"}
+	for _, l := range doc.Layers {
+		if l.Source != SourceName {
+			continue
+		}
+		toggle, _ := l.Metadata["planmap:layer"].(string)
+		if !slices.Contains(data.StandardLayers, toggle) {
+			t.Errorf("%s: metadata planmap:layer %q is not a planning layer", l.ID, toggle)
+		}
+		drawn[l.SourceLayer] = true
+		if len(l.Filter) == 0 || !slices.Contains(expressionOps, l.Filter[0].(string)) || strings.Contains(mustJSON(t, l.Filter), `"$type"`) {
+			t.Errorf("%s: filter %v is not an expression", l.ID, l.Filter)
+		}
+		if l.Type == "symbol" {
+			if fonts := l.Layout["text-font"].([]any); len(fonts) != 2 || fonts[0] != "Noto Sans CJK SC" {
+				t.Errorf("%s: text-font %v", l.ID, fonts)
+			}
+		}
+		if l.Paint["line-dasharray"] != nil && strings.Contains(mustJSON(t, l.Filter), `"planned","under_construction","proposed"`) {
+			dashed[l.SourceLayer] = true
+		}
+		if colour := mustJSON(t, l.Paint); l.SourceLayer != EnclaveLinks && l.Type != "symbol" && !strings.Contains(colour, `["get","kind"]`) {
+			t.Errorf("%s: not coloured by kind: %s", l.ID, colour)
+		}
+	}
+	for _, name := range tl.LayerNames() {
+		if !drawn[name] {
+			t.Errorf("no style layer draws %s", name)
+		}
+		if name != EnclaveLinks && !dashed[name] {
+			t.Errorf("%s: no dashed style for planned or unbuilt features", name)
+		}
+	}
+	validateStyle(t, raw)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// validateStyle runs MapLibre's own style validator (gl-style-validate from
+// @maplibre/maplibre-gl-style-spec, installed by `make frontend`).
+func validateStyle(t *testing.T, raw []byte) {
+	t.Helper()
+	validator, _ := filepath.Abs("../frontend/node_modules/.bin/gl-style-validate")
+	if _, err := os.Stat(validator); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("gl-style-validate missing (%v): run make frontend", err)
+		}
+		t.Skip("gl-style-validate missing (run make frontend); style not validated by MapLibre")
+	}
+	path := filepath.Join(t.TempDir(), "style.json")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(validator, path).CombinedOutput()
+	if err != nil {
+		t.Errorf("MapLibre's validator rejects the style: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,335 @@
+package tiles
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo"
+)
+
+// EnclaveLinks is the derived layer holding a line from each enclave to its
+// home county's seat (the enclave's home_point).
+const EnclaveLinks = "enclave-links"
+
+// Options tunes a Tiler. Zero fields take the defaults listed.
+type Options struct {
+	// Buffer is how far, in tile units of the 4096 extent, geometry reaches
+	// beyond the tile's edge so that neighbouring tiles join without seams
+	// (default 64).
+	Buffer float64
+	// Tolerance is the Douglas–Peucker tolerance in tile units (default 3,
+	// as geojson-vt).
+	Tolerance float64
+	// FullDetailZoom is the zoom from which every vertex is kept (default
+	// 18, at most 21).
+	FullDetailZoom int
+	// MinPolygonArea (tile units², default 256: 2×2 pixels of a 512-pixel
+	// tile) and MinLineLength (tile units, default 16) are the sizes below
+	// which a polygon or line is written as a point instead of vanishing.
+	MinPolygonArea, MinLineLength float64
+	// MaxTileBytes bounds an encoded tile (default 500 KiB, Tippecanoe's
+	// limit). Only Thinnable features are ever dropped to meet it.
+	MaxTileBytes int
+	// ThinTargetBytes is what the thinning planned in advance aims at per
+	// tile, by estimate (default half of MaxTileBytes, leaving room for the
+	// estimate's error); ThinMaxZoom is the deepest zoom it plans for
+	// (default 18; deeper, only the last-resort thinning of an encoded
+	// tile above MaxTileBytes applies).
+	ThinTargetBytes, ThinMaxZoom int
+	// MinZoom and MaxZoom are the zoom range TileJSON advertises (default 0
+	// and 16; tiles are made up to zoom 22 on request).
+	MinZoom, MaxZoom int
+	// Thinnable says which features may be left out of crowded low-zoom
+	// tiles (default IsSynthetic: only generated bulk data).
+	Thinnable func(*geojson.Feature) bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.Buffer == 0 {
+		o.Buffer = 64
+	}
+	if o.Tolerance == 0 {
+		o.Tolerance = 3
+	}
+	if o.FullDetailZoom == 0 {
+		o.FullDetailZoom = 18
+	}
+	o.FullDetailZoom = min(max(o.FullDetailZoom, 1), exactZoom)
+	if o.MinPolygonArea == 0 {
+		o.MinPolygonArea = 256
+	}
+	if o.MinLineLength == 0 {
+		o.MinLineLength = 16
+	}
+	if o.MaxTileBytes == 0 {
+		o.MaxTileBytes = 500 << 10
+	}
+	if o.ThinTargetBytes == 0 {
+		o.ThinTargetBytes = o.MaxTileBytes / 2
+	}
+	if o.ThinMaxZoom == 0 {
+		o.ThinMaxZoom = 18
+	}
+	if o.MaxZoom == 0 {
+		o.MaxZoom = 16
+	}
+	if o.Thinnable == nil {
+		o.Thinnable = IsSynthetic
+	}
+	return o
+}
+
+// IsSynthetic reports whether f was made by data.Generate, whose features
+// name "planmap gen synthetic dataset" as their source document. Only such
+// bulk data may be thinned; every real planning feature is always drawn.
+func IsSynthetic(f *geojson.Feature) bool {
+	s, _ := f.Properties["source_doc"].(string)
+	return strings.HasPrefix(s, "planmap gen synthetic")
+}
+
+// Source is one dataset layer with its index.
+type Source struct {
+	Layer *data.Layer
+	// Index is the layer's index over Layer.Features.Features; nil builds
+	// one.
+	Index *geo.Index
+}
+
+// Tiler makes vector tiles for one dataset version. It is immutable once
+// built: any number of goroutines may call its methods at once.
+type Tiler struct {
+	version string
+	opts    Options
+	layers  []*layer
+	byName  map[string]int
+	bound   orb.Bound
+	hasData bool
+	pool    sync.Pool
+}
+
+// NewForDataset indexes every layer of ds and builds its tiler.
+func NewForDataset(ds *data.Dataset, opts Options) (*Tiler, error) {
+	sources := make([]Source, len(ds.Layers))
+	for i, l := range ds.Layers {
+		sources[i] = Source{Layer: l}
+	}
+	return New(ds.Version, sources, opts)
+}
+
+// New prepares every layer of sources for tiling: the standard layers in
+// data.StandardLayers order, then the others by id, then EnclaveLinks when
+// an enclaves layer exists. version names the dataset version in cache keys.
+// The features are read, never changed.
+func New(version string, sources []Source, opts Options) (*Tiler, error) {
+	opts = opts.withDefaults()
+	t := &Tiler{version: version, opts: opts, byName: map[string]int{}}
+	sorted := slices.Clone(sources)
+	rank := func(id string) int {
+		if i := slices.Index(data.StandardLayers, id); i >= 0 {
+			return i
+		}
+		return len(data.StandardLayers)
+	}
+	slices.SortStableFunc(sorted, func(a, b Source) int {
+		if c := cmp.Compare(rank(a.Layer.ID), rank(b.Layer.ID)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Layer.ID, b.Layer.ID)
+	})
+	if len(sorted)+1 > 64 {
+		return nil, fmt.Errorf("tiles: %d layers, at most 63 supported", len(sorted))
+	}
+	type result struct {
+		l   *layer
+		err error
+	}
+	results := make([]result, len(sorted))
+	for i, s := range sorted {
+		if s.Layer.ID == EnclaveLinks {
+			return nil, fmt.Errorf("tiles: layer id %q is reserved for the derived enclave links", EnclaveLinks)
+		}
+		if _, dup := t.byName[s.Layer.ID]; dup {
+			return nil, fmt.Errorf("tiles: layer %q appears twice", s.Layer.ID)
+		}
+		t.byName[s.Layer.ID] = i
+	}
+	var wg sync.WaitGroup
+	for i, s := range sorted {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			index := s.Index
+			if index == nil {
+				index = geo.NewIndex(s.Layer.Features.Features)
+			}
+			l, err := prepareLayer(s.Layer.ID, s.Layer, index, &t.opts)
+			results[i] = result{l, err}
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			return nil, r.err
+		}
+		t.layers = append(t.layers, r.l)
+	}
+	if i, ok := t.byName[data.Enclaves]; ok {
+		links, err := t.enclaveLinks(t.layers[i])
+		if err != nil {
+			return nil, err
+		}
+		t.byName[EnclaveLinks] = len(t.layers)
+		t.layers = append(t.layers, links)
+	}
+	for _, l := range t.layers {
+		if l.index.Len() == 0 {
+			continue
+		}
+		if !t.hasData {
+			t.bound, t.hasData = l.index.Bound(), true
+		} else {
+			t.bound = t.bound.Union(l.index.Bound())
+		}
+	}
+	t.thin()
+	t.pool.New = func() any { return newEncoder(t) }
+	return t, nil
+}
+
+// enclaveLinks builds the derived layer of lines from each enclave's label
+// point to its home_point.
+func (t *Tiler) enclaveLinks(enclaves *layer) (*layer, error) {
+	src := enclaves.index.Features()
+	var links []*geojson.Feature
+	var thinnable []bool
+	for i, f := range src {
+		ef := enclaves.featureOf(i)
+		home, ok := data.HomePoint(f.Properties)
+		if !ok || ef.typ == 0 {
+			continue
+		}
+		from := orb.Point{lonFromX(ef.labelX), latFromY(ef.labelY)}
+		if from == home {
+			continue
+		}
+		props := geojson.Properties{}
+		for _, key := range propertyKeys {
+			if key == "mode" {
+				continue
+			}
+			if v, ok := f.Properties[key]; ok && v != nil {
+				props[key] = v
+			}
+		}
+		if _, ok := props["id"]; !ok {
+			props["id"] = data.FeatureID(f)
+		}
+		link := geojson.NewFeature(orb.LineString{from, home})
+		link.Properties = props
+		links = append(links, link)
+		thinnable = append(thinnable, ef.thinnable)
+	}
+	l, err := prepareLayer(EnclaveLinks, nil, geo.NewIndex(links), &t.opts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range thinnable { // a link may be thinned when its enclave may
+		l.featureOf(i).thinnable = thinnable[i]
+	}
+	return l, nil
+}
+
+// Version returns the dataset version the tiler was built for.
+func (t *Tiler) Version() string { return t.version }
+
+// Options returns the options in effect, defaults filled in.
+func (t *Tiler) Options() Options { return t.opts }
+
+// LayerNames returns the MVT layer names in the order tiles hold them.
+func (t *Tiler) LayerNames() []string {
+	names := make([]string, len(t.layers))
+	for i, l := range t.layers {
+		names[i] = l.name
+	}
+	return names
+}
+
+// Bound returns the envelope of every feature (longitude, latitude) and
+// false when the dataset has no features.
+func (t *Tiler) Bound() (orb.Bound, bool) { return t.bound, t.hasData }
+
+// LayerSet selects some of a tiler's layers.
+type LayerSet uint64
+
+// AllLayers returns the set of every layer.
+func (t *Tiler) AllLayers() LayerSet { return LayerSet(1)<<len(t.layers) - 1 }
+
+// ParseLayers reads a comma-separated list of layer names; the empty string
+// selects every layer.
+func (t *Tiler) ParseLayers(list string) (LayerSet, error) {
+	if strings.TrimSpace(list) == "" {
+		return t.AllLayers(), nil
+	}
+	var set LayerSet
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		i, ok := t.byName[name]
+		if !ok {
+			return 0, fmt.Errorf("tiles: unknown layer %q (layers: %s)", name, strings.Join(t.LayerNames(), ", "))
+		}
+		set |= 1 << i
+	}
+	return set, nil
+}
+
+// Has reports whether the set holds layer position i.
+func (s LayerSet) Has(i int) bool { return s&(1<<i) != 0 }
+
+// CheckTile reports whether z/x/y names a tile the tiler makes.
+func CheckTile(z, x, y uint32) error {
+	if z > MaxZoom {
+		return fmt.Errorf("tiles: zoom %d is outside 0..%d", z, MaxZoom)
+	}
+	n := uint64(1) << z
+	if uint64(x) >= n || uint64(y) >= n {
+		return fmt.Errorf("tiles: tile %d/%d/%d: x and y must be in 0..%d at zoom %d", z, x, y, n-1, z)
+	}
+	return nil
+}
+
+// candidates appends the positions of l's features visible at zoom z
+// whose envelope meets b, the bounds of tile z/x/y grown by buffer tile
+// units, in ascending order.
+func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []int32) []int32 {
+	for gi := len(l.grids) - 1; gi >= 0; gi-- {
+		g := l.grids[gi]
+		if int(z) < g.zoom {
+			continue
+		}
+		k := math.Ldexp(1, g.zoom-int(z)) // cells per tile
+		pad := buffer / tileExtent * k
+		x0, y0 := float64(x)*k-pad, float64(y)*k-pad
+		return g.query(z, x0, y0, x0+k+2*pad, y0+k+2*pad, dst)
+	}
+	start := len(dst)
+	for _, g := range l.groups {
+		if uint32(g.zoom) > z {
+			break
+		}
+		if g.members == nil {
+			g.index.Candidates(b, func(i int) bool { dst = append(dst, l.order[i]); return true })
+			continue
+		}
+		g.index.Candidates(b, func(i int) bool { dst = append(dst, g.members[i]); return true })
+	}
+	slices.Sort(dst[start:])
+	return dst
+}
