@@ -101,11 +101,7 @@ func yearExtent(l *data.Layer) (lo, hi int, ok bool) {
 }
 
 func (s *Server) handleCollections(c *fiber.Ctx) error {
-	params, err := queryParams(c, []string{"f"})
-	if err != nil {
-		return err
-	}
-	f, err := negotiate(c, paramValue(params, "f"))
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}
@@ -133,11 +129,7 @@ func (s *Server) handleCollections(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleCollection(c *fiber.Ctx) error {
-	params, err := queryParams(c, []string{"f"})
-	if err != nil {
-		return err
-	}
-	f, err := negotiate(c, paramValue(params, "f"))
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}
@@ -157,11 +149,7 @@ func (s *Server) handleCollection(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleQueryables(c *fiber.Ctx) error {
-	params, err := queryParams(c, []string{"f"})
-	if err != nil {
-		return err
-	}
-	f, err := negotiate(c, paramValue(params, "f"))
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}

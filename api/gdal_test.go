@@ -19,6 +19,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo"
 )
 
 // requireTool returns the path of an external program, skipping the test
@@ -169,7 +170,7 @@ func geometriesClose(a, b orb.Geometry) bool {
 	if a.GeoJSONType() != b.GeoJSONType() {
 		return false
 	}
-	pa, pb := flatten(a), flatten(b)
+	pa, pb := geo.Vertices(a), geo.Vertices(b)
 	if len(pa) != len(pb) {
 		return false
 	}
@@ -179,38 +180,6 @@ func geometriesClose(a, b orb.Geometry) bool {
 		}
 	}
 	return true
-}
-
-func flatten(g orb.Geometry) []orb.Point {
-	switch g := g.(type) {
-	case orb.Point:
-		return []orb.Point{g}
-	case orb.MultiPoint:
-		return g
-	case orb.LineString:
-		return g
-	case orb.Ring:
-		return g
-	case orb.MultiLineString:
-		var out []orb.Point
-		for _, ls := range g {
-			out = append(out, ls...)
-		}
-		return out
-	case orb.Polygon:
-		var out []orb.Point
-		for _, r := range g {
-			out = append(out, r...)
-		}
-		return out
-	case orb.MultiPolygon:
-		var out []orb.Point
-		for _, p := range g {
-			out = append(out, flatten(p)...)
-		}
-		return out
-	}
-	return nil
 }
 
 func jsonEqual(a, b any) bool {

@@ -312,11 +312,7 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	params, err := queryParams(c, []string{"f"})
-	if err != nil {
-		return err
-	}
-	f, err := negotiate(c, paramValue(params, "f"))
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}

@@ -71,11 +71,7 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleConformance(c *fiber.Ctx) error {
-	params, err := queryParams(c, []string{"f"})
-	if err != nil {
-		return err
-	}
-	f, err := negotiate(c, paramValue(params, "f"))
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}

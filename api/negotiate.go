@@ -25,6 +25,16 @@ const (
 	formatHTML
 )
 
+// formatOnly negotiates the format of a request whose only query
+// parameter may be f; any other parameter is a 400.
+func formatOnly(c *fiber.Ctx) (format, error) {
+	params, err := queryParams(c, []string{"f"})
+	if err != nil {
+		return formatJSON, err
+	}
+	return negotiate(c, paramValue(params, "f"))
+}
+
 // negotiate picks the response format: f=json or f=html when given,
 // otherwise the Accept header, JSON when it expresses no preference.
 func negotiate(c *fiber.Ctx, f string) (format, error) {

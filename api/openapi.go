@@ -168,11 +168,7 @@ func describeResponses(r map[string]string) string {
 }
 
 func (s *Server) handleAPI(c *fiber.Ctx) error {
-	params, err := queryParams(c, []string{"f"})
-	if err != nil {
-		return err
-	}
-	f, err := negotiate(c, paramValue(params, "f"))
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}

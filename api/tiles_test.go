@@ -3,19 +3,15 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb/encoding/mvt"
 
@@ -238,35 +234,13 @@ func TestTileJSONAndStyleEndpoints(t *testing.T) {
 // reads a tile with GDAL's MVT driver over HTTP (/vsicurl/): it must see
 // the four layers with every feature.
 func TestGDALReadsServedTile(t *testing.T) {
-	ogrinfo, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ogrinfo missing and CI=true (apt-get install gdal-bin)")
-		}
-		t.Skip("ogrinfo missing (apt-get install gdal-bin)")
-	}
+	ogrinfo := requireTool(t, "ogrinfo")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(ds, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeListener(ctx, ln, 5*time.Second) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	}()
-	url := "/vsicurl/http://" + ln.Addr().String() + "/tiles/0/0/0.mvt"
+	base := serveForTest(t, ds)
+	url := "/vsicurl/" + base + "/tiles/0/0/0.mvt"
 	out, err := exec.Command(ogrinfo, "-ro", "-so", "-al", url).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ogrinfo %s: %v\n%s", url, err, out)

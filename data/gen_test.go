@@ -16,6 +16,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/geo"
 )
 
 // TestGenerateWriteLoad writes 10,000 generated features and loads them
@@ -142,7 +144,7 @@ func TestGenerateShape(t *testing.T) {
 	for _, l := range ds.Layers {
 		for _, f := range l.Features.Features {
 			total++
-			for _, p := range allPositions(f.Geometry) {
+			for _, p := range geo.Vertices(f.Geometry) {
 				if !GenBound.Contains(p) {
 					t.Fatalf("%s %s: position %v outside GenBound", l.ID, FeatureID(f), p)
 				}
@@ -175,7 +177,7 @@ func TestGenerateShape(t *testing.T) {
 				points++
 			}
 			// Clustering: where is the feature's first position?
-			p := allPositions(f.Geometry)[0]
+			p := geo.Vertices(f.Geometry)[0]
 			best, bestSite := math.Inf(1), -1
 			for i, s := range genSites {
 				d := math.Hypot((s.lon-p[0])*metresPerDegLon(p[1]), (s.lat-p[1])*genMetresPerDegLat)
@@ -226,34 +228,6 @@ func TestGenerateShape(t *testing.T) {
 	if featureShare < 5*areaShare {
 		t.Errorf("big cities hold %.1f%% of features on %.1f%% of the area: not clustered", 100*featureShare, 100*areaShare)
 	}
-}
-
-func allPositions(g orb.Geometry) []orb.Point {
-	switch g := g.(type) {
-	case orb.Point:
-		return []orb.Point{g}
-	case orb.LineString:
-		return g
-	case orb.MultiLineString:
-		var out []orb.Point
-		for _, l := range g {
-			out = append(out, l...)
-		}
-		return out
-	case orb.Polygon:
-		var out []orb.Point
-		for _, r := range g {
-			out = append(out, r...)
-		}
-		return out
-	case orb.MultiPolygon:
-		var out []orb.Point
-		for _, p := range g {
-			out = append(out, allPositions(p)...)
-		}
-		return out
-	}
-	return nil
 }
 
 // TestGeneratedProperties checks the schema of generated features against

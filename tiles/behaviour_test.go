@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo"
 )
 
 // idsByZoom encodes every tile PlanTiles lists at zoom z and returns, per
@@ -110,7 +111,7 @@ func TestSmallShapesBecomePoints(t *testing.T) {
 		{6, data.Corridors, "tiny-bridge", bridge, true},
 		{16, data.Corridors, "tiny-bridge", bridge, false},
 	} {
-		x, y := TileContaining(vertices(tc.src)[0], tc.z)
+		x, y := TileContaining(geo.Vertices(tc.src)[0], tc.z)
 		raw, err := tl.Encode(tc.z, x, y, tl.AllLayers())
 		if err != nil {
 			t.Fatal(err)
@@ -308,7 +309,7 @@ func TestThinningKeepsTilesSmall(t *testing.T) {
 	z := uint32(tl.Options().ThinMaxZoom + 1)
 	for _, l := range ds.Layers {
 		for _, f := range l.Features.Features {
-			x, y := TileContaining(vertices(f.Geometry)[0], z)
+			x, y := TileContaining(geo.Vertices(f.Geometry)[0], z)
 			raw, err := tl.Encode(z, x, y, tl.AllLayers())
 			if err != nil {
 				t.Fatal(err)
@@ -336,7 +337,7 @@ func TestEnclaveLinks(t *testing.T) {
 		}
 		want++
 		id := data.FeatureID(f)
-		for end, p := range map[string]orb.Point{"home": home, "enclave": vertices(f.Geometry)[0]} {
+		for end, p := range map[string]orb.Point{"home": home, "enclave": geo.Vertices(f.Geometry)[0]} {
 			x, y := TileContaining(p, z)
 			raw, err := tl.Encode(z, x, y, tl.AllLayers())
 			if err != nil {
@@ -355,7 +356,7 @@ func TestEnclaveLinks(t *testing.T) {
 			}
 			ref := refTileUnits(home, z, x, y)
 			found := false
-			for _, v := range vertices(link.Geometry) {
+			for _, v := range geo.Vertices(link.Geometry) {
 				found = found || chebyshev(v, ref) <= 1
 			}
 			if !found {

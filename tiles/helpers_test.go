@@ -186,38 +186,6 @@ func requireTool(t *testing.T, name, pkg string) string {
 // chebyshev is the larger of the two coordinate differences.
 func chebyshev(a, b orb.Point) float64 { return math.Max(math.Abs(a[0]-b[0]), math.Abs(a[1]-b[1])) }
 
-// vertices lists every position of g.
-func vertices(g orb.Geometry) []orb.Point {
-	var out []orb.Point
-	var walk func(g orb.Geometry)
-	walk = func(g orb.Geometry) {
-		switch g := g.(type) {
-		case orb.Point:
-			out = append(out, g)
-		case orb.MultiPoint:
-			out = append(out, g...)
-		case orb.LineString:
-			out = append(out, g...)
-		case orb.Ring:
-			out = append(out, g...)
-		case orb.MultiLineString:
-			for _, l := range g {
-				walk(l)
-			}
-		case orb.Polygon:
-			for _, r := range g {
-				walk(r)
-			}
-		case orb.MultiPolygon:
-			for _, p := range g {
-				walk(p)
-			}
-		}
-	}
-	walk(g)
-	return out
-}
-
 // segments lists every segment of g's lines and rings.
 func segments(g orb.Geometry) [][2]orb.Point {
 	var out [][2]orb.Point

@@ -27,7 +27,7 @@ func sampleTiles(ds *data.Dataset, z uint32, count int, rng *rand.Rand) []TileID
 	}
 	for attempt := 0; len(out) < count && attempt < 50*count; attempt++ {
 		f := all[rng.IntN(len(all))]
-		vs := vertices(f.Geometry)
+		vs := geo.Vertices(f.Geometry)
 		x, y := TileContaining(vs[rng.IntN(len(vs))], z)
 		for _, id := range []TileID{{z, x, y}, {z, min(x+1, 1<<z-1), y}} {
 			if !seen[id] {
@@ -185,12 +185,12 @@ func distanceToSource(p orb.Point, g orb.Geometry) float64 {
 // tolerance of a drawn line.
 func checkCoordinates(t *testing.T, where string, got, src orb.Geometry, box orb.Bound, opts Options, z int, stats map[string]int) {
 	t.Helper()
-	srcVertices := vertices(src)
+	srcVertices := geo.Vertices(src)
 	edge := func(p orb.Point) bool {
 		return math.Abs(p[0]-box.Min[0]) <= 1 || math.Abs(p[0]-box.Max[0]) <= 1 ||
 			math.Abs(p[1]-box.Min[1]) <= 1 || math.Abs(p[1]-box.Max[1]) <= 1
 	}
-	gotVertices := vertices(got)
+	gotVertices := geo.Vertices(got)
 	for _, v := range gotVertices {
 		stats["vertex"]++
 		if edge(v) {

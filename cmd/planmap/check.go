@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/paulmach/orb"
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo"
 )
 
 func init() {
@@ -78,47 +78,9 @@ func geometryTypeCounts(l *data.Layer) string {
 func countPositions(l *data.Layer) int {
 	n := 0
 	for _, f := range l.Features.Features {
-		n += positions(f.Geometry)
+		n += geo.VertexCount(f.Geometry)
 	}
 	return n
-}
-
-func positions(g orb.Geometry) int {
-	switch g := g.(type) {
-	case orb.Point:
-		return 1
-	case orb.MultiPoint:
-		return len(g)
-	case orb.LineString:
-		return len(g)
-	case orb.Ring:
-		return len(g)
-	case orb.MultiLineString:
-		n := 0
-		for _, ls := range g {
-			n += len(ls)
-		}
-		return n
-	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
-	case orb.MultiPolygon:
-		n := 0
-		for _, p := range g {
-			n += positions(p)
-		}
-		return n
-	case orb.Collection:
-		n := 0
-		for _, m := range g {
-			n += positions(m)
-		}
-		return n
-	}
-	return 0
 }
 
 func formatBound(l *data.Layer) string {
