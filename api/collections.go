@@ -170,7 +170,9 @@ func (s *Server) handleQueryables(c *fiber.Ctx) error {
 		}
 		props[q] = prop
 	}
-	props["target_year"] = map[string]any{"title": "target_year (filtered with datetime)", "type": "integer"}
+	if ls.propertyNames["target_year"] {
+		props["target_year"] = map[string]any{"title": "target_year (also filtered by datetime)", "type": "integer"}
+	}
 	props["geometry"] = map[string]any{"$ref": "https://geojson.org/schema/Geometry.json"}
 	schema := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2019-09/schema",

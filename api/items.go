@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ type itemsQuery struct {
 	limit      int
 	offset     int
 	years      *yearRange
+	yearIn     []int // target_year equal to one of these
 	equals     map[string][]string
 	properties map[string]bool
 	sortBy     []sortKey
@@ -32,11 +34,14 @@ type itemsQuery struct {
 
 // filtered reports whether anything narrows the layer beyond paging.
 func (q *itemsQuery) filtered() bool {
-	return q.bboxes != nil || q.years != nil || len(q.equals) > 0 || q.sortBy != nil
+	return q.bboxes != nil || q.years != nil || q.yearIn != nil || len(q.equals) > 0 || q.sortBy != nil
 }
 
 func (ls *layerState) allowedItemParams() []string {
 	allowed := []string{"f", "bbox", "limit", "offset", "datetime", "properties", "sortby"}
+	if ls.propertyNames["target_year"] {
+		allowed = append(allowed, "target_year")
+	}
 	return append(allowed, ls.queryables...)
 }
 
@@ -71,6 +76,10 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 				return nil, err
 			}
 			q.years = &r
+		case "target_year":
+			if q.yearIn, err = parseYears(p.value); err != nil {
+				return nil, err
+			}
 		case "properties":
 			q.properties = map[string]bool{}
 			for _, name := range strings.Split(p.value, ",") {
@@ -133,7 +142,7 @@ func (ls *layerState) match(q *itemsQuery) []int {
 			candidates[i] = i
 		}
 	}
-	if q.years != nil || len(q.equals) > 0 {
+	if q.years != nil || q.yearIn != nil || len(q.equals) > 0 {
 		kept := candidates[:0]
 		for _, i := range candidates {
 			if ls.keep(ls.index.Feature(i).Properties, q) {
@@ -185,6 +194,12 @@ func (ls *layerState) keep(p geojson.Properties, q *itemsQuery) bool {
 			return false
 		}
 	}
+	if q.yearIn != nil {
+		y, ok := targetYear(p)
+		if !ok || !slices.Contains(q.yearIn, y) {
+			return false
+		}
+	}
 	for key, values := range q.equals {
 		s, ok := p[key].(string)
 		if !ok || !containsString(values, s) {
@@ -192,6 +207,19 @@ func (ls *layerState) keep(p geojson.Properties, q *itemsQuery) bool {
 		}
 	}
 	return true
+}
+
+// parseYears reads target_year=2025 or target_year=2025,2030 (any of).
+func parseYears(v string) ([]int, error) {
+	var years []int
+	for _, part := range strings.Split(v, ",") {
+		y, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || y < 0 || y > 9999 {
+			return nil, badRequest("target_year must be a year or comma-separated years (2025 or 2025,2030), got %q", v)
+		}
+		years = append(years, y)
+	}
+	return years, nil
 }
 
 // targetYear reads a feature's target_year as an integer.

@@ -41,7 +41,7 @@ func (s *Server) landingLinks(base string) []link {
 		{Href: base + "/collections", Rel: "data", Type: mediaJSON, Title: "the collections (layers)"},
 		{Href: base + "/tiles.json", Rel: "tiles", Type: mediaJSON, Title: "vector tiles (TileJSON 3.0)"},
 		{Href: base + "/styles/default.json", Rel: "stylesheet", Type: "application/vnd.mapbox.style+json", Title: "MapLibre style"},
-		{Href: base + "/", Rel: "alternate", Type: mediaHTML, Title: "the web map"},
+		{Href: base + "/", Rel: "related", Type: mediaHTML, Title: "the web map"},
 	}
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"container/list"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -77,6 +78,11 @@ func (q *itemsQuery) matchKey(layer string) string {
 	}
 	if q.years != nil {
 		fmt.Fprintf(&b, "|years:%d,%d", q.years.from, q.years.to)
+	}
+	if q.yearIn != nil {
+		years := slices.Clone(q.yearIn)
+		slices.Sort(years)
+		fmt.Fprintf(&b, "|target_year:%v", years)
 	}
 	keys := make([]string, 0, len(q.equals))
 	for k := range q.equals {

@@ -62,6 +62,9 @@ var (
 	paramProperties = apiParam{Name: "properties", In: "query", Style: "form", Explode: &no,
 		Description: "Comma-separated property names to return (default: all).",
 		Schema:      map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}
+	paramTargetYear = apiParam{Name: "target_year", In: "query", Style: "form", Explode: &no,
+		Description: "Only features whose target year is one of these (2025 or 2025,2030). Only on collections that have the property.",
+		Schema:      map[string]any{"type": "array", "items": map[string]any{"type": "integer"}}}
 	paramSortBy = apiParam{Name: "sortby", In: "query", Style: "form", Explode: &no,
 		Description: "Comma-separated properties to sort by, each with an optional + (ascending, default) or - (descending); nulls last.",
 		Schema:      map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}
@@ -70,7 +73,7 @@ var (
 // featurePaths lists the OGC API – Features endpoints. Each layer gets its
 // own items path too, with its own queryables.
 func (snap *snapshot) featurePaths() []apiPath {
-	items := []apiParam{paramCollection, paramBBox, paramLimit, paramOffset, paramDatetime, paramProperties, paramSortBy, paramF}
+	items := []apiParam{paramCollection, paramBBox, paramLimit, paramOffset, paramDatetime, paramTargetYear, paramProperties, paramSortBy, paramF}
 	for _, q := range queryableProperties {
 		items = append(items, stringParam(q, "Only features whose "+q+" equals this value (several values separated by commas match any of them). Only on collections that have the property."))
 	}
@@ -86,6 +89,9 @@ func (snap *snapshot) featurePaths() []apiPath {
 	}
 	for _, ls := range snap.layers {
 		perLayer := []apiParam{paramBBox, paramLimit, paramOffset, paramDatetime, paramProperties, paramSortBy, paramF}
+		if ls.propertyNames["target_year"] {
+			perLayer = append(perLayer, paramTargetYear)
+		}
 		for _, q := range ls.queryables {
 			p := stringParam(q, "Only features whose "+q+" equals this value (comma-separated values match any).")
 			if vocab := vocabulary(ls.meta.ID, q); vocab != nil {

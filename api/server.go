@@ -95,7 +95,12 @@ func New(ds *data.Dataset, opts Options) (*Server, error) {
 		AllowHeaders:  "Accept,Accept-Encoding,If-None-Match,Content-Type",
 		ExposeHeaders: "ETag,Link,Content-Encoding,Content-Length,X-Request-Id",
 	}))
-	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	s.app.Use(compress.New(compress.Config{
+		Level: compress.LevelBestSpeed,
+		// Tiles are cached gzipped and sent as gzip or plain bytes by their
+		// handler; compressing them again per request would waste the cache.
+		Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/tiles/") },
+	}))
 	s.routes()
 	return s, nil
 }

@@ -26,6 +26,30 @@ func (s *Server) routesTiles() {
 	s.app.Get("/tiles/:z/:x/:y.mvt", s.handleTile)
 	s.app.Get("/tiles.json", s.handleTileJSON)
 	s.app.Get("/styles/default.json", s.handleStyle)
+	s.extraPaths = append(s.extraPaths, tilePaths)
+}
+
+func tilePaths() []apiPath {
+	coordinate := func(name, description string) apiParam {
+		return apiParam{Name: name, In: "path", Description: description, Schema: map[string]any{"type": "integer", "minimum": 0}}
+	}
+	return []apiPath{
+		{
+			Path: "/tiles/{z}/{x}/{y}.mvt",
+			Summary: "A Mapbox Vector Tile (MVT 2.1, extent 4096) of the Web Mercator tile z/x/y (XYZ scheme), with one layer per planning layer " +
+				"and enclave-links (each enclave to its home seat). Gzip-encoded when the client accepts it; 204 when no feature touches the tile.",
+			Params: []apiParam{
+				coordinate("z", "Zoom, 0 to 22."),
+				coordinate("x", "Column, 0 to 2^z - 1."),
+				coordinate("y", "Row from the north, 0 to 2^z - 1."),
+				{Name: "layers", In: "query", Style: "form", Explode: &no, Description: "Comma-separated layers to include (default: all).",
+					Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
+			},
+			Responses: map[string]string{mediaMVT: "Mapbox Vector Tile"},
+		},
+		{Path: "/tiles.json", Summary: "TileJSON 3.0 for the tiles: URL template, zooms, bounds, centre, vector_layers with their fields, attribution.", Responses: map[string]string{mediaJSON: "TileJSON 3.0.0"}},
+		{Path: "/styles/default.json", Summary: "A MapLibre style (version 8) for the planning layers over planmap's offline basemap.", Responses: map[string]string{mediaJSON: "MapLibre style"}},
+	}
 }
 
 // buildTiles prepares the snapshot's tiler over the layers' indexes and an

@@ -109,6 +109,11 @@ func TestTileEndpoint(t *testing.T) {
 	if plain.status != http.StatusOK || plain.header.Get("Content-Encoding") != "" || !bytes.Equal(plain.body, raw) {
 		t.Errorf("plain request: %d %v, same bytes %v", plain.status, plain.header, bytes.Equal(plain.body, raw))
 	}
+	// A client that takes brotli but not gzip gets the plain tile, not a
+	// per-request recompression of it.
+	if br := tileGet(t, srv, path, "Accept-Encoding", "br"); br.header.Get("Content-Encoding") != "" || !bytes.Equal(br.body, raw) {
+		t.Errorf("Accept-Encoding: br got Content-Encoding %q", br.header.Get("Content-Encoding"))
+	}
 	refused := tileGet(t, srv, path, "Accept-Encoding", "gzip;q=0, identity")
 	if refused.header.Get("Content-Encoding") != "" || !bytes.Equal(refused.body, raw) {
 		t.Errorf("gzip;q=0 still got %q", refused.header.Get("Content-Encoding"))

@@ -182,12 +182,12 @@ func shapeLayers(name string) []any {
 }
 
 // labelLayer labels one layer's features with their Chinese names, along
-// lines for lines.
+// lines for lines, from zoom 5 for places and 8 for corridors.
 func labelLayer(name string) object {
 	layout := object{
 		"text-field":         []any{"coalesce", []any{"get", "name"}, []any{"get", "id"}},
 		"text-font":          LabelFont,
-		"text-size":          []any{"interpolate", []any{"linear"}, []any{"zoom"}, 8, 10, 14, 13},
+		"text-size":          []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 10, 14, 13},
 		"text-max-width":     8,
 		"text-allow-overlap": false,
 	}
@@ -202,6 +202,12 @@ func labelLayer(name string) object {
 		"text-halo-color": "#ffffff",
 		"text-halo-width": 1.2,
 	}, layout)
-	l["minzoom"] = 8
+	// Places are named from the regional view (labels that collide are
+	// dropped, so the map stays legible); corridor names follow their
+	// lines once the lines are long enough on screen to carry them.
+	l["minzoom"] = 5
+	if name == data.Corridors {
+		l["minzoom"] = 8
+	}
 	return l
 }

@@ -108,9 +108,12 @@ func checkLayerTile(t *testing.T, l *data.Layer, got map[string]*geojson.Feature
 			}
 		}
 		if _, isPoint := g.(orb.Point); isPoint {
-			inside := box.Contains(g.(orb.Point))
-			if inside != decoded && !geo.IntersectsBound(g, shrunk) == inside && geo.IntersectsBound(g, grown) == inside {
-				t.Errorf("%s: point %s inside=%v decoded=%v", where, fid, inside, decoded)
+			// Within a few units of the buffered edge rounding may go either
+			// way; anywhere else the point must be written exactly when it
+			// lies in the buffered tile.
+			surelyIn, surelyOut := shrunk.Contains(g.(orb.Point)), !grown.Contains(g.(orb.Point))
+			if (surelyIn && !decoded) || (surelyOut && decoded) {
+				t.Errorf("%s: point %s in buffered tile=%v but written=%v", where, fid, surelyIn, decoded)
 			}
 			if decoded {
 				stats["point"]++

@@ -178,3 +178,34 @@ export function saveScreenshot(page, name) {
   const file = path.join(OUTPUT_DIR, name);
   return page.screenshot({ path: file }).then(() => file);
 }
+
+/**
+ * Measures what a person sees of the map: takes a screenshot of the map's
+ * box as composited by the browser (not the WebGL buffer, so a canvas that
+ * draws but is hidden or never composited counts as blank) and returns the
+ * share of its pixels that are not near-white (the page behind an undrawn
+ * canvas) and how many distinct colours (at 5 bits a channel) it holds.
+ */
+export async function paintedShare(page) {
+  const box = await page.evaluate(() => window.planmap.map.getContainer().getBoundingClientRect().toJSON());
+  const png = await page.screenshot({ clip: { x: box.x, y: box.y, width: box.width, height: box.height } });
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    const colours = new Set();
+    for (let i = 0; i < px.length; i += 4) {
+      const [r, g, b] = [px[i], px[i + 1], px[i + 2]];
+      colours.add((r >> 3) << 10 | (g >> 3) << 5 | (b >> 3));
+      if (!(r > 248 && g > 248 && b > 248)) painted++;
+    }
+    return { painted: painted / (px.length / 4), colours: colours.size };
+  }, png.toString('base64'));
+}

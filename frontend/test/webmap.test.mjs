@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUTPUT_DIR, idle, launchBrowser, missingTools, openMap, saveScreenshot, startPlanmap } from './harness.mjs';
+import { OUTPUT_DIR, idle, launchBrowser, missingTools, openMap, paintedShare, saveScreenshot, startPlanmap } from './harness.mjs';
 
 const skip = missingTools() || false;
 const PLANNING_LAYERS = ['industrial-parks', 'corridors', 'ports', 'enclaves'];
@@ -69,6 +69,8 @@ describe('web map in headless Chromium', { skip }, () => {
     assert.match(await main.locator('.maplibregl-ctrl-attrib').textContent(), /OpenStreetMap/);
     assert.deepEqual(opened.errors.map(String), []);
     await saveScreenshot(main, 'default-view.png');
+    const seen = await paintedShare(main);
+    assert.ok(seen.painted > 0.9 && seen.colours > 20, `the default view is not visibly drawn: ${JSON.stringify(seen)}`);
   });
 
   test('clicking a known park opens its panel with its name', async () => {
@@ -274,6 +276,18 @@ describe('web map in headless Chromium', { skip }, () => {
     await page.waitForFunction(() => document.getElementById('details-title')?.textContent === '温州港');
     await idle(page);
     await saveScreenshot(page, 'phone.png');
+    // The details sheet must leave the map visible and drawn, with the port in it.
+    const seen = await paintedShare(page);
+    assert.ok(seen.painted > 0.9 && seen.colours > 20, `the map is not visibly drawn at phone width: ${JSON.stringify(seen)}`);
+    const view = await page.evaluate(() => {
+      const map = window.planmap.map;
+      return {
+        height: map.getContainer().clientHeight,
+        port: map.queryRenderedFeatures().some((f) => f.properties.name === '温州港'),
+      };
+    });
+    assert.ok(view.height >= 250, `the map keeps only ${view.height}px of height beside the details`);
+    assert.ok(view.port, '温州港 is not drawn in the visible map after searching for it');
     await page.close();
   });
 

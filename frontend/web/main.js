@@ -437,9 +437,9 @@ function bboxOf(geometry) {
 /** Moves the map to show a bbox [w, s, e, n]. */
 function fitFeature(bbox, options = {}) {
   const map = planmap.map;
-  const narrow = window.matchMedia('(max-width: 700px)').matches;
-  // On a phone the details sheet covers the lower 55% of the map.
-  const padding = narrow ? { top: 30, left: 30, right: 30, bottom: 30 + Math.round(map.getContainer().clientHeight * 0.55) } : 60;
+  // On a phone the details sheet sits under the map, which keeps its
+  // centre when it shrinks, so the same padding serves both layouts.
+  const padding = window.matchMedia('(max-width: 700px)').matches ? 30 : 60;
   map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding, maxZoom: 13, duration: 600, ...options });
 }
 
