@@ -40,7 +40,20 @@ const (
 	scoreExact     = 40 // the query is the whole name
 	scorePrefix    = 20 // the name starts with the query
 	scoreWordStart = 10 // an English word starts with the query
+	// scoreWordsAnyOrder is the English-name score when every word of a
+	// query of several words starts a word of the name, in any order and
+	// with others between ("wenzhou port" finds "Wenzhou Port Logistics
+	// Park"): below a match of the whole query, above pinyin. When those
+	// words are all the name has, but for "of", "the" and "and", it is the
+	// whole name in another order ("wenzhou port" is "Port of Wenzhou")
+	// and scores just below an exact match.
+	scoreWordsAnyOrder = 87
+	scoreWordsWhole    = 90 + scoreExact - 1
 )
+
+// englishStopWords are left out when deciding whether a query's words make
+// up a whole English name.
+var englishStopWords = map[string]bool{"of": true, "the": true, "and": true}
 
 // maxReadings bounds how many pinyin spellings one name is indexed under
 // when its characters have several readings (乐清 is yueqing, not leqing).
@@ -146,6 +159,9 @@ func (ix *NameIndex) Search(query string, opts SearchOptions) []SearchHit {
 		if q != "" {
 			ix.scan(field, q, allowed, sc)
 		}
+	}
+	if words := strings.Fields(queries[1]); len(words) > 1 {
+		ix.scanWords(1, words, allowed, sc)
 	}
 	// Keep the best `limit` in a heap whose root is the worst kept.
 	top := hitHeap{ix: ix, sc: sc}
@@ -298,6 +314,77 @@ func (ix *NameIndex) scan(field int, q string, allowed []bool, sc *searchScratch
 			sc.field[owner] = uint8(field)
 		}
 	}
+}
+
+// scanWords finds every entry of one field in which each of words starts a
+// word, in any order, and scores it scoreWordsAnyOrder, or scoreWordsWhole
+// when they are the whole name, unless the feature already scored better. It anchors on the longest word, so the scan costs
+// about one substring search.
+func (ix *NameIndex) scanWords(field int, words []string, allowed []bool, sc *searchScratch) {
+	anchor := words[0]
+	for _, w := range words[1:] {
+		if len(w) > len(anchor) {
+			anchor = w
+		}
+	}
+	text, offsets, owners := ix.fields[field], ix.offsets[field], ix.owners[field]
+	for pos := 0; pos < len(text); {
+		i := strings.Index(text[pos:], anchor)
+		if i < 0 {
+			return
+		}
+		at := pos + i
+		e := sort.Search(len(offsets), func(k int) bool { return int(offsets[k]) > at }) - 1
+		start, end := int(offsets[e]), len(text)
+		if e+1 < len(offsets) {
+			end = int(offsets[e+1]) - 1
+		}
+		pos = end + 1
+		owner := owners[e]
+		if allowed != nil {
+			if layer, _ := ix.locate(owner); !allowed[layer] {
+				continue
+			}
+		}
+		entry := text[start:end]
+		if sc.score[owner] >= scoreWordsWhole || !startsWords(entry, words) {
+			continue
+		}
+		score := int32(scoreWordsAnyOrder)
+		if contentWords(entry) == len(words) {
+			score = scoreWordsWhole
+		}
+		if score <= sc.score[owner] {
+			continue
+		}
+		if sc.score[owner] == 0 {
+			sc.touched = append(sc.touched, owner)
+		}
+		sc.score[owner] = score
+		sc.field[owner] = uint8(field)
+	}
+}
+
+// contentWords counts the words of an English key that are not stop words.
+func contentWords(entry string) int {
+	n := 0
+	for _, w := range strings.Fields(entry) {
+		if !englishStopWords[w] {
+			n++
+		}
+	}
+	return n
+}
+
+// startsWords reports whether each of words starts a word of entry (words
+// separated by single spaces).
+func startsWords(entry string, words []string) bool {
+	for _, w := range words {
+		if !strings.HasPrefix(entry, w) && !strings.Contains(entry, " "+w) {
+			return false
+		}
+	}
+	return true
 }
 
 // searchQueries returns the query string to look for in each field (""

@@ -102,6 +102,10 @@ func TestNameIndexSearch(t *testing.T) {
 		{name: "heteronym reading (乐清 is yueqing)", query: "yueqingjingji", want: []string{"yueqing-edz"}, field: FieldPinyin},
 		{name: "initials", query: "ojk", want: []string{"oujiangkou"}, field: FieldInitials},
 		{name: "english phrase", query: "port of wenzhou", want: []string{"wz-port"}, field: FieldNameEn},
+		{name: "english words in any order making up the whole name rank first", query: "Wenzhou Port", want: []string{"wz-port", "port-logistics-park", "wz-port-yueqing-bay"}, field: FieldNameEn},
+		{name: "english words in any order, word starts only", query: "bay yueq", want: []string{"wz-port-yueqing-bay"}, field: FieldNameEn},
+		{name: "english words must all be there", query: "wenzhou harbour", absent: true},
+		{name: "english words must start words", query: "enzhou port", want: []string{"port-logistics-park", "wz-port-yueqing-bay"}},
 		{name: "english: whole-name prefix, then word starts by name length", query: "port", want: []string{"wz-port", "port-logistics-park", "wz-port-yueqing-bay"}},
 		{name: "full-width latin", query: "ｏｕｊｉａｎｇｋｏｕ", want: []string{"oujiangkou"}},
 		{name: "id", query: "qz-grid-1", want: []string{"qz-grid-1"}},
@@ -224,7 +228,7 @@ func TestSearchDefaultDataset(t *testing.T) {
 	}
 	ix := NewNameIndex(ds)
 	nameEn, _ := port.Properties["name_en"].(string)
-	for _, q := range []string{"温州港", "溫州港", "wenzhougang", "WenZhou Gang", nameEn} {
+	for _, q := range []string{"温州港", "溫州港", "wenzhougang", "WenZhou Gang", nameEn, "Wenzhou port"} {
 		hits := ix.Search(q, SearchOptions{})
 		if len(hits) == 0 {
 			t.Errorf("%q finds nothing", q)

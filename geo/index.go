@@ -1,7 +1,9 @@
 package geo
 
 import (
+	"math/bits"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -39,13 +41,18 @@ type Index struct {
 	bounds   []orb.Bound
 	extent   orb.Bound
 	tree     *packedRTree
+	runs     runBoxes
+	// bitsets holds zeroed []uint64 of one bit per feature, for sortHits.
+	bitsets sync.Pool
 }
 
 // NewIndex indexes features. The index keeps the slice and the features:
 // they must not be changed afterwards.
 func NewIndex(features []*geojson.Feature) *Index {
 	ix := &Index{features: features, bounds: make([]orb.Bound, len(features))}
+	ix.runs.start = make([]int32, 1, len(features)+1)
 	for i, f := range features {
+		ix.runs.add(f.Geometry)
 		if f.Geometry == nil {
 			ix.bounds[i] = orb.Bound{Min: orb.Point{1, 1}, Max: orb.Point{-1, -1}} // matches nothing
 			continue
@@ -89,8 +96,40 @@ func (ix *Index) Candidates(b orb.Bound, fn func(i int) bool) {
 func (ix *Index) Query(b orb.Bound, dst []int) []int {
 	start := len(dst)
 	dst = ix.tree.appendHits(b, dst, func(i int) bool { return ix.exact(i, b) })
-	slices.Sort(dst[start:])
+	ix.sortHits(dst[start:])
 	return dst
+}
+
+// sortHits puts distinct feature numbers in ascending order. Many hits
+// (more than the layer's size in 64-bit words over log2 of their number)
+// go through a bitset of the layer, set and read back in one pass over
+// its words, which is linear; fewer are sorted by comparison.
+func (ix *Index) sortHits(hits []int) {
+	k := len(hits)
+	words := (len(ix.features) + 63) / 64
+	if k < 64 || words > k*bits.Len(uint(k)) {
+		slices.Sort(hits)
+		return
+	}
+	set, _ := ix.bitsets.Get().(*[]uint64)
+	if set == nil {
+		s := make([]uint64, words)
+		set = &s
+	}
+	w := *set
+	for _, i := range hits {
+		w[i>>6] |= 1 << (uint(i) & 63)
+	}
+	j := 0
+	for wi, word := range w {
+		for word != 0 {
+			hits[j] = wi<<6 + bits.TrailingZeros64(word)
+			j++
+			word &= word - 1
+		}
+		w[wi] = 0 // leave the set zeroed for the next query
+	}
+	ix.bitsets.Put(set)
 }
 
 // Count returns the number of features whose geometry intersects b.
@@ -107,6 +146,9 @@ func (ix *Index) Count(b orb.Bound) int {
 
 // exact tests feature i's geometry against b, reusing its stored envelope.
 func (ix *Index) exact(i int, b orb.Bound) bool {
+	if hit, ok := ix.runs.decide(i, ix.bounds[i], b); ok {
+		return hit
+	}
 	g := ix.features[i].Geometry
 	return g != nil && IntersectsBoundEnvelope(g, ix.bounds[i], b)
 }

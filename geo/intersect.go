@@ -63,11 +63,21 @@ func IntersectsBoundEnvelope(g orb.Geometry, gb, b orb.Bound) bool {
 }
 
 func lineIntersectsBound(ls orb.LineString, b orb.Bound) bool {
-	if len(ls) == 1 {
-		return b.Contains(ls[0])
+	// A vertex in the box settles it with four comparisons; most lines
+	// and rings that cross the box's edge have one.
+	for _, p := range ls {
+		if b.Contains(p) {
+			return true
+		}
 	}
 	for i := 0; i+1 < len(ls); i++ {
-		if segmentIntersectsBound(ls[i], ls[i+1], b) {
+		p, q := ls[i], ls[i+1]
+		// Both ends beyond the same side of the box: the segment misses.
+		if (p[0] < b.Min[0] && q[0] < b.Min[0]) || (p[0] > b.Max[0] && q[0] > b.Max[0]) ||
+			(p[1] < b.Min[1] && q[1] < b.Min[1]) || (p[1] > b.Max[1] && q[1] > b.Max[1]) {
+			continue
+		}
+		if segmentIntersectsBound(p, q, b) {
 			return true
 		}
 	}

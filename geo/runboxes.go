@@ -1,0 +1,99 @@
+package geo
+
+import "github.com/paulmach/orb"
+
+// runLength is how many segments of a line or ring one run box covers.
+const runLength = 16
+
+// runBoxes holds, for every feature of an index, the boxes of consecutive
+// runs of up to runLength segments of its lines and rings, all in one
+// array. The exact intersection test reads them instead of the geometry:
+// most candidates are settled by a run wholly inside the query box (they
+// intersect) or by every run missing it (they do not), without following
+// the pointers to the feature's vertices, which dominate a query's time
+// when the geometry is not in the CPU's caches.
+type runBoxes struct {
+	start []int32 // feature i's runs are boxes[start[i]:start[i+1]]
+	boxes []orb.Bound
+}
+
+// add appends the runs of the next feature's geometry.
+func (rb *runBoxes) add(g orb.Geometry) {
+	if len(rb.start) == 0 {
+		rb.start = append(rb.start, 0)
+	}
+	rb.boxes = appendRuns(rb.boxes, g)
+	rb.start = append(rb.start, int32(len(rb.boxes)))
+}
+
+// appendRuns appends the run boxes of g's lines and rings. Geometries
+// with points (which have no runs) get none, and the test falls back to
+// the geometry itself.
+func appendRuns(dst []orb.Bound, g orb.Geometry) []orb.Bound {
+	switch g := g.(type) {
+	case orb.LineString:
+		return appendLineRuns(dst, g)
+	case orb.Ring:
+		return appendLineRuns(dst, g)
+	case orb.MultiLineString:
+		for _, ls := range g {
+			dst = appendLineRuns(dst, ls)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			dst = appendLineRuns(dst, r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				dst = appendLineRuns(dst, r)
+			}
+		}
+	}
+	return dst
+}
+
+func appendLineRuns(dst []orb.Bound, pts []orb.Point) []orb.Bound {
+	if len(pts) == 1 {
+		return append(dst, orb.Bound{Min: pts[0], Max: pts[0]})
+	}
+	for s := 0; s+1 < len(pts); s += runLength {
+		e := min(s+runLength, len(pts)-1)
+		b := orb.Bound{Min: pts[s], Max: pts[s]}
+		for _, p := range pts[s+1 : e+1] {
+			b = b.Extend(p)
+		}
+		dst = append(dst, b)
+	}
+	return dst
+}
+
+// decide settles whether feature i, with envelope env, intersects the box
+// b from its run boxes alone. It reports the answer and whether it could
+// give one; when it cannot (a run straddles b's edge, the feature has no
+// runs, or b may lie inside a polygon), the caller tests the geometry.
+func (rb *runBoxes) decide(i int, env, b orb.Bound) (intersects, decided bool) {
+	runs := rb.boxes[rb.start[i]:rb.start[i+1]]
+	if len(runs) == 0 {
+		return false, false
+	}
+	straddles := false
+	for _, r := range runs {
+		if r.Max[0] < b.Min[0] || r.Max[1] < b.Min[1] || r.Min[0] > b.Max[0] || r.Min[1] > b.Max[1] {
+			continue
+		}
+		if r.Min[0] >= b.Min[0] && r.Min[1] >= b.Min[1] && r.Max[0] <= b.Max[0] && r.Max[1] <= b.Max[1] {
+			return true, true // the run's vertices lie in b
+		}
+		straddles = true
+	}
+	if straddles {
+		return false, false
+	}
+	// No line or ring comes near b. Only a polygon around the whole of b
+	// could still meet it, and then b lies within the envelope.
+	if b.Min[0] >= env.Min[0] && b.Min[1] >= env.Min[1] && b.Max[0] <= env.Max[0] && b.Max[1] <= env.Max[1] {
+		return false, false
+	}
+	return false, true
+}
