@@ -97,7 +97,8 @@ func (t *Tiler) Attribution() string {
 var defaultBound = [4]float64{117.3, 24.3, 121.9, 28.9}
 
 // BoundsAndCenter returns the data's bounds [west, south, east, north] and
-// a center [lon, lat, zoom] at which the whole of it fits in one tile.
+// a center [lon, lat, zoom]: the middle of the places (see Tiler.focus), at
+// the zoom where they fit in one tile.
 func (t *Tiler) BoundsAndCenter() ([4]float64, [3]float64) {
 	b := defaultBound
 	if bound, ok := t.Bound(); ok {
@@ -106,8 +107,12 @@ func (t *Tiler) BoundsAndCenter() ([4]float64, [3]float64) {
 	for i := range b {
 		b[i] = math.Round(b[i]*1e6) / 1e6
 	}
-	x0, x1 := mercatorX(b[0]), mercatorX(b[2])
-	y0, y1 := mercatorY(b[3]), mercatorY(b[1])
+	f := b
+	if _, ok := t.Bound(); ok {
+		f = [4]float64{t.focus.Min[0], t.focus.Min[1], t.focus.Max[0], t.focus.Max[1]}
+	}
+	x0, x1 := mercatorX(f[0]), mercatorX(f[2])
+	y0, y1 := mercatorY(f[3]), mercatorY(f[1])
 	span := math.Max(x1-x0, y1-y0)
 	zoom := float64(t.opts.MaxZoom)
 	if span > 0 {

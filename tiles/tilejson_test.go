@@ -40,6 +40,26 @@ func TestTileJSON(t *testing.T) {
 	if c := doc.Center; c[0] < b.Min[0] || c[0] > b.Max[0] || c[1] < b.Min[1] || c[1] > b.Max[1] || c[2] < float64(doc.MinZoom) || c[2] > float64(doc.MaxZoom) {
 		t.Errorf("center %v outside bounds %v or zooms", c, b)
 	}
+	// The centre is among the places: within the envelope of the parks,
+	// ports and enclaves (a corridor reaching Europe must not pull it out
+	// of the region), and the default dataset's places are on the coast
+	// between Shanghai and Quanzhou.
+	var places orb.Bound
+	first = true
+	for _, l := range ds.Layers {
+		if l.ID == data.Corridors {
+			continue
+		}
+		for _, f := range l.Features.Features {
+			if first {
+				places, first = f.Geometry.Bound(), false
+			}
+			places = places.Union(f.Geometry.Bound())
+		}
+	}
+	if c := doc.Center; !places.Contains(orb.Point{c[0], c[1]}) || c[0] < 117 || c[0] > 123 || c[1] < 24 || c[1] > 32 {
+		t.Errorf("center %v is not among the places %v", c, places)
+	}
 	var ids []string
 	for _, vl := range doc.VectorLayers {
 		ids = append(ids, vl.ID)

@@ -112,7 +112,12 @@ type Tiler struct {
 	byName  map[string]int
 	bound   orb.Bound
 	hasData bool
-	pool    sync.Pool
+	// focus is the envelope of the layers of places (every layer but the
+	// corridors and the enclave links), whose middle is the centre a map
+	// opens on: a long corridor (a rail line to Europe) would otherwise
+	// pull it far from the region. It is bound when there are no places.
+	focus orb.Bound
+	pool  sync.Pool
 }
 
 // NewForDataset indexes every layer of ds and builds its tiler.
@@ -198,6 +203,20 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 		} else {
 			t.bound = t.bound.Union(l.index.Bound())
 		}
+	}
+	hasPlaces := false
+	for _, l := range t.layers {
+		if l.index.Len() == 0 || l.name == data.Corridors || l.name == EnclaveLinks {
+			continue
+		}
+		if !hasPlaces {
+			t.focus, hasPlaces = l.index.Bound(), true
+		} else {
+			t.focus = t.focus.Union(l.index.Bound())
+		}
+	}
+	if !hasPlaces {
+		t.focus = t.bound
 	}
 	t.thin()
 	t.pool.New = func() any { return newEncoder(t) }
