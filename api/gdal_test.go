@@ -125,6 +125,51 @@ func TestGDALReadsEveryCollection(t *testing.T) {
 	}
 }
 
+// TestGDALAttributeFilters runs ogrinfo -where on the queryables: GDAL
+// hands simple equality filters on them to the server as query parameters
+// (so the server must accept every property its queryables list), and the
+// counts must equal a brute-force count over the source.
+func TestGDALAttributeFilters(t *testing.T) {
+	ogrinfo := requireTool(t, "ogrinfo")
+	ds := syntheticDataset(t, 700, 11)
+	base := serveForTest(t, ds)
+	fetch := regexp.MustCompile(`Fetch\((\S+/items\S*)\)`)
+	for _, tc := range []struct {
+		layer, where, param string
+		keep                func(p map[string]any) bool
+	}{
+		{"polygons", "target_year = 2030", "target_year=2030", func(p map[string]any) bool { return p["target_year"] == 2030.0 }},
+		{"points", "status = 'planned'", "status=planned", func(p map[string]any) bool { return p["status"] == "planned" }},
+	} {
+		want := 0
+		for _, f := range ds.Layer(tc.layer).Features.Features {
+			if tc.keep(f.Properties) {
+				want++
+			}
+		}
+		if want == 0 {
+			t.Fatalf("%s where %s matches nothing in the source; pick another", tc.layer, tc.where)
+		}
+		info, debug := runTool(t, ogrinfo, "--config", "CPL_DEBUG", "ON", "-ro", "-so", "OAPIF:"+base, tc.layer, "-where", tc.where)
+		pushed := false
+		for _, m := range fetch.FindAllStringSubmatch(debug, -1) {
+			pushed = pushed || strings.Contains(m[1], tc.param)
+		}
+		if !pushed {
+			t.Errorf("GDAL did not pass %s to the server:\n%s", tc.param, debug)
+		}
+		got := -1
+		for _, line := range strings.Split(info, "\n") {
+			if n, ok := strings.CutPrefix(line, "Feature Count: "); ok {
+				got, _ = strconv.Atoi(strings.TrimSpace(n))
+			}
+		}
+		if got != want {
+			t.Errorf("%s where %s: GDAL counts %d, the source has %d", tc.layer, tc.where, got, want)
+		}
+	}
+}
+
 // compareWithSource checks a GeoJSON file GDAL wrote against the layer.
 func compareWithSource(t *testing.T, l *data.Layer, path string) {
 	t.Helper()
