@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { OUTPUT_DIR, idle, launchBrowser, missingTools, openMap, paintedShare, saveScreenshot, startPlanmap } from './harness.mjs';
+import { label } from '../web/i18n.js';
 
 const skip = missingTools() || false;
 const PLANNING_LAYERS = ['industrial-parks', 'corridors', 'ports', 'enclaves'];
@@ -33,6 +34,112 @@ describe('web map in headless Chromium', { skip }, () => {
       return [id, ids.length ? p.map.queryRenderedFeatures({ layers: ids }).length : 0];
     }));
   }, PLANNING_LAYERS);
+
+  /**
+   * The details panel shows the feature's own properties from the items
+   * API: name, name_en, kind, status, target year, city / county, source
+   * document and excerpt, geometry precision (labels in Chinese).
+   */
+  const checkDetails = async (layer, id) => {
+    const p = (await getJSON(`/collections/${layer}/items/${encodeURIComponent(id)}`)).properties;
+    await main.waitForFunction((name) => document.getElementById('details-title')?.textContent === name, p.name);
+    const shown = await main.locator('#details').evaluate((el) => {
+      const rows = {};
+      for (const dt of el.querySelectorAll('dt')) rows[dt.textContent] = dt.nextElementSibling.textContent;
+      return { title: el.querySelector('#details-title').textContent, nameEn: el.querySelector('.name-en')?.textContent ?? null, rows };
+    });
+    const what = `${layer}/${id} details`;
+    assert.equal(shown.title, p.name, what);
+    assert.equal(shown.nameEn, p.name_en ?? null, `${what}: name_en`);
+    assert.equal(shown.rows['类型'], label('kind', p.kind), `${what}: kind`);
+    assert.equal(shown.rows['状态'], label('status', p.status), `${what}: status`);
+    assert.equal(shown.rows['目标年份'], p.target_year == null ? '—' : String(p.target_year), `${what}: target year`);
+    assert.equal(shown.rows['城市 / 区县'], [p.city, p.county].filter(Boolean).join(' ') || '—', `${what}: city / county`);
+    assert.equal(shown.rows['来源文件'], p.source_doc, `${what}: source document`);
+    assert.equal(shown.rows['原文摘录'], p.source_excerpt ?? undefined, `${what}: excerpt`);
+    assert.equal(shown.rows['几何精度'], label('geometry_precision', p.geometry_precision), `${what}: geometry precision`);
+    assert.ok(p.source_doc && p.geometry_precision, `${what}: the API feature lacks source_doc or geometry_precision`);
+  };
+
+  // ---- filters against the items API ----
+  // A feature's key is layer/id. The features drawn in a view are compared
+  // with the items API asked for the view's bbox; to make that exact, views
+  // are chosen where the API gives the same answer for the bbox shrunk by
+  // INNER_PAD and grown by OUTER_PAD pixels (nothing sits near an edge,
+  // counting circle radii, line widths and labels).
+  const INNER_PAD = 8;
+  const OUTER_PAD = 100;
+  const drawnKeys = (page) => page.evaluate(() => {
+    const p = window.planmap;
+    const keys = new Set();
+    for (const f of p.map.queryRenderedFeatures({ layers: p.styleLayerIds().filter((id) => p.map.getLayer(id)) })) {
+      if (f.sourceLayer !== 'enclave-links') keys.add(`${f.layer.metadata['planmap:layer']}/${f.properties.id ?? f.id}`);
+    }
+    return [...keys].sort();
+  });
+  const viewBBox = (page, pad) => page.evaluate((pad) => {
+    const m = window.planmap.map;
+    const c = m.getContainer();
+    const nw = m.unproject([-pad, -pad]), se = m.unproject([c.clientWidth + pad, c.clientHeight + pad]);
+    return [nw.lng, se.lat, se.lng, nw.lat].map((v) => v.toFixed(6)).join(',');
+  }, pad);
+  /** Features of the API in a bbox: [{key, id, kind, city, target_year}], sorted by key. */
+  const apiFeatures = async (bbox, paramsFor = () => ({})) => {
+    const out = [];
+    for (const layer of PLANNING_LAYERS) {
+      const extra = paramsFor(layer);
+      if (extra === null) continue;
+      const q = new URLSearchParams({ ...extra, bbox, limit: '10000', properties: 'id,kind,city,target_year' });
+      for (const f of (await getJSON(`/collections/${layer}/items?${q}`)).features) {
+        const id = String(f.id ?? f.properties.id);
+        out.push({ key: `${layer}/${id}`, id, ...f.properties });
+      }
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  };
+  const keysOf = (fs) => fs.map((f) => f.key);
+  /** The API's features for a filter in a page's view, when no feature is near the view's edges (else null). */
+  const stableExpected = async (page, paramsFor) => {
+    const inner = keysOf(await apiFeatures(await viewBBox(page, -INNER_PAD), paramsFor));
+    const outer = keysOf(await apiFeatures(await viewBBox(page, OUTER_PAD), paramsFor));
+    return JSON.stringify(inner) === JSON.stringify(outer) ? inner : null;
+  };
+  /** Asserts that the map draws and the list shows exactly `expected` (keys). */
+  const assertShows = async (page, expected, what) => {
+    await idle(page);
+    assert.deepEqual(await drawnKeys(page), expected, `${what}: the map does not draw exactly the API's features`);
+    const ids = expected.map((k) => k.slice(k.indexOf('/') + 1)).sort();
+    const listed = () => page.evaluate(() => ({
+      ids: [...document.querySelectorAll('#view-list .view-item')].map((b) => b.dataset.id).sort(),
+      count: document.getElementById('view-count').textContent,
+    }));
+    await page.waitForFunction((want) => {
+      const got = [...document.querySelectorAll('#view-list .view-item')].map((b) => b.dataset.id).sort();
+      return JSON.stringify(got) === JSON.stringify(want) && document.getElementById('view-count').textContent === String(want.length);
+    }, ids, { timeout: 10000 }).catch(() => {});
+    assert.deepEqual(await listed(), { ids, count: String(ids.length) }, `${what}: the list does not show exactly the API's features`);
+  };
+
+  /** The coverage summary's tables by layer, status and kind show the API's numbers. */
+  const checkBreakdowns = async (summary, what) => {
+    const shown = await main.locator('#coverage-summary').evaluate((el) => {
+      const read = (group) => Object.fromEntries([...el.querySelectorAll(`table[data-breakdown="${group}"] tbody tr`)].map((tr) => [tr.dataset[group], {
+        covered: Number(tr.dataset.covered), targets: Number(tr.dataset.targets),
+        label: tr.querySelector('th').textContent, text: tr.querySelector('td').textContent,
+      }]));
+      return { layer: read('layer'), status: read('status'), kind: read('kind') };
+    });
+    for (const group of ['layer', 'status', 'kind']) {
+      const want = summary[`by_${group}`] || {};
+      assert.deepEqual(Object.keys(shown[group]).sort(), Object.keys(want).sort(), `${what}: rows by ${group}`);
+      for (const [key, v] of Object.entries(want)) {
+        const row = shown[group][key];
+        assert.deepEqual([row.covered, row.targets], [v.covered, v.targets], `${what}: ${group} ${key}`);
+        assert.equal(row.text, `${v.covered} / ${v.targets}`, `${what}: ${group} ${key} as shown`);
+        assert.equal(row.label, label(group, key === 'unknown' ? null : key), `${what}: ${group} ${key} label`);
+      }
+    }
+  };
 
   before(async () => {
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });
@@ -67,6 +174,15 @@ describe('web map in headless Chromium', { skip }, () => {
     // The basemap and its attribution are there.
     assert.ok(await main.evaluate(() => window.planmap.map.queryRenderedFeatures({ layers: ['basemap-land'] }).length > 0), 'no land drawn');
     assert.match(await main.locator('.maplibregl-ctrl-attrib').textContent(), /OpenStreetMap/);
+    // … folded to its ⓘ button, so that it does not cover the map.
+    const attrib = await main.locator('.maplibregl-ctrl-attrib').evaluate((el) => ({
+      className: el.className, open: el.hasAttribute('open'),
+      innerShown: getComputedStyle(el.querySelector('.maplibregl-ctrl-attrib-inner')).display !== 'none',
+      width: el.getBoundingClientRect().width,
+    }));
+    assert.ok(attrib.className.includes('maplibregl-compact') && !attrib.className.includes('maplibregl-compact-show') && !attrib.open && !attrib.innerShown,
+      `the attribution starts expanded: ${JSON.stringify(attrib)}`);
+    assert.ok(attrib.width < 60, `the folded attribution is ${attrib.width}px wide`);
     assert.deepEqual(opened.errors.map(String), []);
     await saveScreenshot(main, 'default-view.png');
     const seen = await paintedShare(main);
@@ -103,6 +219,15 @@ describe('web map in headless Chromium', { skip }, () => {
     assert.ok(details.includes(park.properties.source_doc), 'the panel names the source document');
     const links = await main.locator('#details a').evaluateAll((as) => as.map((a) => a.href));
     assert.ok(links.includes(`${server.base}/collections/industrial-parks/items/${encodeURIComponent(park.id)}`), `links ${links}`);
+    await checkDetails('industrial-parks', park.id);
+    // A feature with every field filled (target year, name_en, county …), opened as a link would.
+    const full = (await getJSON('/collections/corridors/items?limit=10000')).features
+      .find((f) => ['name', 'name_en', 'kind', 'status', 'target_year', 'city', 'county', 'source_doc', 'source_excerpt', 'geometry_precision'].every((k) => f.properties[k] != null));
+    if (full) {
+      await main.evaluate((id) => window.planmap.openDetails('corridors', id, { fly: false }), full.id);
+      await checkDetails('corridors', full.id);
+      await main.evaluate((id) => window.planmap.openDetails('industrial-parks', id, { fly: false }), park.id);
+    }
     await idle(main);
     await saveScreenshot(main, 'popup.png');
   });
@@ -217,6 +342,109 @@ describe('web map in headless Chromium', { skip }, () => {
     await main.locator('input[data-layer="enclaves"]').check();
   });
 
+  test('kind, city and target-year filters narrow the map and the list to the items API\'s answer, and a shared URL restores them', async (t) => {
+    if (await main.locator('#details').isVisible()) await main.locator('#details-close').click();
+    await main.locator('#details').waitFor({ state: 'hidden' });
+    const facets = await getJSON('/search/facets');
+    const kindsOf = (layer) => Object.keys(facets.layers?.[layer]?.values?.kind || {}).filter((k) => k !== 'null');
+    // The values of a property in the view, those held by about half the features first.
+    const candidates = (values) => {
+      const n = new Map();
+      for (const v of values) if (v != null) n.set(v, (n.get(v) || 0) + 1);
+      const half = values.length / 2;
+      return [...n].sort((a, b) => Math.abs(a[1] - half) - Math.abs(b[1] - half) || String(a[0]).localeCompare(String(b[0]))).slice(0, 3).map(([v]) => v);
+    };
+    const filters = [
+      {
+        name: 'kind',
+        // Untick one kind.
+        pick: (fs) => candidates(fs.map((f) => f.kind)),
+        params: (kind) => (layer) => {
+          const kinds = kindsOf(layer).filter((k) => k !== kind);
+          return kinds.length ? { kind: kinds.join(',') } : null;
+        },
+        apply: async (page, kind) => { await page.locator(`input[data-kind="${kind}"]`).uncheck(); },
+        restored: async (page, kind) => {
+          assert.equal(await page.locator(`input[data-kind="${kind}"]`).isChecked(), false);
+          assert.equal(await page.locator('input[data-kind]:not(:checked)').count(), 1);
+        },
+      },
+      {
+        name: 'city',
+        pick: (fs) => candidates(fs.map((f) => f.city)),
+        params: (city) => () => ({ city }),
+        apply: async (page, city) => { await page.locator(`input[data-city="${city}"]`).check(); },
+        restored: async (page, city) => {
+          assert.deepEqual(await page.locator('input[data-city]:checked').evaluateAll((is) => is.map((i) => i.dataset.city)), [city]);
+        },
+      },
+      {
+        name: 'target year',
+        pick: (fs) => candidates(fs.map((f) => f.target_year)),
+        params: (year) => () => ({ datetime: `${year}/${year}` }),
+        apply: async (page, year) => {
+          for (const id of ['#year-from', '#year-to']) {
+            await page.locator(id).fill(String(year));
+            await page.locator(id).dispatchEvent('change');
+          }
+        },
+        restored: async (page, year) => {
+          assert.equal(await page.locator('#year-from').inputValue(), String(year));
+          assert.equal(await page.locator('#year-to').inputValue(), String(year));
+        },
+      },
+    ];
+    const views = [[120.7, 27.95, 9], [120.65, 27.85, 9.5], [118.65, 24.9, 9], [118.7, 24.95, 8], [120.7, 27.95, 8], [118.6, 24.85, 10], [120.9, 27.9, 10], [121.4, 31.2, 8], [120.5, 27.8, 8.5]];
+    // Candidate views are weighed without moving the map (Web Mercator, 512 px tiles, no rotation).
+    const size = await main.evaluate(() => [window.planmap.map.getContainer().clientWidth, window.planmap.map.getContainer().clientHeight]);
+    const mercBBox = ([lon, lat, zoom], pad) => {
+      const world = 512 * 2 ** zoom;
+      const x = ((lon + 180) / 360) * world;
+      const y = ((1 - Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360)) / Math.PI) / 2) * world;
+      const lonOf = (px) => (px / world) * 360 - 180;
+      const latOf = (py) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * py) / world))) * 180) / Math.PI;
+      const [hw, hh] = [size[0] / 2 + pad, size[1] / 2 + pad];
+      return [lonOf(x - hw), latOf(y + hh), lonOf(x + hw), latOf(y - hh)].map((v) => v.toFixed(6)).join(',');
+    };
+    for (const filter of filters) {
+      // A view where the filter keeps some but not all features and none sits near an edge.
+      let chosen = null;
+      search: for (const view of views) {
+        const all = await apiFeatures(mercBBox(view, -INNER_PAD));
+        for (const value of filter.pick(all)) {
+          const params = filter.params(value);
+          const inner = keysOf(await apiFeatures(mercBBox(view, -INNER_PAD), params));
+          if (!inner.length || inner.length === all.length) continue;
+          const outer = keysOf(await apiFeatures(mercBBox(view, OUTER_PAD + 4), params));
+          if (JSON.stringify(inner) === JSON.stringify(outer)) {
+            chosen = { view, value, all: all.length };
+            break search;
+          }
+        }
+      }
+      assert.ok(chosen, `no view found to test the ${filter.name} filter exactly`);
+      await main.evaluate(([lon, lat, zoom]) => window.planmap.map.jumpTo({ center: [lon, lat], zoom }), chosen.view);
+      chosen.expected = await stableExpected(main, filter.params(chosen.value));
+      assert.ok(chosen.expected, `${filter.name}: the view has features near its edges`);
+      t.diagnostic(`${filter.name}=${chosen.value} at ${chosen.view}: ${chosen.expected.length} of ${chosen.all} features`);
+      await filter.apply(main, chosen.value);
+      await assertShows(main, chosen.expected, `${filter.name}=${chosen.value}`);
+      // The shared URL gives the same map, list and controls.
+      await main.waitForFunction(() => /(^|[#&])(kind|city|year)=/.test(location.hash));
+      const { page, errors } = await openMap(browser, main.url());
+      await idle(page);
+      await filter.restored(page, chosen.value);
+      const expected = await stableExpected(page, filter.params(chosen.value));
+      assert.ok(expected, `${filter.name}: the restored view has features near its edges`);
+      assert.deepEqual(expected, chosen.expected, `${filter.name}: the restored view holds other features`);
+      await assertShows(page, expected, `${filter.name}=${chosen.value} from the shared URL`);
+      assert.deepEqual(errors.map(String), []);
+      await page.close();
+      await main.locator('#filters-reset').click();
+    }
+    await idle(main);
+  });
+
   test('coverage: 10 km around one corridor shows the buffer and the summary', async (t) => {
     const probe = await fetch(`${server.base}/analysis/corridors`);
     if (probe.status === 404 && process.env.CI !== 'true') {
@@ -254,6 +482,44 @@ describe('web map in headless Chromium', { skip }, () => {
     if (api.summary.covered > 0) assert.ok(drawn.targets.includes(true), 'no covered target drawn');
     await main.locator('#coverage-summary').scrollIntoViewIfNeeded();
     await saveScreenshot(main, 'coverage.png');
+    await checkBreakdowns(api.summary, 'one corridor');
+
+    // Ticked corridors win over the filters (the API takes one or the
+    // other): the mode and status filters are disabled and the hint says so.
+    const off = await main.evaluate(() => ({
+      fieldset: document.getElementById('corridor-filters').disabled,
+      input: document.querySelector('input[data-corridor-status="planned"]').matches(':disabled'),
+      rule: document.getElementById('corridor-rule').textContent,
+    }));
+    assert.deepEqual([off.fieldset, off.input], [true, true], 'the filters stay enabled while a corridor is ticked');
+    assert.match(off.rule, /1 条走廊.*不适用/);
+    // Untick: the status filter is enabled and goes into the request as corridor_status.
+    await main.locator('#corridor-untick').click();
+    await main.locator('input[data-corridor-status="planned"]').check();
+    const planned = corridors.filter((c) => c.status === 'planned').map((c) => c.id);
+    assert.match(await main.locator('#corridor-rule').textContent(), new RegExp(`符合的 ${planned.length} 条走廊`));
+    const [request] = await Promise.all([
+      main.waitForRequest((r) => r.url().includes('/analysis/coverage?')),
+      main.locator('#coverage-run').click(),
+    ]);
+    const sent = new URL(request.url()).searchParams;
+    assert.equal(sent.get('corridor_status'), 'planned');
+    assert.equal(sent.has('corridors'), false, `ids sent with the filter: ${request.url()}`);
+    await main.waitForFunction(() => document.querySelector('.coverage-corridors')?.dataset.how === 'filters');
+    const byStatus = await getJSON('/analysis/coverage?corridor_status=planned&targets=industrial-parks,ports,enclaves&distance=10000');
+    assert.deepEqual([...byStatus.summary.corridors].sort(), [...planned].sort(), 'the API picks other corridors for status=planned');
+    assert.equal(await main.locator('.coverage-corridors').getAttribute('data-count'), String(planned.length));
+    const headline = await main.locator('.coverage-headline').evaluate((el) => [Number(el.dataset.covered), Number(el.dataset.targets)]);
+    assert.deepEqual(headline, [byStatus.summary.covered, byStatus.summary.targets]);
+    await checkBreakdowns(byStatus.summary, 'status=planned');
+    // Switching the language redraws the summary.
+    await main.locator('#lang-toggle').click();
+    await main.waitForFunction(() => document.querySelector('.coverage-headline')?.textContent.startsWith('Within'));
+    assert.equal(await main.locator('table[data-breakdown="status"] caption').textContent(), 'By status');
+    if (byStatus.summary.by_status.planned) assert.equal(await main.locator('tr[data-status="planned"] th').textContent(), 'Planned');
+    assert.equal(await main.locator('label:has(input[data-corridor-status="planned"])').textContent(), 'Planned');
+    await main.locator('#lang-toggle').click();
+    await main.waitForFunction(() => !document.querySelector('.coverage-headline')?.textContent.startsWith('Within'));
   });
 
   test('readable at phone width and reachable by keyboard', async () => {

@@ -1,7 +1,12 @@
-// The coverage panel: choose corridors (from the list, or by mode), a
-// distance and target layers; see the buffer, the targets coloured covered
-// or not, the summary; download the result as GeoJSON or CSV. The numbers
-// come from /analysis/coverage and the area from /analysis/buffer.
+// The coverage panel: choose corridors (from the list, or by mode and
+// status), a distance and target layers; see the buffer, the targets
+// coloured covered or not, the summary by layer, status and kind; download
+// the result as GeoJSON or CSV. The numbers come from /analysis/coverage and
+// the area from /analysis/buffer.
+//
+// The API takes corridors either by id or by filters, never both: ticked
+// corridors win, and while any is ticked the mode and status filters are
+// disabled (with a hint saying so). Mode and status filters combine (AND).
 
 import { featureName, label, t } from './i18n.js';
 import { api, debounce, download, getJSON, h, percent } from './util.js';
@@ -12,12 +17,18 @@ const COVERED = '#1a9850';
 const UNCOVERED = '#d73027';
 const TARGET_LAYERS = ['industrial-parks', 'ports', 'enclaves'];
 const MODES = ['rail', 'road', 'metro', 'water', 'concept'];
+const STATUSES = ['operational', 'under_construction', 'planned', 'proposed'];
+const STATUS_ORDER = [...STATUSES, 'unknown'];
 
 export function initCoverage({ map, collections, beforeLayer }) {
   const els = {
     panel: document.getElementById('panel-coverage'),
     filter: document.getElementById('corridor-filter'),
     modes: document.getElementById('corridor-modes'),
+    statuses: document.getElementById('corridor-statuses'),
+    filters: document.getElementById('corridor-filters'),
+    rule: document.getElementById('corridor-rule'),
+    untick: document.getElementById('corridor-untick'),
     list: document.getElementById('corridor-list'),
     targets: document.getElementById('coverage-targets'),
     distance: document.getElementById('coverage-distance'),
@@ -29,20 +40,46 @@ export function initCoverage({ map, collections, beforeLayer }) {
   };
   const chosen = new Set();
   const modes = new Set();
+  const statuses = new Set();
   let corridors = null;
   let last = null; // {params, coverage, buffer}
 
   const present = new Set(collections.map((c) => c.id));
   els.targets.replaceChildren(...TARGET_LAYERS.filter((id) => present.has(id)).map((id) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', 'data-target': id, checked: true }), h('span', { 'data-layer-title': id }, label('layer', id)))));
-  els.modes.replaceChildren(...MODES.map((m) => h('label', { class: 'chip' },
-    h('input', { type: 'checkbox', 'data-mode': m, onchange: (e) => { if (e.target.checked) modes.add(m); else modes.delete(m); } }),
-    h('span', {}, label('mode', m)))));
+  const chips = (values, set, attr, group) => values.map((v) => h('label', { class: 'chip' },
+    h('input', { type: 'checkbox', [attr]: v, onchange: (e) => {
+      if (e.target.checked) set.add(v); else set.delete(v);
+      updateRule();
+    } }),
+    h('span', { 'data-label-group': group, 'data-label-value': v }, label(group, v))));
+  els.modes.replaceChildren(...chips(MODES, modes, 'data-mode', 'mode'));
+  els.statuses.replaceChildren(...chips(STATUSES, statuses, 'data-corridor-status', 'status'));
+
+  const filtering = () => modes.size > 0 || statuses.size > 0;
+  const matches = (c) => (!modes.size || modes.has(c.mode)) && (!statuses.size || statuses.has(c.status));
+
+  /** Shows which rule picks the corridors, and disables the filters while ids win. */
+  const updateRule = () => {
+    const byIds = chosen.size > 0;
+    els.filters.disabled = byIds;
+    els.filters.classList.toggle('is-off', byIds);
+    els.untick.hidden = !byIds;
+    if (byIds) els.rule.textContent = t('ruleIds', chosen.size);
+    else if (filtering()) els.rule.textContent = t('ruleFilters', (corridors || []).filter(matches).length);
+    else els.rule.textContent = t('ruleNone');
+    for (const li of els.list.children) {
+      const c = corridorById.get(li.dataset.corridorItem);
+      li.classList.toggle('is-out', Boolean(c) && !byIds && filtering() && !matches(c));
+    }
+  };
+  const corridorById = new Map();
 
   const loadCorridors = async () => {
     if (corridors) return corridors;
     const body = await getJSON(api('analysis/corridors'));
     corridors = Array.isArray(body) ? body : body.corridors || body.features?.map((f) => f.properties) || [];
+    for (const c of corridors) corridorById.set(c.id, c);
     renderList();
     return corridors;
   };
@@ -50,13 +87,20 @@ export function initCoverage({ map, collections, beforeLayer }) {
   const renderList = () => {
     const q = els.filter.value.trim().toLowerCase();
     const shown = (corridors || []).filter((c) => !q || [c.name, c.name_en, c.id].some((s) => s && s.toLowerCase().includes(q)));
-    els.list.replaceChildren(...shown.map((c) => h('li', {}, h('label', {},
+    els.list.replaceChildren(...shown.map((c) => h('li', { 'data-corridor-item': c.id }, h('label', {},
       h('input', { type: 'checkbox', 'data-corridor': c.id, checked: chosen.has(c.id), onchange: (e) => {
         if (e.target.checked) chosen.add(c.id); else chosen.delete(c.id);
+        updateRule();
       } }),
       h('span', {}, featureName(c)),
-      h('span', { class: 'hint' }, ` ${label('kind', c.kind)}`)))));
+      h('span', { class: 'hint' }, ` ${label('kind', c.kind)} · ${label('status', c.status)}`)))));
+    updateRule();
   };
+  els.untick.addEventListener('click', () => {
+    chosen.clear();
+    renderList();
+    els.filters.querySelector('input')?.focus();
+  });
 
   els.panel.addEventListener('toggle', () => {
     if (els.panel.open) loadCorridors().catch((err) => { els.status.textContent = String(err.message || err); });
@@ -74,8 +118,10 @@ export function initCoverage({ map, collections, beforeLayer }) {
   const params = () => {
     const p = new URLSearchParams();
     if (chosen.size) p.set('corridors', [...chosen].join(','));
-    else if (modes.size) p.set('corridor_mode', [...modes].join(','));
-    else return null;
+    else if (filtering()) {
+      if (modes.size) p.set('corridor_mode', [...modes].join(','));
+      if (statuses.size) p.set('corridor_status', [...statuses].join(','));
+    } else return null;
     const targets = [...els.targets.querySelectorAll('input:checked')].map((i) => i.dataset.target);
     if (targets.length) p.set('targets', targets.join(','));
     p.set('distance', String(Math.round(distanceKm() * 1000)));
@@ -86,6 +132,10 @@ export function initCoverage({ map, collections, beforeLayer }) {
     const p = params();
     if (!p) {
       els.status.textContent = t('choose');
+      return null;
+    }
+    if (!chosen.size && corridors && !corridors.some(matches)) {
+      els.status.textContent = t('noMatch');
       return null;
     }
     els.status.textContent = t('running');
@@ -129,15 +179,21 @@ export function initCoverage({ map, collections, beforeLayer }) {
     const s = coverage.summary || {};
     const km = (s.distance_m ?? distanceKm() * 1000) / 1000;
     const byLayer = Object.entries(s.by_layer || {});
+    const byStatus = Object.entries(s.by_status || {}).sort((a, b) => rank(a[0]) - rank(b[0]));
+    const byKind = Object.entries(s.by_kind || {}).sort((a, b) => b[1].targets - a[1].targets || a[0].localeCompare(b[0]));
+    const used = s.corridors || [];
+    const how = last.params.has('corridors') ? 'ids' : 'filters';
     const uncovered = (coverage.features || []).filter((f) => !f.properties.covered);
     const csvURL = api('analysis/coverage', last.params);
     csvURL.searchParams.set('f', 'csv');
     els.summary.replaceChildren(
       h('p', { class: 'coverage-headline', 'data-covered': s.covered, 'data-targets': s.targets }, t('coverageSummary', s.covered, s.targets, percent(s.share), km)),
-      h('table', {},
-        h('caption', {}, t('byLayer')),
-        h('tbody', {}, byLayer.map(([id, v]) => h('tr', { 'data-layer': id },
-          h('th', { scope: 'row' }, label('layer', id)), h('td', {}, `${v.covered} / ${v.targets}`), h('td', {}, percent(v.share)))))),
+      h('p', { class: 'coverage-corridors hint', 'data-count': used.length, 'data-how': how }, t('corridorsUsed', used.length, how),
+        used.slice(0, 6).map((id) => featureName(corridorById.get(id) || { id })).join('、') + (used.length > 6 ? ' …' : '')),
+      breakdown('layer', t('byLayer'), byLayer),
+      breakdown('status', t('byStatus'), byStatus),
+      byKind.length ? h('details', { class: 'breakdown-kind' }, h('summary', {}, `${t('byKind')} (${byKind.length})`),
+        breakdown('kind', t('byKind'), byKind, true)) : null,
       h('p', { class: 'legend-inline' },
         h('span', { class: 'swatch', style: `background:${COVERED}` }), ` ${t('covered')}  `,
         h('span', { class: 'swatch', style: `background:${UNCOVERED}` }), ` ${t('uncovered')}`),
@@ -160,7 +216,27 @@ export function initCoverage({ map, collections, beforeLayer }) {
 
   els.run.addEventListener('click', run);
   els.clear.addEventListener('click', clear);
+  // Relabel everything drawn here when the interface language changes.
+  document.addEventListener('planmap:language', () => {
+    for (const el of els.panel.querySelectorAll('[data-label-group]')) el.textContent = label(el.dataset.labelGroup, el.dataset.labelValue);
+    renderList();
+    if (last && !els.summary.hidden) summarise(last.coverage);
+  });
+  updateRule();
   window.planmap.coverage = { run, clear, loadCorridors, choose: (ids) => { for (const id of ids) chosen.add(id); renderList(); }, last: () => last };
+}
+
+function rank(status) {
+  const i = STATUS_ORDER.indexOf(status);
+  return i < 0 ? STATUS_ORDER.length : i;
+}
+
+/** A table of covered / targets / share by one vocabulary (layer, status or kind). */
+function breakdown(group, caption, rows, captionHidden = false) {
+  return h('table', { class: 'breakdown', 'data-breakdown': group },
+    h('caption', { class: captionHidden ? 'visually-hidden' : null }, caption),
+    h('tbody', {}, rows.map(([key, v]) => h('tr', { [`data-${group}`]: key, 'data-covered': v.covered, 'data-targets': v.targets },
+      h('th', { scope: 'row' }, label(group, key)), h('td', { class: 'num' }, `${v.covered} / ${v.targets}`), h('td', { class: 'num' }, percent(v.share))))));
 }
 
 function bboxOfCollection(fc) {

@@ -12,11 +12,16 @@ const strings = {
     source: '来源文件', excerpt: '原文摘录', precision: '几何精度', placement: '位置说明', mode: '方式', home: '派出地', host: '所在地',
     links: '链接', ogcItem: 'OGC API 要素', geojson: 'GeoJSON', none: '—', downloading: '正在下载…',
     downloaded: (n) => `已下载 ${n} 个要素`, ofTotal: (a, b) => `${a} / ${b}`, shown: (n) => `${n} 个`,
-    choose: '请至少选择一条走廊或一种方式', running: '分析中…', covered: '覆盖', uncovered: '未覆盖',
+    choose: '请勾选走廊，或设定方式或状态筛选', running: '分析中…', covered: '覆盖', uncovered: '未覆盖',
     coverageSummary: (c, t, share, d) => `${d} 公里内：${t} 个对象中 ${c} 个被覆盖（${share}）`,
-    byLayer: '按图层', uncoveredList: '未覆盖的对象', downloadGeoJSON: '下载 GeoJSON', downloadCSV: '下载 CSV',
+    byLayer: '按图层', byKind: '按类型', byStatus: '按状态', uncoveredList: '未覆盖的对象', downloadGeoJSON: '下载 GeoJSON', downloadCSV: '下载 CSV',
     selected: (n) => `已选 ${n} 条`, mapError: '地图无法加载：', layerHidden: '（已隐藏）', allCities: '全部',
     tooMany: (n) => `仅列出前 ${n} 个`, unknown: '未知',
+    untick: '取消全部勾选', noMatch: '没有同时符合所选方式和状态的走廊。', orByFilter: '或按方式和状态筛选',
+    ruleNone: '勾选走廊，或按方式和状态筛选。',
+    ruleIds: (n) => `按勾选的 ${n} 条走廊分析；方式和状态筛选不适用。`,
+    ruleFilters: (n) => `未勾选走廊：按筛选分析符合的 ${n} 条走廊（方式和状态须同时满足）。`,
+    corridorsUsed: (n, how) => `${how === 'ids' ? '勾选的' : '筛选出的'}走廊 ${n} 条：`,
     aboutText: `<p>planmap 在离线地图上显示温州与泉州规划文件中的产业园区、交通走廊、港口与飞地。几何位置为近似或示意，并非测绘成果。</p>`,
   },
   en: {
@@ -30,11 +35,16 @@ const strings = {
     source: 'Source document', excerpt: 'Excerpt', precision: 'Geometry precision', placement: 'Placement note', mode: 'Mode', home: 'Home', host: 'Host',
     links: 'Links', ogcItem: 'OGC API feature', geojson: 'GeoJSON', none: '—', downloading: 'Downloading…',
     downloaded: (n) => `Downloaded ${n} features`, ofTotal: (a, b) => `${a} of ${b}`, shown: (n) => `${n}`,
-    choose: 'Choose at least one corridor or mode', running: 'Analysing…', covered: 'covered', uncovered: 'not covered',
+    choose: 'Tick corridors, or set a mode or status filter', running: 'Analysing…', covered: 'covered', uncovered: 'not covered',
     coverageSummary: (c, t, share, d) => `Within ${d} km: ${c} of ${t} targets covered (${share})`,
-    byLayer: 'By layer', uncoveredList: 'Not covered', downloadGeoJSON: 'Download GeoJSON', downloadCSV: 'Download CSV',
+    byLayer: 'By layer', byKind: 'By kind', byStatus: 'By status', uncoveredList: 'Not covered', downloadGeoJSON: 'Download GeoJSON', downloadCSV: 'Download CSV',
     selected: (n) => `${n} selected`, mapError: 'The map could not load: ', layerHidden: ' (hidden)', allCities: 'all',
     tooMany: (n) => `Only the first ${n} are listed`, unknown: 'unknown',
+    untick: 'Untick all', noMatch: 'No corridor matches both the chosen modes and statuses.', orByFilter: 'Or filter by mode and status',
+    ruleNone: 'Tick corridors, or filter them by mode and status.',
+    ruleIds: (n) => `Analysing the ${n} ticked corridor${n === 1 ? '' : 's'}; the mode and status filters do not apply.`,
+    ruleFilters: (n) => `No corridor ticked: analysing the ${n} corridor${n === 1 ? '' : 's'} matching both the mode and the status filters.`,
+    corridorsUsed: (n, how) => `${n} ${how === 'ids' ? 'ticked' : 'filtered'} corridor${n === 1 ? '' : 's'}: `,
     aboutText: `<p>planmap shows the industrial parks, transport corridors, ports and enclaves named in Wenzhou and Quanzhou planning documents on an offline map. Geometries are approximate or schematic, not surveyed.</p>`,
   },
 };
@@ -62,7 +72,7 @@ const vocab = {
   },
   status: {
     operational: ['已建成', 'Operational'], under_construction: ['在建', 'Under construction'],
-    planned: ['规划', 'Planned'], proposed: ['谋划', 'Proposed'], null: ['未注明', 'Not stated'],
+    planned: ['规划', 'Planned'], proposed: ['谋划', 'Proposed'], null: ['未注明', 'Not stated'], unknown: ['未注明', 'Not stated'],
   },
   geometry_precision: { approximate: ['近似', 'Approximate'], schematic: ['示意', 'Schematic'], surveyed: ['测绘', 'Surveyed'] },
   mode: { rail: ['铁路', 'Rail'], road: ['公路', 'Road'], metro: ['轨道', 'Metro'], water: ['水运', 'Water'], concept: ['概念', 'Concept'] },
@@ -78,6 +88,7 @@ export function setLanguage(lang) {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of document.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+  document.dispatchEvent(new CustomEvent('planmap:language', { detail: current }));
 }
 
 /** The interface language. */

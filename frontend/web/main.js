@@ -165,6 +165,25 @@ function addAttribution(map) {
   const credited = Object.values(sources).some((s) => /OpenStreetMap/i.test(s.attribution || ''));
   const custom = credited ? undefined : '<a href="#panel-about">© OpenStreetMap contributors</a> · Natural Earth';
   map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: custom }), 'bottom-right');
+  // MapLibre opens a compact attribution the first time it has text (and
+  // folds it only on a drag), so it would cover the bottom of the map. Start
+  // it folded: the ⓘ button opens it, and the text stays in the DOM.
+  const fold = () => {
+    const el = map.getContainer().querySelector('.maplibregl-ctrl-attrib');
+    if (!el?.classList.contains('maplibregl-compact')) return false;
+    el.classList.remove('maplibregl-compact-show');
+    el.removeAttribute('open');
+    return true;
+  };
+  if (!fold()) {
+    const onData = () => {
+      if (!fold()) return;
+      map.off('styledata', onData);
+      map.off('sourcedata', onData);
+    };
+    map.on('styledata', onData);
+    map.on('sourcedata', onData);
+  }
 }
 
 function addSelectionLayers(map) {
@@ -474,6 +493,7 @@ async function openDetails(layerId, id, { fly = true } = {}) {
         h('a', { href: url.href, target: '_blank', rel: 'noopener', type: 'application/geo+json' }, t('geojson'))))));
   els.details.hidden = false;
   document.querySelector('.app').classList.add('has-details');
+  planmap.map.resize(); // now, so that a camera move that follows fits the smaller map
   els.details.focus({ preventScroll: true });
   if (fly) fitFeature(bboxOf(feature.geometry));
   return feature;

@@ -70,8 +70,10 @@ export function initSearch({ openDetails, fitFeature }) {
     if (!f) return;
     input.value = featureName(f.properties);
     close();
-    fitFeature(f.bbox);
-    openDetails(f.properties.layer, f.properties.id, { fly: false }).catch((err) => console.warn(err));
+    // Details first: the panel it opens shrinks the map, and a camera move
+    // begun before that would end off-centre (the feature off the map).
+    openDetails(f.properties.layer, f.properties.id, { fly: false }).catch((err) => console.warn(err))
+      .finally(() => fitFeature(f.bbox));
   };
 
   input.addEventListener('input', () => queryLater(input.value.trim()));
