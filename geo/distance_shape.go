@@ -569,7 +569,9 @@ func (b nodeBox) overlaps(o nodeBox) bool {
 // pointElemDistance returns the distance from p to the element q0–q1 (a
 // point when q0 == q1) when it may be below limit, and +Inf when the
 // chord on the auxiliary sphere already shows it is not: an ellipsoidal
-// distance is at least b (the polar radius) times the auxiliary angle.
+// distance is at least b (the polar radius) times the auxiliary angle, and
+// the angle to the geodesic at least that to the great-circle arc less
+// their largest separation.
 func pointElemDistance(p, q0, q1 vec3, limit float64) float64 {
 	var c arcCandidates
 	if q0 == q1 {
@@ -578,7 +580,9 @@ func pointElemDistance(p, q0, q1 vec3, limit float64) float64 {
 	} else {
 		c.add(p, q0, q1)
 	}
-	if lowerBoundRadius*math.Sqrt(c.items[0].chord2) >= limit {
+	// The geodesic parts from the great circle by at most f·σ²/8 radians,
+	// below f/2 times the squared chord.
+	if lowerBoundRadius*(math.Sqrt(c.items[0].chord2)-wgs84F/2*q0.sub(q1).norm2()) >= limit {
 		return math.Inf(1)
 	}
 	return c.distance()
