@@ -190,6 +190,19 @@ type searchScratch struct {
 	touched []int32
 }
 
+// offer keeps score as the feature's best when it beats what it had.
+func (sc *searchScratch) offer(owner, score int32, field int) {
+	prev := sc.score[owner]
+	if score <= prev {
+		return
+	}
+	if prev == 0 {
+		sc.touched = append(sc.touched, owner)
+	}
+	sc.score[owner] = score
+	sc.field[owner] = uint8(field)
+}
+
 func (ix *NameIndex) scratch() *searchScratch {
 	if sc, ok := ix.pool.Get().(*searchScratch); ok {
 		return sc
@@ -278,6 +291,26 @@ func (ix *NameIndex) locate(global int32) (int, int) {
 // scan finds every entry of one field that contains q and keeps each
 // feature's best score.
 func (ix *NameIndex) scan(field int, q string, allowed []bool, sc *searchScratch) {
+	text := ix.fields[field]
+	ix.eachEntryContaining(field, q, allowed, func(at, start, end int, owner int32) {
+		score := int32(fieldWeight[field])
+		switch {
+		case at == start && at+len(q) == end:
+			score += scoreExact
+		case at == start:
+			score += scorePrefix
+		case searchFields[field] == FieldNameEn && text[at-1] == ' ':
+			score += scoreWordStart
+		}
+		sc.offer(owner, score, field)
+	})
+}
+
+// eachEntryContaining calls fn once for every entry of one field that
+// contains q and belongs to an allowed layer (all when allowed is nil),
+// with where q was first found in it, the entry's bounds in the field's
+// text, and its feature.
+func (ix *NameIndex) eachEntryContaining(field int, q string, allowed []bool, fn func(at, start, end int, owner int32)) {
 	text, offsets, owners := ix.fields[field], ix.offsets[field], ix.owners[field]
 	for pos := 0; pos < len(text); {
 		i := strings.Index(text[pos:], q)
@@ -297,22 +330,7 @@ func (ix *NameIndex) scan(field int, q string, allowed []bool, sc *searchScratch
 				continue
 			}
 		}
-		score := int32(fieldWeight[field])
-		switch {
-		case at == start && at+len(q) == end:
-			score += scoreExact
-		case at == start:
-			score += scorePrefix
-		case searchFields[field] == FieldNameEn && text[at-1] == ' ':
-			score += scoreWordStart
-		}
-		if prev := sc.score[owner]; score > prev {
-			if prev == 0 {
-				sc.touched = append(sc.touched, owner)
-			}
-			sc.score[owner] = score
-			sc.field[owner] = uint8(field)
-		}
+		fn(at, start, end, owner)
 	}
 }
 
@@ -327,42 +345,18 @@ func (ix *NameIndex) scanWords(field int, words []string, allowed []bool, sc *se
 			anchor = w
 		}
 	}
-	text, offsets, owners := ix.fields[field], ix.offsets[field], ix.owners[field]
-	for pos := 0; pos < len(text); {
-		i := strings.Index(text[pos:], anchor)
-		if i < 0 {
-			return
-		}
-		at := pos + i
-		e := sort.Search(len(offsets), func(k int) bool { return int(offsets[k]) > at }) - 1
-		start, end := int(offsets[e]), len(text)
-		if e+1 < len(offsets) {
-			end = int(offsets[e+1]) - 1
-		}
-		pos = end + 1
-		owner := owners[e]
-		if allowed != nil {
-			if layer, _ := ix.locate(owner); !allowed[layer] {
-				continue
-			}
-		}
+	text := ix.fields[field]
+	ix.eachEntryContaining(field, anchor, allowed, func(_, start, end int, owner int32) {
 		entry := text[start:end]
 		if sc.score[owner] >= scoreWordsWhole || !startsWords(entry, words) {
-			continue
+			return
 		}
 		score := int32(scoreWordsAnyOrder)
 		if contentWords(entry) == len(words) {
 			score = scoreWordsWhole
 		}
-		if score <= sc.score[owner] {
-			continue
-		}
-		if sc.score[owner] == 0 {
-			sc.touched = append(sc.touched, owner)
-		}
-		sc.score[owner] = score
-		sc.field[owner] = uint8(field)
-	}
+		sc.offer(owner, score, field)
+	})
 }
 
 // contentWords counts the words of an English key that are not stop words.
