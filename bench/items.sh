@@ -16,13 +16,8 @@ features=${1:-100000}
 seconds=${2:-8}
 rounds=${3:-3}
 bin=${PLANMAP_BIN:-bin/planmap}
-command -v wrk >/dev/null || { echo "bench/items.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-[ -x "$bin" ] || { echo "bench/items.sh: $bin not built (make build)" >&2; exit 1; }
-
-work=$(mktemp -d)
-server_pid=
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+. bench/lib.sh
+bench_init bench/items.sh
 
 "$bin" gen --features "$features" --seed 1 --out "$work/data" >/dev/null
 
@@ -54,15 +49,7 @@ for i in range(64):
 with open(sys.argv[1], "w") as f:
     f.write("paths = {\n" + ",\n".join('"%s"' % p for p in paths) + "\n}\n")
 PY
-cat > "$work/rotate.lua" <<LUA
-dofile("$work/paths.lua")
-local prefix = os.getenv("PREFIX") or ""
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", prefix .. paths[(i % #paths) + 1])
-end
-LUA
+write_rotation
 
 # warm: every URL once on both sides (the copy captures its bytes then).
 warm() {
@@ -77,8 +64,6 @@ for p in paths:
 print("  mean response: %d bytes over %d URLs" % (total // len(paths), len(paths)))
 PY
 }
-run() { PREFIX=$1 wrk -t2 -c32 -d"${seconds}s" -s "$work/rotate.lua" "$base" | awk '/Requests\/sec/ {print $2}'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # measure LABEL FLAGS...: rounds of items against the copy on one server.
 measure() {

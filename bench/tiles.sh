@@ -19,13 +19,8 @@ seconds=${2:-8}
 rounds=${3:-3}
 bin=${PLANMAP_BIN:-bin/planmap}
 data=${PLANMAP_BENCH_DATA:-/tmp/planmap-bench-$features}
-command -v wrk >/dev/null || { echo "bench/tiles.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-[ -x "$bin" ] || { echo "bench/tiles.sh: $bin not built (make build)" >&2; exit 1; }
-
-work=$(mktemp -d)
-server_pid=
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+. bench/lib.sh
+bench_init bench/tiles.sh
 
 if [ ! -f "$data/corridors.geojson" ]; then
   echo "generating $features features into $data"
@@ -84,17 +79,7 @@ print("  %d tiles, gzip bytes: median %d, max %d" % (len(paths), sizes[len(sizes
 with open(out, "w") as f:
     f.write("paths = {\n" + ",\n".join('"%s"' % p for p in paths) + "\n}\n")
 PY
-cat > "$work/rotate.lua" <<LUA
-dofile("$work/paths.lua")
-local prefix = os.getenv("PREFIX") or ""
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", prefix .. paths[(i % #paths) + 1], {["Accept-Encoding"] = "gzip"})
-end
-LUA
-run() { PREFIX=$1 wrk -t2 -c32 -d"${seconds}s" -s "$work/rotate.lua" "$base" | awk '/Requests\/sec/ {print $2}'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+write_rotation '{["Accept-Encoding"] = "gzip"}'
 
 echo "wrk -t2 -c32, ${seconds}s per run, $rounds rounds, medians"
 tiles=() copies=()
