@@ -186,6 +186,16 @@ func requireTool(t *testing.T, name, pkg string) string {
 // chebyshev is the larger of the two coordinate differences.
 func chebyshev(a, b orb.Point) float64 { return math.Max(math.Abs(a[0]-b[0]), math.Abs(a[1]-b[1])) }
 
+// nearestChebyshev is the Chebyshev distance from p to the nearest of pts
+// (+Inf when there are none).
+func nearestChebyshev(p orb.Point, pts []orb.Point) float64 {
+	best := math.Inf(1)
+	for _, q := range pts {
+		best = math.Min(best, chebyshev(p, q))
+	}
+	return best
+}
+
 // segments lists every segment of g's lines and rings.
 func segments(g orb.Geometry) [][2]orb.Point {
 	var out [][2]orb.Point

@@ -214,11 +214,7 @@ func checkCoordinates(t *testing.T, where string, got, src orb.Geometry, box orb
 			}
 			continue
 		}
-		best := math.Inf(1)
-		for _, s := range srcVertices {
-			best = math.Min(best, chebyshev(v, s))
-		}
-		if best > 1 {
+		if best := nearestChebyshev(v, srcVertices); best > 1 {
 			t.Errorf("%s: vertex %v is %.3f tile units from the nearest source vertex", where, v, best)
 			return
 		}
@@ -232,11 +228,7 @@ func checkCoordinates(t *testing.T, where string, got, src orb.Geometry, box orb
 		}
 		stats["source-vertex"]++
 		if full {
-			best := math.Inf(1)
-			for _, v := range gotVertices {
-				best = math.Min(best, chebyshev(v, s))
-			}
-			if best > 1 {
+			if best := nearestChebyshev(s, gotVertices); best > 1 {
 				t.Errorf("%s: source vertex %v was not drawn at full detail (nearest %.3f units)", where, s, best)
 				return
 			}
