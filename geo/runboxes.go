@@ -17,11 +17,9 @@ type runBoxes struct {
 	boxes []orb.Bound
 }
 
-// add appends the runs of the next feature's geometry.
+// add appends the runs of the next feature's geometry; start must begin
+// with the 0 that opens the first feature's range.
 func (rb *runBoxes) add(g orb.Geometry) {
-	if len(rb.start) == 0 {
-		rb.start = append(rb.start, 0)
-	}
 	rb.boxes = appendRuns(rb.boxes, g)
 	rb.start = append(rb.start, int32(len(rb.boxes)))
 }
