@@ -34,7 +34,12 @@ type itemsQuery struct {
 
 // filtered reports whether anything narrows the layer beyond paging.
 func (q *itemsQuery) filtered() bool {
-	return q.bboxes != nil || q.years != nil || q.yearIn != nil || len(q.equals) > 0 || q.sortBy != nil
+	return q.bboxes != nil || q.filtersProperties() || q.sortBy != nil
+}
+
+// filtersProperties reports whether keep has anything to check.
+func (q *itemsQuery) filtersProperties() bool {
+	return q.years != nil || q.yearIn != nil || len(q.equals) > 0
 }
 
 func (ls *layerState) allowedItemParams() []string {
@@ -142,7 +147,7 @@ func (ls *layerState) match(q *itemsQuery) []int {
 			candidates[i] = i
 		}
 	}
-	if q.years != nil || q.yearIn != nil || len(q.equals) > 0 {
+	if q.filtersProperties() {
 		kept := candidates[:0]
 		for _, i := range candidates {
 			if ls.keep(ls.index.Feature(i).Properties, q) {
