@@ -64,12 +64,12 @@ func (snap *snapshot) analysisCorridors() (*analysisState, error) {
 		if !ok {
 			return
 		}
-		feats := ls.meta.Features.Features
+		feats := ls.features()
 		geoms := make([]orb.Geometry, len(feats))
 		for i, f := range feats {
 			geoms[i] = f.Geometry
 		}
-		corridors, err := geo.NewCorridors(ls.ids, geoms)
+		corridors, err := geo.NewCorridors(ls.featureIDs(), geoms)
 		if err != nil { // cannot happen: one id per feature
 			return
 		}
@@ -147,12 +147,12 @@ func (s *Server) handleAnalysisCorridors(c *fiber.Ctx) error {
 	}
 	b := []byte{'['}
 	if ls, ok := snap.byID[data.Corridors]; ok {
-		for i, f := range ls.meta.Features.Features {
+		for i, f := range ls.features() {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = append(b, `{"id":`...)
-			b = appendJSONString(b, ls.ids[i])
+			b = appendJSONString(b, ls.featureIDs()[i])
 			for _, k := range []string{"name", "name_en", "kind", "mode", "status"} {
 				b = append(b, ',')
 				b = appendJSONString(b, k)
@@ -196,7 +196,7 @@ func selectCorridors(st *analysisState, params []queryParam) (corridorSelection,
 		}
 		seen := map[int]bool{}
 		for _, id := range splitList(paramValue(params, "corridors")) {
-			i, ok := ls.byFeatureID[id]
+			i, ok := ls.position(id)
 			if !ok {
 				return sel, badRequest("unknown corridor id %q; GET /analysis/corridors lists them", id)
 			}
@@ -209,7 +209,7 @@ func selectCorridors(st *analysisState, params []queryParam) (corridorSelection,
 			return sel, badRequest("corridors= names no corridor; give comma-separated ids from /analysis/corridors")
 		}
 	} else {
-		feats := ls.meta.Features.Features
+		feats := ls.features()
 		keep := make([]bool, len(feats))
 		for i := range keep {
 			keep[i] = true
@@ -251,7 +251,7 @@ func selectCorridors(st *analysisState, params []queryParam) (corridorSelection,
 		}
 	}
 	for _, i := range sel.positions {
-		sel.ids = append(sel.ids, ls.ids[i])
+		sel.ids = append(sel.ids, ls.featureIDs()[i])
 	}
 	return sel, nil
 }
@@ -344,18 +344,18 @@ func (s *Server) handleCoverage(c *fiber.Ctx) error {
 	var targets []coverageTarget
 	var geoTargets []geo.CoverageTarget
 	for _, ls := range targetLayers {
-		for i, f := range ls.meta.Features.Features {
-			targets = append(targets, coverageTarget{layer: ls, feature: f, id: ls.ids[i]})
+		for i, f := range ls.features() {
+			targets = append(targets, coverageTarget{layer: ls, feature: f, id: ls.featureIDs()[i]})
 			kind, _ := f.Properties["kind"].(string)
 			status, _ := f.Properties["status"].(string)
-			geoTargets = append(geoTargets, geo.CoverageTarget{Layer: ls.meta.ID, ID: ls.ids[i], Kind: kind, Status: status, Geometry: f.Geometry})
+			geoTargets = append(geoTargets, geo.CoverageTarget{Layer: ls.meta.ID, ID: ls.featureIDs()[i], Kind: kind, Status: status, Geometry: f.Geometry})
 		}
 	}
 	report, err := st.corridorsFor(sel).Coverage(c.UserContext(), geoTargets, geo.CoverageOptions{Distance: distance})
 	if err != nil {
 		return fmt.Errorf("api: coverage: %w", err)
 	}
-	corridorFeatures := st.layer.meta.Features.Features
+	corridorFeatures := st.layer.features()
 	nearest := func(r geo.TargetCoverage) (id string, name any, ok bool) {
 		if r.Nearest < 0 {
 			return "", nil, false
@@ -596,7 +596,7 @@ func (s *Server) handleBuffer(c *fiber.Ctx) error {
 	key := fmt.Sprint(sel.positions, distance)
 	body, ok := st.cachedBuffer(key)
 	if !ok {
-		feats := st.layer.meta.Features.Features
+		feats := st.layer.features()
 		lines := make([]orb.Geometry, len(sel.positions))
 		for k, i := range sel.positions {
 			lines[k] = feats[i].Geometry

@@ -65,7 +65,7 @@ func (s *Server) collection(base string, ls *layerState) collectionDoc {
 		ItemType:    "feature",
 		CRS:         []string{crs84},
 		StorageCRS:  crs84,
-		Count:       ls.index.Len(),
+		Count:       ls.view.Len(),
 		License:     ls.meta.License,
 		Attribution: ls.meta.Attribution,
 		Links: []link{
@@ -77,10 +77,10 @@ func (s *Server) collection(base string, ls *layerState) collectionDoc {
 			{Href: self + "/queryables", Rel: "describedby", Type: mediaSchema, Title: "schema of the queryable properties"},
 		},
 	}
-	if ls.index.Len() > 0 {
-		b := ls.extent
+	if ls.view.Len() > 0 {
+		b := ls.extent()
 		doc.Extent = &extent{Spatial: spatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs84}}
-		if lo, hi, ok := yearExtent(ls.meta); ok {
+		if lo, hi, ok := yearExtent(ls.view.Materialize()); ok {
 			from := fmt.Sprintf("%04d-01-01T00:00:00Z", lo)
 			to := fmt.Sprintf("%04d-12-31T23:59:59Z", hi)
 			doc.Extent.Temporal = &temporalExtent{Interval: [][2]*string{{&from, &to}}, TRS: "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}

@@ -14,6 +14,8 @@ type Error struct {
 	Status      int    `json:"-"`
 	Code        string `json:"code"`
 	Description string `json:"description"`
+	// Problems lists every rule a written feature breaks.
+	Problems []string `json:"problems,omitempty"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Description) }

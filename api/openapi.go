@@ -142,6 +142,7 @@ func (s *Server) openAPIDocument(base string, snap *snapshot) map[string]any {
 			},
 		}}
 	}
+	s.addWriteOperations(paths, snap)
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{
@@ -150,10 +151,16 @@ func (s *Server) openAPIDocument(base string, snap *snapshot) map[string]any {
 		},
 		"servers": []any{map[string]any{"url": base}},
 		"paths":   paths,
-		"components": map[string]any{"schemas": map[string]any{"exception": map[string]any{
-			"type": "object", "required": []string{"code"},
-			"properties": map[string]any{"code": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}},
-		}}},
+		"components": map[string]any{
+			"schemas": map[string]any{"exception": map[string]any{
+				"type": "object", "required": []string{"code"},
+				"properties": map[string]any{"code": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}},
+			}},
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An editor's token (--tokens FILE or PLANMAP_WRITE_TOKEN)."},
+				"basic":  map[string]any{"type": "http", "scheme": "basic", "description": "Any user name, the token as the password (for QGIS and GDAL)."},
+			},
+		},
 	}
 }
 

@@ -26,18 +26,18 @@ var facetProperties = []string{"kind", "status", "city", "county", "mode", "targ
 // searchState is a snapshot's name index and facet counts, built on first
 // use so that loading a large dataset does not wait for pinyin.
 type searchState struct {
-	dataset *data.Dataset
-	once    sync.Once
-	index   *data.NameIndex
+	snap  *data.Snapshot
+	once  sync.Once
+	index *data.NameIndex
 
 	facetsOnce sync.Once
 	facets     []byte
 }
 
-func newSearchState(ds *data.Dataset) *searchState { return &searchState{dataset: ds} }
+func newSearchState(ds *data.Snapshot) *searchState { return &searchState{snap: ds} }
 
 func (st *searchState) nameIndex() *data.NameIndex {
-	st.once.Do(func() { st.index = data.NewNameIndex(st.dataset) })
+	st.once.Do(func() { st.index = data.NewNameIndex(st.snap.Dataset()) })
 	return st.index
 }
 
@@ -254,7 +254,7 @@ func (s *Server) handleFacets(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, c.Path())) {
 		return nil
 	}
-	snap.search.facetsOnce.Do(func() { snap.search.facets = encodeFacets(snap.dataset) })
+	snap.search.facetsOnce.Do(func() { snap.search.facets = encodeFacets(snap.data.Dataset()) })
 	c.Set(fiber.HeaderContentType, mediaJSON)
 	return c.Send(snap.search.facets)
 }

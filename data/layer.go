@@ -36,6 +36,8 @@ type Layer struct {
 	Attribution string `json:"attribution"`
 	// File is the name of the file the layer was read from.
 	File string `json:"-"`
+	// Hash is a content hash of the layer's file and sidecar.
+	Hash string `json:"-"`
 	// Features holds the layer's features in file order. It is shared by
 	// every reader: treat it as read-only (clone before any orb function
 	// that changes geometry in place).
@@ -120,11 +122,14 @@ func Load(fsys fs.FS, name string) (*Dataset, error) {
 		fmt.Fprintf(hash, "%s\x00%d\x00", e.Name(), len(raw))
 		hash.Write(raw)
 		layer := &Layer{ID: id, File: e.Name(), Title: id}
+		layerSum := sha256.New()
+		layerSum.Write(raw)
 		if !validSlug(id) {
 			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: fmt.Sprintf("layer id %q (the file name) must be a URL-safe slug: lowercase letters, digits, '-' and '_'", id)})
 		}
 		if side, err := fs.ReadFile(fsys, id+".json"); err == nil {
 			hash.Write(side)
+			layerSum.Write(side)
 			if err := json.Unmarshal(side, layer); err != nil {
 				problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: "sidecar is not valid JSON: " + err.Error()})
 			}
@@ -132,6 +137,7 @@ func Load(fsys fs.FS, name string) (*Dataset, error) {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, id+".json"), err)
 		}
+		layer.Hash = hex.EncodeToString(layerSum.Sum(nil))[:16]
 		fc, fileProblems := ValidateLayer(e.Name(), id, raw)
 		problems = append(problems, fileProblems...)
 		layer.Features = fc

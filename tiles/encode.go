@@ -54,12 +54,30 @@ type featureRecord struct {
 }
 
 func newEncoder(t *Tiler) *encoder {
-	e := &encoder{t: t, sharedLocal: make([][]uint32, len(t.layers)), sharedStamp: make([][]uint32, len(t.layers))}
-	for i, l := range t.layers {
-		e.sharedLocal[i] = make([]uint32, len(l.shared))
-		e.sharedStamp[i] = make([]uint32, len(l.shared))
+	n := len(t.layers)
+	if t.overlays != nil {
+		n *= 2 // overlay layer li is numbered len(layers)+li
+	}
+	e := &encoder{t: t, sharedLocal: make([][]uint32, n), sharedStamp: make([][]uint32, n)}
+	for i := range n {
+		if l := t.layerAt(i); l != nil {
+			e.sharedLocal[i] = make([]uint32, len(l.shared))
+			e.sharedStamp[i] = make([]uint32, len(l.shared))
+		}
 	}
 	return e
+}
+
+// layerAt returns prepared layer i: a base layer below len(t.layers), else
+// the overlay of layer i-len(t.layers) (nil when that layer is unchanged).
+func (t *Tiler) layerAt(i int) *layer {
+	if i < len(t.layers) {
+		return t.layers[i]
+	}
+	if ov := t.overlayOf(i - len(t.layers)); ov != nil {
+		return ov.layer
+	}
+	return nil
 }
 
 // Encode returns tile z/x/y of the selected layers as uncompressed MVT
@@ -112,12 +130,16 @@ func (e *encoder) encode(z, x, y uint32, set LayerSet) {
 		if !set.Has(li) {
 			continue
 		}
+		ov := t.overlayOf(li)
 		e.cands = l.candidates(z, x, y, t.opts.Buffer, bound, e.cands[:0])
-		if len(e.cands) == 0 {
+		if len(e.cands) == 0 && ov == nil {
 			continue
 		}
 		e.beginLayer(li)
 		for _, fi := range e.cands {
+			if ov != nil && ov.masked(fi) {
+				continue
+			}
 			if e.skip != nil {
 				if _, drop := e.skip[uint64(li)<<32|uint64(fi)]; drop {
 					continue
@@ -127,6 +149,9 @@ func (e *encoder) encode(z, x, y uint32, set LayerSet) {
 			if e.addFeature(l, li, fi) {
 				e.recs = append(e.recs, featureRecord{int32(li), fi, len(e.feats) - before + len(e.vals) - beforeVals})
 			}
+		}
+		if ov != nil {
+			e.addOverlay(ov, li, z, x, y, bound)
 		}
 		e.endLayer(l)
 	}
@@ -466,10 +491,11 @@ func (e *encoder) writeFeature(l *layer, li int, f *feature, typ uint8) {
 	tags := l.tags[f.tags : f.tags+2*uint32(f.nTags)]
 	for k := 0; k+1 < len(tags); k += 2 {
 		key, ref := tags[k], tags[k+1]
-		lk := e.keyLocal[key]
+		gk := l.keyGlobal[key]
+		lk := e.keyLocal[gk]
 		if lk < 0 {
 			lk = int32(e.nKeys)
-			e.keyLocal[key] = lk
+			e.keyLocal[gk] = lk
 			e.nKeys++
 			name := l.keys[key]
 			e.keys = append(e.keys, 0x1a)
@@ -565,7 +591,7 @@ func (e *encoder) planSkips(size, target int) bool {
 	spent := size
 	n := float64(uint64(1) << e.z)
 	for _, r := range e.recs {
-		f := &e.t.layers[r.layer].features[r.feature]
+		f := &e.t.layerAt(int(r.layer)).features[r.feature]
 		if !f.thinnable {
 			continue
 		}

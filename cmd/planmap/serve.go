@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,18 +31,30 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	matchCacheMiB := fs.Int64("match-cache-mib", 64, "per-layer cache of filtered items answers in MiB (0 turns it off)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks)")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
+	tokensFile := fs.String("tokens", "", "file of write tokens: one \"name role sha256:HEX\" a line (role editor or viewer; `planmap token` makes one)")
+	writeToken := fs.String("write-token", "", "one editor token in clear, for the simple case; set it as PLANMAP_WRITE_TOKEN rather than on the command line")
+	writeOrigins := fs.String("write-origins", "", "comma-separated browser origins (https://host:port) that may send writes besides the server's own")
+	watch := fs.Bool("watch", true, "reload layer files another program changes in the --data folder")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	ds, err := loadDataset(*dir)
+	store, err := openStore(*dir, *watch, log, matchCacheBytes(*matchCacheMiB))
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(ds, api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints, MatchCacheBytes: matchCacheBytes(*matchCacheMiB)})
+	defer store.Close()
+	tokens, err := loadTokens(*tokensFile, *writeToken)
 	if err != nil {
 		return err
 	}
+	srv, err := api.NewWithStore(store, api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints,
+		MatchCacheBytes: matchCacheBytes(*matchCacheMiB), Tokens: tokens, WriteOrigins: splitComma(*writeOrigins)})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ds := store.Current()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -56,15 +69,58 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	features := 0
-	for _, l := range ds.Layers {
-		features += len(l.Features.Features)
+	for _, l := range ds.Layers() {
+		features += l.Len()
 	}
-	log.Info("planmap serving", "addr", *addr, "data", ds.Source, "layers", len(ds.Layers), "features", features, "version", ds.Version)
+	editing := "read-only"
+	if err := store.Writable(); err == nil {
+		editing = fmt.Sprintf("editable with %d token(s)", tokens.Len())
+	}
+	log.Info("planmap serving", "addr", *addr, "data", ds.Source, "layers", len(ds.Layers()), "features", features, "version", ds.Version, "editing", editing)
 	if err := srv.Serve(ctx, *addr, *grace); err != nil {
 		return err
 	}
 	log.Info("planmap stopped")
 	return nil
+}
+
+// openStore opens the data folder as an editable file store, or the
+// embedded dataset read-only when dir is empty.
+func openStore(dir string, watch bool, log *slog.Logger, matchBudget int64) (data.Store, error) {
+	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch}
+	if dir == "" {
+		return data.OpenEmbedded(opts)
+	}
+	return data.OpenFiles(dir, opts)
+}
+
+// loadTokens reads the tokens file and adds the one given in clear.
+func loadTokens(file, secret string) (*api.Tokens, error) {
+	tokens := &api.Tokens{}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("tokens: %w", err)
+		}
+		defer f.Close()
+		if tokens, err = api.ParseTokens(f); err != nil {
+			return nil, fmt.Errorf("tokens: %s: %w", file, err)
+		}
+	}
+	if secret != "" {
+		tokens.AddSecret("PLANMAP_WRITE_TOKEN", api.RoleEditor, secret)
+	}
+	return tokens, nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 // loadDataset loads dir, or the embedded dataset when dir is empty.
