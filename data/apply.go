@@ -145,7 +145,13 @@ func (s *Snapshot) withEntries(byLayer map[string][]*entry, seq int64, matchBudg
 			views[i] = lv
 			continue
 		}
-		views[i] = lv.withChanges(changed, fmt.Sprintf("%s.%d", lv.base.hash, seq), matchBudget)
+		last := int64(0)
+		for _, e := range changed {
+			last = max(last, e.seq)
+		}
+		// The version names the base and the last change to the layer, so
+		// replicas holding the same data agree on it whenever they indexed.
+		views[i] = lv.withChanges(changed, fmt.Sprintf("%s.%d", lv.base.hash, last), matchBudget)
 	}
 	return newSnapshot(seq, s.Source, views)
 }

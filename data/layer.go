@@ -36,8 +36,12 @@ type Layer struct {
 	Attribution string `json:"attribution"`
 	// File is the name of the file the layer was read from.
 	File string `json:"-"`
-	// Hash is a content hash of the layer's file and sidecar.
+	// Hash identifies the layer's content as loaded: a hash of its file
+	// and sidecar, or what a database store sets.
 	Hash string `json:"-"`
+	// Seq is the number of the last change the loaded content includes
+	// (a database store's; 0 for files).
+	Seq int64 `json:"-"`
 	// Features holds the layer's features in file order. It is shared by
 	// every reader: treat it as read-only (clone before any orb function
 	// that changes geometry in place).

@@ -729,7 +729,11 @@ func NewSnapshot(ds *Dataset, matchBudget int64) *Snapshot {
 			if b.hash == "" {
 				b.hash = layerHash(ds.Version, l.ID)
 			}
-			views[i] = newView(b, nil, b.hash, matchBudget)
+			version := b.hash
+			if l.Seq > 0 {
+				version = fmt.Sprintf("%s.%d", b.hash, l.Seq)
+			}
+			views[i] = newView(b, nil, version, matchBudget)
 		}()
 	}
 	wg.Wait()

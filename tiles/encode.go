@@ -43,7 +43,16 @@ type encoder struct {
 	qx, qy []int32
 	cands  []int32
 	recs   []featureRecord
+	order  []tileItem
 	skip   map[uint64]struct{}
+}
+
+// tileItem is one feature going into a tile layer: its MVT id and where
+// it is prepared (a base layer, or an overlay numbered len(layers)+li).
+type tileItem struct {
+	id      uint64
+	layer   int32
+	feature int32
 }
 
 // featureRecord notes what one written feature cost, for the last-resort
@@ -135,23 +144,46 @@ func (e *encoder) encode(z, x, y uint32, set LayerSet) {
 		if len(e.cands) == 0 && ov == nil {
 			continue
 		}
-		e.beginLayer(li)
+		// Features go into the layer in the order of their MVT ids, so
+		// the same data gives the same bytes (and ETag) however it is split
+		// between a base and its overlay: replicas that indexed at
+		// different versions serve identical tiles.
+		e.order = e.order[:0]
 		for _, fi := range e.cands {
-			if ov != nil && ov.masked(fi) {
-				continue
+			if ov == nil || !ov.masked(fi) {
+				e.order = append(e.order, tileItem{id: l.features[fi].id, layer: int32(li), feature: fi})
 			}
+		}
+		if ov != nil {
+			oli := len(t.layers) + li
+			e.cands = ov.layer.candidates(z, x, y, t.opts.Buffer, bound, e.cands[:0])
+			for _, fi := range e.cands {
+				e.order = append(e.order, tileItem{id: ov.layer.features[fi].id, layer: int32(oli), feature: fi})
+			}
+		}
+		if len(e.order) == 0 {
+			continue
+		}
+		slices.SortFunc(e.order, func(a, b tileItem) int {
+			if c := cmp.Compare(a.id, b.id); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.layer, b.layer); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.feature, b.feature)
+		})
+		e.beginLayer(li)
+		for _, it := range e.order {
 			if e.skip != nil {
-				if _, drop := e.skip[uint64(li)<<32|uint64(fi)]; drop {
+				if _, drop := e.skip[uint64(it.layer)<<32|uint64(it.feature)]; drop {
 					continue
 				}
 			}
 			before, beforeVals := len(e.feats), len(e.vals)
-			if e.addFeature(l, li, fi) {
-				e.recs = append(e.recs, featureRecord{int32(li), fi, len(e.feats) - before + len(e.vals) - beforeVals})
+			if e.addFeature(t.layerAt(int(it.layer)), int(it.layer), it.feature) {
+				e.recs = append(e.recs, featureRecord{it.layer, it.feature, len(e.feats) - before + len(e.vals) - beforeVals})
 			}
-		}
-		if ov != nil {
-			e.addOverlay(ov, li, z, x, y, bound)
 		}
 		e.endLayer(l)
 	}

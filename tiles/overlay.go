@@ -140,22 +140,3 @@ func (t *Tiler) linkOverlay(enclaves, links *layer, ov *overlayLayer, ch LayerCh
 	lov.layer = l
 	return lov, nil
 }
-
-// addOverlay writes the overlay's features that fall in the tile into the
-// layer being written.
-func (e *encoder) addOverlay(ov *overlayLayer, li int, z, x, y uint32, bound orb.Bound) {
-	l := ov.layer
-	cands := l.candidates(z, x, y, e.t.opts.Buffer, bound, nil)
-	oli := len(e.t.layers) + li
-	for _, fi := range cands {
-		if e.skip != nil {
-			if _, drop := e.skip[uint64(oli)<<32|uint64(fi)]; drop {
-				continue
-			}
-		}
-		before, beforeVals := len(e.feats), len(e.vals)
-		if e.addFeature(l, oli, fi) {
-			e.recs = append(e.recs, featureRecord{int32(oli), fi, len(e.feats) - before + len(e.vals) - beforeVals})
-		}
-	}
-}
