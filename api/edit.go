@@ -197,7 +197,7 @@ func (s *Server) sendFeature(c *fiber.Ctx, status int, layer string, a data.Appl
 }
 
 func (s *Server) handleCreate(c *fiber.Ctx) error {
-	layer := c.Params("collectionId")
+	layer := strings.Clone(c.Params("collectionId"))
 	if _, err := s.state.Load().layer(layer); err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (s *Server) handleCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleReplace(c *fiber.Ctx) error {
-	layer, id := c.Params("collectionId"), c.Params("featureId")
+	layer, id := params(c)
 	if err := s.checkTarget(c, layer, id); err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) handleReplace(c *fiber.Ctx) error {
 }
 
 func (s *Server) handlePatch(c *fiber.Ctx) error {
-	layer, id := c.Params("collectionId"), c.Params("featureId")
+	layer, id := params(c)
 	if err := s.checkTarget(c, layer, id); err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func (s *Server) handlePatch(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleDelete(c *fiber.Ctx) error {
-	layer, id := c.Params("collectionId"), c.Params("featureId")
+	layer, id := params(c)
 	if err := s.checkTarget(c, layer, id); err != nil {
 		return err
 	}
@@ -264,6 +264,13 @@ func (s *Server) handleDelete(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// params returns the collection and feature ids of the path, copied:
+// fiber reuses the bytes of c.Params after the handler returns, and these
+// are kept in the store and its history.
+func params(c *fiber.Ctx) (layer, id string) {
+	return strings.Clone(c.Params("collectionId")), strings.Clone(c.Params("featureId"))
 }
 
 // checkTarget answers 404 for an unknown collection, then 405/401/403

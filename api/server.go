@@ -120,7 +120,9 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 		IdleTimeout:           opts.IdleTimeout,
 		StrictRouting:         false,
 		CaseSensitive:         true,
-		BodyLimit:             opts.MaxWriteBytes,
+		// Bodies up to twice the write limit are read, so a write over
+		// the limit gets a 413 in the OGC form rather than a reset.
+		BodyLimit: 2 * opts.MaxWriteBytes,
 	})
 	s.app.Use(requestid.New())
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {

@@ -99,6 +99,8 @@ func (t *Tiler) prepareOverlay(base *layer, ch LayerChanges) (*overlayLayer, err
 	if err != nil {
 		return nil, err
 	}
+	l.buildGroups()
+	l.buildGrids()
 	ov.layer = l
 	return ov, nil
 }
@@ -137,6 +139,8 @@ func (t *Tiler) linkOverlay(enclaves, links *layer, ov *overlayLayer, ch LayerCh
 	if err != nil {
 		return nil, err
 	}
+	l.buildGroups()
+	l.buildGrids()
 	lov.layer = l
 	return lov, nil
 }
