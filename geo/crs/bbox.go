@@ -13,17 +13,19 @@ import (
 // midpoint of its image chord, down to maxDepth halvings. The result is
 // widened by twice the tolerance, so it contains the image of the whole box
 // boundary (and so of the box, which a continuous one-to-one transformation
-// maps boundary to boundary).
+// maps boundary to boundary). Where the halving stops at refineBudget
+// evaluations before the tolerance is met, the box is widened by the largest
+// deviation left instead, so it still contains the footprint.
 const (
 	minEdgeSegments = 32
 	maxEdgeSegments = 1 << 16
 	maxDepth        = 12
-	degreeTolerance = 1e-9 // about 0.1 mm
-	metreTolerance  = 1e-4
+	degreeTolerance = 1e-7 // about 1 cm
+	metreTolerance  = 1e-2
 	// refineBudget bounds the midpoint evaluations of one box, so a hostile
-	// bbox costs at most a few milliseconds; smooth transformations need a
-	// few hundred.
-	refineBudget = 1 << 16
+	// bbox costs at most some tens of milliseconds; Transverse Mercator needs
+	// a few hundred.
+	refineBudget = 1 << 17
 )
 
 // stepper is implemented by transformations whose output wiggles on a short
@@ -124,6 +126,7 @@ func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.
 	}
 	var out orb.Bound
 	first := true
+	unresolved := 0.0
 	budget := refineBudget
 	add := func(q orb.Point) {
 		if first {
@@ -138,7 +141,14 @@ func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.
 		if k := math.Ceil(length / step); k > float64(n) {
 			n = int(math.Min(k, maxEdgeSegments))
 		}
-		at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
+		r := &refiner{
+			at:     func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} },
+			f:      f,
+			tol:    tol,
+			budget: budget,
+			add:    add,
+		}
+		defer func() { budget = r.budget; unresolved = math.Max(unresolved, r.unresolved) }()
 		prev, err := f(a)
 		if err != nil {
 			return err
@@ -146,11 +156,11 @@ func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.
 		add(prev)
 		for i := 1; i <= n; i++ {
 			t0, t1 := float64(i-1)/float64(n), float64(i)/float64(n)
-			next, err := f(at(t1))
+			next, err := f(r.at(t1))
 			if err != nil {
 				return err
 			}
-			if err := refine(at, f, t0, t1, prev, next, tol, maxDepth, &budget, add); err != nil {
+			if err := r.refine(t0, t1, prev, next, maxDepth); err != nil {
 				return err
 			}
 			add(next)
@@ -184,7 +194,7 @@ func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.
 			}
 		}
 	}
-	pad := 2 * tol
+	pad := 2*tol + unresolved
 	out.Min[0] -= pad
 	out.Min[1] -= pad
 	out.Max[0] += pad
@@ -192,24 +202,43 @@ func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.
 	return out, nil
 }
 
+// refiner holds the state of one box's densification.
+type refiner struct {
+	at         func(float64) orb.Point
+	f          pointFunc
+	tol        float64
+	budget     int
+	unresolved float64 // largest chord deviation left when depth or budget ran out
+	add        func(orb.Point)
+}
+
 // refine adds images of points inside (t0, t1) where the image curve leaves
 // the chord from q0 to q1 by more than tol.
-func refine(at func(float64) orb.Point, f pointFunc, t0, t1 float64, q0, q1 orb.Point, tol float64, depth int, budget *int, add func(orb.Point)) error {
-	if depth == 0 || *budget <= 0 {
-		return nil
-	}
-	*budget--
+func (r *refiner) refine(t0, t1 float64, q0, q1 orb.Point, depth int) error {
 	tm := (t0 + t1) / 2
-	qm, err := f(at(tm))
+	qm, err := r.f(r.at(tm))
 	if err != nil {
 		return err
 	}
-	add(qm)
-	if math.Abs(qm[0]-(q0[0]+q1[0])/2) <= tol && math.Abs(qm[1]-(q0[1]+q1[1])/2) <= tol {
+	r.budget--
+	r.add(qm)
+	dev := math.Max(math.Abs(qm[0]-(q0[0]+q1[0])/2), math.Abs(qm[1]-(q0[1]+q1[1])/2))
+	if dev <= r.tol {
 		return nil
 	}
-	if err := refine(at, f, t0, tm, q0, qm, tol, depth-1, budget, add); err != nil {
+	if r.budget <= 0 {
+		// The halves' chords lie within about dev/4 of the curve; pad by dev.
+		r.unresolved = math.Max(r.unresolved, dev)
+		return nil
+	}
+	if depth <= 1 {
+		// A smooth curve meets the tolerance long before the last halving;
+		// what is left is a jump (the China rectangle of GCJ-02), whose both
+		// sides the break lines sample.
+		return nil
+	}
+	if err := r.refine(t0, tm, q0, qm, depth-1); err != nil {
 		return err
 	}
-	return refine(at, f, tm, t1, qm, q1, tol, depth-1, budget, add)
+	return r.refine(tm, t1, qm, q1, depth-1)
 }
