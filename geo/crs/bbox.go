@@ -18,7 +18,6 @@ import (
 // deviation left instead, so it still contains the footprint.
 const (
 	minEdgeSegments = 32
-	maxEdgeSegments = 1 << 16
 	maxDepth        = 12
 	degreeTolerance = 1e-7 // about 1 cm
 	metreTolerance  = 1e-2
@@ -28,13 +27,26 @@ const (
 	refineBudget = 1 << 17
 )
 
-// stepper is implemented by transformations whose output wiggles on a short
-// scale (GCJ-02's sine terms have periods down to 1/3°): no initial edge
-// piece is longer than maxStep degrees.
-type stepper interface{ maxStep() float64 }
+// wiggler is implemented by transformations whose output wiggles on a
+// short scale (the sine terms of GCJ-02 have periods down to 1/3°, those of
+// BD-09 down to 0.12°), where halving until the chords fit would cost too
+// much. Their box edges are sampled evenly instead, at most step degrees apart
+// (up to maxWiggleSegments per edge), and the box is widened by what can
+// lie between two samples: curvature·h²/8 + cusp·√h for spacing h, where
+// curvature bounds the second derivative of the image (degrees per degree²,
+// both directions) and cusp the coefficient of the √|lon − 105°| terms.
+// TestWiggleBounds checks the bounds numerically.
+type wiggler interface {
+	wiggle() (step, curvature, cusp float64)
+}
 
-func (gcj02) maxStep() float64 { return 0.005 }
-func (bd09) maxStep() float64  { return 0.005 }
+// maxWiggleSegments caps the samples per edge, so a box over all of China
+// costs a few milliseconds (and is widened by a few metres).
+const maxWiggleSegments = 2048
+
+// The steps keep the widening of a city-sized box near 0.1 m.
+func (gcj02) wiggle() (float64, float64, float64) { return 0.005, 0.2, 4e-6 }
+func (bd09) wiggle() (float64, float64, float64)  { return 0.002, 2.5, 4e-6 }
 
 // breaker is implemented by transformations that are discontinuous along
 // lines of constant longitude or latitude (the China rectangle of GCJ-02 and
@@ -117,10 +129,7 @@ func checkBox(b orb.Bound, wrapOK bool) error {
 // densifiedBound samples the boundary of src (east/north order) through f
 // and returns the bound of the images, widened by 2·tol.
 func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.Bound, error) {
-	step := math.Inf(1)
-	if s, ok := p.(stepper); ok {
-		step = s.maxStep()
-	}
+	w, wiggly := p.(wiggler)
 	corners := [5]orb.Point{
 		src.Min, {src.Max[0], src.Min[1]}, src.Max, {src.Min[0], src.Max[1]}, src.Min,
 	}
@@ -138,8 +147,13 @@ func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.
 	edge := func(a, b orb.Point) error {
 		length := math.Max(math.Abs(b[0]-a[0]), math.Abs(b[1]-a[1]))
 		n := minEdgeSegments
-		if k := math.Ceil(length / step); k > float64(n) {
-			n = int(math.Min(k, maxEdgeSegments))
+		depth := maxDepth
+		if wiggly {
+			step, curvature, cusp := w.wiggle()
+			n = int(math.Min(math.Max(math.Ceil(length/step), minEdgeSegments), maxWiggleSegments))
+			h := math.Hypot(b[0]-a[0], b[1]-a[1]) / float64(n)
+			unresolved = math.Max(unresolved, curvature*h*h/8+cusp*math.Sqrt(h))
+			depth = 0
 		}
 		r := &refiner{
 			at:     func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} },
@@ -160,8 +174,10 @@ func densifiedBound(src orb.Bound, f pointFunc, p projection, tol float64) (orb.
 			if err != nil {
 				return err
 			}
-			if err := r.refine(t0, t1, prev, next, maxDepth); err != nil {
-				return err
+			if depth > 0 {
+				if err := r.refine(t0, t1, prev, next, depth); err != nil {
+					return err
+				}
 			}
 			add(next)
 			prev = next

@@ -115,14 +115,9 @@ func (t *tmerc) forward(lon, lat float64) (float64, float64, error) {
 	sinLam, cosLam := math.Sincos(lam)
 	xip := math.Atan2(taup, cosLam)
 	etap := math.Asinh(sinLam / math.Hypot(taup, cosLam))
-	xi, eta := xip, etap
-	for j, a := range t.alpha {
-		k := 2 * float64(j+1)
-		s, c := math.Sincos(k * xip)
-		xi += a * s * math.Cosh(k*etap)
-		eta += a * c * math.Sinh(k*etap)
-	}
-	return t.fe + t.ka*eta, t.fn + t.ka*xi, nil
+	zeta := complex(xip, etap)
+	zeta += sinSeries(&t.alpha, zeta)
+	return t.fe + t.ka*imag(zeta), t.fn + t.ka*real(zeta), nil
 }
 
 // inverse maps easting and northing in metres to longitude and latitude in
@@ -133,13 +128,9 @@ func (t *tmerc) inverse(e, n float64) (float64, float64, error) {
 	}
 	xi := (n - t.fn) / t.ka
 	eta := (e - t.fe) / t.ka
-	xip, etap := xi, eta
-	for j, b := range t.beta {
-		k := 2 * float64(j+1)
-		s, c := math.Sincos(k * xi)
-		xip -= b * s * math.Cosh(k*eta)
-		etap -= b * c * math.Sinh(k*eta)
-	}
+	zetap := complex(xi, eta)
+	zetap -= sinSeries(&t.beta, zetap)
+	xip, etap := real(zetap), imag(zetap)
 	sinXip, cosXip := math.Sincos(xip)
 	sinhEtap := math.Sinh(etap)
 	r := math.Hypot(sinhEtap, cosXip)
@@ -151,6 +142,21 @@ func (t *tmerc) inverse(e, n float64) (float64, float64, error) {
 	}
 	lon := t.lon0 + math.Atan2(sinhEtap, cosXip)*180/math.Pi
 	return normalizeLon(lon), lat, nil
+}
+
+// sinSeries returns Σ c_j sin(2jζ), j = 1…6, for complex ζ by Clenshaw
+// summation (Karney 2011, eq. 45), with a single complex sine and cosine.
+func sinSeries(c *[6]float64, zeta complex128) complex128 {
+	s, co := math.Sincos(2 * real(zeta))
+	ex := math.Exp(2 * imag(zeta))
+	sh, ch := (ex-1/ex)/2, (ex+1/ex)/2
+	sin2 := complex(s*ch, co*sh)
+	a := 2 * complex(co*ch, -s*sh) // 2 cos 2ζ
+	var b1, b2 complex128
+	for j := len(c) - 1; j >= 0; j-- {
+		b1, b2 = a*b1-b2+complex(c[j], 0), b1
+	}
+	return b1 * sin2
 }
 
 // normalizeLon brings a longitude in degrees into [-180, 180].
