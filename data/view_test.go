@@ -99,7 +99,6 @@ func TestViewMatchesBruteForceModel(t *testing.T) {
 	}
 }
 
-
 func checkAgainstModel(t *testing.T, step int, lv *LayerView, m *model, rng *rand.Rand) {
 	t.Helper()
 	if lv.Len() != len(m.ids) {
