@@ -1,0 +1,5 @@
+package cql2
+
+import "errors"
+
+func asError(err error, target **Error) bool { return errors.As(err, target) }
