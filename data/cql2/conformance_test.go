@@ -110,7 +110,9 @@ func conformanceCases() []conformanceCase {
 		return conformanceCase{name: name, text: text, err: msg, errAt: strings.Index(text, at)}
 	}
 	prop := func(n string) string { return `{"property":"` + n + `"}` }
-	op := func(o string, args ...string) string { return `{"op":"` + o + `","args":[` + strings.Join(args, ",") + `]}` }
+	op := func(o string, args ...string) string {
+		return `{"op":"` + o + `","args":[` + strings.Join(args, ",") + `]}`
+	}
 	return []conformanceCase{
 		ok("example01", `landsat:scene_id = 'LC82030282019133LGN00'`, op("=", prop("landsat:scene_id"), `"LC82030282019133LGN00"`), "f1"),
 		ok("example02", `eo:instrument LIKE 'OLI%'`, op("like", prop("eo:instrument"), `"OLI%"`), "f1", "f3", "f7"),

@@ -189,9 +189,16 @@ func jsonOf(n Node) any {
 	case *Geometry:
 		if n.BBox {
 			b := n.Geom.Bound()
-			if mp, ok := n.Geom.(orb.MultiPolygon); ok && len(mp) == 2 {
+			var parts []orb.Geometry
+			switch g := n.Geom.(type) {
+			case orb.MultiPolygon:
+				parts = []orb.Geometry{g[0], g[1]}
+			case orb.Collection:
+				parts = g
+			}
+			if len(parts) == 2 {
 				// Antimeridian box: west of the first part, east of the second.
-				b1, b2 := mp[0].Bound(), mp[1].Bound()
+				b1, b2 := parts[0].Bound(), parts[1].Bound()
 				return map[string]any{"bbox": []float64{b1.Min[0], b1.Min[1], b2.Max[0], b1.Max[1]}}
 			}
 			return map[string]any{"bbox": []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}

@@ -197,17 +197,29 @@ func bboxLiteral(pos int, nums []float64, b *budget) (Node, error) {
 	}
 	var g orb.Geometry
 	if w <= e {
-		g = orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, n}}.ToPolygon()
+		g = boxGeometry(w, s, e, n)
 	} else {
-		g = orb.MultiPolygon{
-			orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{180, n}}.ToPolygon(),
-			orb.Bound{Min: orb.Point{-180, s}, Max: orb.Point{e, n}}.ToPolygon(),
+		g = orb.Collection{boxGeometry(w, s, 180, n), boxGeometry(-180, s, e, n)}
+		if s < n {
+			g = orb.MultiPolygon{g.(orb.Collection)[0].(orb.Polygon), g.(orb.Collection)[1].(orb.Polygon)}
 		}
 	}
 	if err := b.node(pos); err != nil {
 		return nil, err
 	}
 	return &Geometry{Offset: pos, Geom: g, BBox: true}, nil
+}
+
+// boxGeometry is the set of points of a box: a polygon, or the line or point
+// it collapses to when it has no width or height.
+func boxGeometry(w, s, e, n float64) orb.Geometry {
+	switch {
+	case w == e && s == n:
+		return orb.Point{w, s}
+	case w == e || s == n:
+		return orb.LineString{{w, s}, {e, n}}
+	}
+	return orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, n}}.ToPolygon()
 }
 
 // toSF converts an orb geometry to simplefeatures through WKB, without

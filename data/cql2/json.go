@@ -305,4 +305,3 @@ func (p *jsonParser) call(v, opv *jv) (Node, error) {
 	}
 	return &Call{Offset: v.pos, Op: op, Args: args}, nil
 }
-

@@ -135,6 +135,9 @@ func (l *lexer) scan() (token, error) {
 		}
 		return token{kind: tQuoted, pos: start, end: l.pos, text: sb.String()}, nil
 	case r == '\'':
+		// A quote inside a string is doubled. The BNF's other escapeQuote,
+		// \', is not accepted: it would make a LIKE pattern ending in an
+		// escaped backslash ('a\\') unterminated.
 		var sb strings.Builder
 		l.pos++
 		for {
@@ -144,11 +147,6 @@ func (l *lexer) scan() (token, error) {
 			c := l.src[l.pos]
 			switch {
 			case c == '\'' && l.pos+1 < len(l.src) && l.src[l.pos+1] == '\'':
-				sb.WriteByte('\'')
-				l.pos += 2
-				continue
-			case c == '\\' && l.pos+1 < len(l.src) && l.src[l.pos+1] == '\'':
-				// The BNF's other escapeQuote: \' is a quote.
 				sb.WriteByte('\'')
 				l.pos += 2
 				continue
