@@ -3,6 +3,7 @@ package cql2
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -223,6 +224,17 @@ func (p Parser) Parse(src string, lang Lang) (*Expr, error) {
 	lim := p.Limits.withDefaults()
 	if len(src) > lim.MaxLength {
 		return nil, errorf(lim.MaxLength, "filter longer than %d bytes", lim.MaxLength)
+	}
+	if !utf8.ValidString(src) {
+		i := 0
+		for i < len(src) {
+			r, n := utf8.DecodeRuneInString(src[i:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			i += n
+		}
+		return nil, errorf(i, "filter is not valid UTF-8")
 	}
 	b := &budget{lim: lim}
 	var root Node

@@ -3,6 +3,7 @@ package cql2
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -16,7 +17,9 @@ import (
 func wktGeometry(pos int, text string) (orb.Geometry, error) {
 	t, err := wkt.Unmarshal(text)
 	if err != nil {
-		return nil, errorf(pos, "invalid geometry literal: %v", err)
+		// go-geom adds lines pointing at the column; keep the first.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return nil, errorf(pos, "invalid geometry literal: %s", msg)
 	}
 	g, err := fromGoGeom(t)
 	if err != nil {
