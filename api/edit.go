@@ -385,7 +385,7 @@ func editPaths() []apiPath {
 // conformance lists the classes this server passes: Part 4's only when
 // the store takes writes.
 func (s *Server) conformance() []string {
-	classes := append([]string(nil), conformanceClasses...)
+	classes := append(append([]string(nil), conformanceClasses...), filterConformance()...)
 	if s.store.Writable() == nil {
 		classes = append(classes, editConformance...)
 	}

@@ -29,7 +29,7 @@ type itemsQuery struct {
 }
 
 func (ls *layerState) allowedItemParams() []string {
-	allowed := []string{"f", "bbox", "limit", "offset", "datetime", "properties", "sortby"}
+	allowed := append([]string{"f", "bbox", "limit", "offset", "datetime", "properties", "sortby"}, filterParams...)
 	if ls.propertyNames["target_year"] {
 		allowed = append(allowed, "target_year")
 	}
@@ -81,6 +81,8 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 				}
 				q.properties[name] = true
 			}
+		case "filter", "filter-lang", "filter-crs":
+			// read together below
 		case "sortby":
 			keys, err := parseSortBy(p.value, sortedKeys(ls.propertyNames))
 			if err != nil {
@@ -103,6 +105,9 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 			}
 			q.query.Equals[p.key] = values
 		}
+	}
+	if err := ls.parseFilter(params, &q.query); err != nil {
+		return nil, err
 	}
 	if !hasParam(params, "f") {
 		if q.format, err = negotiate(c, ""); err != nil {

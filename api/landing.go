@@ -14,6 +14,7 @@ func (s *Server) routesFeatures() {
 	s.app.Get("/collections", s.handleCollections)
 	s.app.Get("/collections/:collectionId", s.handleCollection)
 	s.app.Get("/collections/:collectionId/queryables", s.handleQueryables)
+	s.app.Get("/collections/:collectionId/schema", s.handleSchema)
 	s.app.Get("/collections/:collectionId/items", s.handleItems)
 	s.app.Get("/collections/:collectionId/items/:featureId", s.handleItem)
 	// OPTIONS on items and features (api/edit.go) lists the methods that

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/cql2"
 	"github.com/planmap/planmap/tiles"
 )
 
@@ -47,6 +48,9 @@ type layerState struct {
 	material     *data.Layer
 	ids          []string
 	positions    map[string]int
+
+	cqlOnce sync.Once
+	cql     cql2.Queryables
 }
 
 // layer returns the named layer, or a 404 error.

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/planmap/planmap/data/cql2"
 	"github.com/planmap/planmap/geo"
 )
 
@@ -403,17 +404,13 @@ type Query struct {
 	YearIn []int
 	// Equals keeps features whose property equals one of the strings.
 	Equals map[string][]string
-	// Filter, when set, must match too; FilterKey is its canonical text
-	// (the match cache key).
-	Filter    Filter
+	// Filter, when set, must match too: a CQL2 expression, evaluated here
+	// in memory and translated to SQL by a database store. FilterKey is
+	// its canonical text (the match cache key).
+	Filter    *cql2.Expr
 	FilterKey string
 	// SortBy orders the matches; the default is the layer's order.
 	SortBy []SortKey
-}
-
-// Filter is a predicate over features, such as a CQL2 expression.
-type Filter interface {
-	Match(f *geojson.Feature) bool
 }
 
 // YearRange is an inclusive range of years.
@@ -491,13 +488,37 @@ func (l *LayerView) Select(q *Query) []Ref {
 func (l *LayerView) match(q *Query) []Ref {
 	var candidates []Ref
 	n := len(l.base.features)
+	boxes := q.BBoxes
+	if q.Filter != nil {
+		// Every feature the filter matches meets its bounds: search the
+		// index with them (within the bbox parameter's, when both).
+		if fb, ok := q.Filter.Bounds(); ok {
+			if boxes == nil {
+				boxes = []orb.Bound{fb}
+			} else {
+				var both []orb.Bound
+				for _, b := range boxes {
+					if b.Intersects(fb) {
+						both = append(both, orb.Bound{
+							Min: orb.Point{max(b.Min[0], fb.Min[0]), max(b.Min[1], fb.Min[1])},
+							Max: orb.Point{min(b.Max[0], fb.Max[0]), min(b.Max[1], fb.Max[1])},
+						})
+					}
+				}
+				if both == nil {
+					return []Ref{}
+				}
+				boxes = both
+			}
+		}
+	}
 	switch {
-	case len(q.BBoxes) > 0:
+	case len(boxes) > 0:
 		var hits []int
-		for _, b := range q.BBoxes {
+		for _, b := range boxes {
 			hits = l.base.index.Query(b, hits)
 		}
-		if len(q.BBoxes) > 1 {
+		if len(boxes) > 1 {
 			slices.Sort(hits)
 			hits = slices.Compact(hits)
 		}
@@ -512,7 +533,7 @@ func (l *LayerView) match(q *Query) []Ref {
 				if e.feature.Geometry == nil {
 					continue
 				}
-				for _, b := range q.BBoxes {
+				for _, b := range boxes {
 					if e.bound.Intersects(b) && geo.IntersectsBound(e.feature.Geometry, b) {
 						candidates = append(candidates, Ref(n+oi))
 						break
@@ -577,7 +598,7 @@ func keep(f *geojson.Feature, q *Query) bool {
 			return false
 		}
 	}
-	if q.Filter != nil && !q.Filter.Match(f) {
+	if q.Filter != nil && !q.Filter.Match(cql2.FromGeoJSON(f)) {
 		return false
 	}
 	return true
