@@ -44,7 +44,9 @@ func TestFilterMatchesBruteForce(t *testing.T) {
 		}},
 		{"ports", "cql2-text", "S_INTERSECTS(geometry, BBOX(120.5,27.8,121.2,28.2))", func(f *geojson.Feature) bool { return intersectsBox(f.Geometry, wenzhouBox) }},
 		{"ports", "cql2-json", `{"op":"and","args":[{"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[120.5,27.8,121.2,28.2]}]},{"op":"=","args":[{"property":"status"},"operational"]}]}`,
-			func(f *geojson.Feature) bool { return intersectsBox(f.Geometry, wenzhouBox) && str(f, "status") == "operational" }},
+			func(f *geojson.Feature) bool {
+				return intersectsBox(f.Geometry, wenzhouBox) && str(f, "status") == "operational"
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.layer+" "+tc.filter, func(t *testing.T) {
