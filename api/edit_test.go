@@ -43,7 +43,9 @@ func newEditableServer(t *testing.T) *editableServer {
 	return openEditableServer(t, dir)
 }
 
-func openEditableServer(t *testing.T, dir string) *editableServer {
+func openEditableServer(t *testing.T, dir string) *editableServer { return openEditableServerTB(t, dir) }
+
+func openEditableServerTB(t testing.TB, dir string) *editableServer {
 	t.Helper()
 	store, err := data.OpenFiles(dir, data.FileOptions{})
 	if err != nil {
@@ -89,7 +91,7 @@ func (r httpResult) object(t *testing.T) map[string]any {
 	return v
 }
 
-func (es *editableServer) do(t *testing.T, method, path string, body []byte, headers ...string) httpResult {
+func (es *editableServer) do(t testing.TB, method, path string, body []byte, headers ...string) httpResult {
 	t.Helper()
 	req, err := http.NewRequest(method, es.base+path, bytes.NewReader(body))
 	if err != nil {
