@@ -121,6 +121,9 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if _, err := queryParams(c, []string{"layers"}); err != nil {
+		return err
+	}
 	snap := s.state.Load()
 	set, err := snap.tiler.ParseLayers(c.Query("layers"))
 	if err != nil {
