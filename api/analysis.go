@@ -710,7 +710,7 @@ func (s *Server) handleBuffer(c *fiber.Ctx) error {
 		for k, i := range sel.positions {
 			lines[k] = feats[i].Geometry
 		}
-		buf, err := bufferWithin(c.UserContext(), lines, distance)
+		buf, err := bufferWithin(c.UserContext(), requestSlot(c), lines, distance)
 		if errors.Is(err, geo.ErrEmptyBuffer) {
 			return badRequest("the chosen corridors have no geometry to buffer")
 		}
@@ -805,16 +805,19 @@ func (st *analysisState) storeBuffer(key string, body []byte) {
 }
 
 // bufferWithin runs geo.BufferContext and returns when it does or when
-// ctx ends, whichever is first: one geometry's buffer cannot be
-// interrupted, so at the deadline the answer goes out while the work
-// finishes its current step (it checks ctx between steps) and ends.
-func bufferWithin(ctx context.Context, lines []orb.Geometry, distance float64) (orb.Geometry, error) {
+// ctx ends, whichever is first: one geometry's buffer or one union step
+// cannot be interrupted, so at the deadline the answer goes out while the
+// work finishes its current step (it checks ctx between steps), holding
+// the request's concurrency slot (sl) until it has.
+func bufferWithin(ctx context.Context, sl *slot, lines []orb.Geometry, distance float64) (orb.Geometry, error) {
 	type result struct {
 		g   orb.Geometry
 		err error
 	}
 	done := make(chan result, 1)
+	sl.detach()
 	go func() {
+		defer sl.finish()
 		g, err := geo.BufferContext(ctx, lines, distance)
 		done <- result{g, err}
 	}()
@@ -822,6 +825,6 @@ func bufferWithin(ctx context.Context, lines []orb.Geometry, distance float64) (
 	case r := <-done:
 		return r.g, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("api: buffer of %d corridors: %w", len(lines), ctx.Err())
+		return nil, ctx.Err()
 	}
 }

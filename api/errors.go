@@ -61,7 +61,12 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		default:
 			apiErr = &Error{Status: fiber.StatusInternalServerError, Code: "ServerError"}
 		}
-		if apiErr.Status >= 500 {
+		switch {
+		case apiErr.Status == fiber.StatusServiceUnavailable:
+			// Deadlines and limits: the operator sees them in the access
+			// log and the metrics; they are not faults.
+			log.Debug("request refused", "request_id", requestID(c), "method", c.Method(), "path", c.OriginalURL(), "err", err)
+		case apiErr.Status >= 500:
 			id := requestID(c)
 			log.Error("request failed", "request_id", id, "method", c.Method(), "path", c.OriginalURL(), "err", err)
 			if apiErr.Description == "" {

@@ -369,3 +369,58 @@ func proxyHeader(trusted []string) string {
 	}
 	return fiber.HeaderXForwardedFor
 }
+
+// slot is a request's hold on its kind's concurrency limit. Work that
+// outlives its request (a buffer step that cannot be interrupted, still
+// running when the deadline answer goes out) detaches the slot and
+// releases it when it really ends, so abandoned work still counts
+// against the limit.
+type slot struct {
+	mu       sync.Mutex
+	release  func()
+	detached bool
+	released bool
+}
+
+// slotLocal is the c.Locals key of the request's slot.
+const slotLocal = "planmap.slot"
+
+// requestSlot returns the request's slot, or nil outside the middleware.
+func requestSlot(c *fiber.Ctx) *slot {
+	sl, _ := c.Locals(slotLocal).(*slot)
+	return sl
+}
+
+// detach keeps the slot held after the request ends; the caller must call
+// finish once its work has stopped.
+func (sl *slot) detach() {
+	if sl == nil {
+		return
+	}
+	sl.mu.Lock()
+	sl.detached = true
+	sl.mu.Unlock()
+}
+
+// done is the request's end: it releases the slot unless detached.
+func (sl *slot) done() {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if !sl.detached && !sl.released {
+		sl.released = true
+		sl.release()
+	}
+}
+
+// finish releases a detached slot.
+func (sl *slot) finish() {
+	if sl == nil {
+		return
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if !sl.released {
+		sl.released = true
+		sl.release()
+	}
+}

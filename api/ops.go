@@ -137,8 +137,10 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 			err = limitedError(kind)
 		} else {
 			routed = true
+			sl := &slot{release: release}
+			c.Locals(slotLocal, sl)
 			err = c.Next()
-			release()
+			sl.done()
 		}
 	}
 	// The route template, once a route matched; requests refused before
@@ -176,7 +178,7 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 func metricMethod(m string) string {
 	for _, k := range knownMethods {
 		if m == k {
-			return m
+			return k // m is fasthttp's buffer, reused after the request
 		}
 	}
 	return "OTHER"
