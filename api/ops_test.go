@@ -634,3 +634,14 @@ func TestHeadDoesNoAnalysis(t *testing.T) {
 		t.Errorf("GET cached %d buffers, want 1", n)
 	}
 }
+
+// TestSortByLongerThanSchema checks a sortby list longer than the
+// sortable properties is refused up front.
+func TestSortByLongerThanSchema(t *testing.T) {
+	if _, err := parseSortBy(strings.Repeat("name,", 20)+"name", []string{"name", "kind"}); err == nil {
+		t.Error("21 sortby terms over 2 sortable properties accepted")
+	}
+	if keys, err := parseSortBy("name,-kind", []string{"name", "kind"}); err != nil || len(keys) != 2 {
+		t.Errorf("two terms: %v %v", keys, err)
+	}
+}

@@ -293,7 +293,11 @@ type sortKey struct {
 
 func parseSortBy(s string, sortable []string) ([]sortKey, error) {
 	var keys []sortKey
-	for _, term := range strings.Split(s, ",") {
+	terms := strings.Split(s, ",")
+	if len(terms) > len(sortable) {
+		return nil, badRequest("sortby lists %d terms; there are only %d sortable properties (%s)", len(terms), len(sortable), strings.Join(sortable, ", "))
+	}
+	for _, term := range terms {
 		term = strings.TrimSpace(term)
 		k := sortKey{property: term}
 		switch {
