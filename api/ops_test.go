@@ -267,6 +267,14 @@ func TestEveryRouteErrorsInOGCForm(t *testing.T) {
 			t.Errorf("DELETE %s: Allow %q", path, allow)
 		}
 		opt := request(t, srv, "OPTIONS", path)
+		if _, own := srv.ops.routes.match(srv.App(), path); own {
+			// The route answers OPTIONS itself (the items routes, by
+			// whether the store takes writes).
+			if (opt.status != 204 && opt.status != 404) || (opt.status == 204 && !strings.Contains(opt.header.Get("Allow"), "GET")) {
+				t.Errorf("OPTIONS %s: status %d Allow %q", path, opt.status, opt.header.Get("Allow"))
+			}
+			continue
+		}
 		if opt.status != 204 || opt.header.Get("Allow") != allow {
 			t.Errorf("OPTIONS %s: status %d Allow %q, want 204 and %q", path, opt.status, opt.header.Get("Allow"), allow)
 		}
@@ -484,8 +492,8 @@ func TestHealthAndAccessLog(t *testing.T) {
 	for _, l := range ds.Layers {
 		want += len(l.Features.Features)
 	}
-	if h.Data.Version != ds.Version || h.Data.Features != want || len(h.Data.Layers) != len(ds.Layers) {
-		t.Errorf("health data %+v, want version %s, %d features in %d layers", h.Data, ds.Version, want, len(ds.Layers))
+	if v := srv.state.Load().data.Version; h.Data.Version != v || h.Data.Features != want || len(h.Data.Layers) != len(ds.Layers) {
+		t.Errorf("health data %+v, want version %s, %d features in %d layers", h.Data, v, want, len(ds.Layers))
 	}
 	if h.LastProblem == nil || !strings.Contains(h.LastProblem.Message, "bad file") || h.Status != "degraded" {
 		t.Errorf("health problem %+v status %s", h.LastProblem, h.Status)
