@@ -86,7 +86,7 @@ func (s *Server) handleSearch(c *fiber.Ctx) error {
 	}
 	limit := defaultSearchLimit
 	if hasParam(params, "limit") {
-		n, err := strconv.Atoi(paramValue(params, "limit"))
+		n, err := parseWhole(paramValue(params, "limit"))
 		if err != nil || n < 1 || n > maxSearchLimit {
 			return badRequest("limit=%q must be a whole number from 1 to %d", paramValue(params, "limit"), maxSearchLimit)
 		}

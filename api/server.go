@@ -46,6 +46,31 @@ type Options struct {
 	WriteOrigins []string
 	// MaxWriteBytes bounds a write's body (0: 8 MiB).
 	MaxWriteBytes int
+
+	// RequestTimeout is the deadline of a request's work, AnalysisTimeout
+	// that of /analysis/coverage and /analysis/buffer; zero values mean
+	// 10 s and 60 s (see limits.go).
+	RequestTimeout, AnalysisTimeout time.Duration
+	// Concurrency bounds the requests of each expensive kind running at
+	// once: "analysis", "tiles_low_zoom", "items_large"; missing or 0
+	// means a default from GOMAXPROCS.
+	Concurrency map[string]int
+	// MaxBody bounds request bodies (POST); 0 means 1 MiB. MaxGetBody
+	// bounds GET, HEAD and OPTIONS bodies; 0 means 1 KiB, negative none.
+	MaxBody, MaxGetBody int
+	// ReadBufferSize bounds the request line and headers; 0 means 16 KiB
+	// (room for some 240 corridor ids in a query string).
+	ReadBufferSize int
+	// TrustedProxies are the addresses or CIDR ranges whose
+	// X-Forwarded-For, -Host and -Proto headers are believed. Empty: none
+	// are. The -Host and -Proto headers are ignored anyway when BaseURL is
+	// set.
+	TrustedProxies []string
+	// AccessLog receives one line per request; nil means none.
+	AccessLog *slog.Logger
+	// Ready, when set, is asked by /readyz whether the server's stores
+	// are reachable.
+	Ready func() error
 }
 
 // Server serves a store's data: reads from the store's current snapshot,
@@ -68,6 +93,8 @@ type Server struct {
 	// extraPaths lets each group of routes describe its endpoints in the
 	// OpenAPI document.
 	extraPaths []func() []apiPath
+	// ops is health, metrics, limits and access logging (api/ops.go).
+	ops *opsState
 }
 
 // New serves a loaded dataset, read-only.
@@ -98,6 +125,24 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 	if opts.MaxWriteBytes == 0 {
 		opts.MaxWriteBytes = 8 << 20
 	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 10 * time.Second
+	}
+	if opts.AnalysisTimeout <= 0 {
+		opts.AnalysisTimeout = 60 * time.Second
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 1 << 20
+	}
+	switch {
+	case opts.MaxGetBody == 0:
+		opts.MaxGetBody = 1 << 10
+	case opts.MaxGetBody < 0:
+		opts.MaxGetBody = 0
+	}
+	if opts.ReadBufferSize <= 0 {
+		opts.ReadBufferSize = 16 << 10
+	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &Server{opts: opts, log: opts.Logger, store: store, tileCache: tiles.NewCache(opts.TileCacheBytes), tokens: opts.Tokens}
 	if s.tokens == nil {
@@ -121,26 +166,38 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 		StrictRouting:         false,
 		CaseSensitive:         true,
 		// Bodies up to twice the write limit are read, so a write over
-		// the limit gets a 413 in the OGC form rather than a reset.
-		BodyLimit: 2 * opts.MaxWriteBytes,
+		// the limit gets a 413 in the OGC form rather than a reset; GET,
+		// HEAD and OPTIONS bodies are held to MaxGetBody (bodyCheck).
+		BodyLimit:      max(2*opts.MaxWriteBytes, opts.MaxBody),
+		ReadBufferSize: opts.ReadBufferSize,
+		UnescapePath:   true,
+		// Proxy headers count only from the configured proxies.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          opts.TrustedProxies,
+		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
+	s.ops = newOpsState(s)
+	s.app.Server().Handler = guardRequests(s.app.Server().Handler)
 	s.app.Use(requestid.New())
+	s.app.Use(s.opsMiddleware)
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic in handler", "request_id", requestID(c), "path", c.OriginalURL(), "panic", fmt.Sprint(e))
 	}}))
 	s.app.Use(s.writeCORS)
 	s.app.Use(cors.New(cors.Config{
 		AllowOrigins:  "*",
-		AllowMethods:  "GET,HEAD,OPTIONS",
+		AllowMethods:  "GET,HEAD,POST,OPTIONS",
 		AllowHeaders:  "Accept,Accept-Encoding,If-None-Match,Content-Type",
-		ExposeHeaders: "ETag,Link,Content-Encoding,Content-Length,X-Request-Id",
+		ExposeHeaders: "ETag,Link,Content-Encoding,Content-Length,X-Request-Id,Retry-After",
 	}))
+	s.app.Use(s.handleAnyOptions)
 	s.app.Use(compress.New(compress.Config{
 		Level: compress.LevelBestSpeed,
 		// Tiles are cached gzipped and sent as gzip or plain bytes by their
 		// handler; compressing them again per request would waste the cache.
 		Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/tiles/") },
 	}))
+	s.routesOps()
 	s.routes()
 	return s, nil
 }

@@ -121,6 +121,9 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if _, err := queryParams(c, []string{"layers"}); err != nil {
+		return err
+	}
 	snap := s.state.Load()
 	set, err := snap.tiler.ParseLayers(c.Query("layers"))
 	if err != nil {
@@ -208,6 +211,11 @@ func acceptsGzip(header string) bool {
 func (s *Server) tileURL(base string) string { return base + "/tiles/{z}/{x}/{y}.mvt" }
 
 func (s *Server) handleTileJSON(c *fiber.Ctx) error {
+	if params, err := queryParams(c, []string{"f"}); err != nil {
+		return err
+	} else if err := jsonOnly(params, c.Path()); err != nil {
+		return err
+	}
 	snap := s.state.Load()
 	base := s.baseURL(c)
 	if notModified(c, etagFor(snap.etag, "tiles.json", base)) {
@@ -217,6 +225,11 @@ func (s *Server) handleTileJSON(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleStyle(c *fiber.Ctx) error {
+	if params, err := queryParams(c, []string{"f"}); err != nil {
+		return err
+	} else if err := jsonOnly(params, c.Path()); err != nil {
+		return err
+	}
 	snap := s.state.Load()
 	base := s.baseURL(c)
 	if notModified(c, etagFor(snap.etag, "styles/default.json", base)) {

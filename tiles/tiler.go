@@ -344,7 +344,21 @@ func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []in
 		k := math.Ldexp(1, g.zoom-int(z)) // cells per tile
 		pad := buffer / tileExtent * k
 		x0, y0 := float64(x)*k-pad, float64(y)*k-pad
-		return g.query(z, x0, y0, x0+k+2*pad, y0+k+2*pad, dst)
+		start := len(dst)
+		dst = g.query(z, x0, y0, x0+k+2*pad, y0+k+2*pad, dst)
+		if g.large != nil {
+			before := len(dst)
+			g.large.index.Candidates(b, func(i int) bool {
+				if m := g.large.members[i]; uint32(l.features[m].minZoom) <= z {
+					dst = append(dst, m)
+				}
+				return true
+			})
+			if len(dst) > before {
+				slices.Sort(dst[start:])
+			}
+		}
+		return dst
 	}
 	start := len(dst)
 	for _, g := range l.groups {

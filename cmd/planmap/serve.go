@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -35,10 +36,37 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	writeToken := fs.String("write-token", "", "one editor token in clear, for the simple case; set it as PLANMAP_WRITE_TOKEN rather than on the command line")
 	writeOrigins := fs.String("write-origins", "", "comma-separated browser origins (https://host:port) that may send writes besides the server's own")
 	watch := fs.Bool("watch", true, "reload layer files another program changes in the --data folder")
+	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "deadline of a request's work (reads, tiles, search)")
+	analysisTimeout := fs.Duration("analysis-timeout", 60*time.Second, "deadline of /analysis/coverage and /analysis/buffer")
+	analysisConc := fs.Int("analysis-concurrency", 0, "analysis requests running at once (0: half the cores, at least 1)")
+	tileConc := fs.Int("low-zoom-tile-concurrency", 0, "tile requests at zoom 6 and below running at once (0: the cores, at least 2)")
+	itemsConc := fs.Int("large-items-concurrency", 0, "items requests with limit above 1000 running at once (0: the cores, at least 2)")
+	maxBody := fs.Int("max-body-bytes", 1<<20, "largest request body outside writes (analysis POST)")
+	maxGetBody := fs.Int("max-get-body-bytes", 1<<10, "largest body on GET, HEAD and OPTIONS requests")
+	readBuffer := fs.Int("read-buffer-bytes", 16<<10, "largest request line plus headers")
+	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs whose X-Forwarded-For/-Host/-Proto are believed (default: none)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	accessLog := fs.Bool("access-log", true, "write one log line per request")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: planmap serve [flags]\n\nEvery flag can also be set by an environment variable: --tile-cache-mib by PLANMAP_TILE_CACHE_MIB, and so on.\n\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			env := "PLANMAP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+			def := f.DefValue
+			if def == "" {
+				def = `""`
+			}
+			fmt.Fprintf(fs.Output(), "  --%s (env %s, default %s)\n    \t%s\n", f.Name, env, def, f.Usage)
+		})
+	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	loadStart := time.Now()
 	store, err := openStore(*dir, *watch, log, matchCacheBytes(*matchCacheMiB))
 	if err != nil {
 		return err
@@ -48,11 +76,22 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.NewWithStore(store, api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints,
-		MatchCacheBytes: matchCacheBytes(*matchCacheMiB), Tokens: tokens, WriteOrigins: splitComma(*writeOrigins)})
+	opts := api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints,
+		MatchCacheBytes: matchCacheBytes(*matchCacheMiB), Tokens: tokens, WriteOrigins: splitComma(*writeOrigins),
+		RequestTimeout: *requestTimeout, AnalysisTimeout: *analysisTimeout,
+		Concurrency: map[string]int{"analysis": *analysisConc, "tiles_low_zoom": *tileConc, "items_large": *itemsConc},
+		MaxBody:     *maxBody, MaxGetBody: *maxGetBody, ReadBufferSize: *readBuffer, TrustedProxies: splitComma(*trusted)}
+	if *maxGetBody == 0 {
+		opts.MaxGetBody = -1
+	}
+	if *accessLog {
+		opts.AccessLog = log.With("log", "access")
+	}
+	srv, err := api.NewWithStore(store, opts)
 	if err != nil {
 		return err
 	}
+	srv.ObserveLoad("load", time.Since(loadStart))
 	defer srv.Close()
 	ds := store.Current()
 	if *cpuProfile != "" {
@@ -76,8 +115,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := store.Writable(); err == nil {
 		editing = fmt.Sprintf("editable with %d token(s)", tokens.Len())
 	}
-	log.Info("planmap serving", "addr", *addr, "data", ds.Source, "layers", len(ds.Layers()), "features", features, "version", ds.Version, "editing", editing)
-	if err := srv.Serve(ctx, *addr, *grace); err != nil {
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: listening on %s: %w", *addr, err)
+	}
+	log.Info("planmap serving", "addr", ln.Addr().String(), "data", ds.Source, "layers", len(ds.Layers()), "features", features, "version", ds.Version, "editing", editing)
+	fmt.Fprintf(stdout, "planmap: open %s/ in a browser\n", openURL(*baseURL, ln.Addr()))
+	if err := srv.ServeListener(ctx, ln, *grace); err != nil {
 		return err
 	}
 	log.Info("planmap stopped")
@@ -142,4 +186,36 @@ func matchCacheBytes(mib int64) int64 {
 		return -1
 	}
 	return mib << 20
+}
+
+// newLogger builds the server's logger from --log-format and --log-level.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("serve: --log-level %q: use debug, info, warn or error", level)
+	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, fmt.Errorf("serve: --log-format %q: use text or json", format)
+}
+
+// openURL is the address to print: the base URL when set, else the
+// listener's address with a wildcard host shown as localhost.
+func openURL(baseURL string, addr net.Addr) string {
+	if baseURL != "" {
+		return strings.TrimSuffix(baseURL, "/")
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
