@@ -43,7 +43,9 @@ func newEditableServer(t *testing.T) *editableServer {
 	return openEditableServer(t, dir)
 }
 
-func openEditableServer(t *testing.T, dir string) *editableServer { return openEditableServerTB(t, dir) }
+func openEditableServer(t *testing.T, dir string) *editableServer {
+	return openEditableServerTB(t, dir)
+}
 
 func openEditableServerTB(t testing.TB, dir string) *editableServer {
 	t.Helper()
