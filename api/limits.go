@@ -331,6 +331,10 @@ func allowFor(c *fiber.Ctx) string {
 	if srv == nil {
 		return "GET, HEAD, OPTIONS"
 	}
+	if strings.HasPrefix(c.Path(), "/collections/") && strings.Contains(c.Path(), "/items") && !strings.HasSuffix(c.Path(), "/history") {
+		// The items routes allow writes only when the store takes them.
+		return srv.allowed(strings.Count(strings.TrimSuffix(c.Path(), "/"), "/") >= 4)
+	}
 	allowed := srv.ops.routes.allowed(srv.app, c.Path())
 	if len(allowed) == 0 {
 		return "GET, HEAD, OPTIONS"

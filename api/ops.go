@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/planmap/planmap/data"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/expfmt"
@@ -195,6 +197,13 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 	if s.state.Load() == nil {
 		return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: "the dataset is not indexed yet"}
 	}
+	if h := s.store.Health(); !h.Ready {
+		msg := "the store cannot serve current data"
+		if h.Problem != "" {
+			msg += ": " + h.Problem
+		}
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: msg}
+	}
 	if s.opts.Ready != nil {
 		if err := s.opts.Ready(); err != nil {
 			return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: "not ready: " + err.Error()}
@@ -254,6 +263,9 @@ type healthReport struct {
 	LastProblem *problemReport         `json:"last_problem"`
 	Limits      map[string]limitFigure `json:"limits"`
 	InFlight    float64                `json:"in_flight"`
+	// Store is what the store says of itself: its kind, whether it can
+	// serve current data, its last reload, journal or connection problem.
+	Store data.StoreHealth `json:"store"`
 }
 
 type limitFigure struct {
@@ -264,7 +276,10 @@ type limitFigure struct {
 func (s *Server) handleHealth(c *fiber.Ctx) error {
 	figures, ok := s.currentFigures()
 	r := healthReport{Status: "ok", Started: s.ops.started.UTC(), UptimeS: time.Since(s.ops.started).Seconds(),
-		Data: figures, LastProblem: s.ops.problem.Load(), Limits: map[string]limitFigure{}}
+		Data: figures, LastProblem: s.ops.problem.Load(), Limits: map[string]limitFigure{}, Store: s.store.Health()}
+	if r.LastProblem == nil && r.Store.Problem != "" {
+		r.LastProblem = &problemReport{At: r.Store.ProblemAt, Message: r.Store.Problem}
+	}
 	if !ok {
 		r.Status = "starting"
 	} else if r.LastProblem != nil {
