@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb/geojson"
@@ -67,6 +68,9 @@ func Plan(snap *Snapshot, actor string, now time.Time, changes []Change, matchBu
 	byLayer := map[string][]*entry{}
 	seq := snap.Seq
 	for i, ch := range changes {
+		// The store keeps these strings; a caller's may be reused buffers
+		// (fiber's path parameters are).
+		ch.Layer, ch.ID, ch.IfMatch = strings.Clone(ch.Layer), strings.Clone(ch.ID), strings.Clone(ch.IfMatch)
 		fail := func(err error, problems ...Problem) error {
 			return &ChangeError{Index: i, Layer: ch.Layer, ID: ch.ID, Err: err, Problems: problems}
 		}

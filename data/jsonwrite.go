@@ -1,11 +1,9 @@
 package data
 
 import (
-	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -70,48 +68,19 @@ func (w *FeatureWriter) AppendProperties(b []byte, props geojson.Properties, onl
 	return append(b, '}')
 }
 
-// AppendValue writes a decoded JSON value.
+// AppendValue writes a decoded JSON value; a value JSON cannot hold (a
+// NaN, an infinity) is written as null.
 func AppendValue(b []byte, v any) []byte {
-	switch v := v.(type) {
-	case nil:
-		return append(b, "null"...)
-	case string:
-		return AppendJSONString(b, v)
-	case float64:
-		return AppendNumber(b, v)
-	case bool:
-		return strconv.AppendBool(b, v)
-	case int:
-		return strconv.AppendInt(b, int64(v), 10)
-	case []any:
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendValue(b, e)
-		}
-		return append(b, ']')
-	case map[string]any:
-		b = append(b, '{')
-		for i, k := range sortedMapKeys(v) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendJSONString(b, k)
-			b = append(b, ':')
-			b = AppendValue(b, v[k])
-		}
-		return append(b, '}')
-	default:
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return append(b, "null"...)
-		}
-		return append(b, raw...)
+	n := len(b)
+	out, err := appendJSONValue(b, v)
+	if err != nil {
+		return append(out[:n], "null"...)
 	}
+	return out
 }
 
+// AppendNumber writes a number: integers without a fraction, NaN and
+// infinities as null.
 func AppendNumber(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(b, "null"...)
@@ -122,53 +91,16 @@ func AppendNumber(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
-// AppendJSONString writes s as a JSON string; non-ASCII text is kept as
-// UTF-8, not escaped.
-func AppendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			// Invalid UTF-8 (user input echoed back) would make the whole
-			// body invalid JSON: each bad byte becomes U+FFFD.
-			if r, size := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-				start = i + 1
-			} else {
-				i += size - 1
-			}
-			continue
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// AppendJSONString writes s as a JSON string, non-ASCII text as UTF-8 and
+// each byte of invalid UTF-8 as U+FFFD, so echoed input never breaks the
+// JSON.
+func AppendJSONString(b []byte, s string) []byte { return appendJSONString(b, s) }
 
 func appendPoint(b []byte, p orb.Point) []byte {
 	b = append(b, '[')
-	b = strconv.AppendFloat(b, p[0], 'f', -1, 64)
+	b = appendCoordinate(b, p[0])
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, p[1], 'f', -1, 64)
+	b = appendCoordinate(b, p[1])
 	return append(b, ']')
 }
 
@@ -247,15 +179,6 @@ func AppendGeometry(b []byte, g orb.Geometry) []byte {
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-func sortedMapKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // SchemaOrder is the order the planning schema's properties are written in.
