@@ -86,11 +86,12 @@ func ExampleGenerate() {
 	f := loaded.Layer(data.Corridors).Features.Features[0]
 	fmt.Println(f.Properties["id"], f.Properties["mode"] != nil)
 	// Output:
-	// industrial-parks: 400
+	// industrial-parks: 350
 	// corridors: 150
 	// ports: 350
 	// enclaves: 100
-	// reloaded: 4 layers, error: <nil>
+	// ecological-spaces: 50
+	// reloaded: 5 layers, error: <nil>
 	// corridor-0000001 true
 }
 
