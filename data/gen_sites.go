@@ -124,6 +124,7 @@ var genKinds = map[string][]genKind{
 		{"pilot_zone", 8, "示范区", "Demonstration Zone"},
 		{"eco_tourism_park", 10, "生态旅游文化产业园", "Eco-tourism Culture Park"},
 		{"business_district", 10, "商务区", "Business District"},
+		{"urban_cluster", 3, "城镇群", "Town Cluster"},
 	},
 	Corridors: {
 		{"highway", 25, "干线公路", "Trunk Road"},

@@ -84,6 +84,7 @@ var vocabulary = VocabularyTable{
 			{Value: "new_district", ZH: "新区新城", EN: "New district", Colour: "#fab005"},
 			{Value: "eco_tourism_park", ZH: "生态旅游园区", EN: "Eco-tourism park", Colour: "#74a832"},
 			{Value: "business_district", ZH: "商务街区", EN: "Business district", Colour: "#ffa8a8"},
+			{Value: "urban_cluster", ZH: "城镇群与一体化区域", EN: "Urban cluster", Colour: "#ffd8a8"},
 		}},
 		{ID: Corridors, ZH: "交通与发展走廊", EN: "Corridors", GeometryTypes: lineTypes, Properties: []string{"mode"}, Kinds: []Term{
 			{Value: "high_speed_rail", ZH: "高速铁路", EN: "High-speed rail", Colour: "#a61e1e", Mode: "rail"},

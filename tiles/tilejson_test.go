@@ -76,7 +76,7 @@ func TestTileJSON(t *testing.T) {
 	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks); !slices.Equal(ids, want) {
 		t.Errorf("vector_layers %v, want %v", ids, want)
 	}
-	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[4].Fields["host"] == "" {
+	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[5].Fields["host"] == "" {
 		t.Error("mode, home or host not described")
 	}
 	for _, l := range ds.Layers {

@@ -123,7 +123,7 @@ func TestCheckDefault(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("planmap check of the embedded dataset: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "ok embedded: 4 layers") {
+	if !strings.Contains(stdout.String(), "ok embedded: 5 layers") {
 		t.Errorf("summary %q", stdout.String())
 	}
 }
