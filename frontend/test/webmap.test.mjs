@@ -498,7 +498,10 @@ describe('web map in headless Chromium', { skip }, () => {
     await main.locator('#coverage-run').click();
     await main.locator('#coverage-summary').waitFor({ state: 'visible' });
     await idle(main);
-    const api = await getJSON(`/analysis/coverage?corridors=${encodeURIComponent(corridor.id)}&targets=industrial-parks,ports,enclaves&distance=10000`);
+    // The panel's targets default to every layer but the corridors, as the API's do.
+    const targets = (await getJSON('/collections')).collections.map((c) => c.id).filter((id) => id !== 'corridors');
+    assert.ok(targets.includes('ecological-spaces'), `targets ${targets}`);
+    const api = await getJSON(`/analysis/coverage?corridors=${encodeURIComponent(corridor.id)}&targets=${targets.join(',')}&distance=10000`);
     const shown = await main.locator('.coverage-headline').evaluate((el) => ({ covered: Number(el.dataset.covered), targets: Number(el.dataset.targets), text: el.textContent }));
     assert.equal(shown.covered, api.summary.covered);
     assert.equal(shown.targets, api.summary.targets);
@@ -541,7 +544,7 @@ describe('web map in headless Chromium', { skip }, () => {
     assert.equal(sent.get('corridor_status'), 'planned');
     assert.equal(sent.has('corridors'), false, `ids sent with the filter: ${request.url()}`);
     await main.waitForFunction(() => document.querySelector('.coverage-corridors')?.dataset.how === 'filters');
-    const byStatus = await getJSON('/analysis/coverage?corridor_status=planned&targets=industrial-parks,ports,enclaves&distance=10000');
+    const byStatus = await getJSON(`/analysis/coverage?corridor_status=planned&targets=${targets.join(',')}&distance=10000`);
     assert.deepEqual([...byStatus.summary.corridors].sort(), [...planned].sort(), 'the API picks other corridors for status=planned');
     assert.equal(await main.locator('.coverage-corridors').getAttribute('data-count'), String(planned.length));
     const headline = await main.locator('.coverage-headline').evaluate((el) => [Number(el.dataset.covered), Number(el.dataset.targets)]);
