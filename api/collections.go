@@ -249,21 +249,10 @@ func (s *Server) handleSchema(c *fiber.Ctx) error {
 	})
 }
 
-// vocabulary returns the allowed values of a queryable, when fixed.
+// vocabulary returns the allowed values of a queryable, when the
+// vocabulary table fixes them.
 func vocabulary(layerID, property string) []string {
-	switch property {
-	case "kind":
-		return data.Kinds[layerID]
-	case "status":
-		if data.IsStandard(layerID) {
-			return data.Statuses
-		}
-	case "mode":
-		if layerID == data.Corridors {
-			return data.Modes
-		}
-	}
-	return nil
+	return data.Vocabulary().Values(layerID, property)
 }
 
 func paramValue(params []queryParam, key string) string {

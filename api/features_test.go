@@ -354,8 +354,8 @@ func TestQGISRequirements(t *testing.T) {
 		}
 	}
 	cols := get(t, srv, dataHref).json(t)["collections"].([]any)
-	if len(cols) != 4 {
-		t.Fatalf("%d collections, want 4", len(cols))
+	if len(cols) != len(data.StandardLayers) {
+		t.Fatalf("%d collections, want %d", len(cols), len(data.StandardLayers))
 	}
 	for _, c := range cols {
 		id := c.(map[string]any)["id"].(string)

@@ -260,7 +260,8 @@ func (s *Server) handleFacets(c *fiber.Ctx) error {
 }
 
 // encodeFacets counts, per layer, the features carrying each value of the
-// facet properties (null values are counted under "null").
+// facet properties (null values are counted under "null"). Values the
+// vocabulary table fixes come in its order, any others after them by name.
 func encodeFacets(ds *data.Dataset) []byte {
 	b := []byte(`{"layers":{`)
 	for li, l := range ds.Layers {
@@ -293,7 +294,7 @@ func encodeFacets(ds *data.Dataset) []byte {
 			first = false
 			b = appendJSONString(b, p)
 			b = append(b, ":{"...)
-			for n, k := range sortedKeys(counts[i]) {
+			for n, k := range vocabularyOrder(sortedKeys(counts[i]), vocabulary(l.ID, p)) {
 				if n > 0 {
 					b = append(b, ',')
 				}
@@ -306,6 +307,31 @@ func encodeFacets(ds *data.Dataset) []byte {
 		b = append(b, "}}"...)
 	}
 	return append(b, "}}"...)
+}
+
+// vocabularyOrder puts the keys that are values of vocab first, in vocab's
+// order, and the others after them in their own order.
+func vocabularyOrder(keys, vocab []string) []string {
+	if len(vocab) == 0 {
+		return keys
+	}
+	present := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		present[k] = true
+	}
+	out := make([]string, 0, len(keys))
+	for _, v := range vocab {
+		if present[v] {
+			out = append(out, v)
+			delete(present, v)
+		}
+	}
+	for _, k := range keys {
+		if present[k] {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // facetKey writes a property value as a facet key: strings as they are,

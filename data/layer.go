@@ -22,10 +22,20 @@ const (
 	Corridors       = "corridors"
 	Ports           = "ports"
 	Enclaves        = "enclaves"
+	// EcologicalSpaces holds the reservoirs, nature reserves, wetlands,
+	// marine areas and ecological belts projects are sited around.
+	EcologicalSpaces = "ecological-spaces"
 )
 
-// StandardLayers lists the planning layers in their fixed display order.
-var StandardLayers = []string{IndustrialParks, Corridors, Ports, Enclaves}
+// StandardLayers lists the planning layers in their fixed display order
+// (the vocabulary table's).
+var StandardLayers = func() []string {
+	ids := make([]string, len(vocabulary.Layers))
+	for i, l := range vocabulary.Layers {
+		ids[i] = l.ID
+	}
+	return ids
+}()
 
 // Layer is one validated GeoJSON layer.
 type Layer struct {

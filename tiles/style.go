@@ -7,32 +7,7 @@ import (
 // SourceName is the style's vector source of planning tiles.
 const SourceName = "planmap"
 
-// kindColours colours each planning layer's kinds; fallbackColour covers
-// anything else.
-var kindColours = map[string][][2]string{
-	data.IndustrialParks: {
-		{"industrial_park", "#e07b39"}, {"cooperation_platform", "#c2185b"}, {"industrial_cluster", "#8d6e63"},
-		{"pilot_zone", "#7b1fa2"}, {"innovation_base", "#1976d2"}, {"new_district", "#f9a825"},
-		{"eco_tourism_park", "#388e3c"}, {"business_district", "#d32f2f"},
-	},
-	data.Corridors: {
-		{"high_speed_rail", "#b71c1c"}, {"railway", "#5d4037"}, {"suburban_rail", "#ad1457"}, {"metro", "#6a1b9a"},
-		{"expressway", "#ef6c00"}, {"urban_expressway", "#f57f17"}, {"highway", "#a1887f"}, {"bridge", "#37474f"},
-		{"tunnel", "#546e7a"}, {"shipping_channel", "#0277bd"}, {"concept_corridor", "#2e7d32"},
-	},
-	data.Ports: {
-		{"port", "#01579b"}, {"port_area", "#0288d1"}, {"cruise_terminal", "#00838f"}, {"airport", "#4527a0"},
-		{"rail_hub", "#6d4c41"}, {"multimodal_hub", "#00695c"},
-	},
-	data.Enclaves: {
-		{"science_enclave", "#6a1b9a"}, {"industrial_enclave", "#bf360c"}, {"headquarters_enclave", "#283593"},
-	},
-}
-
 const fallbackColour = "#757575"
-
-// DashedStatuses are the statuses drawn with dashed lines: not built yet.
-var DashedStatuses = []string{"planned", "under_construction", "proposed"}
 
 // LabelFont is the font stack of every label; the style has no glyphs
 // entry, so MapLibre draws labels with the browser's local fonts.
@@ -40,14 +15,16 @@ var LabelFont = []string{"Noto Sans CJK SC", "sans-serif"}
 
 type object = map[string]any
 
+// kindColour colours a layer's features by kind, with the vocabulary
+// table's colours.
 func kindColour(layer string) any {
-	pairs, ok := kindColours[layer]
-	if !ok {
+	terms := data.Vocabulary().Layer(layer)
+	if terms == nil {
 		return fallbackColour
 	}
 	expr := []any{"match", []any{"get", "kind"}}
-	for _, p := range pairs {
-		expr = append(expr, p[0], p[1])
+	for _, k := range terms.Kinds {
+		expr = append(expr, k.Value, k.Colour)
 	}
 	return append(expr, fallbackColour)
 }
@@ -62,8 +39,60 @@ var (
 	isPoint   = geometryIs("Point", "MultiPoint")
 )
 
-func statusDashed(dashed bool) []any {
-	return []any{"match", []any{"get", "status"}, DashedStatuses, dashed, !dashed}
+// lineStyles are the status line styles that have statuses, in the
+// vocabulary table's order (solid first).
+func lineStyles() []string {
+	var out []string
+	for _, line := range data.LineStyles {
+		if len(data.Vocabulary().StatusesDrawn(line)) > 0 {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// statusDrawn matches the features whose status the vocabulary table
+// draws in line style line. Features of no status or one outside the
+// table are drawn solid.
+func statusDrawn(line string) []any {
+	if line == data.LineSolid {
+		var others []string
+		for _, l := range data.LineStyles {
+			if l != data.LineSolid {
+				others = append(others, data.Vocabulary().StatusesDrawn(l)...)
+			}
+		}
+		return []any{"match", []any{"get", "status"}, others, false, true}
+	}
+	return []any{"match", []any{"get", "status"}, data.Vocabulary().StatusesDrawn(line), true, false}
+}
+
+// byStatusLine gives each status the value its line style takes in
+// values (solid, dashed, dotted, faint), solid for anything else.
+func byStatusLine(values map[string]float64) []any {
+	expr := []any{"match", []any{"get", "status"}}
+	for _, s := range data.Vocabulary().Statuses {
+		expr = append(expr, s.Value, values[s.Line])
+	}
+	return append(expr, values[data.LineSolid])
+}
+
+// Dash patterns (in line widths) and opacities of the status line styles.
+var (
+	outlineDashes = map[string][]float64{data.LineDashed: {3, 2}, data.LineDotted: {0.6, 1.8}}
+	lineDashes    = map[string][]float64{data.LineDashed: {2, 1.5}, data.LineDotted: {0.4, 1.6}}
+	lineOpacity   = map[string]float64{data.LineSolid: 1, data.LineDashed: 1, data.LineDotted: 1, data.LineFaint: 0.4}
+	fillOpacity   = map[string]float64{data.LineSolid: 0.3, data.LineDashed: 0.25, data.LineDotted: 0.2, data.LineFaint: 0.1}
+	pointOpacity  = map[string]float64{data.LineSolid: 0.95, data.LineDashed: 0.8, data.LineDotted: 0.65, data.LineFaint: 0.35}
+)
+
+// suffix names the style layer of a line style: "outline",
+// "outline-dashed", ….
+func suffix(base, line string) string {
+	if line == data.LineSolid {
+		return base
+	}
+	return base + "-" + line
 }
 
 func all(conds ...[]any) []any {
@@ -81,6 +110,9 @@ func all(conds ...[]any) []any {
 // enclave links carry "enclaves", so they follow the enclaves' toggle, and
 // "planmap:source-layer": "enclave-links") and an expression filter, so a
 // web map can toggle them per layer and AND extra conditions onto them.
+// The style's "metadata" carries "planmap:vocabulary", the vocabulary
+// table (labels, colours and status line styles), which the web map's
+// legend reads.
 func (t *Tiler) Style(tileURL, basemapURL string) object {
 	bounds, center := t.BoundsAndCenter()
 	sources := object{
@@ -124,7 +156,7 @@ func (t *Tiler) Style(tileURL, basemapURL string) object {
 	return object{
 		"version":  8,
 		"name":     "planmap",
-		"metadata": object{"planmap:version": t.version},
+		"metadata": object{"planmap:version": t.version, "planmap:vocabulary": data.Vocabulary()},
 		"center":   []float64{center[0], center[1]},
 		"zoom":     center[2],
 		"sources":  sources,
@@ -154,31 +186,41 @@ func planningLayer(sourceLayer, toggle, suffix, typ string, filter []any, paint,
 	return l
 }
 
-// shapeLayers draws one layer's polygons (fill and outline, dashed when not
-// built yet), lines (likewise) and points (including shapes too small to
-// draw at the zoom, which the tiles carry as points).
+// shapeLayers draws one layer's polygons (fill and outline) and lines in
+// the line style of their status (the vocabulary table's: solid, dashed,
+// dotted or faint), and points (including shapes too small to draw at the
+// zoom, which the tiles carry as points) more transparent the less built.
 func shapeLayers(name string) []any {
 	colour := kindColour(name)
 	lineWidth := []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 1, 12, 2.5, 16, 4}
-	notBuiltOpacity := []any{"match", []any{"get", "status"}, DashedStatuses, 0.55, 0.95}
-	return []any{
-		planningLayer(name, name, "fill", "fill", isPolygon, object{"fill-color": colour, "fill-opacity": 0.3}, nil),
-		planningLayer(name, name, "outline", "line", all(isPolygon, statusDashed(false)),
-			object{"line-color": colour, "line-width": 1.2}, nil),
-		planningLayer(name, name, "outline-dashed", "line", all(isPolygon, statusDashed(true)),
-			object{"line-color": colour, "line-width": 1.2, "line-dasharray": []float64{3, 2}}, nil),
-		planningLayer(name, name, "line", "line", all(isLine, statusDashed(false)),
-			object{"line-color": colour, "line-width": lineWidth}, object{"line-cap": "round", "line-join": "round"}),
-		planningLayer(name, name, "line-dashed", "line", all(isLine, statusDashed(true)),
-			object{"line-color": colour, "line-width": lineWidth, "line-dasharray": []float64{2, 1.5}}, object{"line-join": "round"}),
-		planningLayer(name, name, "point", "circle", isPoint, object{
-			"circle-color":        colour,
-			"circle-radius":       []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 2.5, 12, 5},
-			"circle-opacity":      notBuiltOpacity,
-			"circle-stroke-color": "#ffffff",
-			"circle-stroke-width": 1,
-		}, nil),
+	layers := []any{
+		planningLayer(name, name, "fill", "fill", isPolygon, object{"fill-color": colour, "fill-opacity": byStatusLine(fillOpacity)}, nil),
 	}
+	for _, line := range lineStyles() {
+		outline := object{"line-color": colour, "line-width": 1.2, "line-opacity": lineOpacity[line]}
+		if d, ok := outlineDashes[line]; ok {
+			outline["line-dasharray"] = d
+		}
+		layers = append(layers, planningLayer(name, name, suffix("outline", line), "line", all(isPolygon, statusDrawn(line)), outline, nil))
+	}
+	for _, line := range lineStyles() {
+		paint := object{"line-color": colour, "line-width": lineWidth, "line-opacity": lineOpacity[line]}
+		layout := object{"line-cap": "round", "line-join": "round"}
+		if d, ok := lineDashes[line]; ok {
+			paint["line-dasharray"] = d
+			if line == data.LineDashed {
+				layout = object{"line-join": "round"}
+			}
+		}
+		layers = append(layers, planningLayer(name, name, suffix("line", line), "line", all(isLine, statusDrawn(line)), paint, layout))
+	}
+	return append(layers, planningLayer(name, name, "point", "circle", isPoint, object{
+		"circle-color":        colour,
+		"circle-radius":       []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 2.5, 12, 5},
+		"circle-opacity":      byStatusLine(pointOpacity),
+		"circle-stroke-color": "#ffffff",
+		"circle-stroke-width": 1,
+	}, nil))
 }
 
 // labelLayer labels one layer's features with their Chinese names, along

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestTileJSON(t *testing.T) {
 	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks); !slices.Equal(ids, want) {
 		t.Errorf("vector_layers %v, want %v", ids, want)
 	}
-	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[4].Fields["host"] == "" {
+	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[5].Fields["host"] == "" {
 		t.Error("mode, home or host not described")
 	}
 	for _, l := range ds.Layers {
@@ -121,7 +122,8 @@ func TestStyle(t *testing.T) {
 		t.Errorf("sources %s", raw)
 	}
 	drawn := map[string]bool{}
-	dashed := map[string]bool{}
+	// lineOf[source layer][status] is how the style draws lines of that status.
+	lineOf := map[string]map[string]string{}
 	expressionOps := []string{"all", "any", "match", "!", "has", "==", "case", "in"}
 	for _, l := range doc.Layers {
 		if l.Source != SourceName {
@@ -140,8 +142,19 @@ func TestStyle(t *testing.T) {
 				t.Errorf("%s: text-font %v", l.ID, fonts)
 			}
 		}
-		if l.Paint["line-dasharray"] != nil && strings.Contains(mustJSON(t, l.Filter), `"planned","under_construction","proposed"`) {
-			dashed[l.SourceLayer] = true
+		if l.Type == "line" && l.SourceLayer != EnclaveLinks {
+			for _, st := range data.Vocabulary().Statuses {
+				if !evalFilter(t, l.Filter, "LineString", st.Value) {
+					continue
+				}
+				if prev, seen := lineOf[l.SourceLayer][st.Value]; seen {
+					t.Errorf("%s: lines of status %s drawn twice (also %s)", l.ID, st.Value, prev)
+				}
+				if lineOf[l.SourceLayer] == nil {
+					lineOf[l.SourceLayer] = map[string]string{}
+				}
+				lineOf[l.SourceLayer][st.Value] = lineStyleOf(t, l.Paint)
+			}
 		}
 		if colour := mustJSON(t, l.Paint); l.SourceLayer != EnclaveLinks && l.Type != "symbol" && !strings.Contains(colour, `["get","kind"]`) {
 			t.Errorf("%s: not coloured by kind: %s", l.ID, colour)
@@ -151,11 +164,128 @@ func TestStyle(t *testing.T) {
 		if !drawn[name] {
 			t.Errorf("no style layer draws %s", name)
 		}
-		if name != EnclaveLinks && !dashed[name] {
-			t.Errorf("%s: no dashed style for planned or unbuilt features", name)
+		if name == EnclaveLinks {
+			continue
+		}
+		for _, st := range data.Vocabulary().Statuses {
+			if got := lineOf[name][st.Value]; got != st.Line {
+				t.Errorf("%s: lines of status %s are drawn %q, the vocabulary says %q", name, st.Value, got, st.Line)
+			}
 		}
 	}
 	validateStyle(t, raw)
+}
+
+// evalFilter evaluates the subset of MapLibre expressions the style's
+// filters use (all, match on geometry-type or on a property) for a feature
+// of geometry type geomType and status status.
+func evalFilter(t *testing.T, expr any, geomType, status string) bool {
+	t.Helper()
+	e, ok := expr.([]any)
+	if !ok || len(e) == 0 {
+		t.Fatalf("filter %v is not an expression", expr)
+	}
+	switch e[0] {
+	case "all":
+		for _, sub := range e[1:] {
+			if !evalFilter(t, sub, geomType, status) {
+				return false
+			}
+		}
+		return true
+	case "match":
+		input := e[1].([]any)
+		var v string
+		switch {
+		case input[0] == "geometry-type":
+			v = geomType
+		case input[0] == "get" && input[1] == "status":
+			v = status
+		default:
+			t.Fatalf("match on %v not evaluated here", input)
+		}
+		for i := 2; i+1 < len(e); i += 2 {
+			labels, isList := e[i].([]any)
+			if !isList {
+				labels = []any{e[i]}
+			}
+			for _, label := range labels {
+				if label == v {
+					return e[i+1].(bool)
+				}
+			}
+		}
+		return e[len(e)-1].(bool)
+	}
+	t.Fatalf("operator %v not evaluated here", e[0])
+	return false
+}
+
+// lineStyleOf reads a line layer's paint as one of the status line
+// styles: a dash pattern whose dashes are shorter than the line is wide
+// is dotted, a longer one dashed, an undashed line under half opacity
+// faint, else solid.
+func lineStyleOf(t *testing.T, paint map[string]any) string {
+	t.Helper()
+	if d, ok := paint["line-dasharray"].([]any); ok {
+		if d[0].(float64) < 1 {
+			return data.LineDotted
+		}
+		return data.LineDashed
+	}
+	if o, ok := paint["line-opacity"].(float64); ok && o < 0.5 {
+		return data.LineFaint
+	}
+	return data.LineSolid
+}
+
+// TestStyleColoursFromVocabulary checks that the style colours every kind
+// with the vocabulary table's colour and carries the table in its
+// metadata for the web map's legend.
+func TestStyleColoursFromVocabulary(t *testing.T) {
+	tl := newTiler(t, defaultDataset(t), Options{})
+	raw, err := json.Marshal(tl.Style("https://example.org/{z}/{x}/{y}.mvt", "https://example.org/land.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Metadata struct {
+			Vocabulary data.VocabularyTable `json:"planmap:vocabulary"`
+		} `json:"metadata"`
+		Layers []struct {
+			ID       string         `json:"id"`
+			Type     string         `json:"type"`
+			Metadata map[string]any `json:"metadata"`
+			Paint    map[string]any `json:"paint"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(doc.Metadata.Vocabulary, *data.Vocabulary()) {
+		t.Errorf("style metadata vocabulary differs from the table: %+v", doc.Metadata.Vocabulary)
+	}
+	checked := 0
+	for _, l := range doc.Layers {
+		layer, _ := l.Metadata["planmap:layer"].(string)
+		colour, ok := l.Paint[l.Type+"-color"].([]any)
+		if layer == "" || l.Type == "symbol" || !ok {
+			continue
+		}
+		got := map[string]any{}
+		for i := 2; i+1 < len(colour); i += 2 {
+			got[colour[i].(string)] = colour[i+1]
+		}
+		for _, k := range data.Vocabulary().Layer(layer).Kinds {
+			if got[k.Value] != k.Colour {
+				t.Errorf("%s: kind %s coloured %v, the vocabulary says %s", l.ID, k.Value, got[k.Value], k.Colour)
+			}
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Error("no style layer coloured by kind")
+	}
 }
 
 func mustJSON(t *testing.T, v any) string {

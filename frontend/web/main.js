@@ -4,13 +4,12 @@
 // window.planmap exposes the map and the page's state to automation.
 
 import * as maplibregl from './vendor/maplibre-gl.mjs';
-import { featureName, label, language, setLanguage, t } from './i18n.js';
+import { featureName, label, language, setLanguage, setVocabulary, t, values, vocabulary } from './i18n.js';
 import { emptyState, filterConditions, filtersActive, formatHash, itemsParams, matchesFilters, parseHash } from './state.js';
 import { api, debounce, download, getJSON, h } from './util.js';
 import { initSearch } from './search.js';
 import { initCoverage } from './coverage.js';
 
-const STATUSES = ['operational', 'under_construction', 'planned', 'proposed'];
 const VIEW_LIST_MAX = 200;
 const SELECTION_SOURCE = 'planmap-selection';
 
@@ -87,6 +86,7 @@ async function boot() {
     map.once('error', (e) => { if (!map.isStyleLoaded()) reject(e.error || new Error('style failed to load')); });
   });
   planmap.timings.styleLoaded = performance.now();
+  setVocabulary(map.getStyle().metadata?.['planmap:vocabulary']);
   collectStyleLayers(map);
   addAttribution(map);
   addSelectionLayers(map);
@@ -286,6 +286,14 @@ function buildLayerPanel() {
   }
 }
 
+/** The status legend: each status's label beside a sample of its line style (the vocabulary table's). */
+function buildStatusLegend() {
+  const border = { solid: 'solid', dashed: 'dashed', dotted: 'dotted', faint: 'solid' };
+  document.getElementById('status-legend').replaceChildren(...(vocabulary()?.statuses || []).map((s) => h('li', { 'data-status-line': s.line },
+    h('span', { class: 'line-sample', style: `display:inline-block;width:24px;vertical-align:middle;margin-right:4px;border-top:2px ${border[s.line] || 'solid'} #495057;opacity:${s.line === 'faint' ? 0.4 : 1}` }),
+    h('span', { 'data-status-label': s.value }, label('status', s.value)))));
+}
+
 function onKindToggle() {
   const unchecked = new Set([...els.layerList.querySelectorAll('input[data-kind]')].filter((i) => !i.checked).map((i) => i.dataset.kind));
   state.kind = unchecked.size ? new Set(allKinds().filter((k) => !unchecked.has(k))) : null;
@@ -318,6 +326,8 @@ const refreshCounts = debounce(async () => {
 // ---- filters ------------------------------------------------------------
 
 function buildFilters() {
+  const STATUSES = values('status');
+  buildStatusLegend();
   els.statusFilter.replaceChildren(...STATUSES.map((s) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', 'data-status': s, onchange: () => {
       const checked = [...els.statusFilter.querySelectorAll('input:checked')].map((i) => i.dataset.status);
