@@ -112,7 +112,9 @@ func TestReplicas(t *testing.T) {
 		UPDATE corridors SET id = 'renamed-by-psql' WHERE id = '%s'`, port.ID(port.At(2)), a.Current().Layer(data.Corridors).ID(0))); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(2*time.Second, func() bool { return a.Current().Seq == b.Current().Seq && digestOf(a) == digestOf(b) && has(a, data.Ports, "psql-port") && has(b, data.Ports, "psql-port") }) {
+	if !waitFor(2*time.Second, func() bool {
+		return a.Current().Seq == b.Current().Seq && digestOf(a) == digestOf(b) && has(a, data.Ports, "psql-port") && has(b, data.Ports, "psql-port")
+	}) {
 		t.Fatal("replicas disagree after psql INSERT/DELETE/key change")
 	}
 	if _, ok := b.Current().Layer(data.Corridors).Lookup("renamed-by-psql"); !ok {
