@@ -147,6 +147,13 @@ func adoptOne(ctx context.Context, tx pgx.Tx, a AdoptLayer, pos int, replace boo
 		}
 		a.Key = cols[0]
 	}
+	var hasID bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'id' AND NOT attisdropped)`, q).Scan(&hasID); err != nil {
+		return fmt.Errorf("postgis: adopting %s: %w", a.Layer, err)
+	}
+	if hasID && (a.Key != "id" || !a.KeyIsProperty) {
+		return fmt.Errorf("postgis: adopting %s: %s has a column \"id\", which planmap serves as the feature id; adopt it with \"key\": \"id\", \"key_is_property\": true", a.Layer, q)
+	}
 	var keyType string
 	if err := tx.QueryRow(ctx, `SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped`, q, a.Key).Scan(&keyType); err != nil {

@@ -126,6 +126,17 @@ func flatPolygon(flat []float64, p orb.Polygon) ([]float64, []int) {
 
 // FromGeom converts a go-geom geometry to orb, through flat coordinates.
 func FromGeom(t geom.T) (orb.Geometry, error) {
+	if gc, ok := t.(*geom.GeometryCollection); ok {
+		c := make(orb.Collection, 0, gc.NumGeoms())
+		for _, m := range gc.Geoms() {
+			g, err := FromGeom(m)
+			if err != nil {
+				return nil, err
+			}
+			c = append(c, g)
+		}
+		return c, nil
+	}
 	stride := t.Stride()
 	flat := t.FlatCoords()
 	points := func(lo, hi int) []orb.Point {
@@ -183,16 +194,6 @@ func FromGeom(t geom.T) (orb.Geometry, error) {
 			}
 		}
 		return mp, nil
-	case *geom.GeometryCollection:
-		c := make(orb.Collection, 0, t.NumGeoms())
-		for _, m := range t.Geoms() {
-			g, err := FromGeom(m)
-			if err != nil {
-				return nil, err
-			}
-			c = append(c, g)
-		}
-		return c, nil
 	}
 	return nil, fmt.Errorf("postgis: unsupported geometry %T", t)
 }

@@ -632,6 +632,9 @@ func (s *Store) applyRow(ctx context.Context, tx pgx.Tx, l *tableLayer, r data.R
 		case l.propSet[k] && !(k == l.Key):
 			cols[k] = v
 		case k == l.Key && l.KeyIsProperty:
+		case k == "id" && v == r.ID && l.Extra == "":
+			// data.Plan sets the id property; a table without an "id"
+			// column keeps the id in its key alone.
 		case l.Extra != "":
 			extra[k] = v
 		default:
