@@ -195,7 +195,14 @@ func (s *Store) Apply(ctx context.Context, actor string, changes []data.Change) 
 	if s.closed.Load() {
 		return nil, fmt.Errorf("%w: the store is closed", data.ErrUnavailable)
 	}
-	req := &writeRequest{actor: actor, changes: changes, done: make(chan writeResult, 1)}
+	// The strings live on in snapshots and history: own them (a web
+	// framework may hand out strings backed by a buffer it reuses).
+	owned := make([]data.Change, len(changes))
+	for i, ch := range changes {
+		ch.Layer, ch.ID, ch.IfMatch = strings.Clone(ch.Layer), strings.Clone(ch.ID), strings.Clone(ch.IfMatch)
+		owned[i] = ch
+	}
+	req := &writeRequest{actor: strings.Clone(actor), changes: owned, done: make(chan writeResult, 1)}
 	select {
 	case s.requests <- req:
 	case <-s.ctx.Done():
