@@ -61,9 +61,7 @@ func patchHTTP(base, token, layer, id, body string) (int, http.Header, string, e
 // changes made in the database while the replica was cut off.
 func TestDatabaseDown(t *testing.T) {
 	c := pgtest.Start(t)
-	if err := c.CreateDatabase("planmap", ""); err != nil {
-		t.Fatal(err)
-	}
+	c.CreateDatabase(t, "planmap")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)

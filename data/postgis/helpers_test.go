@@ -25,7 +25,7 @@ func importedDB(t *testing.T) (*pgtest.Cluster, string) {
 	template.Lock()
 	if template.name == "" {
 		name := "planmap_template"
-		if err := c.CreateDatabase(name, ""); err != nil {
+		if err := c.CreateTemplate(name); err != nil {
 			template.Unlock()
 			t.Fatal(err)
 		}

@@ -77,7 +77,7 @@ func RunRestart(t *testing.T, fresh func(t *testing.T) (reopen func(t *testing.T
 	defer s2.Close()
 	after := digest(s2.Current())
 	if before != after {
-		t.Fatalf("the reopened store differs:\nbefore %s\nafter  %s", before, after)
+		t.Fatalf("the reopened store differs: %s", firstDifference(before, after))
 	}
 	m.check(t, s2.Current(), rng)
 	hist2, err := s2.Changes(ctx, 0, 1000)
@@ -107,6 +107,16 @@ func digest(s *data.Snapshot) string {
 		}
 	}
 	return out
+}
+
+// firstDifference shows where two digests part.
+func firstDifference(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(0, i-120)
+	return fmt.Sprintf("at byte %d:\nbefore …%s…\nafter  …%s…", i, a[lo:min(len(a), i+120)], b[lo:min(len(b), i+120)])
 }
 
 func sameJSON(a, b json.RawMessage) bool {
