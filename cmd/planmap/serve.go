@@ -16,6 +16,7 @@ import (
 
 	"github.com/planmap/planmap/api"
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/postgis"
 )
 
 func init() {
@@ -25,6 +26,7 @@ func init() {
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	dir := fs.String("data", "", "dataset folder of *.geojson layers (default: the embedded dataset)")
+	storeURL := fs.String("store", "", "serve from PostGIS: a postgres:// URL of a database `planmap import` loaded (default: --data or the embedded dataset)")
 	addr := fs.String("addr", ":8080", "address to listen on")
 	baseURL := fs.String("base-url", "", "public URL of the service for links (default: from each request)")
 	cacheMiB := fs.Int64("tile-cache-mib", 256, "tile cache budget in MiB")
@@ -66,8 +68,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *storeURL != "" && *dir != "" {
+		return fmt.Errorf("give either --data or --store, not both")
+	}
 	loadStart := time.Now()
-	store, err := openStore(*dir, *watch, log, matchCacheBytes(*matchCacheMiB))
+	store, err := openStore(*dir, *storeURL, *watch, log, matchCacheBytes(*matchCacheMiB))
 	if err != nil {
 		return err
 	}
@@ -128,9 +133,15 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openStore opens the data folder as an editable file store, or the
-// embedded dataset read-only when dir is empty.
-func openStore(dir string, watch bool, log *slog.Logger, matchBudget int64) (data.Store, error) {
+// openStore opens the PostGIS database at url, or the data folder as an
+// editable file store, or the embedded dataset read-only when both are
+// empty.
+func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget int64) (data.Store, error) {
+	if url != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		return postgis.Open(ctx, url, postgis.Options{MatchCacheBytes: matchBudget, Logger: log})
+	}
 	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch}
 	if dir == "" {
 		return data.OpenEmbedded(opts)
