@@ -1,0 +1,74 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/planmap/planmap/api/wfs"
+	"github.com/planmap/planmap/data"
+)
+
+// WFS: /wfs answers OGC Web Feature Service 2.0.0 and 1.1.0 (KVP GET and
+// XML POST) over the same store as OGC API – Features, with transactions
+// through the same token, rules, history and durability as Part 4 writes
+// (api/wfs does the protocol; this file only moves bytes).
+func (s *Server) routesWFS() {
+	svc := wfs.NewService()
+	svc.Limits.MaxBytes = s.opts.MaxWriteBytes
+	handler := func(c *fiber.Ctx) error { return s.handleWFS(c, svc) }
+	s.app.Get("/wfs", handler)
+	s.app.Post("/wfs", handler)
+}
+
+func (s *Server) handleWFS(c *fiber.Ctx, svc *wfs.Service) error {
+	req := &wfs.Request{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		req.Args = append(req.Args, wfs.KV{Key: string(k), Value: string(v)})
+	})
+	if c.Method() == fiber.MethodPost {
+		if ct := string(c.Request().Header.ContentType()); len(ct) >= 33 && ct[:33] == "application/x-www-form-urlencoded" {
+			c.Request().PostArgs().VisitAll(func(k, v []byte) {
+				req.Args = append(req.Args, wfs.KV{Key: string(k), Value: string(v)})
+			})
+		} else {
+			req.Body = append([]byte(nil), c.Body()...)
+		}
+	}
+	snap := s.state.Load()
+	env := &wfs.Env{Snapshot: snap.data, URL: s.baseURL(c) + "/wfs"}
+	if s.store.Writable() == nil {
+		var actor string
+		env.Authorize = func() error {
+			name, err := s.authorize(c)
+			if err != nil {
+				var apiErr *Error
+				if errors.As(err, &apiErr) {
+					return &wfs.Exception{Status: apiErr.Status, Code: wfs.CodeNoApplicableCode, Locator: "Transaction", Text: apiErr.Description}
+				}
+				return err
+			}
+			actor = name
+			return nil
+		}
+		env.Apply = func(changes []data.Change) ([]data.Applied, error) {
+			applied, err := s.store.Apply(c.UserContext(), actor, changes)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.refresh(); err != nil {
+				return nil, err
+			}
+			return applied, nil
+		}
+	}
+	resp := svc.Serve(req, env)
+	for k, v := range resp.Header {
+		c.Set(k, v)
+	}
+	if c.GetRespHeader(fiber.HeaderCacheControl) == "" {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	c.Set(fiber.HeaderContentType, resp.ContentType)
+	return c.Status(resp.Status).Send(resp.Body)
+}
