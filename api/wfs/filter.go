@@ -135,11 +135,13 @@ func (e *notExpr) key(b *strings.Builder) {
 func (e *cmpExpr) key(b *strings.Builder) {
 	fmt.Fprintf(b, "cmp(%q%s%q,%v)", e.prop, e.op, e.lit, e.matchCase)
 }
-func (e *likeExpr) key(b *strings.Builder)    { fmt.Fprintf(b, "like(%q,%q)", e.prop, e.re.String()) }
-func (e *betweenExpr) key(b *strings.Builder) { fmt.Fprintf(b, "between(%q,%q,%q)", e.prop, e.lo, e.hi) }
-func (e *nullExpr) key(b *strings.Builder)    { fmt.Fprintf(b, "null(%q)", e.prop) }
-func (e *bboxExpr) key(b *strings.Builder)    { fmt.Fprintf(b, "bbox(%v)", e.b) }
-func (e *idExpr) key(b *strings.Builder)      { fmt.Fprintf(b, "ids(%q)", e.ids) }
+func (e *likeExpr) key(b *strings.Builder) { fmt.Fprintf(b, "like(%q,%q)", e.prop, e.re.String()) }
+func (e *betweenExpr) key(b *strings.Builder) {
+	fmt.Fprintf(b, "between(%q,%q,%q)", e.prop, e.lo, e.hi)
+}
+func (e *nullExpr) key(b *strings.Builder) { fmt.Fprintf(b, "null(%q)", e.prop) }
+func (e *bboxExpr) key(b *strings.Builder) { fmt.Fprintf(b, "bbox(%v)", e.b) }
+func (e *idExpr) key(b *strings.Builder)   { fmt.Fprintf(b, "ids(%q)", e.ids) }
 
 func listKey(b *strings.Builder, name string, terms []expr) {
 	b.WriteString(name)

@@ -545,5 +545,3 @@ func (s *Service) transactionResponse(version string, b *txBuilder, ids []string
 	}
 	return &Response{Status: http.StatusOK, ContentType: "application/xml; charset=utf-8", Body: w.Bytes(), Header: map[string]string{"Cache-Control": "no-store"}}
 }
-
-
