@@ -414,6 +414,9 @@ func (r gmlReader) envelope(n *node) (orb.Bound, error) {
 // coordinates (GML 2) or coord.
 func (r gmlReader) coords(n *node) ([]orb.Point, error) {
 	dim := r.dim
+	if dim == 0 {
+		dim = 2
+	}
 	if pl := n.child("posList"); pl != nil {
 		if d := pl.attr("srsDimension"); d != "" {
 			k, err := strconv.Atoi(d)

@@ -406,6 +406,12 @@ func parseSortBy(v string) ([]data.SortKey, *Exception) {
 	return keys, nil
 }
 
+// WFS namespaces.
+const (
+	nsWFS1 = "http://www.opengis.net/wfs"
+	nsWFS2 = "http://www.opengis.net/wfs/2.0"
+)
+
 // parseXMLRequest reads a POSTed request document.
 func parseXMLRequest(body []byte, lim Limits) (*operation, *Exception) {
 	op := &operation{count: -1, version: V200}
@@ -428,6 +434,12 @@ func parseXMLRequest(body []byte, lim Limits) (*operation, *Exception) {
 		return op, invalid("service", "service is %q; this is a WFS", s)
 	}
 	v := root.attr("version")
+	if v == V200 && root.Space == nsWFS1 {
+		// The namespace names the schema the document follows: GDAL sends
+		// WFS 1.1 documents labelled 2.0.0, and gets the 1.1 answer it
+		// reads (as GeoServer, which dispatches on the namespace, does).
+		v, op.version = V110, V110
+	}
 	if op.name == opGetCapabilities {
 		var accept []string
 		if av := root.child("AcceptVersions"); av != nil {

@@ -245,6 +245,9 @@ func (b *txBuilder) readFeature(ft *featureType, fn *node, r gmlReader, where st
 			f.Properties[name] = nil
 			continue
 		}
+		if name == "id" && strings.TrimSpace(c.Text) == "" {
+			continue // no id: the store makes one
+		}
 		v, err := ft.parseValue(name, c.Text)
 		if err != nil {
 			return nil, exception(b.invalidCode(), where, "%v", err)
