@@ -943,3 +943,314 @@ func basic(user, pass string) string {
 	req.SetBasicAuth(user, pass)
 	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
 }
+
+// TestWFSExceptions: bad requests get an ows:ExceptionReport with the
+// right exceptionCode and a 4xx status, never a 500.
+func TestWFSExceptions(t *testing.T) {
+	w := startWFSServer(t)
+	deep := strings.Repeat("<fes:Not>", 100) + strings.Repeat("</fes:Not>", 100)
+	cases := []struct {
+		name, query, post string
+		status            int
+		code, locator     string
+	}{
+		{"no service", "request=GetCapabilities", "", 400, "MissingParameterValue", "service"},
+		{"no request", "service=WFS&version=2.0.0", "", 400, "MissingParameterValue", "request"},
+		{"unknown request", "service=WFS&version=2.0.0&request=GetMap", "", 400, "OperationNotSupported", "request"},
+		{"no version", "service=WFS&request=GetFeature&typeNames=planmap:ports", "", 400, "MissingParameterValue", "version"},
+		{"bad version", "service=WFS&version=3.0.0&request=GetFeature&typeNames=planmap:ports", "", 400, "InvalidParameterValue", "version"},
+		{"no acceptable version", "service=WFS&request=GetCapabilities&acceptVersions=3.0.0,0.9", "", 400, "VersionNegotiationFailed", "acceptVersions"},
+		{"no type names", "service=WFS&version=2.0.0&request=GetFeature", "", 400, "MissingParameterValue", "typeNames"},
+		{"unknown type", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:airfields", "", 400, "InvalidParameterValue", "typeName"},
+		{"unknown type in schema", "service=WFS&version=1.1.0&request=DescribeFeatureType&typeName=roads", "", 400, "InvalidParameterValue", "typeName"},
+		{"bad count", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&count=-3", "", 400, "InvalidParameterValue", "count"},
+		{"bad result type", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&resultType=all", "", 400, "InvalidParameterValue", "resultType"},
+		{"bad bbox", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&bbox=1,2,3", "", 400, "InvalidParameterValue", "bbox"},
+		{"unknown CRS", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&srsName=EPSG:3857", "", 400, "InvalidParameterValue", "srsName"},
+		{"unknown format", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&outputFormat=SHAPE-ZIP", "", 400, "InvalidParameterValue", "outputFormat"},
+		{"filter not XML", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&filter=" + url.QueryEscape("<Filter><PropertyIsEqualTo>"), "", 400, "OperationParsingFailed", "filter"},
+		{"unknown property", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&filter=" + url.QueryEscape(`<Filter><PropertyIsEqualTo><ValueReference>colour</ValueReference><Literal>red</Literal></PropertyIsEqualTo></Filter>`), "", 400, "InvalidParameterValue", "filter"},
+		{"unsupported operator", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&filter=" + url.QueryEscape(`<Filter><Intersects><ValueReference>geometry</ValueReference><Point/></Intersects></Filter>`), "", 400, "InvalidParameterValue", "filter"},
+		{"filter and bbox", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&bbox=1,2,3,4&resourceId=ports.x", "", 400, "InvalidParameterValue", "filter"},
+		{"join", "service=WFS&version=2.0.0&request=GetFeature&typeNames=(planmap:ports,planmap:corridors)", "", 400, "OperationNotSupported", "typeNames"},
+		{"property value without reference", "service=WFS&version=2.0.0&request=GetPropertyValue&typeNames=planmap:ports", "", 400, "MissingParameterValue", "valueReference"},
+		{"transaction by GET", "service=WFS&version=2.0.0&request=Transaction", "", 400, "OperationNotSupported", "request"},
+		{"missing stored feature", "service=WFS&version=2.0.0&request=GetFeature&storedQuery_id=urn:ogc:def:query:OGC-WFS::GetFeatureById&id=nope", "", 404, "NotFound", "ID"},
+		{"malformed XML", "", `<wfs:GetFeature xmlns:wfs="http://www.opengis.net/wfs/2.0" service="WFS" version="2.0.0"><wfs:Query typeNames="planmap:ports">`, 400, "OperationParsingFailed", ""},
+		{"DOCTYPE", "", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><GetCapabilities service="WFS">&lol2;</GetCapabilities>`, 400, "OperationParsingFailed", ""},
+		{"external entity", "", `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><GetCapabilities service="WFS">&xxe;</GetCapabilities>`, 400, "OperationParsingFailed", ""},
+		{"undeclared entity", "", `<GetCapabilities service="WFS">&xxe;</GetCapabilities>`, 400, "OperationParsingFailed", ""},
+		{"too deep", "", `<wfs:GetFeature xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0" service="WFS" version="2.0.0"><wfs:Query typeNames="planmap:ports"><fes:Filter>` + deep + `</fes:Filter></wfs:Query></wfs:GetFeature>`, 400, "OperationParsingFailed", ""},
+		{"unknown XML request", "", `<GetMap service="WFS" version="2.0.0"/>`, 400, "OperationNotSupported", "request"},
+		{"query without type", "", `<wfs:GetFeature xmlns:wfs="http://www.opengis.net/wfs/2.0" service="WFS" version="2.0.0"><wfs:Query/></wfs:GetFeature>`, 400, "MissingParameterValue", "typeNames"},
+		{"anonymous transaction", "", txHead + `<wfs:Delete typeName="planmap:ports"><fes:Filter><fes:ResourceId rid="ports.wenzhou-port"/></fes:Filter></wfs:Delete></wfs:Transaction>`, 401, "NoApplicableCode", "Transaction"},
+		{"unknown action", "", txHead + `<wfs:Lock/></wfs:Transaction>`, 400, "InvalidParameterValue", "Lock 1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var status int
+			var body []byte
+			if c.post != "" {
+				status, body = wfsPost(t, w, c.post)
+			} else {
+				status, body = wfsGet(t, w, c.query)
+			}
+			if status != c.status {
+				t.Errorf("status %d, want %d: %.400s", status, c.status, body)
+			}
+			code, locator, text := exceptionCode(t, body)
+			if code != c.code || locator != c.locator || text == "" {
+				t.Errorf("exception %q locator %q (%s), want %q locator %q", code, locator, text, c.code, c.locator)
+			}
+		})
+	}
+	// WFS 1.1 reports use OWS 1.0.
+	_, body := wfsGet(t, w, "service=WFS&version=1.1.0&request=GetFeature&typeName=planmap:nope")
+	if ex := xmlFind(t, body, "ExceptionReport"); len(ex) != 1 || ex[0].Space != "http://www.opengis.net/ows" || ex[0].Attr["version"] != "1.0.0" {
+		t.Errorf("1.1 exception report %s", body)
+	}
+}
+
+// filterCase is a filter and an independent statement of what it keeps.
+type filterCase struct {
+	name, layer, filter string
+	keep                func(f *geojson.Feature) bool
+}
+
+func str(f *geojson.Feature, k string) string { s, _ := f.Properties[k].(string); return s }
+
+func year(f *geojson.Feature) (float64, bool) { y, ok := f.Properties["target_year"].(float64); return y, ok }
+
+// boxMeets is an independent geometry–box test: a vertex in the box, an
+// edge crossing a box side, or the box inside a polygon.
+func boxMeets(g orb.Geometry, b orb.Bound) bool {
+	var pts []orb.Point
+	var segs [][2]orb.Point
+	var rings []orb.Ring
+	var walk func(orb.Geometry)
+	line := func(ls []orb.Point) {
+		pts = append(pts, ls...)
+		for i := 1; i < len(ls); i++ {
+			segs = append(segs, [2]orb.Point{ls[i-1], ls[i]})
+		}
+	}
+	walk = func(g orb.Geometry) {
+		switch x := g.(type) {
+		case orb.Point:
+			pts = append(pts, x)
+		case orb.LineString:
+			line(x)
+		case orb.MultiLineString:
+			for _, l := range x {
+				line(l)
+			}
+		case orb.Polygon:
+			for _, r := range x {
+				line(r)
+			}
+			rings = append(rings, x[0])
+		case orb.MultiPolygon:
+			for _, p := range x {
+				walk(p)
+			}
+		}
+	}
+	walk(g)
+	for _, p := range pts {
+		if p[0] >= b.Min[0] && p[0] <= b.Max[0] && p[1] >= b.Min[1] && p[1] <= b.Max[1] {
+			return true
+		}
+	}
+	corners := []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}}
+	cross := func(a, c, d orb.Point) float64 { return (c[0]-a[0])*(d[1]-a[1]) - (c[1]-a[1])*(d[0]-a[0]) }
+	for _, s := range segs {
+		for i := range corners {
+			c, d := corners[i], corners[(i+1)%4]
+			if cross(s[0], s[1], c)*cross(s[0], s[1], d) <= 0 && cross(c, d, s[0])*cross(c, d, s[1]) <= 0 {
+				return true
+			}
+		}
+	}
+	for _, r := range rings {
+		in := false
+		p := b.Min
+		for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+			if (r[i][1] > p[1]) != (r[j][1] > p[1]) && p[0] < (r[j][0]-r[i][0])*(p[1]-r[i][1])/(r[j][1]-r[i][1])+r[i][0] {
+				in = !in
+			}
+		}
+		if in {
+			return true
+		}
+	}
+	return false
+}
+
+// TestWFSFilters evaluates Filter Encoding filters through GetFeature (FE
+// 2.0 by KVP in WFS 2.0, FE 1.1 by XML POST in WFS 1.1) and compares the
+// features with a plain loop over the built-in data.
+func TestWFSFilters(t *testing.T) {
+	ds, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := startWFSServer(t)
+	wz := orb.Bound{Min: orb.Point{120.5, 27.8}, Max: orb.Point{121.0, 28.1}}
+	lit := func(op, prop, value string) string {
+		return fmt.Sprintf(`<fes:%s><fes:ValueReference>%s</fes:ValueReference><fes:Literal>%s</fes:Literal></fes:%s>`, op, prop, value, op)
+	}
+	bbox := fmt.Sprintf(`<fes:BBOX><fes:ValueReference>geometry</fes:ValueReference><gml:Envelope srsName="urn:ogc:def:crs:EPSG::4326"><gml:lowerCorner>%v %v</gml:lowerCorner><gml:upperCorner>%v %v</gml:upperCorner></gml:Envelope></fes:BBOX>`, wz.Min[1], wz.Min[0], wz.Max[1], wz.Max[0])
+	cases := []filterCase{
+		{"equal", data.IndustrialParks, lit("PropertyIsEqualTo", "status", "planned"), func(f *geojson.Feature) bool { return str(f, "status") == "planned" }},
+		{"equal prefixed", data.Ports, lit("PropertyIsEqualTo", "planmap:kind", "airport"), func(f *geojson.Feature) bool { return str(f, "kind") == "airport" }},
+		{"not equal", data.Ports, lit("PropertyIsNotEqualTo", "kind", "port"), func(f *geojson.Feature) bool { return f.Properties["kind"] != nil && str(f, "kind") != "port" }},
+		{"less", data.IndustrialParks, lit("PropertyIsLessThan", "target_year", "2025"), func(f *geojson.Feature) bool { y, ok := year(f); return ok && y < 2025 }},
+		{"greater or equal", data.Corridors, lit("PropertyIsGreaterThanOrEqualTo", "target_year", "2021"), func(f *geojson.Feature) bool { y, ok := year(f); return ok && y >= 2021 }},
+		{"less or equal", data.Corridors, lit("PropertyIsLessThanOrEqualTo", "target_year", "2022"), func(f *geojson.Feature) bool { y, ok := year(f); return ok && y <= 2022 }},
+		{"greater text", data.Ports, lit("PropertyIsGreaterThan", "id", "w"), func(f *geojson.Feature) bool { return str(f, "id") > "w" }},
+		{"like", data.Ports, `<fes:PropertyIsLike wildCard="*" singleChar="." escapeChar="!" matchCase="false"><fes:ValueReference>name_en</fes:ValueReference><fes:Literal>*airport*</fes:Literal></fes:PropertyIsLike>`,
+			func(f *geojson.Feature) bool { return strings.Contains(strings.ToLower(str(f, "name_en")), "airport") }},
+		{"like single", data.Corridors, `<fes:PropertyIsLike wildCard="%" singleChar="_" escapeChar="\"><fes:ValueReference>id</fes:ValueReference><fes:Literal>wz-rail-s_</fes:Literal></fes:PropertyIsLike>`,
+			func(f *geojson.Feature) bool { id := str(f, "id"); return strings.HasPrefix(id, "wz-rail-s") && len(id) == len("wz-rail-s")+1 }},
+		{"between", data.Corridors, `<fes:PropertyIsBetween><fes:ValueReference>target_year</fes:ValueReference><fes:LowerBoundary><fes:Literal>2020</fes:Literal></fes:LowerBoundary><fes:UpperBoundary><fes:Literal>2021</fes:Literal></fes:UpperBoundary></fes:PropertyIsBetween>`,
+			func(f *geojson.Feature) bool { y, ok := year(f); return ok && y >= 2020 && y <= 2021 }},
+		{"null", data.Corridors, `<fes:PropertyIsNull><fes:ValueReference>target_year</fes:ValueReference></fes:PropertyIsNull>`, func(f *geojson.Feature) bool { return f.Properties["target_year"] == nil }},
+		{"and", data.Corridors, "<fes:And>" + lit("PropertyIsEqualTo", "city", "泉州市") + `<fes:PropertyIsNull><fes:ValueReference>target_year</fes:ValueReference></fes:PropertyIsNull>` + "</fes:And>",
+			func(f *geojson.Feature) bool { return str(f, "city") == "泉州市" && f.Properties["target_year"] == nil }},
+		{"or", data.Ports, "<fes:Or>" + lit("PropertyIsEqualTo", "kind", "airport") + lit("PropertyIsEqualTo", "kind", "rail_hub") + "</fes:Or>",
+			func(f *geojson.Feature) bool { return str(f, "kind") == "airport" || str(f, "kind") == "rail_hub" }},
+		{"not", data.IndustrialParks, "<fes:Not>" + lit("PropertyIsEqualTo", "status", "operational") + "</fes:Not>", func(f *geojson.Feature) bool { return str(f, "status") != "operational" }},
+		{"bbox", data.Corridors, bbox, func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) }},
+		{"bbox parks", data.IndustrialParks, bbox, func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) }},
+		{"bbox and like", data.Ports, "<fes:And>" + bbox + `<fes:PropertyIsLike wildCard="*" singleChar="." escapeChar="!"><fes:ValueReference>id</fes:ValueReference><fes:Literal>wenzhou-*</fes:Literal></fes:PropertyIsLike></fes:And>`,
+			func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) && strings.HasPrefix(str(f, "id"), "wenzhou-") }},
+		{"bbox in or", data.Ports, "<fes:Or>" + bbox + lit("PropertyIsEqualTo", "id", "shanghai-port") + "</fes:Or>",
+			func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) || str(f, "id") == "shanghai-port" }},
+		{"resource ids", data.Ports, `<fes:ResourceId rid="ports.wenzhou-port"/><fes:ResourceId rid="taizhou-port"/><fes:ResourceId rid="ports.nothing"/>`,
+			func(f *geojson.Feature) bool { return str(f, "id") == "wenzhou-port" || str(f, "id") == "taizhou-port" }},
+	}
+	for _, c := range cases {
+		l := ds.Layer(c.layer)
+		var want []string
+		for _, f := range l.Features.Features {
+			if c.keep(f) {
+				want = append(want, data.FeatureID(f))
+			}
+		}
+		sort.Strings(want)
+		t.Run(c.name, func(t *testing.T) {
+			if len(want) == 0 || len(want) == len(l.Features.Features) {
+				t.Fatalf("the case keeps %d of %d features: it cannot tell a filter that works from one that does not", len(want), len(l.Features.Features))
+			}
+			// WFS 2.0, KVP, FE 2.0.
+			filter20 := `<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:planmap="https://github.com/planmap/planmap">` + c.filter + `</fes:Filter>`
+			q := url.Values{"service": {"WFS"}, "version": {"2.0.0"}, "request": {"GetFeature"}, "typeNames": {"planmap:" + c.layer}, "outputFormat": {"application/json"}, "filter": {filter20}}
+			status, body := wfsGet(t, w, q.Encode())
+			if got := jsonIDs(t, status, body); !slices.Equal(got, want) {
+				t.Errorf("WFS 2.0 filter kept %v, want %v", got, want)
+			}
+			// WFS 1.1, XML POST, FE 1.1.
+			f11 := strings.NewReplacer("fes:ValueReference", "ogc:PropertyName", "fes:ResourceId rid=", "ogc:GmlObjectId gml:id=", "fes:", "ogc:").Replace(c.filter)
+			doc := `<wfs:GetFeature xmlns:wfs="http://www.opengis.net/wfs" xmlns:ogc="http://www.opengis.net/ogc" xmlns:gml="http://www.opengis.net/gml" service="WFS" version="1.1.0" outputFormat="application/json">` +
+				`<wfs:Query typeName="planmap:` + c.layer + `"><ogc:Filter>` + f11 + `</ogc:Filter></wfs:Query></wfs:GetFeature>`
+			status, body = wfsPost(t, w, doc)
+			if got := jsonIDs(t, status, body); !slices.Equal(got, want) {
+				t.Errorf("WFS 1.1 filter kept %v, want %v", got, want)
+			}
+			// resultType=hits counts the same.
+			q.Set("resultType", "hits")
+			q.Del("outputFormat")
+			_, body = wfsGet(t, w, q.Encode())
+			if fc := xmlFind(t, body, "FeatureCollection"); len(fc) != 1 || fc[0].Attr["numberMatched"] != strconv.Itoa(len(want)) || fc[0].Attr["numberReturned"] != "0" {
+				t.Errorf("hits: %s", body)
+			}
+		})
+	}
+}
+
+func jsonIDs(t *testing.T, status int, body []byte) []string {
+	t.Helper()
+	if status != 200 {
+		t.Fatalf("%d %.500s", status, body)
+	}
+	var fc struct {
+		NumberMatched, NumberReturned int
+		Features                      []struct{ ID string }
+	}
+	if err := json.Unmarshal(body, &fc); err != nil {
+		t.Fatalf("%v: %.300s", err, body)
+	}
+	var ids []string
+	for _, f := range fc.Features {
+		ids = append(ids, f.ID)
+	}
+	if fc.NumberReturned != len(ids) {
+		t.Errorf("numberReturned %d for %d features", fc.NumberReturned, len(ids))
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// TestWFSPaging: count/startIndex (maxFeatures in 1.1) pages through a
+// layer, in GML, with every feature once; hits counts without features.
+func TestWFSPaging(t *testing.T) {
+	ds, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := startWFSServer(t)
+	l := ds.Layer(data.Corridors)
+	for _, version := range []string{"2.0.0", "1.1.0"} {
+		var got []string
+		for start := 0; start < len(l.Features.Features)+7; start += 7 {
+			q := url.Values{"service": {"WFS"}, "version": {version}, "request": {"GetFeature"}, typeNameKey(version): {"planmap:corridors"}, "startIndex": {strconv.Itoa(start)}, "sortBy": {"id ASC"}}
+			if version == "2.0.0" {
+				q.Set("count", "7")
+			} else {
+				q.Set("maxFeatures", "7")
+			}
+			status, body := wfsGet(t, w, q.Encode())
+			if status != 200 {
+				t.Fatalf("%d %s", status, body)
+			}
+			page := xmlFind(t, body, "corridors")
+			if want := min(7, max(0, len(l.Features.Features)-start)); len(page) != want {
+				t.Fatalf("%s page at %d has %d features, want %d", version, start, len(page), want)
+			}
+			for _, f := range page {
+				got = append(got, strings.TrimPrefix(f.Attr["id"], "corridors."))
+			}
+			fc := xmlFind(t, body, "FeatureCollection")[0]
+			if version == "2.0.0" && fc.Attr["numberMatched"] != strconv.Itoa(len(l.Features.Features)) {
+				t.Errorf("numberMatched %s", fc.Attr["numberMatched"])
+			}
+		}
+		var want []string
+		for _, f := range l.Features.Features {
+			want = append(want, data.FeatureID(f))
+		}
+		sort.Strings(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: paging read %v, want %v (sorted by id)", version, got, want)
+		}
+		status, body := wfsGet(t, w, "service=WFS&request=GetFeature&resultType=hits&version="+version+"&"+typeNameKey(version)+"=planmap:corridors")
+		attr := "numberMatched"
+		if version == "1.1.0" {
+			attr = "numberOfFeatures"
+		}
+		if fc := xmlFind(t, body, "FeatureCollection"); status != 200 || fc[0].Attr[attr] != strconv.Itoa(len(l.Features.Features)) || len(xmlFind(t, body, "corridors")) != 0 {
+			t.Errorf("%s hits: %s", version, body)
+		}
+	}
+	// GetPropertyValue answers one value per feature.
+	status, body := wfsGet(t, w, "service=WFS&version=2.0.0&request=GetPropertyValue&typeNames=planmap:ports&valueReference=name_en&sortBy=id")
+	members := xmlFind(t, body, "member")
+	if status != 200 || len(members) != len(ds.Layer(data.Ports).Features.Features) {
+		t.Fatalf("GetPropertyValue: %d, %d members", status, len(members))
+	}
+	// GetFeatureById answers the bare feature.
+	status, body = wfsGet(t, w, "service=WFS&version=2.0.0&request=GetFeature&storedQuery_id=urn:ogc:def:query:OGC-WFS::GetFeatureById&id=ports.wenzhou-port")
+	if f := xmlFind(t, body, "ports"); status != 200 || len(f) != 1 || f[0].Attr["id"] != "ports.wenzhou-port" || len(xmlFind(t, body, "FeatureCollection")) != 0 {
+		t.Errorf("GetFeatureById: %d %.300s", status, body)
+	}
+}
