@@ -467,8 +467,13 @@ func wfsCompare(t *testing.T, l *data.Layer, got []*geojson.Feature) {
 		for key, wantValue := range want.Properties {
 			gotValue := f.Properties[key]
 			if key == "home_point" && wantValue != nil {
-				raw, _ := json.Marshal(wantValue)
-				wantValue = string(raw)
+				// WFS carries it as JSON text, which GDAL may decode again.
+				if s, ok := gotValue.(string); ok {
+					var v any
+					if json.Unmarshal([]byte(s), &v) == nil {
+						gotValue = v
+					}
+				}
 			}
 			if !jsonEqual(gotValue, wantValue) {
 				t.Errorf("%s/%s: property %s = %v, want %v", l.ID, id, key, gotValue, wantValue)
@@ -570,7 +575,7 @@ for name in sorted(wfs.contents):
     feats = [e for e in root.iter() if e.tag.endswith("}" + name.split(":")[1])]
     ids = sorted(e.find("{https://github.com/planmap/planmap}id").text for e in feats)
     out["layers"][name] = {"bbox": list(c.boundingBoxWGS84), "crs": [str(x) for x in c.crsOptions],
-        "properties": schema["properties"], "geometry": schema["geometry"], "geometry_column": schema["geometry_column"],
+        "properties": schema["properties"], "geometry": schema["geometry"], "geometry_column": schema.get("geometry_column", ""),
         "ids": ids, "numberMatched": root.get("numberMatched"), "numberOfFeatures": root.get("numberOfFeatures")}
 print(json.dumps(out))
 `
@@ -611,8 +616,14 @@ print(json.dumps(out))
 				if len(gl.BBox) < 4 || math.Abs(gl.BBox[0]-b.Min[0]) > 1e-9 || math.Abs(gl.BBox[1]-b.Min[1]) > 1e-9 || math.Abs(gl.BBox[2]-b.Max[0]) > 1e-9 || math.Abs(gl.BBox[3]-b.Max[1]) > 1e-9 {
 					t.Errorf("%s: WGS84 bbox %v, want %v", l.ID, gl.BBox, b)
 				}
-				if gl.GeometryColumn != "geometry" || gl.Geometry == "" {
+				// OWSLib 0.27 maps no GML 3.2 curve type (gml:MultiCurvePropertyType)
+				// to a geometry: it sees the corridors' schema without one.
+				owslibBlind := version == "2.0.0" && l.ID == data.Corridors
+				if !owslibBlind && (gl.GeometryColumn != "geometry" || gl.Geometry == "") {
 					t.Errorf("%s: schema geometry %q in %q", l.ID, gl.Geometry, gl.GeometryColumn)
+				}
+				if owslibBlind {
+					delete(gl.Properties, "geometry")
 				}
 				wantProps := append(slices.Clone(data.CommonProperties), data.LayerProperties[l.ID]...)
 				if len(gl.Properties) != len(wantProps) {
@@ -882,7 +893,7 @@ func TestWFSTransactionAllOrNothing(t *testing.T) {
 		t.Fatalf("wrong token: %d, store changed %v", status, w.store.Current() != before)
 	}
 
-	status, resp = wfsPost(t, w, body("industrial_park"), "Authorization", "Basic "+basic("qgis", wfsToken))
+	status, resp = wfsPost(t, w, body("industrial_park"), "Authorization", "Basic "+basicAuth("qgis", wfsToken))
 	if status != http.StatusOK {
 		t.Fatalf("good batch: %d %s", status, resp)
 	}
@@ -938,7 +949,7 @@ func TestWFSTransactionAllOrNothing(t *testing.T) {
 	}
 }
 
-func basic(user, pass string) string {
+func basicAuth(user, pass string) string {
 	req, _ := http.NewRequest("GET", "http://x", nil)
 	req.SetBasicAuth(user, pass)
 	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
@@ -1019,7 +1030,10 @@ type filterCase struct {
 
 func str(f *geojson.Feature, k string) string { s, _ := f.Properties[k].(string); return s }
 
-func year(f *geojson.Feature) (float64, bool) { y, ok := f.Properties["target_year"].(float64); return y, ok }
+func year(f *geojson.Feature) (float64, bool) {
+	y, ok := f.Properties["target_year"].(float64)
+	return y, ok
+}
 
 // boxMeets is an independent geometry–box test: a vertex in the box, an
 // edge crossing a box side, or the box inside a polygon.
@@ -1111,19 +1125,32 @@ func TestWFSFilters(t *testing.T) {
 		{"like", data.Ports, `<fes:PropertyIsLike wildCard="*" singleChar="." escapeChar="!" matchCase="false"><fes:ValueReference>name_en</fes:ValueReference><fes:Literal>*airport*</fes:Literal></fes:PropertyIsLike>`,
 			func(f *geojson.Feature) bool { return strings.Contains(strings.ToLower(str(f, "name_en")), "airport") }},
 		{"like single", data.Corridors, `<fes:PropertyIsLike wildCard="%" singleChar="_" escapeChar="\"><fes:ValueReference>id</fes:ValueReference><fes:Literal>wz-rail-s_</fes:Literal></fes:PropertyIsLike>`,
-			func(f *geojson.Feature) bool { id := str(f, "id"); return strings.HasPrefix(id, "wz-rail-s") && len(id) == len("wz-rail-s")+1 }},
+			func(f *geojson.Feature) bool {
+				id := str(f, "id")
+				return strings.HasPrefix(id, "wz-rail-s") && len(id) == len("wz-rail-s")+1
+			}},
 		{"between", data.Corridors, `<fes:PropertyIsBetween><fes:ValueReference>target_year</fes:ValueReference><fes:LowerBoundary><fes:Literal>2020</fes:Literal></fes:LowerBoundary><fes:UpperBoundary><fes:Literal>2021</fes:Literal></fes:UpperBoundary></fes:PropertyIsBetween>`,
 			func(f *geojson.Feature) bool { y, ok := year(f); return ok && y >= 2020 && y <= 2021 }},
 		{"null", data.Corridors, `<fes:PropertyIsNull><fes:ValueReference>target_year</fes:ValueReference></fes:PropertyIsNull>`, func(f *geojson.Feature) bool { return f.Properties["target_year"] == nil }},
 		{"and", data.Corridors, "<fes:And>" + lit("PropertyIsEqualTo", "city", "泉州市") + `<fes:PropertyIsNull><fes:ValueReference>target_year</fes:ValueReference></fes:PropertyIsNull>` + "</fes:And>",
-			func(f *geojson.Feature) bool { return str(f, "city") == "泉州市" && f.Properties["target_year"] == nil }},
+			func(f *geojson.Feature) bool {
+				return str(f, "city") == "泉州市" && f.Properties["target_year"] == nil
+			}},
 		{"or", data.Ports, "<fes:Or>" + lit("PropertyIsEqualTo", "kind", "airport") + lit("PropertyIsEqualTo", "kind", "rail_hub") + "</fes:Or>",
 			func(f *geojson.Feature) bool { return str(f, "kind") == "airport" || str(f, "kind") == "rail_hub" }},
-		{"not", data.IndustrialParks, "<fes:Not>" + lit("PropertyIsEqualTo", "status", "operational") + "</fes:Not>", func(f *geojson.Feature) bool { return str(f, "status") != "operational" }},
+		// Filters use SQL's three-valued logic, as the store does: a comparison
+		// with a null is unknown, and so is its negation.
+		{"not", data.IndustrialParks, "<fes:Not>" + lit("PropertyIsEqualTo", "status", "operational") + "</fes:Not>", func(f *geojson.Feature) bool {
+			return f.Properties["status"] != nil && str(f, "status") != "operational"
+		}},
+		{"not null", data.IndustrialParks, "<fes:Not><fes:PropertyIsNull><fes:ValueReference>target_year</fes:ValueReference></fes:PropertyIsNull></fes:Not>", func(f *geojson.Feature) bool { return f.Properties["target_year"] != nil }},
+		{"equal, any case", data.Ports, `<fes:PropertyIsEqualTo matchCase="false"><fes:ValueReference>name_en</fes:ValueReference><fes:Literal>PORT OF WENZHOU</fes:Literal></fes:PropertyIsEqualTo>`, func(f *geojson.Feature) bool { return str(f, "name_en") == "Port of Wenzhou" }},
 		{"bbox", data.Corridors, bbox, func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) }},
 		{"bbox parks", data.IndustrialParks, bbox, func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) }},
 		{"bbox and like", data.Ports, "<fes:And>" + bbox + `<fes:PropertyIsLike wildCard="*" singleChar="." escapeChar="!"><fes:ValueReference>id</fes:ValueReference><fes:Literal>wenzhou-*</fes:Literal></fes:PropertyIsLike></fes:And>`,
-			func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) && strings.HasPrefix(str(f, "id"), "wenzhou-") }},
+			func(f *geojson.Feature) bool {
+				return boxMeets(f.Geometry, wz) && strings.HasPrefix(str(f, "id"), "wenzhou-")
+			}},
 		{"bbox in or", data.Ports, "<fes:Or>" + bbox + lit("PropertyIsEqualTo", "id", "shanghai-port") + "</fes:Or>",
 			func(f *geojson.Feature) bool { return boxMeets(f.Geometry, wz) || str(f, "id") == "shanghai-port" }},
 		{"resource ids", data.Ports, `<fes:ResourceId rid="ports.wenzhou-port"/><fes:ResourceId rid="taizhou-port"/><fes:ResourceId rid="ports.nothing"/>`,

@@ -1,9 +1,9 @@
 package wfs
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,15 +12,13 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/cql2"
 	"github.com/planmap/planmap/geo"
 )
 
 // expr is a parsed Filter Encoding predicate (FE 2.0, and FE 1.1 as WFS
-// 1.1 clients send it).
-type expr interface {
-	match(f *geojson.Feature) bool
-	key(b *strings.Builder)
-}
+// 1.1 clients send it), translated into CQL2 for the store (toCQL).
+type expr interface{}
 
 // comparison operators.
 const (
@@ -48,8 +46,8 @@ type cmpExpr struct {
 }
 
 type likeExpr struct {
-	prop, pattern string
-	re            *regexp.Regexp
+	prop, cql string
+	matchCase bool
 }
 
 type betweenExpr struct{ prop, lo, hi string }
@@ -60,155 +58,123 @@ type bboxExpr struct{ b orb.Bound }
 // idExpr selects features by id (ResourceId, FeatureId, GmlObjectId).
 type idExpr struct{ ids []string }
 
-func (e *andExpr) match(f *geojson.Feature) bool {
-	for _, t := range e.terms {
-		if !t.match(f) {
-			return false
+// queryables describes the feature type's properties for the CQL2 type
+// check: JSON-valued properties are not filterable.
+func (ft *featureType) queryables() cql2.Queryables {
+	q := cql2.Queryables{geometryProperty: {Type: cql2.TypeGeometry}}
+	for _, p := range ft.props {
+		switch p.typ {
+		case xsString:
+			q[p.name] = cql2.Queryable{Type: cql2.TypeString}
+		case xsInt, xsLong:
+			q[p.name] = cql2.Queryable{Type: cql2.TypeInteger}
+		case xsDouble:
+			q[p.name] = cql2.Queryable{Type: cql2.TypeNumber}
+		case xsBoolean:
+			q[p.name] = cql2.Queryable{Type: cql2.TypeBoolean}
 		}
 	}
-	return true
+	return q
 }
 
-func (e *orExpr) match(f *geojson.Feature) bool {
-	for _, t := range e.terms {
-		if t.match(f) {
-			return true
+// toCQL translates a Filter Encoding predicate into CQL2 JSON, the form
+// the store evaluates (in memory, or as SQL in a database store), with
+// literals typed by the property they are compared with.
+func (ft *featureType) toCQL(e expr) (any, error) {
+	prop := func(name string) map[string]any { return map[string]any{"property": name} }
+	op := func(name string, args ...any) map[string]any { return map[string]any{"op": name, "args": args} }
+	literal := func(name, text string) (any, error) {
+		p := ft.byName[name]
+		if p == nil {
+			return text, nil
 		}
-	}
-	return false
-}
-
-func (e *notExpr) match(f *geojson.Feature) bool { return !e.term.match(f) }
-
-func (e *cmpExpr) match(f *geojson.Feature) bool {
-	c, ok := compareLiteral(f.Properties[e.prop], e.lit, e.matchCase)
-	if !ok {
-		return false
-	}
-	switch e.op {
-	case opEq:
-		return c == 0
-	case opNe:
-		return c != 0
-	case opLt:
-		return c < 0
-	case opGt:
-		return c > 0
-	case opLe:
-		return c <= 0
-	case opGe:
-		return c >= 0
-	}
-	return false
-}
-
-func (e *likeExpr) match(f *geojson.Feature) bool {
-	v := f.Properties[e.prop]
-	if v == nil {
-		return false
-	}
-	return e.re.MatchString(textValue(v))
-}
-
-func (e *betweenExpr) match(f *geojson.Feature) bool {
-	v := f.Properties[e.prop]
-	lo, ok1 := compareLiteral(v, e.lo, true)
-	hi, ok2 := compareLiteral(v, e.hi, true)
-	return ok1 && ok2 && lo >= 0 && hi <= 0
-}
-
-func (e *nullExpr) match(f *geojson.Feature) bool { return f.Properties[e.prop] == nil }
-
-func (e *bboxExpr) match(f *geojson.Feature) bool {
-	return f.Geometry != nil && geo.IntersectsBound(f.Geometry, e.b)
-}
-
-func (e *idExpr) match(f *geojson.Feature) bool { return slices.Contains(e.ids, data.FeatureID(f)) }
-
-func (e *andExpr) key(b *strings.Builder) { listKey(b, "and", e.terms) }
-func (e *orExpr) key(b *strings.Builder)  { listKey(b, "or", e.terms) }
-func (e *notExpr) key(b *strings.Builder) {
-	b.WriteString("not(")
-	e.term.key(b)
-	b.WriteString(")")
-}
-func (e *cmpExpr) key(b *strings.Builder) {
-	fmt.Fprintf(b, "cmp(%q%s%q,%v)", e.prop, e.op, e.lit, e.matchCase)
-}
-func (e *likeExpr) key(b *strings.Builder) { fmt.Fprintf(b, "like(%q,%q)", e.prop, e.re.String()) }
-func (e *betweenExpr) key(b *strings.Builder) {
-	fmt.Fprintf(b, "between(%q,%q,%q)", e.prop, e.lo, e.hi)
-}
-func (e *nullExpr) key(b *strings.Builder) { fmt.Fprintf(b, "null(%q)", e.prop) }
-func (e *bboxExpr) key(b *strings.Builder) { fmt.Fprintf(b, "bbox(%v)", e.b) }
-func (e *idExpr) key(b *strings.Builder)   { fmt.Fprintf(b, "ids(%q)", e.ids) }
-
-func listKey(b *strings.Builder, name string, terms []expr) {
-	b.WriteString(name)
-	b.WriteString("(")
-	for i, t := range terms {
-		if i > 0 {
-			b.WriteString(",")
+		switch p.typ {
+		case xsInt, xsLong, xsDouble:
+			f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("property %s is a number; the literal %q is not", name, text)
+			}
+			return f, nil
+		case xsBoolean:
+			b, err := strconv.ParseBool(strings.TrimSpace(text))
+			if err != nil {
+				return nil, fmt.Errorf("property %s is a boolean; the literal %q is not", name, text)
+			}
+			return b, nil
+		case xsJSON:
+			return nil, fmt.Errorf("property %s holds JSON and cannot be compared", name)
 		}
-		t.key(b)
+		return text, nil
 	}
-	b.WriteString(")")
-}
-
-// exprFilter makes an expr a data.Filter.
-type exprFilter struct{ e expr }
-
-func (f exprFilter) Match(feat *geojson.Feature) bool { return f.e.match(feat) }
-
-func exprKey(e expr) string {
-	var b strings.Builder
-	e.key(&b)
-	return b.String()
-}
-
-// compareLiteral compares a property value with a filter literal: as
-// numbers when the value is a number and the literal reads as one, as
-// booleans for booleans, else as text. ok is false when they cannot be
-// compared (a null value, a number against a word).
-func compareLiteral(v any, lit string, matchCase bool) (int, bool) {
-	switch x := v.(type) {
-	case nil:
-		return 0, false
-	case float64:
-		y, err := strconv.ParseFloat(strings.TrimSpace(lit), 64)
-		if err != nil || math.IsNaN(y) {
-			return 0, false
+	list := func(name string, terms []expr) (any, error) {
+		args := make([]any, 0, len(terms))
+		for _, t := range terms {
+			a, err := ft.toCQL(t)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, a)
 		}
-		switch {
-		case x < y:
-			return -1, true
-		case x > y:
-			return 1, true
+		if len(args) == 1 {
+			return args[0], nil
 		}
-		return 0, true
-	case bool:
-		y, err := strconv.ParseBool(strings.TrimSpace(lit))
+		return op(name, args...), nil
+	}
+	switch e := e.(type) {
+	case *andExpr:
+		return list("and", e.terms)
+	case *orExpr:
+		return list("or", e.terms)
+	case *notExpr:
+		t, err := ft.toCQL(e.term)
 		if err != nil {
-			return 0, false
+			return nil, err
 		}
-		if x == y {
-			return 0, true
+		return op("not", t), nil
+	case *cmpExpr:
+		v, err := literal(e.prop, e.lit)
+		if err != nil {
+			return nil, err
 		}
-		if !x {
-			return -1, true
+		if s, ok := v.(string); ok && !e.matchCase {
+			return op(e.op, op("casei", prop(e.prop)), op("casei", s)), nil
 		}
-		return 1, true
+		return op(e.op, prop(e.prop), v), nil
+	case *likeExpr:
+		if p := ft.byName[e.prop]; p != nil && p.typ != xsString {
+			return nil, fmt.Errorf("PropertyIsLike needs a text property; %s is not", e.prop)
+		}
+		if !e.matchCase {
+			return op("like", op("casei", prop(e.prop)), op("casei", e.cql)), nil
+		}
+		return op("like", prop(e.prop), e.cql), nil
+	case *betweenExpr:
+		lo, err := literal(e.prop, e.lo)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := literal(e.prop, e.hi)
+		if err != nil {
+			return nil, err
+		}
+		return op("between", prop(e.prop), lo, hi), nil
+	case *nullExpr:
+		return op("isNull", prop(e.prop)), nil
+	case *bboxExpr:
+		return op("s_intersects", prop(geometryProperty), map[string]any{"bbox": []float64{e.b.Min[0], e.b.Min[1], e.b.Max[0], e.b.Max[1]}}), nil
+	case *idExpr:
+		ids := make([]any, len(e.ids))
+		for i, id := range e.ids {
+			ids[i] = id
+		}
+		return op("in", prop("id"), ids), nil
 	}
-	s := textValue(v)
-	if !matchCase {
-		s, lit = strings.ToLower(s), strings.ToLower(lit)
-	}
-	return strings.Compare(s, lit), true
+	return nil, fmt.Errorf("cannot translate %T", e)
 }
 
-// likePattern compiles a PropertyIsLike pattern into an anchored regular
-// expression.
-func likePattern(pattern, wild, single, escape string, matchCase bool) (*regexp.Regexp, error) {
+// likeToCQL turns a PropertyIsLike pattern (its own wildcard, single
+// character and escape) into a CQL2 LIKE pattern (%, _ and backslash).
+func likeToCQL(pattern, wild, single, escape string) string {
 	if wild == "" {
 		wild = "*"
 	}
@@ -219,31 +185,32 @@ func likePattern(pattern, wild, single, escape string, matchCase bool) (*regexp.
 		escape = "\\"
 	}
 	var b strings.Builder
-	if !matchCase {
-		b.WriteString("(?i)")
+	lit := func(r string) {
+		if r == "%" || r == "_" || r == "\\" {
+			b.WriteString("\\")
+		}
+		b.WriteString(r)
 	}
-	b.WriteString("^(?s:")
 	for i := 0; i < len(pattern); {
 		switch {
 		case strings.HasPrefix(pattern[i:], escape) && i+len(escape) < len(pattern):
 			i += len(escape)
 			r := pattern[i : i+runeLen(pattern[i:])]
-			b.WriteString(regexp.QuoteMeta(r))
+			lit(r)
 			i += len(r)
 		case strings.HasPrefix(pattern[i:], wild):
-			b.WriteString(".*")
+			b.WriteString("%")
 			i += len(wild)
 		case strings.HasPrefix(pattern[i:], single):
-			b.WriteString(".")
+			b.WriteString("_")
 			i += len(single)
 		default:
 			r := pattern[i : i+runeLen(pattern[i:])]
-			b.WriteString(regexp.QuoteMeta(r))
+			lit(r)
 			i += len(r)
 		}
 	}
-	b.WriteString(")$")
-	return regexp.Compile(b.String())
+	return b.String()
 }
 
 func runeLen(s string) int {
@@ -354,11 +321,7 @@ func (p *filterParser) predicate(n *node) (expr, error) {
 		if len(lit) > 1000 {
 			return nil, fmt.Errorf("the PropertyIsLike pattern is longer than 1000 bytes")
 		}
-		re, err := likePattern(lit, n.attr("wildCard"), n.attr("singleChar"), esc, n.attr("matchCase") != "false")
-		if err != nil {
-			return nil, fmt.Errorf("PropertyIsLike pattern %q: %v", lit, err)
-		}
-		return &likeExpr{prop: prop, pattern: lit, re: re}, nil
+		return &likeExpr{prop: prop, cql: likeToCQL(lit, n.attr("wildCard"), n.attr("singleChar"), esc), matchCase: n.attr("matchCase") != "false"}, nil
 	case "PropertyIsBetween":
 		var prop string
 		var lo, hi *node
@@ -477,17 +440,17 @@ type selection struct {
 }
 
 // compile turns a filter (nil: everything) into a store query: a top
-// level BBOX goes to the spatial index, ids to lookups, the rest is a
-// data.Filter.
-func compile(e expr, bboxes []orb.Bound) selection {
+// level BBOX goes to the spatial index, ids to lookups, the rest to a CQL2
+// expression the store evaluates.
+func (ft *featureType) compile(e expr, bboxes []orb.Bound) (selection, error) {
 	var sel selection
 	sel.query.BBoxes = bboxes
 	if e == nil {
-		return sel
+		return sel, nil
 	}
 	if ids, ok := e.(*idExpr); ok {
 		sel.ids, sel.byIDs = ids.ids, true
-		return sel
+		return sel, nil
 	}
 	terms := []expr{e}
 	if and, ok := e.(*andExpr); ok {
@@ -501,17 +464,46 @@ func compile(e expr, bboxes []orb.Bound) selection {
 		}
 		rest = append(rest, t)
 	}
-	switch len(rest) {
-	case 0:
-	case 1:
-		sel.query.Filter = exprFilter{rest[0]}
-		sel.query.FilterKey = "wfs:" + exprKey(rest[0])
-	default:
-		a := &andExpr{terms: rest}
-		sel.query.Filter = exprFilter{a}
-		sel.query.FilterKey = "wfs:" + exprKey(a)
+	if len(rest) == 0 {
+		return sel, nil
 	}
-	return sel
+	var rem expr = &andExpr{terms: rest}
+	if len(rest) == 1 {
+		rem = rest[0]
+	}
+	doc, err := ft.toCQL(rem)
+	if err != nil {
+		return sel, err
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return sel, err
+	}
+	x, err := cql2.Parse(string(raw), cql2.JSON, ft.queryables())
+	if err != nil {
+		return sel, fmt.Errorf("the filter: %v", strings.TrimPrefix(err.Error(), "cql2: "))
+	}
+	sel.query.Filter = x
+	sel.query.FilterKey = "wfs:" + string(raw)
+	return sel, nil
+}
+
+// matches reports whether a feature (one a transaction changed, which the
+// layer view does not hold yet) is one the selection picks.
+func (sel *selection) matches(f *geojson.Feature) bool {
+	if sel.byIDs && !slices.Contains(sel.ids, data.FeatureID(f)) {
+		return false
+	}
+	if sel.query.BBoxes != nil {
+		hit := false
+		for _, b := range sel.query.BBoxes {
+			hit = hit || (f.Geometry != nil && geo.IntersectsBound(f.Geometry, b))
+		}
+		if !hit {
+			return false
+		}
+	}
+	return sel.query.Filter == nil || sel.query.Filter.Match(cql2.FromGeoJSON(f))
 }
 
 // refs returns the refs a selection picks from v: in the layer's order

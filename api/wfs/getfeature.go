@@ -100,7 +100,10 @@ func (s *Service) run(q query, snap *data.Snapshot, cache map[string]*featureTyp
 		}
 		bboxes = []orb.Bound{orb.Bound{Min: lo, Max: lo}.Extend(hi)}
 	}
-	sel := compile(ex, bboxes)
+	sel, err := ft.compile(ex, bboxes)
+	if err != nil {
+		return nil, invalid("filter", "%v", err)
+	}
 	for _, k := range q.sortBy {
 		name, err := ft.propertyName(k.Property)
 		if err != nil || name == geometryProperty {
@@ -110,6 +113,10 @@ func (s *Service) run(q query, snap *data.Snapshot, cache map[string]*featureTyp
 	}
 	r := result{ft: ft, crs: c}
 	for _, pn := range q.propertyNames {
+		if pn == "*" {
+			r.only = nil // every property, as OWSLib asks with propertyName=*
+			break
+		}
 		name, err := ft.propertyName(pn)
 		if err != nil {
 			return nil, invalid("propertyName", "%v", err)

@@ -289,7 +289,10 @@ func (b *txBuilder) targets(ft *featureType, filter *node, where string) ([]targ
 			return nil, invalid(where, "filter: %v", err)
 		}
 	}
-	sel := compile(e, nil)
+	sel, err := ft.compile(e, nil)
+	if err != nil {
+		return nil, invalid(where, "%v", err)
+	}
 	var out []target
 	for _, ref := range sel.refs(ft.view) {
 		id := ft.view.ID(ref)
@@ -304,7 +307,7 @@ func (b *txBuilder) targets(ft *featureType, filter *node, where string) ([]targ
 		if layer != ft.layer || f == nil {
 			continue
 		}
-		if e == nil || e.match(f) {
+		if sel.matches(f) {
 			out = append(out, target{id: id, feature: f})
 		}
 	}
