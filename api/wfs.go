@@ -19,6 +19,23 @@ func (s *Server) routesWFS() {
 	handler := func(c *fiber.Ctx) error { return s.handleWFS(c, svc) }
 	s.app.Get("/wfs", handler)
 	s.app.Post("/wfs", handler)
+	s.extraPaths = append(s.extraPaths, wfsPaths)
+}
+
+func wfsPaths() []apiPath {
+	return []apiPath{{
+		Path: "/wfs",
+		Summary: "OGC Web Feature Service 2.0.0 and 1.1.0 (KVP GET, XML POST): GetCapabilities, DescribeFeatureType, GetFeature (GML 3.2 / 3.1.1 or GeoJSON, " +
+			"Filter Encoding 2.0, count/startIndex, resultType=hits), GetPropertyValue and, with an editor's token (HTTP Basic password or Bearer), Transaction.",
+		Params: []apiParam{
+			stringParam("service", "WFS"),
+			stringParam("version", "2.0.0 or 1.1.0"),
+			stringParam("request", "GetCapabilities, DescribeFeatureType, GetFeature, GetPropertyValue, ListStoredQueries or DescribeStoredQueries"),
+			stringParam("typeNames", "Feature types, e.g. planmap:ports (typeName in 1.1.0)"),
+			stringParam("srsName", "urn:ogc:def:crs:EPSG::4326 (latitude first, the default), EPSG:4326 or CRS84 (longitude first)"),
+		},
+		Responses: map[string]string{"application/xml": "capabilities, XML Schema, a GML feature collection or an ows:ExceptionReport", mediaGeoJSON: "features with outputFormat=application/json"},
+	}}
 }
 
 func (s *Server) handleWFS(c *fiber.Ctx, svc *wfs.Service) error {
