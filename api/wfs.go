@@ -2,11 +2,15 @@ package api
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
 
 	"github.com/planmap/planmap/api/wfs"
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo/crs"
 )
 
 // WFS: /wfs answers OGC Web Feature Service 2.0.0 and 1.1.0 (KVP GET and
@@ -16,10 +20,45 @@ import (
 func (s *Server) routesWFS() {
 	svc := wfs.NewService()
 	svc.Limits.MaxBytes = s.opts.MaxWriteBytes
+	svc.Resolve = resolveEPSG
+	for _, c := range crs.Builtin().All() {
+		if code, ok := strings.CutPrefix(c.Code(), "EPSG:"); ok && code != "4326" {
+			svc.OtherCRS = append(svc.OtherCRS, "urn:ogc:def:crs:EPSG::"+code)
+		}
+	}
 	handler := func(c *fiber.Ctx) error { return s.handleWFS(c, svc) }
 	s.app.Get("/wfs", handler)
 	s.app.Post("/wfs", handler)
 	s.extraPaths = append(s.extraPaths, wfsPaths)
+}
+
+// resolveEPSG gives WFS the CRSs of geo/crs: srsName=urn:ogc:def:crs:EPSG::4549
+// and the like, in GML output, BBOX and transactions.
+func resolveEPSG(code int) (wfs.Projection, bool, bool) {
+	c, err := crs.Builtin().Lookup(fmt.Sprintf("EPSG:%d", code))
+	if err != nil {
+		return nil, false, false
+	}
+	return wfsProjection{c}, c.NorthingFirst(), true
+}
+
+// wfsProjection adapts a geo/crs CRS to wfs.Projection, which wants
+// easting first: api/wfs applies each srsName form's axis order itself.
+type wfsProjection struct{ c *crs.CRS }
+
+func (p wfsProjection) Forward(lonLat orb.Point) (orb.Point, error) {
+	q, err := p.c.FromCRS84(lonLat)
+	if err == nil && p.c.NorthingFirst() {
+		q[0], q[1] = q[1], q[0]
+	}
+	return q, err
+}
+
+func (p wfsProjection) Inverse(xy orb.Point) (orb.Point, error) {
+	if p.c.NorthingFirst() {
+		xy[0], xy[1] = xy[1], xy[0]
+	}
+	return p.c.ToCRS84(xy)
 }
 
 func wfsPaths() []apiPath {

@@ -28,6 +28,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo/crs"
 )
 
 // The WFS tests run the clients planners have installed — QGIS 3.22's WFS
@@ -977,7 +978,7 @@ func TestWFSExceptions(t *testing.T) {
 		{"bad count", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&count=-3", "", 400, "InvalidParameterValue", "count"},
 		{"bad result type", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&resultType=all", "", 400, "InvalidParameterValue", "resultType"},
 		{"bad bbox", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&bbox=1,2,3", "", 400, "InvalidParameterValue", "bbox"},
-		{"unknown CRS", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&srsName=EPSG:3857", "", 400, "InvalidParameterValue", "srsName"},
+		{"unknown CRS", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&srsName=EPSG:2000", "", 400, "InvalidParameterValue", "srsName"},
 		{"unknown format", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&outputFormat=SHAPE-ZIP", "", 400, "InvalidParameterValue", "outputFormat"},
 		{"filter not XML", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&filter=" + url.QueryEscape("<Filter><PropertyIsEqualTo>"), "", 400, "OperationParsingFailed", "filter"},
 		{"unknown property", "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&filter=" + url.QueryEscape(`<Filter><PropertyIsEqualTo><ValueReference>colour</ValueReference><Literal>red</Literal></PropertyIsEqualTo></Filter>`), "", 400, "InvalidParameterValue", "filter"},
@@ -1279,5 +1280,43 @@ func TestWFSPaging(t *testing.T) {
 	status, body = wfsGet(t, w, "service=WFS&version=2.0.0&request=GetFeature&storedQuery_id=urn:ogc:def:query:OGC-WFS::GetFeatureById&id=ports.wenzhou-port")
 	if f := xmlFind(t, body, "ports"); status != 200 || len(f) != 1 || f[0].Attr["id"] != "ports.wenzhou-port" || len(xmlFind(t, body, "FeatureCollection")) != 0 {
 		t.Errorf("GetFeatureById: %d %.300s", status, body)
+	}
+}
+
+// TestWFSProjectedCRS: srsName names a geo/crs CRS; GML carries the
+// port in it, in the axis order its form requires, and a transaction in it
+// lands back in lon/lat.
+func TestWFSProjectedCRS(t *testing.T) {
+	w := startWFSServer(t)
+	port := orb.Point{120.803, 27.973}
+	for _, c := range []struct{ srsName, ref string }{
+		{"urn:ogc:def:crs:EPSG::3857", "EPSG:3857"},
+		{"urn:ogc:def:crs:EPSG::4549", "EPSG:4549"},
+		{"EPSG:4549", "EPSG:4549"},
+		{"urn:ogc:def:crs:EPSG::4490", "EPSG:4490"},
+	} {
+		ref, err := crs.Builtin().Lookup(c.ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ref.FromCRS84(port) // in the CRS's own axis order
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(c.srsName, "EPSG:") && ref.NorthingFirst() {
+			want[0], want[1] = want[1], want[0] // the short form is easting first
+		}
+		_, body := wfsGet(t, w, "service=WFS&version=2.0.0&request=GetFeature&typeNames=planmap:ports&resourceId=ports.wenzhou-port&srsName="+url.QueryEscape(c.srsName))
+		pos := xmlFind(t, body, "pos")
+		if len(pos) != 1 {
+			t.Fatalf("%s: %.400s", c.srsName, body)
+		}
+		var got orb.Point
+		if _, err := fmt.Sscanf(pos[0].Text, "%g %g", &got[0], &got[1]); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got[0]-want[0]) > 1e-6*math.Max(1, math.Abs(want[0])) || math.Abs(got[1]-want[1]) > 1e-6*math.Max(1, math.Abs(want[1])) {
+			t.Errorf("%s: pos %v, want %v", c.srsName, got, want)
+		}
 	}
 }

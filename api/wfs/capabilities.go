@@ -175,8 +175,18 @@ func (s *Service) capabilities(op *operation, env *Env) (*Response, *Exception) 
 		b.WriteString(`</ows:Keyword></ows:Keywords>`)
 		if v2 {
 			fmt.Fprintf(&b, `<wfs:DefaultCRS>%s</wfs:DefaultCRS><wfs:OtherCRS>%s</wfs:OtherCRS><wfs:OtherCRS>%s</wfs:OtherCRS>`, URN4326, URNCRS84, HTTP4326)
+			for _, c := range s.OtherCRS {
+				b.WriteString("<wfs:OtherCRS>")
+				esc(c)
+				b.WriteString("</wfs:OtherCRS>")
+			}
 		} else {
 			fmt.Fprintf(&b, `<wfs:DefaultSRS>%s</wfs:DefaultSRS><wfs:OtherSRS>%s</wfs:OtherSRS>`, URN4326, Short4326)
+			for _, c := range s.OtherCRS {
+				b.WriteString("<wfs:OtherSRS>")
+				esc(c)
+				b.WriteString("</wfs:OtherSRS>")
+			}
 		}
 		b.WriteString(`<wfs:OutputFormats>`)
 		for _, f := range outputFormats(op.version) {

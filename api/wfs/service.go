@@ -19,8 +19,10 @@ type Service struct {
 	CountDefault int
 	// Limits bound XML requests.
 	Limits Limits
-	// Resolve, when set, adds CRSs other than WGS84 (geo/crs).
-	Resolve CRSResolver
+	// Resolve, when set, adds CRSs other than WGS84 (geo/crs); OtherCRS
+	// lists them in the capabilities.
+	Resolve  CRSResolver
+	OtherCRS []string
 }
 
 // NewService returns a service with planmap's defaults.
