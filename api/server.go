@@ -296,4 +296,5 @@ func (s *Server) routes() {
 	s.routesSearch()
 	s.routesTiles()
 	s.routesAnalysis()
+	s.routesWFS()
 }
