@@ -248,6 +248,12 @@ func TestEveryRouteErrorsInOGCForm(t *testing.T) {
 		}
 		bogus := get(t, srv, path+"?bogus_parameter=1")
 		switch {
+		case path == "/wfs":
+			// WFS answers errors as ows:ExceptionReport, as its standard
+			// and its clients require (api/wfs_test.go checks them).
+			if bogus.status < 400 || !strings.Contains(string(bogus.body), "ExceptionReport") {
+				t.Errorf("/wfs?bogus_parameter=1: %d %s", bogus.status, bogus.body)
+			}
 		case bogus.status >= 400:
 			checkOGC(t, "unknown parameter on "+path, bogus)
 		case bogus.status == 200 && (path == "/" || strings.HasPrefix(path, "/app") || strings.HasSuffix(path, ".js") ||

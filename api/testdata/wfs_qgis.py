@@ -45,7 +45,7 @@ def find(layer, feature_id):
 try:
     layers = {}
     report = {}
-    for name in ["industrial-parks", "corridors", "ports", "enclaves"]:
+    for name in ["industrial-parks", "corridors", "ports", "enclaves", "ecological-spaces"]:
         layer = open_layer(name)
         layers[name] = layer
         if not layer.isValid():
