@@ -314,50 +314,6 @@ func parseSortBy(s string, sortable []string) ([]sortKey, error) {
 	return keys, nil
 }
 
-// compareValues orders two property values: numbers before strings before
-// booleans, and null last whatever the direction.
-func compareValues(a, b any) int {
-	rank := func(v any) int {
-		switch v.(type) {
-		case float64:
-			return 0
-		case string:
-			return 1
-		case bool:
-			return 2
-		case nil:
-			return 4
-		}
-		return 3
-	}
-	ra, rb := rank(a), rank(b)
-	if ra != rb {
-		return ra - rb
-	}
-	switch x := a.(type) {
-	case float64:
-		y := b.(float64)
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-	case string:
-		return strings.Compare(x, b.(string))
-	case bool:
-		y := b.(bool)
-		if x == y {
-			return 0
-		}
-		if !x {
-			return -1
-		}
-		return 1
-	}
-	return 0
-}
-
 // sortedKeys returns a map's keys in order.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -91,19 +91,18 @@ type FileStore struct {
 	sinceCompact int
 	compacting   atomic.Bool
 
-	mu          sync.Mutex // guards the fields below
-	history     []Revision
-	byFeature   map[string][]int // layer/id → positions in history
-	subscribers map[int]chan struct{}
-	nextSub     int
-	problem     string
-	problemAt   time.Time
-	lastLoad    time.Time
+	mu        sync.Mutex // guards the fields below
+	history   []Revision
+	byFeature map[string][]int // layer/id → positions in history
+	problem   string
+	problemAt time.Time
+	lastLoad  time.Time
 	// written holds the content hash of each layer file as planmap last
 	// wrote or read it, so the watcher tells others' edits from its own.
 	written map[string]string
 
-	watcher *fsnotify.Watcher
+	watcher  *fsnotify.Watcher
+	notifier Notifier
 }
 
 type writeRequest struct {
@@ -135,7 +134,7 @@ func OpenEmbedded(opts FileOptions) (*FileStore, error) {
 // NewMemoryStore serves a loaded dataset, read-only.
 func NewMemoryStore(ds *Dataset, opts FileOptions) *FileStore {
 	opts = opts.withDefaults()
-	s := &FileStore{opts: opts, log: opts.Logger, subscribers: map[int]chan struct{}{}, byFeature: map[string][]int{}, lastLoad: time.Now()}
+	s := &FileStore{opts: opts, log: opts.Logger, byFeature: map[string][]int{}, lastLoad: time.Now()}
 	s.current.Store(NewSnapshot(ds, opts.MatchCacheBytes))
 	return s
 }
@@ -148,7 +147,7 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &FileStore{dir: dir, opts: opts, log: opts.Logger, subscribers: map[int]chan struct{}{},
+	s := &FileStore{dir: dir, opts: opts, log: opts.Logger,
 		byFeature: map[string][]int{}, written: map[string]string{}, lastLoad: time.Now(),
 		requests: make(chan *writeRequest, 256), done: make(chan struct{})}
 	for _, l := range ds.Layers {
@@ -524,44 +523,10 @@ func (s *FileStore) Changes(_ context.Context, since int64, limit int) ([]Revisi
 // Subscribe calls fn with each new snapshot; several changes in quick
 // succession may be reported once, with the newest.
 func (s *FileStore) Subscribe(fn func(*Snapshot)) (cancel func()) {
-	ch := make(chan struct{}, 1)
-	s.mu.Lock()
-	id := s.nextSub
-	s.nextSub++
-	s.subscribers[id] = ch
-	s.mu.Unlock()
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-ch:
-				fn(s.current.Load())
-			case <-stop:
-				return
-			}
-		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.mu.Lock()
-			delete(s.subscribers, id)
-			s.mu.Unlock()
-			close(stop)
-		})
-	}
+	return s.notifier.Subscribe(s.Current, fn)
 }
 
-func (s *FileStore) notify() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ch := range s.subscribers {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
+func (s *FileStore) notify() { s.notifier.Notify() }
 
 func (s *FileStore) setProblem(p string) {
 	s.mu.Lock()

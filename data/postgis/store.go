@@ -104,12 +104,11 @@ type Store struct {
 	wg       sync.WaitGroup
 	closed   atomic.Bool
 
-	mu          sync.Mutex // guards the fields below
-	subscribers map[int]chan struct{}
-	nextSub     int
-	dbErr       string
-	dbErrAt     time.Time
-	lastLoad    time.Time
+	mu       sync.Mutex // guards the fields below
+	notifier data.Notifier
+	dbErr    string
+	dbErrAt  time.Time
+	lastLoad time.Time
 }
 
 type writeRequest struct {
@@ -138,7 +137,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgis: %w", err)
 	}
 	s := &Store{source: describe(cfg.ConnConfig), opts: opts, log: opts.Logger, pool: pool, connCfg: cfg.ConnConfig,
-		requests: make(chan *writeRequest, 256), poke: make(chan bool, 1), subscribers: map[int]chan struct{}{}}
+		requests: make(chan *writeRequest, 256), poke: make(chan bool, 1)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	snap, layers, err := s.loadSnapshot(ctx)
 	if err != nil {
@@ -820,44 +819,10 @@ func (s *Store) listen() {
 // Subscribe calls fn with each new snapshot; several changes in quick
 // succession may be reported once, with the newest.
 func (s *Store) Subscribe(fn func(*data.Snapshot)) (cancel func()) {
-	ch := make(chan struct{}, 1)
-	s.mu.Lock()
-	id := s.nextSub
-	s.nextSub++
-	s.subscribers[id] = ch
-	s.mu.Unlock()
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-ch:
-				fn(s.current.Load())
-			case <-stop:
-				return
-			}
-		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.mu.Lock()
-			delete(s.subscribers, id)
-			s.mu.Unlock()
-			close(stop)
-		})
-	}
+	return s.notifier.Subscribe(s.Current, fn)
 }
 
-func (s *Store) notify() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ch := range s.subscribers {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
+func (s *Store) notify() { s.notifier.Notify() }
 
 func (s *Store) setDown(err error) {
 	s.mu.Lock()
