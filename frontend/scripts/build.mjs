@@ -3,6 +3,8 @@
 // offline basemap, and regenerates the search character table in data/.
 //
 //   dist/vendor/maplibre-gl.mjs, maplibre-gl-worker.mjs, maplibre-gl.css, LICENSE-maplibre-gl.txt
+//   dist/vendor/terra-draw.mjs, terra-draw-maplibre-gl-adapter.mjs, NOTICE-terra-draw.txt
+//                         the drawing library, loaded only once a planner signs in (see vendor.mjs)
 //   dist/land.geojson     the clipped land/sea background (see basemap.mjs)
 //   dist/build.json       versions and figures of this build
 //
@@ -12,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildLand } from './basemap.mjs';
+import { copyTerraDraw } from './vendor.mjs';
 import { t2sTable } from './t2s-table.mjs';
 import { FRONTEND_DIR, copyFileAtomic, packageDir, packageVersion, writeFileAtomic } from './lib.mjs';
 
@@ -24,6 +27,9 @@ for (const file of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.cs
   copyFileAtomic(path.join(maplibre, 'dist', file), path.join(dist, 'vendor', file));
 }
 copyFileAtomic(path.join(maplibre, 'LICENSE.txt'), path.join(dist, 'vendor', 'LICENSE-maplibre-gl.txt'));
+
+// 1b. terra-draw and its MapLibre adapter, for editing (web/edit.js).
+const terraDraw = copyTerraDraw(path.join(dist, 'vendor'));
 
 // 2. The basemap.
 const { fc, summary } = buildLand();
@@ -43,7 +49,8 @@ if (current !== table) {
 
 const info = {
   maplibre_gl: packageVersion('maplibre-gl'),
+  terra_draw: terraDraw,
   basemap: { ...summary, bytes: Buffer.byteLength(land) },
 };
 writeFileAtomic(path.join(dist, 'build.json'), `${JSON.stringify(info, null, 2)}\n`);
-console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB`);
+console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, terra-draw ${terraDraw.version} (${(terraDraw.bytes / 1024).toFixed(0)} KiB, loaded on sign-in), land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB`);

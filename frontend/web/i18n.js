@@ -116,3 +116,9 @@ export function featureName(props) {
   const zh = props.name, en = props.name_en;
   return (current === 'en' ? en || zh : zh || en) || props.id || '';
 }
+
+// edit9: lets a module (edit.js) bring its own strings in both languages.
+/** Adds interface strings: {zh: {key: …}, en: {key: …}}. */
+export function addStrings(table) {
+  for (const lang of ['zh', 'en']) Object.assign(strings[lang], table[lang] || {});
+}

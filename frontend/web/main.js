@@ -9,6 +9,7 @@ import { emptyState, filterConditions, filtersActive, formatHash, itemsParams, m
 import { api, debounce, download, getJSON, h } from './util.js';
 import { initSearch } from './search.js';
 import { initCoverage } from './coverage.js';
+import { initEdit } from './edit.js'; // edit9: editing (sign-in, attributes, geometry, history)
 
 const VIEW_LIST_MAX = 200;
 const SELECTION_SOURCE = 'planmap-selection';
@@ -98,6 +99,7 @@ async function boot() {
   initSearch({ map, openDetails, fitFeature });
   initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill' });
   buildAbout();
+  planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
 
   await new Promise((resolve) => map.once('idle', resolve));
   planmap.timings.firstIdle = performance.now();
@@ -506,6 +508,7 @@ async function openDetails(layerId, id, { fly = true } = {}) {
   planmap.map.resize(); // now, so that a camera move that follows fits the smaller map
   els.details.focus({ preventScroll: true });
   if (fly) fitFeature(bboxOf(feature.geometry));
+  document.dispatchEvent(new CustomEvent('planmap:details', { detail: { layerId, id, feature } })); // edit9: edit.js adds its section
   return feature;
 }
 
@@ -514,6 +517,7 @@ function closeDetails() {
   els.detailsBody.replaceChildren();
   document.querySelector('.app').classList.remove('has-details');
   planmap.map.getSource(SELECTION_SOURCE)?.setData({ type: 'FeatureCollection', features: [] });
+  document.dispatchEvent(new CustomEvent('planmap:details-closed')); // edit9
   state.sel = null;
   writeURL();
   planmap.map.resize();
