@@ -54,13 +54,18 @@ function freePort() {
   });
 }
 
-/** Starts planmap serve on a free port; resolves once it answers. */
-export async function startPlanmap({ data } = {}) {
+/**
+ * Starts planmap serve on a free port; resolves once it answers. data is
+ * a dataset folder (--data); env adds variables (PLANMAP_WRITE_TOKEN …)
+ * after every inherited PLANMAP_* one is dropped.
+ */
+export async function startPlanmap({ data, env: extraEnv = {} } = {}) {
   const port = await freePort();
   const args = ['serve', '--addr', `127.0.0.1:${port}`];
   if (data) args.push('--data', data);
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('PLANMAP_') && k !== 'PLANMAP_BIN') delete env[k];
+  Object.assign(env, extraEnv);
   const child = spawn(planmapPath(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
@@ -90,6 +95,34 @@ export async function startPlanmap({ data } = {}) {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Copies the built-in dataset into a fresh temporary folder with
+ * `planmap init` and serves it editable: PLANMAP_WRITE_TOKEN is the
+ * editor's token. stop() also removes the folder.
+ */
+export async function startEditablePlanmap({ token }) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'planmap-edit-'));
+  const dir = path.join(root, 'plan');
+  await new Promise((resolve, reject) => {
+    const child = spawn(planmapPath(), ['init', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`planmap init exited with ${code}:\n${out}`))));
+  });
+  const server = await startPlanmap({ data: dir, env: { PLANMAP_WRITE_TOKEN: token } });
+  const stop = server.stop;
+  return {
+    ...server,
+    dir,
+    async stop() {
+      await stop();
+      fs.rmSync(root, { recursive: true, force: true });
     },
   };
 }
