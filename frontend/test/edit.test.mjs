@@ -68,7 +68,7 @@ describe('editing from the web map', { skip }, () => {
     await server?.stop();
   });
 
-  test('sign in, edit a status (with a 412 on a stale ETag), draw a polygon, delete it, sign out', async () => {
+  test('sign in, edit a status (with a 412 on a stale ETag), draw a polygon, delete it, move a port, sign out', async () => {
     // ---- editing is offered because /conformance declares Part 4 ----
     assert.equal(await page.evaluate(() => window.planmap.edit.enabled), true, 'editing not offered');
 
@@ -182,7 +182,36 @@ describe('editing from the web map', { skip }, () => {
     await page.click('[data-action=confirm-delete]');
     await waitOnMap('industrial-parks', (fs) => !fs.some((f) => f.id === created.id), 'the deleted park gone');
     assert.equal((await api(`/collections/industrial-parks/items/${encodeURIComponent(created.id)}`)).status, 404);
-    assert.deepEqual((await api('/changes')).json.changes.map((c) => c.op), ['patch', 'patch', 'create', 'delete']);
+    assert.deepEqual((await api('/changes')).json.changes.map((c) => c.op), ['patch', 'patch', 'create', 'delete'], 'the change feed');
+
+    // ---- move the port: drag it 60 px east with the pointer ----
+    const oldPoint = (await api(`/collections/ports/items/${PORT_ID}`)).json.geometry.coordinates;
+    await page.evaluate((id) => window.planmap.openDetails('ports', id, { fly: false }), PORT_ID);
+    await page.click('[data-action=geometry]');
+    await page.waitForFunction(() => window.planmap.edit.active === 'reshape');
+    const from = await pixel(oldPoint);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 6; i++) await page.mouse.move(from.x + 10 * i, from.y, { steps: 2 });
+    await page.mouse.up();
+    await page.click('[data-action=save-geometry]');
+    await page.waitForSelector('.edit-flash');
+    const moved = (await api(`/collections/ports/items/${PORT_ID}`)).json.geometry.coordinates;
+    // terra-draw starts a drag after a few pixels of movement, so the point
+    // follows the pointer from there: between 40 and 60 px east, none north.
+    const movedPx = await pixel(moved);
+    assert.ok(movedPx.x - from.x >= 40 && movedPx.x - from.x <= 61 && Math.abs(movedPx.y - from.y) < 2, `the port moved by ${movedPx.x - from.x}, ${movedPx.y - from.y} px (${oldPoint} → ${moved})`);
+    const portsAt = (pt) => page.evaluate(({ x, y }) => {
+      const p = window.planmap;
+      const rect = p.map.getCanvas().getBoundingClientRect();
+      const q = [x - rect.left, y - rect.top];
+      return p.map.queryRenderedFeatures([[q[0] - 3, q[1] - 3], [q[0] + 3, q[1] + 3]], { layers: ['ports-point'] }).map((f) => f.properties.id);
+    }, pt);
+    const deadline = Date.now() + 15000;
+    while (!((await portsAt(movedPx)).includes(PORT_ID) && !(await portsAt(from)).includes(PORT_ID))) {
+      if (Date.now() > deadline) assert.fail(`the moved port is not drawn at its new place (new: ${await portsAt(movedPx)}, old: ${await portsAt(from)})`);
+      await idle(page);
+    }
 
     // ---- sign out: the token is forgotten ----
     await page.click('.edit-signout');

@@ -24,6 +24,7 @@
 import { addStrings, featureName, label, language, t } from './i18n.js';
 import { api, h } from './util.js';
 import { authHeaders, checkToken, clearToken, setToken, signedIn } from './auth.js';
+import { MAX_DECIMALS, normaliseGeometry } from './edit-geometry.js';
 
 const PART4_CLASS = 'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete';
 const STATUSES = ['planned', 'under_construction', 'operational', 'proposed'];
@@ -34,7 +35,6 @@ const MODES = ['rail', 'road', 'metro', 'water', 'concept'];
 const COMMON_PROPERTIES = ['id', 'name', 'name_en', 'kind', 'status', 'target_year', 'city', 'county',
   'source_doc', 'source_excerpt', 'geometry_precision', 'placement_note'];
 const LAYER_PROPERTIES = { corridors: ['mode'], enclaves: ['home', 'host', 'home_point'] };
-const MAX_DECIMALS = 6; // data.MaxDecimals
 /** What the drawing tools make: layer → terra-draw mode, default kind. */
 const NEW_FEATURES = {
   'industrial-parks': { draw: 'polygon', kind: 'industrial_park', tool: 'newPark' },
@@ -208,6 +208,9 @@ export async function initEdit({ map, planmap }) {
     if (!body) return;
     body.querySelector('.edit-section')?.remove();
     const section = h('section', { class: 'edit-section', 'data-feature': `${layerId}/${id}` });
+    // The details panel may keep a place for editing (data-edit-slot).
+    const slot = body.querySelector('[data-edit-slot]');
+    if (slot) slot.hidden = false;
     const message = h('div', { class: 'edit-message', role: 'alert' });
     const work = h('div', { class: 'edit-work' });
     if (signedIn()) {
@@ -219,7 +222,7 @@ export async function initEdit({ map, planmap }) {
     }
     const history = h('div', { class: 'edit-history' }, h('h3', { 'data-i18n': 'history' }, t('history')), h('p', { class: 'hint' }, t('historyLoading')));
     section.append(history);
-    body.append(section);
+    (slot || body).append(section);
     loadHistory(layerId, id, history);
   }
 
@@ -645,46 +648,4 @@ export function describeRevision(r) {
   if (JSON.stringify(r.before.geometry) !== JSON.stringify(r.after.geometry)) changed.push(t('geometryChanged'));
   if (changed.length) parts.push(t('changedFields', changed.join(', ')));
   return parts.length ? parts.join('; ') : opLabel;
-}
-
-// ---- geometry: what the server's checks want (data/geomcheck.go) ---------
-
-function roundPosition(p) {
-  const f = 10 ** MAX_DECIMALS;
-  return [Math.round(p[0] * f) / f, Math.round(p[1] * f) / f];
-}
-
-function dedupe(positions) {
-  return positions.filter((p, i) => i === 0 || p[0] !== positions[i - 1][0] || p[1] !== positions[i - 1][1]);
-}
-
-/** Twice the signed area of a closed ring (positive when counter-clockwise). */
-export function ringArea(ring) {
-  let a = 0;
-  for (let i = 0; i + 1 < ring.length; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
-  return a;
-}
-
-/**
- * Rounds a drawn geometry to the layers' precision (6 decimals), drops
- * repeated positions, closes rings and orients them as RFC 7946 wants
- * (exterior counter-clockwise, holes clockwise).
- */
-export function normaliseGeometry(g) {
-  const line = (coords) => dedupe(coords.map(roundPosition));
-  const ring = (coords, exterior) => {
-    let r = line(coords);
-    if (r.length && (r[0][0] !== r[r.length - 1][0] || r[0][1] !== r[r.length - 1][1])) r.push(r[0]);
-    if ((ringArea(r) > 0) !== exterior) r = r.reverse();
-    return r;
-  };
-  const polygon = (rings) => rings.map((r, i) => ring(r, i === 0));
-  switch (g.type) {
-    case 'Point': return { type: 'Point', coordinates: roundPosition(g.coordinates) };
-    case 'LineString': return { type: 'LineString', coordinates: line(g.coordinates) };
-    case 'Polygon': return { type: 'Polygon', coordinates: polygon(g.coordinates) };
-    case 'MultiLineString': return { type: 'MultiLineString', coordinates: g.coordinates.map(line) };
-    case 'MultiPolygon': return { type: 'MultiPolygon', coordinates: g.coordinates.map(polygon) };
-    default: return g;
-  }
 }
