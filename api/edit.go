@@ -466,3 +466,17 @@ func (s *Server) addWriteOperations(paths map[string]any, snap *snapshot) {
 			"responses": with(map[string]any{"204": map[string]any{"description": "Deleted."}, "412": exception("If-Match names another version: nothing changed.")})},
 	})
 }
+
+// revalidateWhenEditable makes caches ask again (with the ETag) before
+// reusing a data response while the data can change: an edit must show for
+// everyone on their next request, not after max-age.
+func (s *Server) revalidateWhenEditable(c *fiber.Ctx) error {
+	err := c.Next()
+	if s.store.Writable() == nil {
+		cc := string(c.Response().Header.Peek(fiber.HeaderCacheControl))
+		if strings.HasPrefix(cc, "public, max-age=") {
+			c.Set(fiber.HeaderCacheControl, "public, no-cache")
+		}
+	}
+	return err
+}

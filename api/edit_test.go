@@ -546,3 +546,18 @@ func TestGDALReadsEditedCollection(t *testing.T) {
 		}
 	}
 }
+
+// TestEditableDataIsRevalidated: while the data can change, tiles and
+// items tell caches to revalidate (with the ETag) rather than reuse them
+// for minutes; read-only data keeps its max-age.
+func TestEditableDataIsRevalidated(t *testing.T) {
+	es := newEditableServer(t)
+	for _, path := range []string{"/tiles/8/213/108.mvt", "/collections/ports/items", "/collections/ports/items/wenzhou-port"} {
+		if cc := es.do(t, "GET", path, nil).header.Get("Cache-Control"); cc != "public, no-cache" {
+			t.Errorf("%s: Cache-Control %q while editable", path, cc)
+		}
+	}
+	if cc := get(t, defaultServer(t), "/collections/ports/items").header.Get("Cache-Control"); !strings.Contains(cc, "max-age") {
+		t.Errorf("read-only items: Cache-Control %q", cc)
+	}
+}

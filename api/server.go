@@ -183,6 +183,7 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic in handler", "request_id", requestID(c), "path", c.OriginalURL(), "panic", fmt.Sprint(e))
 	}}))
+	s.app.Use(s.revalidateWhenEditable)
 	s.app.Use(s.writeCORS)
 	s.app.Use(cors.New(cors.Config{
 		AllowOrigins:  "*",
