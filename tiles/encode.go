@@ -111,10 +111,20 @@ func (t *Tiler) encodeWith(z, x, y uint32, set LayerSet, use func(raw []byte) er
 	e := t.pool.Get().(*encoder)
 	defer t.pool.Put(e)
 	e.encode(z, x, y, set)
-	target := t.opts.MaxTileBytes
-	for attempt := 0; len(e.tile) > t.opts.MaxTileBytes && attempt < 12; attempt++ {
-		target = target * 7 / 8
-		if !e.planSkips(len(e.tile), target) {
+	// the last resort: a tile over the budget is thinned and encoded again
+	bytesTarget, featuresTarget := t.opts.MaxTileBytes, t.opts.MaxTileFeatures
+	for attempt := 0; attempt < 12; attempt++ {
+		overBytes, overFeatures := len(e.tile) > t.opts.MaxTileBytes, len(e.recs) > t.opts.MaxTileFeatures
+		if !overBytes && !overFeatures {
+			break
+		}
+		if overBytes {
+			bytesTarget = bytesTarget * 7 / 8
+		}
+		if overFeatures {
+			featuresTarget = featuresTarget * 7 / 8
+		}
+		if !e.planSkips(len(e.tile), bytesTarget, featuresTarget) {
 			break
 		}
 		e.encode(z, x, y, set)
@@ -607,11 +617,13 @@ func varintLen(v uint64) int {
 	return n
 }
 
-// planSkips chooses the thinnable features to leave out so that a tile of
-// size bytes comes down to target: the tile keeps at most K thinnable
-// features per cell of a thinGrid×thinGrid grid (biggest first), K as large
-// as fits. It reports false when nothing more can be left out.
-func (e *encoder) planSkips(size, target int) bool {
+// planSkips chooses the features to leave out so that a tile of size bytes
+// and len(e.recs) features comes down to target bytes and targetFeatures
+// features: the tile keeps at most K thinnable features per cell of a
+// thinGrid×thinGrid grid (biggest first), K as large as fits; once no
+// thinnable feature is left, the features of whole layers the same way.
+// It reports false when nothing more can be left out.
+func (e *encoder) planSkips(size, target, targetFeatures int) bool {
 	type rec struct {
 		featureRecord
 		cell   int
@@ -620,17 +632,19 @@ func (e *encoder) planSkips(size, target int) bool {
 		rank   int
 	}
 	var recs []rec
-	spent := size
+	spent, count := size, len(e.recs)
 	n := float64(uint64(1) << e.z)
+	thinnable := slices.ContainsFunc(e.recs, func(r featureRecord) bool { return e.t.layerAt(int(r.layer)).features[r.feature].thinnable })
 	for _, r := range e.recs {
 		f := &e.t.layerAt(int(r.layer)).features[r.feature]
-		if !f.thinnable {
+		if thinnable && !f.thinnable {
 			continue
 		}
 		cx := min(max(int((f.labelX*n-float64(e.x))*thinGrid), 0), thinGrid-1)
 		cy := min(max(int((f.labelY*n-float64(e.y))*thinGrid), 0), thinGrid-1)
 		recs = append(recs, rec{featureRecord: r, cell: cy*thinGrid + cx, weight: f.weight, id: f.id})
 		spent -= r.bytes
+		count--
 	}
 	if len(recs) == 0 {
 		return false
@@ -647,19 +661,22 @@ func (e *encoder) planSkips(size, target int) bool {
 		}
 		return cmp.Compare(a.id, b.id)
 	})
-	var byRank []int
+	type sum struct{ bytes, features int }
+	var byRank []sum
 	for i := range recs {
 		if i > 0 && recs[i].cell == recs[i-1].cell {
 			recs[i].rank = recs[i-1].rank + 1
 		}
 		for len(byRank) <= recs[i].rank {
-			byRank = append(byRank, 0)
+			byRank = append(byRank, sum{})
 		}
-		byRank[recs[i].rank] += recs[i].bytes
+		byRank[recs[i].rank].bytes += recs[i].bytes
+		byRank[recs[i].rank].features++
 	}
 	k := 0
-	for k < len(byRank) && spent+byRank[k] <= target {
-		spent += byRank[k]
+	for k < len(byRank) && spent+byRank[k].bytes <= target && count+byRank[k].features <= targetFeatures {
+		spent += byRank[k].bytes
+		count += byRank[k].features
 		k++
 	}
 	if e.skip == nil {
