@@ -42,6 +42,7 @@ type encoder struct {
 	bx, by []float64
 	qx, qy []int32
 	cands  []int32
+	clip   polyClipper
 	recs   []featureRecord
 	order  []tileItem
 	skip   map[uint64]struct{}
@@ -362,56 +363,145 @@ func (e *encoder) lines(l *layer, f *feature, inside bool) uint8 {
 	return mvtLine
 }
 
+// polygons writes the feature's polygons drawn at this zoom, each clipped
+// as one piece (exterior and holes together, see polyClipper) unless the
+// feature lies well inside the buffered tile, then quantised and cleaned
+// (cleanRing); an exterior that collapses takes its holes with it.
 func (e *encoder) polygons(l *layer, f *feature, inside bool) uint8 {
-	wrote, open := false, false
-	for pi := f.parts; pi < f.parts+uint32(f.nParts); pi++ {
-		p := &l.parts[pi]
-		if !p.hole {
-			open = false
+	wrote := false
+	c := &e.clip
+	end := f.parts + uint32(f.nParts)
+	for pi := f.parts; pi < end; {
+		next := pi + 1
+		for next < end && l.parts[next].hole {
+			next++
 		}
-		if uint32(p.zoom) > e.z || (p.hole && !open) {
+		ext := &l.parts[pi]
+		if ext.hole || uint32(ext.zoom) > e.z {
+			pi = next
 			continue
 		}
-		xs, ys := e.gather(l, pi, false)
-		if len(xs) > 1 { // drop the closing vertex
-			xs, ys = xs[:len(xs)-1], ys[:len(ys)-1]
+		c.reset(e.lo, e.hi)
+		for qi := pi; qi < next; qi++ {
+			p := &l.parts[qi]
+			if uint32(p.zoom) > e.z {
+				continue
+			}
+			xs, ys := e.gather(l, qi, false)
+			if len(xs) > 1 { // drop the closing vertex
+				xs, ys = xs[:len(xs)-1], ys[:len(ys)-1]
+			}
+			if len(xs) < 3 {
+				if qi == pi {
+					break
+				}
+				continue
+			}
+			c.addRing(xs, ys, qi > pi)
 		}
+		pi = next
+		if len(c.ends) == 0 {
+			continue
+		}
+		ox, oy, oends, ohole := c.xs, c.ys, c.ends, []bool(nil)
 		if !inside {
-			xs, ys = e.clipRing(xs, ys, e.lo, e.hi)
+			c.clip()
+			ox, oy, oends, ohole = c.ox, c.oy, c.oends, c.ohole
 		}
-		qx, qy := e.quantize(xs, ys)
-		for len(qx) > 1 && qx[len(qx)-1] == qx[0] && qy[len(qy)-1] == qy[0] {
-			qx, qy = qx[:len(qx)-1], qy[:len(qy)-1]
-		}
-		if len(qx) < 3 {
-			continue
-		}
-		area := ringArea2(qx, qy)
-		if area == 0 {
-			continue
-		}
-		// MVT: exterior rings have positive area in tile coordinates
-		// (clockwise on screen), holes negative.
-		if (area < 0) != p.hole {
-			slices.Reverse(qx)
-			slices.Reverse(qy)
-		}
-		e.command(1, 1)
-		e.point(qx[0], qy[0])
-		e.command(2, uint32(len(qx)-1))
-		for i := 1; i < len(qx); i++ {
-			e.point(qx[i], qy[i])
-		}
-		e.command(7, 1)
-		wrote = true
-		if !p.hole {
-			open = true
+		open := false
+		for k, stop := range oends {
+			start := 0
+			if k > 0 {
+				start = oends[k-1]
+			}
+			hole := k > 0
+			if ohole != nil {
+				hole = ohole[k]
+			}
+			if hole && !open {
+				continue
+			}
+			var qx, qy []int32
+			if inside {
+				qx, qy = e.quantize(ox[start:stop], oy[start:stop])
+			} else {
+				qx, qy = e.quantizeClipped(ox[start:stop], oy[start:stop])
+			}
+			qx, qy = cleanRing(qx, qy)
+			if len(qx) < 3 || ringArea2(qx, qy) == 0 {
+				if !hole {
+					open = false
+				}
+				continue
+			}
+			// MVT: exterior rings have positive area in tile coordinates
+			// (clockwise on screen), holes negative.
+			if (ringArea2(qx, qy) < 0) != hole {
+				slices.Reverse(qx)
+				slices.Reverse(qy)
+			}
+			e.command(1, 1)
+			e.point(qx[0], qy[0])
+			e.command(2, uint32(len(qx)-1))
+			for i := 1; i < len(qx); i++ {
+				e.point(qx[i], qy[i])
+			}
+			e.command(7, 1)
+			wrote = true
+			if !hole {
+				open = true
+			}
 		}
 	}
 	if !wrote {
 		return 0
 	}
 	return mvtPolygon
+}
+
+// cleanRing drops, from a quantised open ring without repeated points,
+// every vertex collinear with its neighbours: straight-through points and
+// the spikes a clipped ring can leave along the tile's edge (a, b, a), until
+// none is left. It works in place.
+func cleanRing(xs, ys []int32) ([]int32, []int32) {
+	n := 0
+	for i := range xs {
+		x, y := xs[i], ys[i]
+		for n >= 1 && xs[n-1] == x && ys[n-1] == y {
+			n--
+		}
+		for n >= 2 && cross(xs[n-2], ys[n-2], xs[n-1], ys[n-1], x, y) == 0 {
+			n--
+		}
+		xs[n], ys[n] = x, y
+		n++
+	}
+	xs, ys = xs[:n], ys[:n]
+	// the seam: the last and first vertices
+	for changed := true; changed && len(xs) >= 3; {
+		changed = false
+		m := len(xs)
+		if xs[m-1] == xs[0] && ys[m-1] == ys[0] {
+			xs, ys = xs[:m-1], ys[:m-1]
+			changed = true
+			continue
+		}
+		if cross(xs[m-2], ys[m-2], xs[m-1], ys[m-1], xs[0], ys[0]) == 0 {
+			xs, ys = xs[:m-1], ys[:m-1]
+			changed = true
+			continue
+		}
+		if cross(xs[m-1], ys[m-1], xs[0], ys[0], xs[1], ys[1]) == 0 {
+			xs, ys = xs[1:], ys[1:]
+			changed = true
+		}
+	}
+	return xs, ys
+}
+
+// cross is the z component of (b − a) × (c − b).
+func cross(ax, ay, bx, by, cx, cy int32) int64 {
+	return int64(bx-ax)*int64(cy-by) - int64(by-ay)*int64(cx-bx)
 }
 
 // gather returns the vertices of part pi kept at this zoom, in tile units.
@@ -488,6 +578,30 @@ func (e *encoder) quantize(xs, ys []float64) ([]int32, []int32) {
 	qx, qy := e.qx[:0], e.qy[:0]
 	for i := range xs {
 		x, y := round(xs[i]), round(ys[i])
+		if n := len(qx); n > 0 && qx[n-1] == x && qy[n-1] == y {
+			continue
+		}
+		qx, qy = append(qx, x), append(qy, y)
+	}
+	e.qx, e.qy = qx, qy
+	return qx, qy
+}
+
+// quantizeClipped is quantize for a clipped ring: a vertex off the buffered
+// tile's edge rounds to a point off it too, never onto it, so that no vertex
+// near the edge comes to touch a stretch of the ring along it.
+func (e *encoder) quantizeClipped(xs, ys []float64) ([]int32, []int32) {
+	lo, hi := round(e.lo), round(e.hi)
+	snap := func(v float64) int32 {
+		q := round(v)
+		if v != e.lo && v != e.hi {
+			q = min(max(q, lo+1), hi-1)
+		}
+		return q
+	}
+	qx, qy := e.qx[:0], e.qy[:0]
+	for i := range xs {
+		x, y := snap(xs[i]), snap(ys[i])
 		if n := len(qx); n > 0 && qx[n-1] == x && qy[n-1] == y {
 			continue
 		}
