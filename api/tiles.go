@@ -141,12 +141,19 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 	if tile.Empty() {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	c.Set(fiber.HeaderETag, tile.ETag)
-	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), tile.ETag) {
+	// the gzip and the identity bodies are different entities: each has
+	// its own strong tag (RFC 9110 8.8.3)
+	gzip := acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
+	etag := tile.ETag
+	if gzip {
+		etag = gzipETag(etag)
+	}
+	c.Set(fiber.HeaderETag, etag)
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, mediaMVT)
-	if acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+	if gzip {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		return c.Send(tile.Gzip)
 	}
@@ -155,6 +162,12 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Send(plain)
+}
+
+// gzipETag is the tag of a tile's gzip body: its identity tag (quoted)
+// with "-gzip" before the closing quote.
+func gzipETag(identity string) string {
+	return strings.TrimSuffix(identity, `"`) + `-gzip"`
 }
 
 // parseTileNumber reads a tile coordinate: decimal digits only, at most
