@@ -130,9 +130,16 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 		return badRequest("layers: %s", strings.TrimPrefix(err.Error(), "tiles: "))
 	}
 	key := tiles.TileKey{Version: snap.tiler.Version(), Z: uint32(z), X: uint32(x), Y: uint32(y), Layers: set}
-	tile, err := s.tileCache.Get(key, func() (*tiles.Tile, error) {
-		return snap.tiler.Render(key.Z, key.X, key.Y, key.Layers)
-	})
+	render := func() (*tiles.Tile, error) { return snap.tiler.Render(key.Z, key.X, key.Y, key.Layers) }
+	if src := s.opts.TileSource; src != nil {
+		// an archive holds whole tiles only
+		if c.Query("layers") != "" {
+			return badRequest("layers: not available: the tiles come from an archive of every layer")
+		}
+		key.Version, key.Layers = "archive", 0
+		render = func() (*tiles.Tile, error) { return src.Get(c.Context(), key.Z, key.X, key.Y) }
+	}
+	tile, err := s.tileCache.Get(key, render)
 	if err != nil {
 		return err
 	}

@@ -41,5 +41,7 @@
 // The derived layer EnclaveLinks draws a line from each enclave to its home
 // county's seat (home_point). Cache keeps gzip-compressed tiles under a byte
 // budget with a single flight per tile; TileJSON and Style describe the
-// tiles for clients; WriteMBTiles exports a zoom range to an MBTiles file.
+// tiles for clients; WriteMBTiles and WritePMTiles export a zoom range to an
+// MBTiles file or a PMTiles v3 archive, and OpenPMTiles opens an archive as a
+// TileSource to serve in place of a Tiler.
 package tiles
