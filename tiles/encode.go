@@ -381,6 +381,28 @@ func (e *encoder) polygons(l *layer, f *feature, inside bool) uint8 {
 			pi = next
 			continue
 		}
+		if inside { // no clipping: each ring as it comes
+			open := false
+			for qi := pi; qi < next; qi++ {
+				p := &l.parts[qi]
+				hole := qi > pi
+				if uint32(p.zoom) > e.z || (hole && !open) {
+					continue
+				}
+				xs, ys := e.gather(l, qi, false)
+				if len(xs) > 1 { // drop the closing vertex
+					xs, ys = xs[:len(xs)-1], ys[:len(ys)-1]
+				}
+				qx, qy := e.quantize(xs, ys)
+				ok := e.ring(qx, qy, hole)
+				wrote = wrote || ok
+				if !hole {
+					open = ok
+				}
+			}
+			pi = next
+			continue
+		}
 		c.reset(e.lo, e.hi)
 		for qi := pi; qi < next; qi++ {
 			p := &l.parts[qi]
@@ -403,53 +425,22 @@ func (e *encoder) polygons(l *layer, f *feature, inside bool) uint8 {
 		if len(c.ends) == 0 {
 			continue
 		}
-		ox, oy, oends, ohole := c.xs, c.ys, c.ends, []bool(nil)
-		if !inside {
-			c.clip()
-			ox, oy, oends, ohole = c.ox, c.oy, c.oends, c.ohole
-		}
+		c.clip()
 		open := false
-		for k, stop := range oends {
+		for k, stop := range c.oends {
 			start := 0
 			if k > 0 {
-				start = oends[k-1]
+				start = c.oends[k-1]
 			}
-			hole := k > 0
-			if ohole != nil {
-				hole = ohole[k]
-			}
+			hole := c.ohole[k]
 			if hole && !open {
 				continue
 			}
-			var qx, qy []int32
-			if inside {
-				qx, qy = e.quantize(ox[start:stop], oy[start:stop])
-			} else {
-				qx, qy = e.quantizeClipped(ox[start:stop], oy[start:stop])
-			}
-			qx, qy = cleanRing(qx, qy)
-			if len(qx) < 3 || ringArea2(qx, qy) == 0 {
-				if !hole {
-					open = false
-				}
-				continue
-			}
-			// MVT: exterior rings have positive area in tile coordinates
-			// (clockwise on screen), holes negative.
-			if (ringArea2(qx, qy) < 0) != hole {
-				slices.Reverse(qx)
-				slices.Reverse(qy)
-			}
-			e.command(1, 1)
-			e.point(qx[0], qy[0])
-			e.command(2, uint32(len(qx)-1))
-			for i := 1; i < len(qx); i++ {
-				e.point(qx[i], qy[i])
-			}
-			e.command(7, 1)
-			wrote = true
+			qx, qy := e.quantizeClipped(c.ox[start:stop], c.oy[start:stop])
+			ok := e.ring(qx, qy, hole)
+			wrote = wrote || ok
 			if !hole {
-				open = true
+				open = ok
 			}
 		}
 	}
@@ -457,6 +448,32 @@ func (e *encoder) polygons(l *layer, f *feature, inside bool) uint8 {
 		return 0
 	}
 	return mvtPolygon
+}
+
+// ring cleans a quantised open ring (cleanRing) and, unless it collapsed,
+// writes it, exteriors with positive area in tile coordinates (clockwise on
+// screen) and holes negative, as MVT requires; it reports whether it did.
+func (e *encoder) ring(qx, qy []int32, hole bool) bool {
+	qx, qy = cleanRing(qx, qy)
+	if len(qx) < 3 {
+		return false
+	}
+	area := ringArea2(qx, qy)
+	if area == 0 {
+		return false
+	}
+	if (area < 0) != hole {
+		slices.Reverse(qx)
+		slices.Reverse(qy)
+	}
+	e.command(1, 1)
+	e.point(qx[0], qy[0])
+	e.command(2, uint32(len(qx)-1))
+	for i := 1; i < len(qx); i++ {
+		e.point(qx[i], qy[i])
+	}
+	e.command(7, 1)
+	return true
 }
 
 // cleanRing drops, from a quantised open ring without repeated points,
