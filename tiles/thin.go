@@ -65,9 +65,16 @@ type tileSum struct {
 // of tiles when that is small enough, else through a map.
 type tileSlots struct {
 	x0, y0, w, h uint64
-	dense        []tileSum
+	dense        []slotSum
 	slots        map[uint64]int64
-	sparse       []tileSum
+	sparse       []slotSum
+}
+
+// slotSum is a tileSum as the (possibly 2^24) tiles of a zoom hold it:
+// 8 bytes.
+type slotSum struct {
+	bytes    float32
+	features int32
 }
 
 const maxDenseTiles = 1 << 24
@@ -78,7 +85,7 @@ func (ts *tileSlots) reset(b box, z int) {
 	ts.w, ts.h = uint64(b.maxX>>shift)-ts.x0+1, uint64(b.maxY>>shift)-ts.y0+1
 	if ts.w*ts.h <= maxDenseTiles {
 		if uint64(cap(ts.dense)) < ts.w*ts.h {
-			ts.dense = make([]tileSum, ts.w*ts.h)
+			ts.dense = make([]slotSum, ts.w*ts.h)
 		}
 		ts.dense = ts.dense[:ts.w*ts.h]
 		clear(ts.dense)
@@ -102,14 +109,14 @@ func (ts *tileSlots) slot(tx, ty uint64) int64 {
 	if !ok {
 		s = int64(len(ts.sparse))
 		ts.slots[key] = s
-		ts.sparse = append(ts.sparse, tileSum{})
+		ts.sparse = append(ts.sparse, slotSum{})
 	}
 	return s
 }
 
 func (ts *tileSlots) isDense() bool { return len(ts.dense) > 0 }
 
-func (ts *tileSlots) sums() []tileSum {
+func (ts *tileSlots) sums() []slotSum {
 	if len(ts.dense) > 0 {
 		return ts.dense
 	}
@@ -132,7 +139,9 @@ type thinRef struct{ layer, feature int32 }
 // leaves out stays out of every lower zoom: a feature, once shown, stays
 // shown when zooming in. It then builds each layer's zoom groups.
 func (t *Tiler) thin() {
-	t.planThinning()
+	if t.mayCrowd() {
+		t.planThinning()
+	}
 	var wg sync.WaitGroup
 	for _, l := range t.layers {
 		wg.Add(1)
@@ -143,6 +152,20 @@ func (t *Tiler) thin() {
 		}()
 	}
 	wg.Wait()
+}
+
+// mayCrowd reports whether any tile could go over the thinning targets:
+// whether all the features together, every vertex counted, exceed them.
+func (t *Tiler) mayCrowd() bool {
+	bytes, features := 0.0, 0
+	for _, l := range t.layers {
+		features += len(l.features)
+		bytes += float64(len(l.vz))*estDeepVertexBytes + float64(len(l.parts))*estPartBytes
+		for i := range l.features {
+			bytes += estFeatureBytes + float64(l.features[i].propBytes)
+		}
+	}
+	return bytes > float64(t.opts.ThinTargetBytes) || features > t.opts.ThinTargetFeatures
 }
 
 func (t *Tiler) planThinning() {
@@ -299,7 +322,7 @@ func (t *Tiler) planThinning() {
 		}
 		sums := slots.sums()
 		for _, p := range pres {
-			sums[p.tile].bytes += p.size
+			sums[p.tile].bytes += float32(p.size)
 			sums[p.tile].features++
 		}
 		// in a crowded tile, the features of whole layers (sorted first)
@@ -308,7 +331,7 @@ func (t *Tiler) planThinning() {
 		// they compete for it in turn, and the thinnable ones all go
 		crowded = crowded[:0]
 		for _, p := range pres {
-			if s := sums[p.tile]; s.bytes <= target && s.features <= targetFeatures {
+			if s := sums[p.tile]; float64(s.bytes) <= target && s.features <= targetFeatures {
 				continue
 			}
 			r := visible[p.ref]
