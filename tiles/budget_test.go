@@ -88,7 +88,8 @@ func TestDenseUserLayerStaysUnderBudget(t *testing.T) {
 // features in the other) so that a dense user dataset crowds its low-zoom
 // tiles, and checks that every tile stays under it, that a small layer
 // placed in the densest spots is drawn whole at every zoom, that a thinned
-// feature, once shown, stays shown when zooming in, that every feature is
+// feature, once shown, stays shown when zooming in (unless whole layers
+// alone overflow the budget), that every feature is
 // back below the zooms thinning plans for, and that an isolated feature
 // (the sparsest cell) is never thinned.
 func TestThinningKeepsTilesSmall(t *testing.T) {
@@ -134,7 +135,10 @@ func TestThinningKeepsTilesSmall(t *testing.T) {
 						default:
 							thinned = true
 						}
-						if previous != nil && previous[l.ID][id] && !seen[l.ID][id] {
+						// (the last-resort thinning of an encoded tile, which
+						// alone can hold the budget when whole layers
+						// overflow it, is per tile and does not promise this)
+						if tc.whole && previous != nil && previous[l.ID][id] && !seen[l.ID][id] {
 							t.Errorf("z%d: %s %s was shown at z%d but not at z%d", z, l.ID, id, z-1, z)
 						}
 					}
