@@ -36,6 +36,9 @@ type Options struct {
 	// MatchCacheBytes bounds each layer's cache of filtered items answers
 	// (see matchCache); 0 means 64 MiB, a negative value turns it off.
 	MatchCacheBytes int64
+	// TileSource, when set, serves /tiles/{z}/{x}/{y}.mvt from ready-made
+	// tiles (a PMTiles archive) instead of the dataset's tiler.
+	TileSource tiles.TileSource
 	// BenchEndpoints adds /bench/copy/*, the load-test baseline (see
 	// benchCopy). Off in normal service.
 	BenchEndpoints bool

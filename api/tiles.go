@@ -130,9 +130,16 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 		return badRequest("layers: %s", strings.TrimPrefix(err.Error(), "tiles: "))
 	}
 	key := tiles.TileKey{Version: snap.tiler.Version(), Z: uint32(z), X: uint32(x), Y: uint32(y), Layers: set}
-	tile, err := s.tileCache.Get(key, func() (*tiles.Tile, error) {
-		return snap.tiler.Render(key.Z, key.X, key.Y, key.Layers)
-	})
+	render := func() (*tiles.Tile, error) { return snap.tiler.Render(key.Z, key.X, key.Y, key.Layers) }
+	if src := s.opts.TileSource; src != nil {
+		// an archive holds whole tiles only
+		if c.Query("layers") != "" {
+			return badRequest("layers: not available: the tiles come from an archive of every layer")
+		}
+		key.Version, key.Layers = "archive", 0
+		render = func() (*tiles.Tile, error) { return src.Get(c.Context(), key.Z, key.X, key.Y) }
+	}
+	tile, err := s.tileCache.Get(key, render)
 	if err != nil {
 		return err
 	}
@@ -141,12 +148,19 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 	if tile.Empty() {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	c.Set(fiber.HeaderETag, tile.ETag)
-	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), tile.ETag) {
+	// the gzip and the identity bodies are different entities: each has
+	// its own strong tag (RFC 9110 8.8.3)
+	gzip := acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
+	etag := tile.ETag
+	if gzip {
+		etag = gzipETag(etag)
+	}
+	c.Set(fiber.HeaderETag, etag)
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, mediaMVT)
-	if acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+	if gzip {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		return c.Send(tile.Gzip)
 	}
@@ -155,6 +169,12 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Send(plain)
+}
+
+// gzipETag is the tag of a tile's gzip body: its identity tag (quoted)
+// with "-gzip" before the closing quote.
+func gzipETag(identity string) string {
+	return strings.TrimSuffix(identity, `"`) + `-gzip"`
 }
 
 // parseTileNumber reads a tile coordinate: decimal digits only, at most

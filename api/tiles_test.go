@@ -123,6 +123,21 @@ func TestTileEndpoint(t *testing.T) {
 	if again.status != http.StatusNotModified || len(again.body) != 0 || again.header.Get("ETag") != etag {
 		t.Errorf("If-None-Match: %d, %d bytes", again.status, len(again.body))
 	}
+	// the identity body is another entity: its own tag, and the gzip tag
+	// does not validate it
+	if plainTag := plain.header.Get("ETag"); plainTag == "" || plainTag == etag {
+		t.Errorf("identity ETag %q, gzip ETag %q: they must differ", plainTag, etag)
+	} else {
+		if cross := tileGet(t, srv, path, "If-None-Match", etag); cross.status != http.StatusOK || !bytes.Equal(cross.body, raw) {
+			t.Errorf("the gzip ETag validated the identity body: %d", cross.status)
+		}
+		if cross := tileGet(t, srv, path, "Accept-Encoding", "gzip", "If-None-Match", plainTag); cross.status != http.StatusOK {
+			t.Errorf("the identity ETag validated the gzip body: %d", cross.status)
+		}
+		if same := tileGet(t, srv, path, "If-None-Match", plainTag); same.status != http.StatusNotModified || same.header.Get("ETag") != plainTag {
+			t.Errorf("identity If-None-Match: %d", same.status)
+		}
+	}
 	if stale := tileGet(t, srv, path, "If-None-Match", `"other"`); stale.status != http.StatusOK {
 		t.Errorf("a stale ETag got %d", stale.status)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"strings"
 	"sync"
 	"testing"
 
@@ -252,72 +251,6 @@ func TestSameBytes(t *testing.T) {
 	}
 	if compared < 50 {
 		t.Errorf("only %d non-empty tiles compared", compared)
-	}
-}
-
-// TestThinningKeepsTilesSmall shrinks the tile limit so that a generated
-// dataset crowds its low-zoom tiles, and checks that every tile stays
-// under it, that features never thinnable (here: every hundredth) all stay, that
-// a thinned feature, once shown, stays shown when zooming in, that every
-// feature is back below the zooms thinning plans for, and that an isolated feature (the sparsest
-// cell) is never thinned.
-func TestThinningKeepsTilesSmall(t *testing.T) {
-	base := generated(t, 6000, 3)
-	lonely := fixtureFeature("lonely-park", square(100.5, 10.5, 0.002)) // alone in its cell at every zoom
-	lonely.Properties["source_doc"] = "planmap gen synthetic dataset (fixture)"
-	ds := &data.Dataset{Version: "thin"}
-	for _, l := range base.Layers {
-		c := *l
-		c.Features = geojson.NewFeatureCollection()
-		c.Features.Features = append([]*geojson.Feature(nil), l.Features.Features...)
-		if l.ID == data.IndustrialParks {
-			c.Features.Features = append(c.Features.Features, lonely)
-		}
-		ds.Layers = append(ds.Layers, &c)
-	}
-	const limit = 40_000
-	keep := func(f *geojson.Feature) bool { return strings.HasSuffix(data.FeatureID(f), "00") }
-	tl := newTiler(t, ds, Options{MaxTileBytes: limit, Thinnable: func(f *geojson.Feature) bool { return IsSynthetic(f) && !keep(f) }})
-	var previous map[string]map[string]bool
-	thinned := false
-	for z := 0; z <= 12; z++ {
-		seen, largest := idsByZoom(t, tl, z)
-		if largest > limit {
-			t.Errorf("z%d: a tile of %d bytes, over the %d limit", z, largest, limit)
-		}
-		for _, l := range ds.Layers {
-			for _, f := range l.Features.Features {
-				id := data.FeatureID(f)
-				switch {
-				case seen[l.ID][id]:
-				case keep(f) || id == "lonely-park":
-					t.Errorf("z%d: %s %s must never be thinned but is missing", z, l.ID, id)
-				default:
-					thinned = true
-				}
-				if previous != nil && previous[l.ID][id] && !seen[l.ID][id] {
-					t.Errorf("z%d: %s %s was shown at z%d but not at z%d", z, l.ID, id, z-1, z)
-				}
-			}
-		}
-		previous = seen
-	}
-	if !thinned {
-		t.Error("nothing was thinned: the limit does not exercise thinning")
-	}
-	// below the zooms thinning plans for, everything is back
-	z := uint32(tl.Options().ThinMaxZoom + 1)
-	for _, l := range ds.Layers {
-		for _, f := range l.Features.Features {
-			x, y := TileContaining(geo.Vertices(f.Geometry)[0], z)
-			raw, err := tl.Encode(z, x, y, tl.AllLayers())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if id := data.FeatureID(f); featureIDs(decode(t, raw), l.ID)[id] == nil {
-				t.Errorf("z%d: %s %s is still thinned", z, l.ID, id)
-			}
-		}
 	}
 }
 

@@ -1,7 +1,7 @@
 package tiles
 
 // Clipping in tile coordinates against the square [lo, hi]², the tile grown
-// by its buffer. Both functions write into caller-owned scratch slices and
+// by its buffer. The functions write into caller-owned scratch space and
 // never touch their input.
 
 // clipLine calls emit with each run of the polyline xs, ys that lies inside
@@ -79,37 +79,6 @@ func liangBarsky(x0, y0, x1, y1, lo, hi float64) (float64, float64, bool) {
 		}
 	}
 	return t0, t1, true
-}
-
-// clipRing clips the open ring xs, ys (no closing vertex) to the square
-// with Sutherland–Hodgman, one edge at a time, alternating between the
-// encoder's two scratch pairs, and returns the open result (scratch).
-func (e *encoder) clipRing(xs, ys []float64, lo, hi float64) ([]float64, []float64) {
-	bufs := [2][2][]float64{{e.ax, e.ay}, {e.bx, e.by}}
-	inX, inY := xs, ys
-	for edge := 0; edge < 4; edge++ {
-		outX, outY := bufs[edge%2][0][:0], bufs[edge%2][1][:0]
-		n := len(inX)
-		for i := 0; i < n; i++ {
-			j := i - 1
-			if j < 0 {
-				j = n - 1
-			}
-			cx, cy, px, py := inX[i], inY[i], inX[j], inY[j]
-			cIn, pIn := inside(cx, cy, edge, lo, hi), inside(px, py, edge, lo, hi)
-			if cIn != pIn {
-				x, y := intersect(px, py, cx, cy, edge, lo, hi)
-				outX, outY = append(outX, x), append(outY, y)
-			}
-			if cIn {
-				outX, outY = append(outX, cx), append(outY, cy)
-			}
-		}
-		bufs[edge%2][0], bufs[edge%2][1] = outX, outY
-		inX, inY = outX, outY
-	}
-	e.ax, e.ay, e.bx, e.by = bufs[0][0], bufs[0][1], bufs[1][0], bufs[1][1]
-	return inX, inY
 }
 
 func inside(x, y float64, edge int, lo, hi float64) bool {

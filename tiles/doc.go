@@ -21,15 +21,27 @@
 // with the OGC API, are never written to.
 //
 // Nothing planned vanishes: a polygon or line too small to draw at a zoom is
-// written as a point (in the same layer, at a point on its surface). Only
-// synthetic bulk data (see Options.Thinnable) is thinned: planned once, top
-// down from zoom 18, by estimated bytes per tile, the densest cells of a
-// crowded tile losing features first, so a feature once shown stays shown
-// when zooming in; and, as a last resort, an encoded tile above
-// Options.MaxTileBytes is thinned the same way and encoded again.
+// written as a point (in the same layer, at a point on its surface).
+//
+// Every tile is held to a budget, Tippecanoe's by default: 500 KiB and
+// 200,000 features (Options.MaxTileBytes, Options.MaxTileFeatures), for any
+// dataset, by data density alone — where the data came from plays no part.
+// Small layers (at most Options.WholeLayerFeatures features, 1,000 by
+// default, which covers the built-in plan) are always drawn whole at every
+// zoom; the features of larger layers are left out of the low-zoom tiles
+// they crowd. The thinning is planned once, top down from zoom 18
+// (Options.ThinMaxZoom), by estimated bytes and features per tile: in a
+// tile over its target, the whole layers take their share first and the
+// other features keep at most K per cell of a 32×32 grid, biggest first,
+// K as large as fits, so the densest cells lose features first and a
+// sparse area keeps everything; a feature once shown stays shown when
+// zooming in. As a last resort, an encoded tile over the budget is thinned
+// the same way and encoded again.
 //
 // The derived layer EnclaveLinks draws a line from each enclave to its home
 // county's seat (home_point). Cache keeps gzip-compressed tiles under a byte
 // budget with a single flight per tile; TileJSON and Style describe the
-// tiles for clients; WriteMBTiles exports a zoom range to an MBTiles file.
+// tiles for clients; WriteMBTiles and WritePMTiles export a zoom range to an
+// MBTiles file or a PMTiles v3 archive, and OpenPMTiles opens an archive as a
+// TileSource to serve in place of a Tiler.
 package tiles

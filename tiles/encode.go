@@ -42,6 +42,7 @@ type encoder struct {
 	bx, by []float64
 	qx, qy []int32
 	cands  []int32
+	clip   polyClipper
 	recs   []featureRecord
 	order  []tileItem
 	skip   map[uint64]struct{}
@@ -111,10 +112,20 @@ func (t *Tiler) encodeWith(z, x, y uint32, set LayerSet, use func(raw []byte) er
 	e := t.pool.Get().(*encoder)
 	defer t.pool.Put(e)
 	e.encode(z, x, y, set)
-	target := t.opts.MaxTileBytes
-	for attempt := 0; len(e.tile) > t.opts.MaxTileBytes && attempt < 12; attempt++ {
-		target = target * 7 / 8
-		if !e.planSkips(len(e.tile), target) {
+	// the last resort: a tile over the budget is thinned and encoded again
+	bytesTarget, featuresTarget := t.opts.MaxTileBytes, t.opts.MaxTileFeatures
+	for attempt := 0; attempt < 12; attempt++ {
+		overBytes, overFeatures := len(e.tile) > t.opts.MaxTileBytes, len(e.recs) > t.opts.MaxTileFeatures
+		if !overBytes && !overFeatures {
+			break
+		}
+		if overBytes {
+			bytesTarget = bytesTarget * 7 / 8
+		}
+		if overFeatures {
+			featuresTarget = featuresTarget * 7 / 8
+		}
+		if !e.planSkips(len(e.tile), bytesTarget, featuresTarget) {
 			break
 		}
 		e.encode(z, x, y, set)
@@ -352,56 +363,162 @@ func (e *encoder) lines(l *layer, f *feature, inside bool) uint8 {
 	return mvtLine
 }
 
+// polygons writes the feature's polygons drawn at this zoom, each clipped
+// as one piece (exterior and holes together, see polyClipper) unless the
+// feature lies well inside the buffered tile, then quantised and cleaned
+// (cleanRing); an exterior that collapses takes its holes with it.
 func (e *encoder) polygons(l *layer, f *feature, inside bool) uint8 {
-	wrote, open := false, false
-	for pi := f.parts; pi < f.parts+uint32(f.nParts); pi++ {
-		p := &l.parts[pi]
-		if !p.hole {
-			open = false
+	wrote := false
+	c := &e.clip
+	end := f.parts + uint32(f.nParts)
+	for pi := f.parts; pi < end; {
+		next := pi + 1
+		for next < end && l.parts[next].hole {
+			next++
 		}
-		if uint32(p.zoom) > e.z || (p.hole && !open) {
+		ext := &l.parts[pi]
+		if ext.hole || uint32(ext.zoom) > e.z {
+			pi = next
 			continue
 		}
-		xs, ys := e.gather(l, pi, false)
-		if len(xs) > 1 { // drop the closing vertex
-			xs, ys = xs[:len(xs)-1], ys[:len(ys)-1]
-		}
-		if !inside {
-			xs, ys = e.clipRing(xs, ys, e.lo, e.hi)
-		}
-		qx, qy := e.quantize(xs, ys)
-		for len(qx) > 1 && qx[len(qx)-1] == qx[0] && qy[len(qy)-1] == qy[0] {
-			qx, qy = qx[:len(qx)-1], qy[:len(qy)-1]
-		}
-		if len(qx) < 3 {
+		if inside { // no clipping: each ring as it comes
+			open := false
+			for qi := pi; qi < next; qi++ {
+				p := &l.parts[qi]
+				hole := qi > pi
+				if uint32(p.zoom) > e.z || (hole && !open) {
+					continue
+				}
+				xs, ys := e.gather(l, qi, false)
+				if len(xs) > 1 { // drop the closing vertex
+					xs, ys = xs[:len(xs)-1], ys[:len(ys)-1]
+				}
+				qx, qy := e.quantize(xs, ys)
+				ok := e.ring(qx, qy, hole)
+				wrote = wrote || ok
+				if !hole {
+					open = ok
+				}
+			}
+			pi = next
 			continue
 		}
-		area := ringArea2(qx, qy)
-		if area == 0 {
+		c.reset(e.lo, e.hi)
+		for qi := pi; qi < next; qi++ {
+			p := &l.parts[qi]
+			if uint32(p.zoom) > e.z {
+				continue
+			}
+			xs, ys := e.gather(l, qi, false)
+			if len(xs) > 1 { // drop the closing vertex
+				xs, ys = xs[:len(xs)-1], ys[:len(ys)-1]
+			}
+			if len(xs) < 3 {
+				if qi == pi {
+					break
+				}
+				continue
+			}
+			c.addRing(xs, ys, qi > pi)
+		}
+		pi = next
+		if len(c.ends) == 0 {
 			continue
 		}
-		// MVT: exterior rings have positive area in tile coordinates
-		// (clockwise on screen), holes negative.
-		if (area < 0) != p.hole {
-			slices.Reverse(qx)
-			slices.Reverse(qy)
-		}
-		e.command(1, 1)
-		e.point(qx[0], qy[0])
-		e.command(2, uint32(len(qx)-1))
-		for i := 1; i < len(qx); i++ {
-			e.point(qx[i], qy[i])
-		}
-		e.command(7, 1)
-		wrote = true
-		if !p.hole {
-			open = true
+		c.clip()
+		open := false
+		for k, stop := range c.oends {
+			start := 0
+			if k > 0 {
+				start = c.oends[k-1]
+			}
+			hole := c.ohole[k]
+			if hole && !open {
+				continue
+			}
+			qx, qy := e.quantizeClipped(c.ox[start:stop], c.oy[start:stop])
+			ok := e.ring(qx, qy, hole)
+			wrote = wrote || ok
+			if !hole {
+				open = ok
+			}
 		}
 	}
 	if !wrote {
 		return 0
 	}
 	return mvtPolygon
+}
+
+// ring cleans a quantised open ring (cleanRing) and, unless it collapsed,
+// writes it, exteriors with positive area in tile coordinates (clockwise on
+// screen) and holes negative, as MVT requires; it reports whether it did.
+func (e *encoder) ring(qx, qy []int32, hole bool) bool {
+	qx, qy = cleanRing(qx, qy)
+	if len(qx) < 3 {
+		return false
+	}
+	area := ringArea2(qx, qy)
+	if area == 0 {
+		return false
+	}
+	if (area < 0) != hole {
+		slices.Reverse(qx)
+		slices.Reverse(qy)
+	}
+	e.command(1, 1)
+	e.point(qx[0], qy[0])
+	e.command(2, uint32(len(qx)-1))
+	for i := 1; i < len(qx); i++ {
+		e.point(qx[i], qy[i])
+	}
+	e.command(7, 1)
+	return true
+}
+
+// cleanRing drops, from a quantised open ring without repeated points,
+// every vertex collinear with its neighbours: straight-through points and
+// the spikes a clipped ring can leave along the tile's edge (a, b, a), until
+// none is left. It works in place.
+func cleanRing(xs, ys []int32) ([]int32, []int32) {
+	n := 0
+	for i := range xs {
+		x, y := xs[i], ys[i]
+		for n >= 1 && xs[n-1] == x && ys[n-1] == y {
+			n--
+		}
+		for n >= 2 && cross(xs[n-2], ys[n-2], xs[n-1], ys[n-1], x, y) == 0 {
+			n--
+		}
+		xs[n], ys[n] = x, y
+		n++
+	}
+	xs, ys = xs[:n], ys[:n]
+	// the seam: the last and first vertices
+	for changed := true; changed && len(xs) >= 3; {
+		changed = false
+		m := len(xs)
+		if xs[m-1] == xs[0] && ys[m-1] == ys[0] {
+			xs, ys = xs[:m-1], ys[:m-1]
+			changed = true
+			continue
+		}
+		if cross(xs[m-2], ys[m-2], xs[m-1], ys[m-1], xs[0], ys[0]) == 0 {
+			xs, ys = xs[:m-1], ys[:m-1]
+			changed = true
+			continue
+		}
+		if cross(xs[m-1], ys[m-1], xs[0], ys[0], xs[1], ys[1]) == 0 {
+			xs, ys = xs[1:], ys[1:]
+			changed = true
+		}
+	}
+	return xs, ys
+}
+
+// cross is the z component of (b − a) × (c − b).
+func cross(ax, ay, bx, by, cx, cy int32) int64 {
+	return int64(bx-ax)*int64(cy-by) - int64(by-ay)*int64(cx-bx)
 }
 
 // gather returns the vertices of part pi kept at this zoom, in tile units.
@@ -478,6 +595,30 @@ func (e *encoder) quantize(xs, ys []float64) ([]int32, []int32) {
 	qx, qy := e.qx[:0], e.qy[:0]
 	for i := range xs {
 		x, y := round(xs[i]), round(ys[i])
+		if n := len(qx); n > 0 && qx[n-1] == x && qy[n-1] == y {
+			continue
+		}
+		qx, qy = append(qx, x), append(qy, y)
+	}
+	e.qx, e.qy = qx, qy
+	return qx, qy
+}
+
+// quantizeClipped is quantize for a clipped ring: a vertex off the buffered
+// tile's edge rounds to a point off it too, never onto it, so that no vertex
+// near the edge comes to touch a stretch of the ring along it.
+func (e *encoder) quantizeClipped(xs, ys []float64) ([]int32, []int32) {
+	lo, hi := round(e.lo), round(e.hi)
+	snap := func(v float64) int32 {
+		q := round(v)
+		if v != e.lo && v != e.hi {
+			q = min(max(q, lo+1), hi-1)
+		}
+		return q
+	}
+	qx, qy := e.qx[:0], e.qy[:0]
+	for i := range xs {
+		x, y := snap(xs[i]), snap(ys[i])
 		if n := len(qx); n > 0 && qx[n-1] == x && qy[n-1] == y {
 			continue
 		}
@@ -607,11 +748,13 @@ func varintLen(v uint64) int {
 	return n
 }
 
-// planSkips chooses the thinnable features to leave out so that a tile of
-// size bytes comes down to target: the tile keeps at most K thinnable
-// features per cell of a thinGrid×thinGrid grid (biggest first), K as large
-// as fits. It reports false when nothing more can be left out.
-func (e *encoder) planSkips(size, target int) bool {
+// planSkips chooses the features to leave out so that a tile of size bytes
+// and len(e.recs) features comes down to target bytes and targetFeatures
+// features: the tile keeps at most K thinnable features per cell of a
+// thinGrid×thinGrid grid (biggest first), K as large as fits; once no
+// thinnable feature is left, the features of whole layers the same way.
+// It reports false when nothing more can be left out.
+func (e *encoder) planSkips(size, target, targetFeatures int) bool {
 	type rec struct {
 		featureRecord
 		cell   int
@@ -620,17 +763,19 @@ func (e *encoder) planSkips(size, target int) bool {
 		rank   int
 	}
 	var recs []rec
-	spent := size
+	spent, count := size, len(e.recs)
 	n := float64(uint64(1) << e.z)
+	thinnable := slices.ContainsFunc(e.recs, func(r featureRecord) bool { return e.t.layerAt(int(r.layer)).features[r.feature].thinnable })
 	for _, r := range e.recs {
 		f := &e.t.layerAt(int(r.layer)).features[r.feature]
-		if !f.thinnable {
+		if thinnable && !f.thinnable {
 			continue
 		}
 		cx := min(max(int((f.labelX*n-float64(e.x))*thinGrid), 0), thinGrid-1)
 		cy := min(max(int((f.labelY*n-float64(e.y))*thinGrid), 0), thinGrid-1)
 		recs = append(recs, rec{featureRecord: r, cell: cy*thinGrid + cx, weight: f.weight, id: f.id})
 		spent -= r.bytes
+		count--
 	}
 	if len(recs) == 0 {
 		return false
@@ -647,19 +792,22 @@ func (e *encoder) planSkips(size, target int) bool {
 		}
 		return cmp.Compare(a.id, b.id)
 	})
-	var byRank []int
+	type sum struct{ bytes, features int }
+	var byRank []sum
 	for i := range recs {
 		if i > 0 && recs[i].cell == recs[i-1].cell {
 			recs[i].rank = recs[i-1].rank + 1
 		}
 		for len(byRank) <= recs[i].rank {
-			byRank = append(byRank, 0)
+			byRank = append(byRank, sum{})
 		}
-		byRank[recs[i].rank] += recs[i].bytes
+		byRank[recs[i].rank].bytes += recs[i].bytes
+		byRank[recs[i].rank].features++
 	}
 	k := 0
-	for k < len(byRank) && spent+byRank[k] <= target {
-		spent += byRank[k]
+	for k < len(byRank) && spent+byRank[k].bytes <= target && count+byRank[k].features <= targetFeatures {
+		spent += byRank[k].bytes
+		count += byRank[k].features
 		k++
 	}
 	if e.skip == nil {

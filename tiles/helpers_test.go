@@ -135,7 +135,7 @@ func featureIDs(layers mvt.Layers, layer string) map[string]*geojson.Feature {
 
 var (
 	genOnce  sync.Map // seed/size → *data.Dataset
-	noThin   = Options{Thinnable: func(*geojson.Feature) bool { return false }}
+	noThin   = Options{WholeLayerFeatures: math.MaxInt, MaxTileBytes: math.MaxInt32, MaxTileFeatures: math.MaxInt32}
 	testSeed = int64(11)
 )
 

@@ -178,6 +178,8 @@ func prepareLayer(name string, meta *data.Layer, index *geo.Index, opts *Options
 	l.parts = make([]part, parts)
 	l.partSrc = make([][]orb.Point, parts)
 
+	// only layers larger than the whole-layer size are ever thinned
+	thinnable := len(src) > opts.WholeLayerFeatures
 	const batch = 1024
 	next := make(chan int, (len(src)+batch-1)/batch)
 	for start := 0; start < len(src); start += batch {
@@ -198,7 +200,7 @@ func prepareLayer(name string, meta *data.Layer, index *geo.Index, opts *Options
 					f.parts = offs[k].part
 					p.chunk, p.part = offs[k].chunk, offs[k].part
 					p.prepare(f, src[i], offs[k].vertex)
-					f.thinnable = opts.Thinnable != nil && opts.Thinnable(src[i])
+					f.thinnable = thinnable
 				}
 			}
 		}()

@@ -54,13 +54,27 @@ type presence struct {
 	tie    uint64
 }
 
+// tileSum is what the features present in one tile add up to, by
+// estimate: bytes and features.
+type tileSum struct {
+	bytes    float64
+	features int32
+}
+
 // tileSlots numbers the tiles of one zoom: densely over the data's range
 // of tiles when that is small enough, else through a map.
 type tileSlots struct {
 	x0, y0, w, h uint64
-	dense        []float64
+	dense        []slotSum
 	slots        map[uint64]int64
-	sparse       []float64
+	sparse       []slotSum
+}
+
+// slotSum is a tileSum as the (possibly 2^24) tiles of a zoom hold it:
+// 8 bytes.
+type slotSum struct {
+	bytes    float32
+	features int32
 }
 
 const maxDenseTiles = 1 << 24
@@ -71,7 +85,7 @@ func (ts *tileSlots) reset(b box, z int) {
 	ts.w, ts.h = uint64(b.maxX>>shift)-ts.x0+1, uint64(b.maxY>>shift)-ts.y0+1
 	if ts.w*ts.h <= maxDenseTiles {
 		if uint64(cap(ts.dense)) < ts.w*ts.h {
-			ts.dense = make([]float64, ts.w*ts.h)
+			ts.dense = make([]slotSum, ts.w*ts.h)
 		}
 		ts.dense = ts.dense[:ts.w*ts.h]
 		clear(ts.dense)
@@ -95,14 +109,14 @@ func (ts *tileSlots) slot(tx, ty uint64) int64 {
 	if !ok {
 		s = int64(len(ts.sparse))
 		ts.slots[key] = s
-		ts.sparse = append(ts.sparse, 0)
+		ts.sparse = append(ts.sparse, slotSum{})
 	}
 	return s
 }
 
 func (ts *tileSlots) isDense() bool { return len(ts.dense) > 0 }
 
-func (ts *tileSlots) sums() []float64 {
+func (ts *tileSlots) sums() []slotSum {
 	if len(ts.dense) > 0 {
 		return ts.dense
 	}
@@ -111,23 +125,21 @@ func (ts *tileSlots) sums() []float64 {
 
 type thinRef struct{ layer, feature int32 }
 
-// thin plans which Thinnable features crowded tiles leave out, top down
-// from Options.ThinMaxZoom: at each zoom, every feature counts, by an
-// estimate of its bytes, in each tile it occupies (its envelope's tiles,
-// or for a long line the tiles of its ends and of its label), and a tile
-// whose estimate exceeds ThinTargetBytes keeps at most K of the thinnable
-// features present in it per cell of a thinGrid×thinGrid grid, K as large
-// as fits, so the densest cells lose features first. What a zoom leaves
-// out stays out of every lower zoom: a feature, once shown, stays shown
-// when zooming in. It then builds each layer's zoom groups.
+// thin plans which features crowded tiles leave out, top down from
+// Options.ThinMaxZoom: at each zoom, every feature counts, by an estimate
+// of its bytes, in each tile it occupies (its envelope's tiles, or for a
+// long line the tiles of its ends and of its label). In a tile whose
+// estimate exceeds ThinTargetBytes or ThinTargetFeatures, the features of
+// whole layers (at most WholeLayerFeatures features) take their share
+// first, and the other features keep at most K per cell of a
+// thinGrid×thinGrid grid, K as large as fits in what is left, so the
+// densest cells lose features first, whatever the data's source. Only when
+// the whole layers alone overflow the target are their features thinned
+// the same way (and every other feature of the tile left out). What a zoom
+// leaves out stays out of every lower zoom: a feature, once shown, stays
+// shown when zooming in. It then builds each layer's zoom groups.
 func (t *Tiler) thin() {
-	thinnable := false
-	for _, l := range t.layers {
-		for i := range l.features {
-			thinnable = thinnable || l.features[i].thinnable
-		}
-	}
-	if thinnable {
+	if t.mayCrowd() {
 		t.planThinning()
 	}
 	var wg sync.WaitGroup
@@ -142,9 +154,24 @@ func (t *Tiler) thin() {
 	wg.Wait()
 }
 
+// mayCrowd reports whether any tile could go over the thinning targets:
+// whether all the features together, every vertex counted, exceed them.
+func (t *Tiler) mayCrowd() bool {
+	bytes, features := 0.0, 0
+	for _, l := range t.layers {
+		features += len(l.features)
+		bytes += float64(len(l.vz))*estDeepVertexBytes + float64(len(l.parts))*estPartBytes
+		for i := range l.features {
+			bytes += estFeatureBytes + float64(l.features[i].propBytes)
+		}
+	}
+	return bytes > float64(t.opts.ThinTargetBytes) || features > t.opts.ThinTargetFeatures
+}
+
 func (t *Tiler) planThinning() {
 	top := uint8(min(t.opts.ThinMaxZoom, MaxZoom))
 	target := float64(t.opts.ThinTargetBytes)
+	targetFeatures := int32(t.opts.ThinTargetFeatures)
 	// per feature: bytes of framing and properties, and the number of
 	// vertices kept at each zoom (cumulative)
 	type sized struct {
@@ -208,8 +235,10 @@ func (t *Tiler) planThinning() {
 		all = box{min(all.minX, f.minX), min(all.minY, f.minY), max(all.maxX, f.maxX), max(all.maxY, f.maxY)}
 	}
 	var slots tileSlots
-	fixed := map[int64]float64{}
 	var pres, crowded []presence
+	var dropped []bool
+	var ranks []int
+	var byRank []tileSum
 	var parts [][]presence
 	var partPlaces [][][2]float64
 	for z := int(top); z >= 0; z-- {
@@ -293,22 +322,23 @@ func (t *Tiler) planThinning() {
 		}
 		sums := slots.sums()
 		for _, p := range pres {
-			sums[p.tile] += p.size
+			sums[p.tile].bytes += float32(p.size)
+			sums[p.tile].features++
 		}
-		// the thinnable features present in a crowded tile compete for what
-		// the others leave of its target
+		// in a crowded tile, the features of whole layers (sorted first)
+		// take their share, and the thinnable ones compete for what they
+		// leave; only when the whole layers alone overflow the target do
+		// they compete for it in turn, and the thinnable ones all go
 		crowded = crowded[:0]
-		clear(fixed)
 		for _, p := range pres {
-			if sums[p.tile] <= target {
+			if s := sums[p.tile]; float64(s.bytes) <= target && s.features <= targetFeatures {
 				continue
 			}
 			r := visible[p.ref]
 			if t.layers[r.layer].features[r.feature].thinnable {
-				crowded = append(crowded, p)
-			} else {
-				fixed[p.tile] += p.size
+				p.cell |= thinnableCell
 			}
+			crowded = append(crowded, p)
 		}
 		if len(crowded) == 0 {
 			continue
@@ -325,34 +355,34 @@ func (t *Tiler) planThinning() {
 			}
 			return cmp.Compare(a.tie, b.tie)
 		})
-		dropped := make([]bool, len(visible))
-		ranks := make([]int, len(crowded))
-		var byRank []float64
+		if dropped == nil {
+			dropped = make([]bool, len(visible))
+		}
+		dropped = dropped[:len(visible)]
+		clear(dropped)
+		if cap(ranks) < len(crowded) {
+			ranks = make([]int, len(crowded))
+		}
+		ranks = ranks[:len(crowded)]
 		for start := 0; start < len(crowded); {
-			end := start
+			end, mid := start, start
 			for end < len(crowded) && crowded[end].tile == crowded[start].tile {
+				if crowded[end].cell&thinnableCell == 0 {
+					mid = end + 1
+				}
 				end++
 			}
-			byRank = byRank[:0]
-			for i := start; i < end; i++ {
-				ranks[i] = 0
-				if i > start && crowded[i].cell == crowded[i-1].cell {
-					ranks[i] = ranks[i-1] + 1
-				}
-				for len(byRank) <= ranks[i] {
-					byRank = append(byRank, 0)
-				}
-				byRank[ranks[i]] += crowded[i].size
+			var whole tileSum
+			for _, p := range crowded[start:mid] {
+				whole.bytes += p.size
+				whole.features++
 			}
-			budget := target - fixed[crowded[start].tile]
-			k := 0
-			for k < len(byRank) && budget-byRank[k] >= 0 {
-				budget -= byRank[k]
-				k++
-			}
-			for i := start; i < end; i++ {
-				if ranks[i] >= k {
-					dropped[crowded[i].ref] = true
+			if whole.bytes <= target && whole.features <= targetFeatures {
+				byRank = keepPerCell(crowded[start:end], mid-start, end-start, target-whole.bytes, targetFeatures-whole.features, ranks[start:end], byRank, dropped)
+			} else {
+				byRank = keepPerCell(crowded[start:end], 0, mid-start, target, targetFeatures, ranks[start:end], byRank, dropped)
+				for _, p := range crowded[mid:end] {
+					dropped[p.ref] = true
 				}
 			}
 			start = end
@@ -367,6 +397,41 @@ func (t *Tiler) planThinning() {
 		}
 		visible = kept
 	}
+}
+
+// thinnableCell marks, in a crowded tile's presences, the features of
+// layers that may be thinned: they sort after the whole layers' features.
+const thinnableCell = 1 << 31
+
+// keepPerCell keeps, of the presences tile[lo:hi] of one tile sorted by cell
+// and then biggest first, at most K per cell, K as large as fits in budget
+// bytes and room features, and marks the others dropped. ranks is scratch
+// as long as tile; it returns byRank for reuse.
+func keepPerCell(tile []presence, lo, hi int, budget float64, room int32, ranks []int, byRank []tileSum, dropped []bool) []tileSum {
+	byRank = byRank[:0]
+	for i := lo; i < hi; i++ {
+		ranks[i] = 0
+		if i > lo && tile[i].cell == tile[i-1].cell {
+			ranks[i] = ranks[i-1] + 1
+		}
+		for len(byRank) <= ranks[i] {
+			byRank = append(byRank, tileSum{})
+		}
+		byRank[ranks[i]].bytes += tile[i].size
+		byRank[ranks[i]].features++
+	}
+	k := 0
+	for k < len(byRank) && budget-byRank[k].bytes >= 0 && room-byRank[k].features >= 0 {
+		budget -= byRank[k].bytes
+		room -= byRank[k].features
+		k++
+	}
+	for i := lo; i < hi; i++ {
+		if ranks[i] >= k {
+			dropped[tile[i].ref] = true
+		}
+	}
+	return byRank
 }
 
 // linePlaces appends the points that place a line in the tiles of zoom z

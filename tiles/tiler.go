@@ -35,21 +35,32 @@ type Options struct {
 	// tile) and MinLineLength (tile units, default 16) are the sizes below
 	// which a polygon or line is written as a point instead of vanishing.
 	MinPolygonArea, MinLineLength float64
-	// MaxTileBytes bounds an encoded tile (default 500 KiB, Tippecanoe's
-	// limit). Only Thinnable features are ever dropped to meet it.
-	MaxTileBytes int
-	// ThinTargetBytes is what the thinning planned in advance aims at per
-	// tile, by estimate (default half of MaxTileBytes, leaving room for the
-	// estimate's error); ThinMaxZoom is the deepest zoom it plans for
-	// (default 18; deeper, only the last-resort thinning of an encoded
-	// tile above MaxTileBytes applies).
-	ThinTargetBytes, ThinMaxZoom int
+	// MaxTileBytes and MaxTileFeatures are the tile budget: an encoded tile
+	// holds at most that many bytes (default 500 KiB) and features (default
+	// 200,000), Tippecanoe's limits. Any dataset is held to it, whatever
+	// its source: features of layers larger than WholeLayerFeatures are
+	// left out of the tiles they crowd, the densest cells losing features
+	// first (see Tiler and ThinTargetBytes).
+	MaxTileBytes, MaxTileFeatures int
+	// ThinTargetBytes and ThinTargetFeatures are what the thinning planned
+	// in advance aims at per tile, by estimate (default half of
+	// MaxTileBytes and of MaxTileFeatures, leaving room for the estimate's
+	// error); ThinMaxZoom is the deepest zoom it plans for (default 18;
+	// deeper, only the last-resort thinning of an encoded tile over the
+	// budget applies).
+	ThinTargetBytes, ThinTargetFeatures, ThinMaxZoom int
+	// WholeLayerFeatures is the size, in features, up to which a layer is
+	// drawn whole at every zoom (default 1,000: the built-in plan has at
+	// most 54 features per layer; negative: no layer is). In a crowded
+	// tile the features of such small layers take their share first and
+	// the larger layers' features compete for what is left; the budget
+	// still wins over wholeness, should the small layers alone overflow a
+	// tile. To draw every feature whatever its tiles weigh, raise the
+	// budget.
+	WholeLayerFeatures int
 	// MinZoom and MaxZoom are the zoom range TileJSON advertises (default 0
 	// and 16; tiles are made up to zoom 22 on request).
 	MinZoom, MaxZoom int
-	// Thinnable says which features may be left out of crowded low-zoom
-	// tiles (default IsSynthetic: only generated bulk data).
-	Thinnable func(*geojson.Feature) bool
 }
 
 func (o Options) withDefaults() Options {
@@ -72,27 +83,25 @@ func (o Options) withDefaults() Options {
 	if o.MaxTileBytes == 0 {
 		o.MaxTileBytes = 500 << 10
 	}
+	if o.MaxTileFeatures == 0 {
+		o.MaxTileFeatures = 200_000
+	}
 	if o.ThinTargetBytes == 0 {
 		o.ThinTargetBytes = o.MaxTileBytes / 2
+	}
+	if o.ThinTargetFeatures == 0 {
+		o.ThinTargetFeatures = max(o.MaxTileFeatures/2, 1)
 	}
 	if o.ThinMaxZoom == 0 {
 		o.ThinMaxZoom = 18
 	}
+	if o.WholeLayerFeatures == 0 {
+		o.WholeLayerFeatures = 1000
+	}
 	if o.MaxZoom == 0 {
 		o.MaxZoom = 16
 	}
-	if o.Thinnable == nil {
-		o.Thinnable = IsSynthetic
-	}
 	return o
-}
-
-// IsSynthetic reports whether f was made by data.Generate, whose features
-// name "planmap gen synthetic dataset" as their source document. Only such
-// bulk data may be thinned; every real planning feature is always drawn.
-func IsSynthetic(f *geojson.Feature) bool {
-	s, _ := f.Properties["source_doc"].(string)
-	return strings.HasPrefix(s, "planmap gen synthetic")
 }
 
 // Source is one dataset layer with its index.

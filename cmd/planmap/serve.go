@@ -17,6 +17,7 @@ import (
 	"github.com/planmap/planmap/api"
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/postgis"
+	"github.com/planmap/planmap/tiles"
 )
 
 func init() {
@@ -33,6 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	benchEndpoints := fs.Bool("bench-endpoints", false, "add /bench/copy/*, the baseline for load tests (bench/*.sh)")
 	matchCacheMiB := fs.Int64("match-cache-mib", 64, "per-layer cache of filtered items answers in MiB (0 turns it off)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks)")
+	archive := fs.String("tiles", "", "serve /tiles from this PMTiles archive (planmap tiles --out FILE.pmtiles) instead of making them")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
 	tokensFile := fs.String("tokens", "", "file of write tokens: one \"name role sha256:HEX\" a line (role editor or viewer; `planmap token` makes one)")
 	writeToken := fs.String("write-token", "", "one editor token in clear, for the simple case; set it as PLANMAP_WRITE_TOKEN rather than on the command line")
@@ -91,6 +93,15 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *accessLog {
 		opts.AccessLog = log.With("log", "access")
+	}
+	if *archive != "" {
+		// a static archive: edits to the data do not reach its tiles
+		pm, err := tiles.OpenPMTiles(*archive)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--tiles: %w", err)}
+		}
+		defer pm.Close()
+		opts.TileSource = pm
 	}
 	srv, err := api.NewWithStore(store, opts)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -17,7 +18,7 @@ import (
 )
 
 func init() {
-	commands["tiles"] = command{summary: "export a dataset's vector tiles to an MBTiles file", run: runTiles}
+	commands["tiles"] = command{summary: "export a dataset's vector tiles to an MBTiles or PMTiles file", run: runTiles}
 }
 
 func runTiles(args []string, stdout, stderr io.Writer) error {
@@ -25,14 +26,18 @@ func runTiles(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("data", "", "dataset folder of *.geojson layers (default: the embedded dataset)")
 	minZoom := fs.Int("minzoom", 0, "first zoom level to write")
 	maxZoom := fs.Int("maxzoom", 14, "last zoom level to write (at most 22)")
-	out := fs.String("out", "", "MBTiles file to write (replaced atomically)")
+	out := fs.String("out", "", "file to write, replaced atomically: FILE.pmtiles writes PMTiles v3, any other name MBTiles 1.3")
 	layers := fs.String("layers", "", "comma-separated layers to export (default: all)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if *out == "" {
-		return &exitError{code: 2, err: errors.New("--out FILE.mbtiles is required")}
+		return &exitError{code: 2, err: errors.New("--out FILE.mbtiles or FILE.pmtiles is required")}
+	}
+	write := (*tiles.Tiler).WriteMBTiles // any other name, as before
+	if strings.EqualFold(filepath.Ext(*out), ".pmtiles") {
+		write = (*tiles.Tiler).WritePMTiles
 	}
 	if *minZoom < 0 || *maxZoom > tiles.MaxZoom || *minZoom > *maxZoom {
 		return &exitError{code: 2, err: fmt.Errorf("--minzoom %d --maxzoom %d: need 0 <= minzoom <= maxzoom <= %d", *minZoom, *maxZoom, tiles.MaxZoom)}
@@ -69,7 +74,7 @@ func runTiles(args []string, stdout, stderr io.Writer) error {
 		}
 		opts.Progress = func() { bar.Add(1) }
 	}
-	stats, err := tiler.WriteMBTiles(ctx, *out, opts)
+	stats, err := write(tiler, ctx, *out, opts)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/tiles"
 )
 
 func TestTilesCommand(t *testing.T) {
@@ -33,6 +34,21 @@ func TestTilesCommand(t *testing.T) {
 	}
 	if minZ != 3 || maxZ != 7 || n < 5 {
 		t.Errorf("zooms %d..%d, %d tiles", minZ, maxZ, n)
+	}
+
+	// by extension, a PMTiles archive
+	pmPath := filepath.Join(t.TempDir(), "out.pmtiles")
+	stdout.Reset()
+	if code := run([]string{"tiles", "--data", dir, "--minzoom", "3", "--maxzoom", "7", "--out", pmPath, "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("pmtiles: exit %d: %s", code, stderr.String())
+	}
+	pm, err := tiles.OpenPMTiles(pmPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pm.Close()
+	if pm.MinZoom() != 3 || pm.MaxZoom() != 7 || !strings.Contains(stdout.String(), "wrote "+pmPath) {
+		t.Errorf("archive zooms %d..%d, stdout %q", pm.MinZoom(), pm.MaxZoom(), stdout.String())
 	}
 
 	for _, tc := range []struct {
