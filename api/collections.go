@@ -23,6 +23,7 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	confCRS,
 }
 
 type collectionDoc struct {
@@ -64,7 +65,7 @@ func (s *Server) collection(base string, ls *layerState) collectionDoc {
 		Title:       ls.meta.Title,
 		Description: ls.meta.Description,
 		ItemType:    "feature",
-		CRS:         []string{crs84},
+		CRS:         crsRegistry.URIs(),
 		StorageCRS:  crs84,
 		Count:       ls.view.Len(),
 		License:     ls.meta.License,
