@@ -1,6 +1,13 @@
 package api
 
-import "github.com/paulmach/orb"
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
+)
 
 // Each collection says the GeoJSON geometry type of its features, as
 // planmap:geometryType and as the $ref of geometry in its queryables, so a
@@ -76,4 +83,116 @@ func geometrySchema(t string) string {
 		t = "Geometry"
 	}
 	return "https://geojson.org/schema/" + t + ".json"
+}
+
+// GDAL's OAPIF driver (3.6) takes a layer's geometry type only from a GML
+// application schema linked as "describedBy" (it compares the relation
+// case-sensitively; relations are case-insensitive, RFC 8288) with an XML
+// type; from JSON Schema it reads just the fields. So each collection also has its GML application
+// schema, with the geometry property typed by the layer's geometry type
+// and the scalar properties typed by their values.
+//
+//	GET /collections/{id}/schema   GML 3.2 application schema (XSD)
+
+const mediaXSD = "application/xml"
+
+// gmlGeometryType maps a GeoJSON type to its GML 3.2 property type.
+var gmlGeometryType = map[string]string{
+	"Point": "gml:PointPropertyType", "MultiPoint": "gml:MultiPointPropertyType",
+	"LineString": "gml:CurvePropertyType", "MultiLineString": "gml:MultiCurvePropertyType",
+	"Polygon": "gml:SurfacePropertyType", "MultiPolygon": "gml:MultiSurfacePropertyType",
+}
+
+// propertyXSDTypes types each property whose values are all scalars of
+// one kind (null aside); other properties are left out of the schema.
+func propertyXSDTypes(ls *layerState) ([]string, map[string]string) {
+	kinds := map[string]string{}
+	mixed := map[string]bool{}
+	for i := 0; i < ls.view.Len(); i++ {
+		for k, v := range ls.view.Feature(ls.view.At(i)).Properties {
+			var kind string
+			switch v := v.(type) {
+			case nil:
+				continue
+			case string:
+				kind = "xs:string"
+			case bool:
+				kind = "xs:boolean"
+			case float64:
+				kind = "xs:double"
+				if v == float64(int64(v)) && v > -1<<31 && v < 1<<31 {
+					kind = "xs:int"
+				}
+			default:
+				mixed[k] = true
+				continue
+			}
+			switch prev := kinds[k]; {
+			case prev == "" || prev == kind:
+				kinds[k] = kind
+			case (prev == "xs:int" && kind == "xs:double") || (prev == "xs:double" && kind == "xs:int"):
+				kinds[k] = "xs:double"
+			default:
+				mixed[k] = true
+			}
+		}
+	}
+	var names []string
+	for _, k := range sortedKeys(ls.propertyNames) {
+		if kinds[k] != "" && !mixed[k] {
+			names = append(names, k)
+		}
+	}
+	return names, kinds
+}
+
+func (s *Server) handleGMLSchema(c *fiber.Ctx) error {
+	if _, err := queryParams(c, []string{"f"}); err != nil {
+		return err
+	}
+	snap := s.state.Load()
+	ls, err := snap.layer(c.Params("collectionId"))
+	if err != nil {
+		return err
+	}
+	if notModified(c, etagFor(snap.etag, c.Path())) {
+		return nil
+	}
+	geom := gmlGeometryType[s.layerGeometryType(ls)]
+	if geom == "" {
+		geom = "gml:GeometryPropertyType"
+	}
+	names, kinds := propertyXSDTypes(ls)
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	b.WriteString(`<xs:schema targetNamespace="https://planmap.dev/ns" xmlns:planmap="https://planmap.dev/ns" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:gml="http://www.opengis.net/gml/3.2" elementFormDefault="qualified" version="1.0">` + "\n")
+	b.WriteString(`  <xs:import namespace="http://www.opengis.net/gml/3.2" schemaLocation="http://schemas.opengis.net/gml/3.2.1/gml.xsd"/>` + "\n")
+	id := xmlName(ls.meta.ID)
+	fmt.Fprintf(&b, "  <xs:element name=%q type=\"planmap:%sType\" substitutionGroup=\"gml:AbstractFeature\"/>\n", id, id)
+	fmt.Fprintf(&b, "  <xs:complexType name=\"%sType\">\n    <xs:complexContent>\n      <xs:extension base=\"gml:AbstractFeatureType\">\n        <xs:sequence>\n", id)
+	fmt.Fprintf(&b, "          <xs:element name=\"geometry\" type=%q minOccurs=\"0\"/>\n", geom)
+	for _, k := range names {
+		if xmlName(k) != k || k == "id" {
+			// Not an XML name, or id, which GDAL takes from the features
+			// before the schema's fields (it would make it id2).
+			continue
+		}
+		fmt.Fprintf(&b, "          <xs:element name=%q type=%q minOccurs=\"0\" nillable=\"true\"/>\n", k, kinds[k])
+	}
+	b.WriteString("        </xs:sequence>\n      </xs:extension>\n    </xs:complexContent>\n  </xs:complexType>\n</xs:schema>\n")
+	c.Set(fiber.HeaderContentType, mediaXSD)
+	return c.SendString(b.String())
+}
+
+// xmlName keeps letters, digits, '_', '-' and '.' (and no leading digit or
+// '-'), replacing the rest with '_'.
+func xmlName(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		ok := r == '_' || unicode.IsLetter(r) || (i > 0 && (unicode.IsDigit(r) || r == '-' || r == '.'))
+		if !ok {
+			out[i] = '_'
+		}
+	}
+	return string(out)
 }
