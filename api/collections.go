@@ -86,7 +86,7 @@ func (s *Server) collection(base string, ls *layerState) collectionDoc {
 		},
 	}
 	doc.Links = append(doc.Links, tileLinksFor(base, ls.meta.ID)...)
-	doc.Links = append(doc.Links, link{Href: self + "/schema", Rel: "describedBy", Type: mediaXSD, Title: "GML application schema (geometry type and property types)"})
+	doc.Links = append(doc.Links, link{Href: self + "/schema.xsd", Rel: "describedBy", Type: mediaXSD, Title: "GML application schema (geometry type and property types)"})
 	if ls.view.Len() > 0 {
 		b := ls.extent()
 		doc.Extent = &extent{Spatial: spatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs84}}

@@ -92,7 +92,7 @@ func geometrySchema(t string) string {
 // schema, with the geometry property typed by the layer's geometry type
 // and the scalar properties typed by their values.
 //
-//	GET /collections/{id}/schema   GML 3.2 application schema (XSD)
+//	GET /collections/{id}/schema.xsd   GML 3.2 application schema (XSD)
 
 const mediaXSD = "application/xml"
 

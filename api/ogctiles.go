@@ -71,7 +71,7 @@ func (s *Server) routesOGCTiles() {
 	s.app.Get("/collections/:collectionId/tiles", s.handleTilesets)
 	s.app.Get("/collections/:collectionId/tiles/:tileMatrixSetId", s.handleTileset)
 	s.app.Get("/collections/:collectionId/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", s.handleOGCTile)
-	s.app.Get("/collections/:collectionId/schema", s.handleGMLSchema)
+	s.app.Get("/collections/:collectionId/schema.xsd", s.handleGMLSchema)
 	s.extraPaths = append(s.extraPaths, ogcTilePaths)
 }
 
@@ -371,7 +371,7 @@ func ogcTilePaths() []apiPath {
 		{Path: "/tiles", Summary: "The dataset's vector tilesets (OGC API – Tiles).", Responses: map[string]string{mediaJSON: "tileset list"}},
 		{Path: "/tiles/{tileMatrixSetId}", Summary: "The dataset's vector tileset: layers, limits and the tile URL template.", Params: []apiParam{tms}, Responses: map[string]string{mediaJSON: "tileset metadata"}},
 		{Path: "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", Summary: "A vector tile of the dataset, the same as /tiles/{z}/{x}/{y}.mvt.", Params: append([]apiParam{tms}, tileParams...), Responses: mvt},
-		{Path: "/collections/{collectionId}/schema", Summary: "The collection's GML 3.2 application schema: its geometry type and typed scalar properties (for GDAL, which reads the geometry type only from it).", Params: []apiParam{paramCollection}, Responses: map[string]string{mediaXSD: "XML Schema"}},
+		{Path: "/collections/{collectionId}/schema.xsd", Summary: "The collection's GML 3.2 application schema: its geometry type and typed scalar properties (for GDAL, which reads the geometry type only from it).", Params: []apiParam{paramCollection}, Responses: map[string]string{mediaXSD: "XML Schema"}},
 		{Path: "/collections/{collectionId}/tiles", Summary: "A collection's vector tilesets.", Params: []apiParam{paramCollection}, Responses: map[string]string{mediaJSON: "tileset list"}},
 		{Path: "/collections/{collectionId}/tiles/{tileMatrixSetId}", Summary: "A collection's vector tileset.", Params: []apiParam{paramCollection, tms}, Responses: map[string]string{mediaJSON: "tileset metadata"}},
 		{Path: "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", Summary: "A vector tile with the collection's layer only.", Params: append([]apiParam{paramCollection, tms}, tileParams...), Responses: mvt},
