@@ -23,6 +23,7 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	confCRS,
 }
 
 type collectionDoc struct {
@@ -39,6 +40,9 @@ type collectionDoc struct {
 	Count       int    `json:"planmap:count"`
 	License     string `json:"planmap:license,omitempty"`
 	Attribution string `json:"attribution,omitempty"`
+	// GeometryType is the GeoJSON type of every feature's geometry
+	// (api/geomtype.go), a planmap extension.
+	GeometryType string `json:"planmap:geometryType,omitempty"`
 }
 
 type extent struct {
@@ -60,15 +64,16 @@ type temporalExtent struct {
 func (s *Server) collection(base string, ls *layerState) collectionDoc {
 	self := base + "/collections/" + ls.meta.ID
 	doc := collectionDoc{
-		ID:          ls.meta.ID,
-		Title:       ls.meta.Title,
-		Description: ls.meta.Description,
-		ItemType:    "feature",
-		CRS:         []string{crs84},
-		StorageCRS:  crs84,
-		Count:       ls.view.Len(),
-		License:     ls.meta.License,
-		Attribution: ls.meta.Attribution,
+		ID:           ls.meta.ID,
+		Title:        ls.meta.Title,
+		Description:  ls.meta.Description,
+		ItemType:     "feature",
+		CRS:          crsRegistry.URIs(),
+		StorageCRS:   crs84,
+		Count:        ls.view.Len(),
+		License:      ls.meta.License,
+		Attribution:  ls.meta.Attribution,
+		GeometryType: s.layerGeometryType(ls),
 		Links: []link{
 			{Href: self, Rel: "self", Type: mediaJSON, Title: "this collection"},
 			{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this collection as HTML"},
@@ -80,6 +85,8 @@ func (s *Server) collection(base string, ls *layerState) collectionDoc {
 			{Href: self + "/queryables", Rel: "describedby", Type: mediaSchema, Title: "schema of the queryable properties"},
 		},
 	}
+	doc.Links = append(doc.Links, tileLinksFor(base, ls.meta.ID)...)
+	doc.Links = append(doc.Links, link{Href: self + "/schema.xsd", Rel: "describedBy", Type: mediaXSD, Title: "GML application schema (geometry type and property types)"})
 	if ls.view.Len() > 0 {
 		b := ls.extent()
 		doc.Extent = &extent{Spatial: spatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs84}}
@@ -166,6 +173,9 @@ func (s *Server) handleQueryables(c *fiber.Ctx) error {
 	}
 	base := s.baseURL(c)
 	props := ls.queryableDocs()
+	if geom, ok := props["geometry"].(map[string]any); ok {
+		geom["$ref"] = geometrySchema(s.layerGeometryType(ls))
+	}
 	schema := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2019-09/schema",
 		"$id":                  base + "/collections/" + ls.meta.ID + "/queryables",
@@ -243,7 +253,7 @@ func (s *Server) handleSchema(c *fiber.Ctx) error {
 		"properties": map[string]any{
 			"type":       map[string]any{"type": "string", "enum": []string{"Feature"}},
 			"id":         map[string]any{"type": "string"},
-			"geometry":   map[string]any{"$ref": "https://geojson.org/schema/Geometry.json"},
+			"geometry":   map[string]any{"$ref": geometrySchema(s.layerGeometryType(ls))},
 			"properties": map[string]any{"type": "object", "properties": props},
 		},
 	})

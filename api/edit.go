@@ -386,6 +386,7 @@ func editPaths() []apiPath {
 // the store takes writes.
 func (s *Server) conformance() []string {
 	classes := append(append([]string(nil), conformanceClasses...), filterConformance()...)
+	classes = append(classes, tilesConformance...)
 	if s.store.Writable() == nil {
 		classes = append(classes, editConformance...)
 	}

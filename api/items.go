@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo/crs"
 )
 
 // Queryable properties: the ones items can be filtered on by equality.
@@ -24,12 +25,14 @@ type itemsQuery struct {
 	offset     int
 	properties map[string]bool
 	format     format
+	// crs is the CRS of the answer's coordinates (nil: CRS84).
+	crs *crs.CRS
 	// query is what selects and orders the features.
 	query data.Query
 }
 
 func (ls *layerState) allowedItemParams() []string {
-	allowed := append([]string{"f", "bbox", "limit", "offset", "datetime", "properties", "sortby"}, filterParams...)
+	allowed := append([]string{"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "properties", "sortby"}, filterParams...)
 	if ls.propertyNames["target_year"] {
 		allowed = append(allowed, "target_year")
 	}
@@ -50,8 +53,9 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 			if q.format, err = negotiate(c, p.value); err != nil {
 				return nil, err
 			}
-		case "bbox":
-			if q.query.BBoxes, err = parseBBox(p.value); err != nil {
+		case "bbox", "bbox-crs": // read together below
+		case "crs":
+			if q.crs, err = lookupCRS("crs", p.value); err != nil {
 				return nil, err
 			}
 		case "limit":
@@ -108,6 +112,23 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 	}
 	if err := ls.parseFilter(params, &q.query); err != nil {
 		return nil, err
+	}
+	if hasParam(params, "bbox") {
+		var bboxCRS *crs.CRS
+		if hasParam(params, "bbox-crs") {
+			if bboxCRS, err = lookupCRS("bbox-crs", paramValue(params, "bbox-crs")); err != nil {
+				return nil, err
+			}
+		}
+		var exact *orb.Bound
+		if q.query.BBoxes, exact, err = parseBBoxIn(paramValue(params, "bbox"), bboxCRS); err != nil {
+			return nil, err
+		}
+		if exact != nil {
+			if err := ls.addFootprintFilter(&q.query, bboxCRS, *exact); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if !hasParam(params, "f") {
 		if q.format, err = negotiate(c, ""); err != nil {
@@ -214,6 +235,26 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	head = append(head, `,"features":[`...)
 	resp.AppendBody(head)
 	var scratch []byte
+	out := q.crs
+	if isCRS84(out) {
+		out = nil
+	}
+	if out != nil {
+		// Transform the page before writing any of it, so a feature that
+		// has no coordinates in the CRS gives a clean 400.
+		bodies := make([]byte, 0, 512*len(page))
+		for n, i := range page {
+			if n > 0 {
+				bodies = append(bodies, ',')
+			}
+			if bodies, err = appendFeatureIn(bodies, ls, i, out, q.properties); err != nil {
+				resp.ResetBody()
+				return err
+			}
+		}
+		resp.AppendBody(bodies)
+		page = nil
+	}
 	for n, i := range page {
 		if n > 0 {
 			resp.AppendBody(comma)
@@ -227,6 +268,7 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	}
 	resp.AppendBody(closeCollection)
 	c.Set(fiber.HeaderContentType, mediaGeoJSON)
+	contentCRS(c, q.crs)
 	return nil
 }
 
@@ -241,9 +283,19 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := formatOnly(c)
+	params, err := queryParams(c, []string{"f", "crs"})
 	if err != nil {
 		return err
+	}
+	f, err := negotiate(c, paramValue(params, "f"))
+	if err != nil {
+		return err
+	}
+	var out *crs.CRS
+	if hasParam(params, "crs") {
+		if out, err = lookupCRS("crs", paramValue(params, "crs")); err != nil {
+			return err
+		}
 	}
 	id := c.Params("featureId")
 	i, ok := ls.view.Lookup(id)
@@ -253,6 +305,8 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	version := ls.view.FeatureVersion(i)
 	if f == formatHTML {
 		version += "-html"
+	} else if !isCRS84(out) {
+		version += "-" + out.Code()
 	}
 	if notModified(c, `"`+version+`"`) {
 		return nil
@@ -262,18 +316,28 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	if f == formatHTML {
 		return s.renderHTML(c, "item", fiber.Map{"Layer": ls.meta, "F": ls.htmlFeature(i, base), "Self": self, "Base": base})
 	}
+	selfJSON := self
+	if hasParam(params, "crs") {
+		selfJSON = urlWith(self, withoutParam(params, "f"))
+	}
 	links := []link{
-		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "this feature"},
+		{Href: selfJSON, Rel: "self", Type: mediaGeoJSON, Title: "this feature"},
 		{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this feature as HTML"},
 		{Href: base + "/collections/" + ls.meta.ID, Rel: "collection", Type: mediaJSON, Title: ls.meta.Title},
 	}
 	enc := ls.view.Encoded(i)
+	if !isCRS84(out) {
+		if enc, err = appendFeatureIn(nil, ls, i, out, nil); err != nil {
+			return err
+		}
+	}
 	// Splice the links into the feature object.
 	b := append([]byte(nil), enc[:len(enc)-1]...)
 	b = append(b, `,"links":`...)
 	b = appendLinks(b, links)
 	b = append(b, '}')
 	c.Set(fiber.HeaderContentType, mediaGeoJSON)
+	contentCRS(c, out)
 	return c.Send(b)
 }
 

@@ -35,7 +35,9 @@ func (s *Server) landingLinks(base string) []link {
 		{Href: base + "/conformance", Rel: "conformance", Type: mediaJSON, Title: "OGC API conformance classes implemented"},
 		{Href: base + "/collections", Rel: "data", Type: mediaJSON, Title: "the collections (layers)"},
 		{Href: base + "/tiles.json", Rel: "tiles", Type: mediaJSON, Title: "vector tiles (TileJSON 3.0)"},
-		{Href: base + "/styles/default.json", Rel: "stylesheet", Type: "application/vnd.mapbox.style+json", Title: "MapLibre style"},
+		{Href: base + "/tiles", Rel: relTilesetsVector, Type: mediaJSON, Title: "vector tilesets (OGC API – Tiles)"},
+		{Href: base + "/tileMatrixSets", Rel: relTilingSchemes, Type: mediaJSON, Title: "tile matrix sets (OGC API – Tiles)"},
+		{Href: base + "/styles/default.json", Rel: "stylesheet", Type: mediaMapboxStyle, Title: "MapLibre style"},
 		{Href: base + "/", Rel: "related", Type: mediaHTML, Title: "the web map"},
 	}
 }

@@ -49,7 +49,7 @@ var (
 	paramCollection = apiParam{Name: "collectionId", In: "path", Description: "Collection (layer) id.", Schema: map[string]any{"type": "string"}}
 	paramFeature    = apiParam{Name: "featureId", In: "path", Description: "Feature id.", Schema: map[string]any{"type": "string"}}
 	paramBBox       = apiParam{Name: "bbox", In: "query", Style: "form", Explode: &no,
-		Description: "Only features whose geometry intersects this box: minLon,minLat,maxLon,maxLat in CRS84 (WGS84 longitude/latitude); a west edge east of the east edge crosses the antimeridian.",
+		Description: "Only features whose geometry intersects this box: minLon,minLat,maxLon,maxLat in CRS84 (WGS84 longitude/latitude), or in bbox-crs and its axis order when that is given; a west edge east of the east edge crosses the antimeridian.",
 		Schema:      map[string]any{"type": "array", "minItems": 4, "maxItems": 6, "items": map[string]any{"type": "number"}}}
 	paramLimit = apiParam{Name: "limit", In: "query", Style: "form", Explode: &no,
 		Description: fmt.Sprintf("Page size. Default %d; values above %d are capped to %d (numberReturned and the next link show it).", defaultLimit, maxLimit, maxLimit),
@@ -73,7 +73,8 @@ var (
 // featurePaths lists the OGC API – Features endpoints. Each layer gets its
 // own items path too, with its own queryables.
 func (snap *snapshot) featurePaths() []apiPath {
-	items := append([]apiParam{paramCollection, paramBBox, paramLimit, paramOffset, paramDatetime, paramTargetYear, paramProperties, paramSortBy, paramF}, filterAPIParams...)
+	crsParam, bboxCRSParam := crsParams()
+	items := append([]apiParam{paramCollection, paramBBox, bboxCRSParam, crsParam, paramLimit, paramOffset, paramDatetime, paramTargetYear, paramProperties, paramSortBy, paramF}, filterAPIParams...)
 	for _, q := range queryableProperties {
 		items = append(items, stringParam(q, "Only features whose "+q+" equals this value (several values separated by commas match any of them). Only on collections that have the property."))
 	}
@@ -86,10 +87,10 @@ func (snap *snapshot) featurePaths() []apiPath {
 		{Path: "/collections/{collectionId}/schema", Summary: "JSON Schema of the collection's features, with typed properties.", Params: []apiParam{paramCollection}, Responses: map[string]string{mediaSchema: "JSON Schema"}},
 		{Path: "/collections/{collectionId}/queryables", Summary: "The properties items can be filtered on (JSON Schema).", Params: []apiParam{paramCollection, paramF}, Responses: map[string]string{mediaSchema: "JSON Schema"}},
 		{Path: "/collections/{collectionId}/items", Summary: "The features of a collection, filtered and paged.", Params: items, Responses: map[string]string{mediaGeoJSON: "GeoJSON FeatureCollection with numberMatched, numberReturned and links", mediaHTML: "HTML table"}},
-		{Path: "/collections/{collectionId}/items/{featureId}", Summary: "One feature.", Params: []apiParam{paramCollection, paramFeature, paramF}, Responses: map[string]string{mediaGeoJSON: "GeoJSON Feature", mediaHTML: "HTML page"}},
+		{Path: "/collections/{collectionId}/items/{featureId}", Summary: "One feature.", Params: []apiParam{paramCollection, paramFeature, crsParam, paramF}, Responses: map[string]string{mediaGeoJSON: "GeoJSON Feature", mediaHTML: "HTML page"}},
 	}
 	for _, ls := range snap.layers {
-		perLayer := append([]apiParam{paramBBox, paramLimit, paramOffset, paramDatetime, paramProperties, paramSortBy, paramF}, filterAPIParams...)
+		perLayer := append([]apiParam{paramBBox, bboxCRSParam, crsParam, paramLimit, paramOffset, paramDatetime, paramProperties, paramSortBy, paramF}, filterAPIParams...)
 		if ls.propertyNames["target_year"] {
 			perLayer = append(perLayer, paramTargetYear)
 		}

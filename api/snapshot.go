@@ -44,6 +44,10 @@ type layerState struct {
 	// propertyNames holds every property key any feature has.
 	propertyNames map[string]bool
 
+	// geometryType is the GeoJSON type of the features (api/geomtype.go).
+	geometryTypeOnce sync.Once
+	geometryType     string
+
 	materialOnce sync.Once
 	material     *data.Layer
 	ids          []string

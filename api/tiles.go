@@ -28,6 +28,8 @@ func (s *Server) routesTiles() {
 	s.app.Get("/tiles.json", s.handleTileJSON)
 	s.app.Get("/styles/default.json", s.handleStyle)
 	s.extraPaths = append(s.extraPaths, tilePaths)
+	s.routesOGCTiles()
+	s.routesStyles()
 }
 
 func tilePaths() []apiPath {
@@ -49,7 +51,7 @@ func tilePaths() []apiPath {
 			Responses: map[string]string{mediaMVT: "Mapbox Vector Tile"},
 		},
 		{Path: "/tiles.json", Summary: "TileJSON 3.0 for the tiles: URL template, zooms, bounds, centre, vector_layers with their fields, attribution.", Responses: map[string]string{mediaJSON: "TileJSON 3.0.0"}},
-		{Path: "/styles/default.json", Summary: "A MapLibre style (version 8) for the planning layers over planmap's offline basemap.", Responses: map[string]string{mediaJSON: "MapLibre style"}},
+		{Path: "/styles/default.json", Summary: "A MapLibre style (version 8) for the planning layers over planmap's offline basemap.", Responses: map[string]string{mediaMapboxStyle: "MapLibre style"}},
 	}
 }
 
@@ -255,5 +257,5 @@ func (s *Server) handleStyle(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, "styles/default.json", base)) {
 		return nil
 	}
-	return c.JSON(snap.tiler.Style(s.tileURL(base), base+"/basemap/land.geojson"))
+	return c.JSON(snap.tiler.Style(s.tileURL(base), base+"/basemap/land.geojson"), mediaMapboxStyle)
 }

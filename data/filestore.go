@@ -37,6 +37,9 @@ type FileOptions struct {
 	Logger *slog.Logger
 	// NoSync skips fsync; only for tests that measure without the disk.
 	NoSync bool
+	// Converter converts layers whose sidecar declares a crs to CRS84 on
+	// loading, and their changes back into that CRS on compaction.
+	Converter CoordinateConverter
 }
 
 func (o FileOptions) withDefaults() FileOptions {
@@ -143,7 +146,7 @@ func NewMemoryStore(ds *Dataset, opts FileOptions) *FileStore {
 // replays the journal and, when the folder is writable, takes changes.
 func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	opts = opts.withDefaults()
-	ds, err := LoadDir(dir)
+	ds, err := LoadDirWith(dir, LoadOptions{Converter: opts.Converter})
 	if err != nil {
 		return nil, err
 	}
@@ -432,7 +435,14 @@ func (s *FileStore) compact(snap *Snapshot) error {
 			continue
 		}
 		path := filepath.Join(s.dir, lv.Meta.File)
-		raw := EncodeLayerFile(lv.Materialize())
+		_, fromCRS84, err := layerConversions(lv.Meta, s.opts.Converter)
+		if err != nil {
+			return fmt.Errorf("data: compacting %s: %w", path, err)
+		}
+		raw, err := encodeLayerFileIn(lv.Materialize(), fromCRS84)
+		if err != nil {
+			return err
+		}
 		s.mu.Lock()
 		sum := sha256.Sum256(raw)
 		s.written[lv.Meta.File] = hex.EncodeToString(sum[:])
@@ -629,7 +639,12 @@ func (s *FileStore) reloadLayer(id string) {
 	if same {
 		return
 	}
-	fc, problems := ValidateLayer(lv.Meta.File, id, raw)
+	toCRS84, _, err := layerConversions(lv.base.meta, s.opts.Converter)
+	if err != nil {
+		s.setProblem(fmt.Sprintf("reloading %s: %v", path, err))
+		return
+	}
+	fc, problems := validateLayer(lv.Meta.File, id, raw, toCRS84)
 	if len(problems) > 0 {
 		msg := (&ValidationError{Problems: problems}).Error()
 		s.setProblem("reload refused, still serving the last good version: " + msg)

@@ -44,6 +44,10 @@ type Layer struct {
 	Description string `json:"description"`
 	License     string `json:"license"`
 	Attribution string `json:"attribution"`
+	// CRS is the CRS of the coordinates in the layer's file, as its
+	// sidecar names it; empty for WGS 84 (CRS84). Features hold CRS84
+	// coordinates whatever it says (see LoadOptions).
+	CRS string `json:"crs,omitempty"`
 	// File is the name of the file the layer was read from.
 	File string `json:"-"`
 	// Hash identifies the layer's content as loaded: a hash of its file
@@ -95,7 +99,10 @@ func (d *Dataset) Layer(id string) *Layer {
 }
 
 // LoadDir loads and validates every *.geojson file in dir.
-func LoadDir(dir string) (*Dataset, error) {
+func LoadDir(dir string) (*Dataset, error) { return LoadDirWith(dir, LoadOptions{}) }
+
+// LoadDirWith is LoadDir with options.
+func LoadDirWith(dir string, opts LoadOptions) (*Dataset, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
@@ -103,7 +110,7 @@ func LoadDir(dir string) (*Dataset, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("data: %s is not a folder", dir)
 	}
-	ds, err := Load(os.DirFS(dir), dir)
+	ds, err := LoadWith(os.DirFS(dir), dir, opts)
 	if ds != nil {
 		ds.Source = dir
 	}
@@ -114,7 +121,10 @@ func LoadDir(dir string) (*Dataset, error) {
 // used in error messages to say where the files are. It returns a
 // *ValidationError listing every problem found in every file when any file
 // is invalid.
-func Load(fsys fs.FS, name string) (*Dataset, error) {
+func Load(fsys fs.FS, name string) (*Dataset, error) { return LoadWith(fsys, name, LoadOptions{}) }
+
+// LoadWith is Load with options.
+func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("data: reading %s: %w", name, err)
@@ -152,7 +162,13 @@ func Load(fsys fs.FS, name string) (*Dataset, error) {
 			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, id+".json"), err)
 		}
 		layer.Hash = hex.EncodeToString(layerSum.Sum(nil))[:16]
-		fc, fileProblems := ValidateLayer(e.Name(), id, raw)
+		toCRS84, _, err := layerConversions(layer, opts.Converter)
+		if err != nil {
+			problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: err.Error()})
+			layers = append(layers, layer)
+			continue
+		}
+		fc, fileProblems := validateLayer(e.Name(), id, raw, toCRS84)
 		problems = append(problems, fileProblems...)
 		layer.Features = fc
 		layers = append(layers, layer)

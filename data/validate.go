@@ -21,6 +21,12 @@ import (
 // unreadable) and every problem found, not only the first. Features are
 // decoded and checked in parallel; problems come in file order.
 func ValidateLayer(file, layerID string, raw []byte) (*geojson.FeatureCollection, []Problem) {
+	return validateLayer(file, layerID, raw, nil)
+}
+
+// validateLayer is ValidateLayer for a file whose coordinates toCRS84
+// converts to CRS84 before they are checked (nil: they are CRS84).
+func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion) (*geojson.FeatureCollection, []Problem) {
 	fileProblem := func(format string, args ...any) []Problem {
 		return []Problem{{File: file, Index: -1, Reason: fmt.Sprintf(format, args...)}}
 	}
@@ -92,6 +98,13 @@ func ValidateLayer(file, layerID string, raw []byte) (*geojson.FeatureCollection
 					continue
 				}
 				c.id = FeatureID(f)
+				if toCRS84 != nil {
+					if err := convertFeature(f, toCRS84); err != nil {
+						c.fail("coordinates cannot be converted to WGS 84: %v", err)
+						featureProblems[i] = c.problems
+						continue
+					}
+				}
 				c.checkFeature(f, layerID)
 				features[i] = f
 				featureProblems[i] = c.problems

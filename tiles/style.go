@@ -1,6 +1,8 @@
 package tiles
 
 import (
+	"fmt"
+
 	"github.com/planmap/planmap/data"
 )
 
@@ -24,20 +26,71 @@ func kindColour(layer string) any {
 	}
 	expr := []any{"match", []any{"get", "kind"}}
 	for _, k := range terms.Kinds {
-		expr = append(expr, k.Value, k.Colour)
+		// Labels as one-element arrays: QGIS 3.22's converter turns a
+		// single-string label into an empty IN ().
+		expr = append(expr, []string{k.Value}, k.Colour)
 	}
 	return append(expr, fallbackColour)
 }
 
-func geometryIs(types ...string) []any {
-	return []any{"match", []any{"geometry-type"}, types, true, false}
-}
+// The filters are written in the legacy filter syntax, which MapLibre GL
+// JS and Native, OpenLayers (ol-mapbox-style) and QGIS 3.22 all read the
+// same: QGIS 3.22 draws nothing for ["match", ["geometry-type"], …]. A
+// legacy "$type" is the tile geometry's type, so "Polygon" covers
+// MultiPolygons too. Expression filters cannot be mixed with legacy ones in
+// one "all", so each style layer also carries its filter as an expression
+// in metadata "planmap:filter", for a web map that ANDs its own
+// expressions onto it.
+func geometryIs(typ string) []any { return []any{"==", "$type", typ} }
 
 var (
-	isPolygon = geometryIs("Polygon", "MultiPolygon")
-	isLine    = geometryIs("LineString", "MultiLineString")
-	isPoint   = geometryIs("Point", "MultiPoint")
+	isPolygon = geometryIs("Polygon")
+	isLine    = geometryIs("LineString")
+	isPoint   = geometryIs("Point")
 )
+
+// statusIn is the legacy filter status ∈ statuses (or ∉, when in is
+// false; a feature without status is then matched).
+func statusIn(in bool, statuses []string) []any {
+	op := "!in"
+	if in {
+		op = "in"
+	}
+	out := []any{op, "status"}
+	for _, s := range statuses {
+		out = append(out, s)
+	}
+	return out
+}
+
+// expressionFilter rewrites the legacy filters of this file as the
+// expression they mean.
+func expressionFilter(f []any) any {
+	switch f[0] {
+	case "all":
+		out := []any{"all"}
+		for _, c := range f[1:] {
+			out = append(out, expressionFilter(c.([]any)))
+		}
+		return out
+	case "==":
+		if f[1] == "$type" {
+			return []any{"match", []any{"geometry-type"}, []string{f[2].(string), "Multi" + f[2].(string)}, true, false}
+		}
+	case "in", "!in":
+		if len(f) == 2 { // an empty list
+			return f[0] == "!in"
+		}
+		values := make([]string, 0, len(f)-2)
+		for _, v := range f[2:] {
+			values = append(values, v.(string))
+		}
+		return []any{"match", []any{"get", f[1]}, values, f[0] == "in", f[0] != "in"}
+	case "has":
+		return f
+	}
+	panic(fmt.Sprintf("tiles: no expression for filter %v", f[0]))
+}
 
 // lineStyles are the status line styles that have statuses, in the
 // vocabulary table's order (solid first).
@@ -62,9 +115,9 @@ func statusDrawn(line string) []any {
 				others = append(others, data.Vocabulary().StatusesDrawn(l)...)
 			}
 		}
-		return []any{"match", []any{"get", "status"}, others, false, true}
+		return statusIn(false, others)
 	}
-	return []any{"match", []any{"get", "status"}, data.Vocabulary().StatusesDrawn(line), true, false}
+	return statusIn(true, data.Vocabulary().StatusesDrawn(line))
 }
 
 // byStatusLine gives each status the value its line style takes in
@@ -72,7 +125,7 @@ func statusDrawn(line string) []any {
 func byStatusLine(values map[string]float64) []any {
 	expr := []any{"match", []any{"get", "status"}}
 	for _, s := range data.Vocabulary().Statuses {
-		expr = append(expr, s.Value, values[s.Line])
+		expr = append(expr, []string{s.Value}, values[s.Line]) // array labels, for QGIS 3.22
 	}
 	return append(expr, values[data.LineSolid])
 }
@@ -108,8 +161,9 @@ func all(conds ...[]any) []any {
 // background of the GeoJSON at basemapURL. Every style layer that draws a
 // planning layer carries "metadata": {"planmap:layer": id} (the derived
 // enclave links carry "enclaves", so they follow the enclaves' toggle, and
-// "planmap:source-layer": "enclave-links") and an expression filter, so a
-// web map can toggle them per layer and AND extra conditions onto them.
+// "planmap:source-layer": "enclave-links") and, beside its legacy filter,
+// the same filter as an expression in "planmap:filter", so a web map can
+// toggle them per layer and AND extra conditions onto them.
 // The style's "metadata" carries "planmap:vocabulary", the vocabulary
 // table (labels, colours and status line styles), which the web map's
 // legend reads.
@@ -167,7 +221,7 @@ func (t *Tiler) Style(tileURL, basemapURL string) object {
 // planningLayer makes one style layer drawing source layer sourceLayer,
 // toggled with planning layer toggle.
 func planningLayer(sourceLayer, toggle, suffix, typ string, filter []any, paint, layout object) object {
-	meta := object{"planmap:layer": toggle}
+	meta := object{"planmap:layer": toggle, "planmap:filter": expressionFilter(filter)}
 	if sourceLayer != toggle {
 		meta["planmap:source-layer"] = sourceLayer
 	}
@@ -227,7 +281,9 @@ func shapeLayers(name string) []any {
 // lines for lines, from zoom 5 for places and 8 for corridors.
 func labelLayer(name string) object {
 	layout := object{
-		"text-field":         []any{"coalesce", []any{"get", "name"}, []any{"get", "id"}},
+		// Only features with a name are labelled (the filter), so no
+		// coalesce, which QGIS 3.22 cannot read in text-field.
+		"text-field":         []any{"get", "name"},
 		"text-font":          LabelFont,
 		"text-size":          []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 10, 14, 13},
 		"text-max-width":     8,

@@ -134,8 +134,16 @@ func TestStyle(t *testing.T) {
 			t.Errorf("%s: metadata planmap:layer %q is not a planning layer", l.ID, toggle)
 		}
 		drawn[l.SourceLayer] = true
-		if len(l.Filter) == 0 || !slices.Contains(expressionOps, l.Filter[0].(string)) || strings.Contains(mustJSON(t, l.Filter), `"$type"`) {
-			t.Errorf("%s: filter %v is not an expression", l.ID, l.Filter)
+		// The filter is legacy syntax (QGIS 3.22 reads no geometry-type
+		// expression); metadata planmap:filter is the same as an
+		// expression, for the web map to AND onto (their equivalence is
+		// checked by MapLibre's own featureFilter in TestStyleValidates).
+		expr, _ := l.Metadata["planmap:filter"].([]any)
+		if len(expr) == 0 || !slices.Contains(expressionOps, expr[0].(string)) || strings.Contains(mustJSON(t, expr), `"$type"`) {
+			t.Errorf("%s: metadata planmap:filter %v is not an expression", l.ID, expr)
+		}
+		if strings.Contains(mustJSON(t, l.Filter), `"geometry-type"`) {
+			t.Errorf("%s: filter %v uses geometry-type, which QGIS 3.22 cannot read", l.ID, l.Filter)
 		}
 		if l.Type == "symbol" {
 			if fonts := l.Layout["text-font"].([]any); len(fonts) != 2 || fonts[0] != "Noto Sans CJK SC" {
@@ -144,7 +152,7 @@ func TestStyle(t *testing.T) {
 		}
 		if l.Type == "line" && l.SourceLayer != EnclaveLinks {
 			for _, st := range data.Vocabulary().Statuses {
-				if !evalFilter(t, l.Filter, "LineString", st.Value) {
+				if !evalFilter(t, l.Metadata["planmap:filter"], "LineString", st.Value) {
 					continue
 				}
 				if prev, seen := lineOf[l.SourceLayer][st.Value]; seen {
@@ -274,7 +282,13 @@ func TestStyleColoursFromVocabulary(t *testing.T) {
 		}
 		got := map[string]any{}
 		for i := 2; i+1 < len(colour); i += 2 {
-			got[colour[i].(string)] = colour[i+1]
+			labels, isList := colour[i].([]any)
+			if !isList {
+				labels = []any{colour[i]}
+			}
+			for _, label := range labels {
+				got[label.(string)] = colour[i+1]
+			}
 		}
 		for _, k := range data.Vocabulary().Layer(layer).Kinds {
 			if got[k.Value] != k.Colour {

@@ -22,7 +22,7 @@ func init() {
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: planmap check [DIR]\n\nValidates every *.geojson layer in DIR (the embedded default dataset when DIR is left out).")
+		fmt.Fprintln(stderr, "usage: planmap check [DIR]\n\nValidates every *.geojson layer in DIR (the embedded default dataset when DIR is left out).\nA layer whose sidecar (<id>.json) has \"crs\" (e.g. \"https://planmap.dev/def/crs/GCJ-02\" or \"EPSG:4549\",\npositions easting first as GDAL writes GeoJSON) is converted to WGS 84 and checked there.")
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -48,8 +48,12 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	total := 0
 	for _, l := range ds.Layers {
 		total += len(l.Features.Features)
-		fmt.Fprintf(stdout, "ok %-17s %6d features (%s), %d positions, bbox %s\n",
-			l.ID, len(l.Features.Features), geometryTypeCounts(l), countPositions(l), formatBound(l))
+		converted := ""
+		if l.CRS != "" {
+			converted = ", converted to WGS 84 from " + l.CRS
+		}
+		fmt.Fprintf(stdout, "ok %-17s %6d features (%s), %d positions, bbox %s%s\n",
+			l.ID, len(l.Features.Features), geometryTypeCounts(l), countPositions(l), formatBound(l), converted)
 	}
 	fmt.Fprintf(stdout, "ok %s: %d layers, %d features, version %s\n", ds.Source, len(ds.Layers), total, ds.Version)
 	return nil

@@ -127,3 +127,34 @@ func TestCheckDefault(t *testing.T) {
 		t.Errorf("summary %q", stdout.String())
 	}
 }
+
+// TestCheckConvertsDeclaredCRS: a layer whose sidecar declares GCJ-02 is
+// checked in WGS 84 and reported as converted; its bbox is the WGS 84 one
+// (the published GCJ-02 offset of Shanghai: −0.0043°, +0.0021°).
+func TestCheckConvertsDeclaredCRS(t *testing.T) {
+	dir := t.TempDir()
+	layer := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.531541859215,31.17530398364597]},"properties":{"id":"a","name":"a"}}]}`
+	if err := os.WriteFile(filepath.Join(dir, "survey.geojson"), []byte(layer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "survey.json"), []byte(`{"title":"Survey","crs":"https://planmap.dev/def/crs/GCJ-02"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"converted to WGS 84 from https://planmap.dev/def/crs/GCJ-02", "bbox [121.527, 31.1774,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "survey.json"), []byte(`{"crs":"EPSG:27700"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	if code := run([]string{"check", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stdout.String(), "survey.json") {
+		t.Errorf("unknown CRS: exit %d, output %s", code, stdout.String())
+	}
+}

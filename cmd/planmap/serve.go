@@ -17,6 +17,7 @@ import (
 	"github.com/planmap/planmap/api"
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/postgis"
+	"github.com/planmap/planmap/geo/crs"
 	"github.com/planmap/planmap/tiles"
 )
 
@@ -153,7 +154,7 @@ func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget int64)
 		defer cancel()
 		return postgis.Open(ctx, url, postgis.Options{MatchCacheBytes: matchBudget, Logger: log})
 	}
-	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch}
+	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch, Converter: crs.FileConverter}
 	if dir == "" {
 		return data.OpenEmbedded(opts)
 	}
@@ -198,7 +199,7 @@ func loadDataset(dir string) (*data.Dataset, error) {
 		}
 		return ds, nil
 	}
-	return data.LoadDir(dir)
+	return data.LoadDirWith(dir, data.LoadOptions{Converter: crs.FileConverter})
 }
 
 // matchCacheBytes turns the --match-cache-mib flag into api.Options'

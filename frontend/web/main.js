@@ -147,7 +147,9 @@ function collectStyleLayers(map) {
     const id = layer.metadata?.['planmap:layer'];
     if (!id) continue;
     (planmap.styleLayers[id] ||= []).push(layer.id);
-    originalFilters.set(layer.id, layer.filter);
+    // planmap's style carries each filter as an expression too (the filter
+    // itself is legacy syntax, for QGIS), which expressions can be ANDed onto.
+    originalFilters.set(layer.id, layer.metadata?.['planmap:filter'] ?? layer.filter);
     if (layer.type === 'symbol' && layer.layout?.['text-field']) originalTextFields.set(layer.id, layer.layout['text-field']);
   }
 }
