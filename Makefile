@@ -42,6 +42,7 @@ test: lint check test-go test-browser
 
 bench-go: build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./geo ./data ./tiles
+	$(GO) test -run '^$$' -bench 'WriteVisibility|ReadsDuringWrites' -benchtime 200x -timeout 60m ./api
 
 bench-load: build
 	bench/items.sh
