@@ -2,18 +2,15 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -60,22 +57,7 @@ func openEditableServerTB(t testing.TB, dir string) *editableServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeListener(ctx, ln, 5*time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-		srv.Close()
-		store.Close()
-	})
-	return &editableServer{base: "http://" + ln.Addr().String(), dir: dir, srv: srv, store: store}
+	return &editableServer{base: serveOnLoopback(t, srv, store.Close), dir: dir, srv: srv, store: store}
 }
 
 type httpResult struct {

@@ -45,6 +45,13 @@ func serveForTest(t *testing.T, ds *data.Dataset) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOnLoopback(t, srv)
+}
+
+// serveOnLoopback serves srv on a free loopback port until the test ends
+// (then shuts it down and closes it) and returns its base URL.
+func serveOnLoopback(t testing.TB, srv *Server, closers ...func() error) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +63,10 @@ func serveForTest(t *testing.T, ds *data.Dataset) string {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("server: %v", err)
+		}
+		srv.Close()
+		for _, c := range closers {
+			c()
 		}
 	})
 	return "http://" + ln.Addr().String()

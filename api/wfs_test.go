@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -64,22 +63,7 @@ func startWFSServer(t *testing.T) *wfsServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeListener(ctx, ln, 5*time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-		srv.Close()
-		store.Close()
-	})
-	return &wfsServer{base: "http://" + ln.Addr().String(), srv: srv, store: store}
+	return &wfsServer{base: serveOnLoopback(t, srv, store.Close), srv: srv, store: store}
 }
 
 // requirePython returns Debian's python3 when it can import module,
