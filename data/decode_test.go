@@ -272,6 +272,8 @@ func FuzzValidateLayer(f *testing.F) {
 		}
 		f.Add(raw)
 	}
+	f.Add([]byte("\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[]}"))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":1,"a":2},"geometry":null}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		_, problems := ValidateLayer("x.geojson", Corridors, raw)
 		if !utf8.Valid(raw) {

@@ -142,7 +142,7 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 func checkEncoding(raw []byte) string {
 	switch {
 	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
-		return "starts with a UTF-8 byte order mark (bytes EF BB BF at byte offset 0), which JSON does not allow: save the file as UTF-8 without BOM"
+		return "not valid GeoJSON: the file starts with a UTF-8 byte order mark (bytes EF BB BF at byte offset 0), which JSON does not allow: save it as UTF-8 without BOM"
 	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}), bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
 		return fmt.Sprintf("starts with a UTF-16 byte order mark (bytes % X at byte offset 0): the file is UTF-16; save it as UTF-8 without BOM", raw[:2])
 	}

@@ -196,7 +196,7 @@ func TestCheckHostileFolder(t *testing.T) {
 		t.Errorf("exit code %d, want 1; stderr %s", code, stderr.String())
 	}
 	want := []string{
-		`bom.geojson: starts with a UTF-8 byte order mark (bytes EF BB BF at byte offset 0)`,
+		`bom.geojson: not valid GeoJSON: the file starts with a UTF-8 byte order mark (bytes EF BB BF at byte offset 0)`,
 		`dup.geojson: feature 1 (id "two-status"): not a valid GeoJSON feature: property "status" appears twice; JSON readers disagree on which of the values wins`,
 		`latin1.geojson: is not UTF-8 text: byte 0xE9 at byte offset 54 (line 2, column 26)`,
 		`pipe.geojson: is a named pipe (FIFO), not a regular file`,
