@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
@@ -28,17 +29,36 @@ var facetProperties = []string{"kind", "status", "city", "county", "mode", "targ
 type searchState struct {
 	snap  *data.Snapshot
 	once  sync.Once
-	index *data.NameIndex
+	index atomic.Pointer[data.NameIndex]
+	// from is the newest index of an earlier snapshot when this one was
+	// made: its unchanged layers are reused. Dropped once built.
+	from atomic.Pointer[data.NameIndex]
 
 	facetsOnce sync.Once
 	facets     []byte
 }
 
-func newSearchState(ds *data.Snapshot) *searchState { return &searchState{snap: ds} }
+// newSearchState makes the search state of a snapshot; prev is the
+// previous snapshot's (or nil), whose name index, if built, seeds this
+// one so that a change re-indexes only the changed layer.
+func newSearchState(ds *data.Snapshot, prev *searchState) *searchState {
+	st := &searchState{snap: ds}
+	if prev != nil {
+		from := prev.index.Load()
+		if from == nil {
+			from = prev.from.Load()
+		}
+		st.from.Store(from)
+	}
+	return st
+}
 
 func (st *searchState) nameIndex() *data.NameIndex {
-	st.once.Do(func() { st.index = data.NewNameIndex(st.snap.Dataset()) })
-	return st.index
+	st.once.Do(func() {
+		st.index.Store(data.NewNameIndexFrom(st.from.Load(), st.snap.Dataset()))
+		st.from.Store(nil)
+	})
+	return st.index.Load()
 }
 
 func (s *Server) routesSearch() {

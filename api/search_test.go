@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -311,5 +312,54 @@ func TestFacetsInVocabularyOrder(t *testing.T) {
 				last = at
 			}
 		}
+	}
+}
+
+// TestSearchFollowsEdits searches before and after edits: a created
+// feature is found by its name, a renamed one by its new name only, a
+// deleted one no more; the index of the snapshot before seeds the next
+// one (unchanged layers reused), which must not change the answers.
+func TestSearchFollowsEdits(t *testing.T) {
+	es := newEditableServer(t)
+	find := func(q string) []string {
+		t.Helper()
+		r := es.do(t, "GET", "/search?q="+url.QueryEscape(q)+"&limit=100", nil)
+		if r.status != 200 {
+			t.Fatalf("search %q: %d %s", q, r.status, r.body)
+		}
+		var ids []string
+		for _, f := range r.object(t)["features"].([]any) {
+			ids = append(ids, fmt.Sprint(f.(map[string]any)["properties"].(map[string]any)["id"]))
+		}
+		return ids
+	}
+	parks := find("园") // builds the first index
+	created := es.do(t, "POST", "/collections/ports/items", newPort("搜索测试港", 121.2, 28.3), headers(authEditor, geoJSON)...)
+	if created.status != 201 {
+		t.Fatalf("create: %d %s", created.status, created.body)
+	}
+	loc := created.header.Get("Location")
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	if got := find("搜索测试"); !slices.Equal(got, []string{id}) {
+		t.Errorf("after create: %v, want [%s]", got, id)
+	}
+	if got := find("园"); !slices.Equal(got, parks) {
+		t.Errorf("an unchanged layer's answer changed: %v, was %v", got, parks)
+	}
+	renamed := es.do(t, "PATCH", "/collections/ports/items/"+id, []byte(`{"properties":{"name":"改名测试港"}}`), headers(authEditor, mergePatch)...)
+	if renamed.status != 200 {
+		t.Fatalf("rename: %d %s", renamed.status, renamed.body)
+	}
+	if got := find("搜索测试"); len(got) != 0 {
+		t.Errorf("the old name still finds %v", got)
+	}
+	if got := find("gaimingceshi"); !slices.Equal(got, []string{id}) {
+		t.Errorf("the new name's pinyin finds %v, want [%s]", got, id)
+	}
+	if r := es.do(t, "DELETE", "/collections/ports/items/"+id, nil, headers(authEditor)...); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if got := find("改名测试"); len(got) != 0 {
+		t.Errorf("a deleted feature is still found: %v", got)
 	}
 }

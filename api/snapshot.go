@@ -138,7 +138,11 @@ func (s *Server) newSnapshot(ds *data.Snapshot, prev *snapshot) (*snapshot, erro
 		snap.layers = append(snap.layers, ls)
 		snap.byID[v.Meta.ID] = ls
 	}
-	snap.search = newSearchState(ds)
+	var prevSearch *searchState
+	if prev != nil {
+		prevSearch = prev.search
+	}
+	snap.search = newSearchState(ds, prevSearch)
 	if prev != nil && prev.search != nil && prev.data == ds {
 		snap.search = prev.search
 	}

@@ -31,6 +31,9 @@ type LoadOptions struct {
 	// Converter converts layers whose sidecar declares a crs; nil: such a
 	// layer is a problem.
 	Converter CoordinateConverter
+	// MaxFileBytes is the largest layer file read (0: DefaultMaxFileBytes).
+	// A larger file is refused by name before any of it is read.
+	MaxFileBytes int64
 }
 
 // layerConversions resolves a layer's declared CRS; nil functions mean

@@ -30,12 +30,62 @@ type jsonSyntaxError struct {
 func (e *jsonSyntaxError) Error() string { return e.msg }
 
 // geojsonError says the bytes are JSON but not the GeoJSON expected.
-type geojsonError struct{ msg string }
+type geojsonError struct {
+	msg string
+	// dupKey is the key an object repeats, and dupDepth the object's
+	// depth, when that is the problem.
+	dupKey   string
+	dupDepth int
+}
 
 func (e *geojsonError) Error() string { return e.msg }
 
 func structural(format string, args ...any) error {
 	return &geojsonError{msg: fmt.Sprintf(format, args...)}
+}
+
+// Repeated member names are refused everywhere in a layer file: RFC 8259
+// leaves what they mean to the reader, and readers disagree (encoding/json
+// and most JavaScript keep the last, some keep the first, some fail), so a
+// feature with two "status" members would say different things to
+// different programs.
+const duplicateWhy = "JSON readers disagree on which of the values wins, so planmap refuses it"
+
+// seenKeys remembers the member names of one object so a repeat is found
+// in constant time per member.
+type seenKeys struct {
+	small [8]string
+	list  []string
+	set   map[string]struct{}
+}
+
+// repeat records key and reports whether the object already had it.
+func (k *seenKeys) repeat(key string) bool {
+	if k.set != nil {
+		if _, ok := k.set[key]; ok {
+			return true
+		}
+		k.set[key] = struct{}{}
+		return false
+	}
+	if k.list == nil {
+		k.list = k.small[:0]
+	}
+	for _, seen := range k.list {
+		if seen == key {
+			return true
+		}
+	}
+	if len(k.list) < len(k.small) {
+		k.list = append(k.list, key)
+		return false
+	}
+	k.set = make(map[string]struct{}, 2*len(k.small))
+	for _, seen := range k.list {
+		k.set[seen] = struct{}{}
+	}
+	k.set[key] = struct{}{}
+	return false
 }
 
 // byteSpan is where a value lies in the input: b[start:end].
@@ -453,7 +503,11 @@ func scanFeatureCollection(raw []byte) (featureCollection, error) {
 		return doc, structural("the file holds %s, not a GeoJSON object", (&jsonScanner{b: raw}).kindAt())
 	}
 	var typeErr error
+	var keys seenKeys
 	err := s.members(func(key string) error {
+		if keys.repeat(key) && typeErr == nil {
+			typeErr = structural("the FeatureCollection has member %q twice; %s", key, duplicateWhy)
+		}
 		switch key {
 		case "type":
 			if s.peek() != '"' {
@@ -511,7 +565,11 @@ func (s *jsonScanner) decodeFeature(b []byte) (*geojson.Feature, error) {
 	}
 	f := &geojson.Feature{}
 	var typeErr error
+	var keys seenKeys
 	err := s.members(func(key string) error {
+		if keys.repeat(key) && typeErr == nil {
+			typeErr = structural("the feature has member %q twice; %s", key, duplicateWhy)
+		}
 		// A member that is JSON but not what GeoJSON wants is reported
 		// only once the rest of the feature has proved to be JSON.
 		start := s.i
@@ -571,6 +629,13 @@ func (s *jsonScanner) featureMember(f *geojson.Feature, key string) error {
 		s.i = span.start
 		v, err := s.readAny(1)
 		f.Properties = v.(map[string]any)
+		var g *geojsonError
+		if errors.As(err, &g) && g.dupKey != "" {
+			if g.dupDepth == 1 {
+				return structural("property %q appears twice; %s", g.dupKey, duplicateWhy)
+			}
+			return structural("key %q appears twice in one object inside the properties; %s", g.dupKey, duplicateWhy)
+		}
 		return err
 	case "id":
 		var err error
@@ -595,8 +660,8 @@ func (s *jsonScanner) featureMember(f *geojson.Feature, key string) error {
 }
 
 // readAny reads any JSON value as encoding/json decodes it into an any:
-// objects as map[string]any (the last of repeated keys wins), arrays as
-// []any, numbers as float64.
+// objects as map[string]any, arrays as []any, numbers as float64. An
+// object that repeats a key is a *geojsonError naming the key.
 func (s *jsonScanner) readAny(depth int) (any, error) {
 	if depth > maxJSONDepth {
 		return nil, s.syntax("exceeded max depth")
@@ -606,7 +671,11 @@ func (s *jsonScanner) readAny(depth int) (any, error) {
 		m := map[string]any{}
 		err := s.members(func(key string) error {
 			v, err := s.readAny(depth + 1)
+			n := len(m)
 			m[key] = v
+			if err == nil && len(m) == n {
+				err = &geojsonError{msg: fmt.Sprintf("key %q appears twice in one object; %s", key, duplicateWhy), dupKey: key, dupDepth: depth}
+			}
 			return err
 		})
 		return m, err
@@ -683,8 +752,12 @@ func (s *jsonScanner) geometry(depth int) (orb.Geometry, error) {
 		parsedType            string
 		g                     orb.Geometry
 		parseErr              error
+		keys                  seenKeys
 	)
 	err := s.members(func(key string) error {
+		if keys.repeat(key) && typeErr == nil {
+			typeErr = structural("the geometry has member %q twice; %s", key, duplicateWhy)
+		}
 		switch key {
 		case "type":
 			if s.peek() != '"' {

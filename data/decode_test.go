@@ -18,8 +18,7 @@ import (
 
 // orbAgreementCases are features that both our decoder and
 // geojson.UnmarshalFeature (encoding/json underneath) must read to the same
-// value: escapes, surrogate pairs, numbers in every notation, repeated
-// keys, escaped member names, odd white space, every geometry type.
+// value: escapes, surrogate pairs, numbers in every notation, escaped member names, odd white space, every geometry type.
 var orbAgreementCases = []string{
 	`{"type":"Feature","id":7,"bbox":[1,2,3,4],"geometry":{"type":"MultiPoint","coordinates":[[1,2],[3.5,-4e2]]},` +
 		`"properties":{"a":"\u00e9\n\"x\"\/","b":[1,"2",null,true,false,{"c":{}}],"d":12345678901234567890,"e":-0.0,` +
@@ -27,7 +26,6 @@ var orbAgreementCases = []string{
 	"\n\t {\r\n \"type\" : \"Feature\" , \"geometry\" : { \"type\" : \"Point\" , \"coordinates\" : [ 120.5 , 28.25 , 10 ] } ,\n\"properties\" : { } }",
 	`{"type":"Feature","geometry":null,"properties":null}`,
 	`{"type":"Feature"}`,
-	`{"type":"Feature","properties":{"a":1,"a":2},"geometry":null}`,
 	`{"typ\u0065":"Feature","id":"a\/b","geometry":{"type":"LineString","coordinates":[]}}`,
 	`{"geometry":{"coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[0.2,0.1],[0.8,0.7],[0.8,0.1],[0.2,0.1]]],"type":"Polygon"},"type":"Feature"}`,
 	`{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]}}`,
@@ -50,6 +48,36 @@ var orbRejectCases = []string{
 	`{"type":"Feature","properties":{"n":1e400}}`,
 	`[]`,
 	`"Feature"`,
+}
+
+// duplicateKeyCases repeat a member name somewhere in a feature: orb
+// (encoding/json) keeps the last value; planmap refuses them, naming the
+// member, since other readers keep the first.
+var duplicateKeyCases = []struct{ raw, want string }{
+	{`{"type":"Feature","properties":{"a":1,"a":2},"geometry":null}`, `property "a" appears twice`},
+	{`{"type":"Feature","properties":{"status":"planned","name":"x","status":"operational"}}`, `property "status" appears twice`},
+	{`{"type":"Feature","properties":{"st\u0061tus":1,"status":2}}`, `property "status" appears twice`},
+	{`{"type":"Feature","properties":{"o":{"k":1,"k":2}}}`, `key "k" appears twice in one object inside the properties`},
+	{`{"type":"Feature","properties":{},"properties":{}}`, `the feature has member "properties" twice`},
+	{`{"type":"Feature","id":"a","id":"b"}`, `the feature has member "id" twice`},
+	{`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2],"coordinates":[3,4]}}`, `the geometry has member "coordinates" twice`},
+	{`{"type":"Feature","geometry":{"type":"LineString","type":"Point","coordinates":[1,2]}}`, `the geometry has member "type" twice`},
+	{`{"type":"Feature","extra":{"x":[{"y":1,"y":1}]}}`, `key "y" appears twice in one object`},
+	{`{"type":"Feature","properties":{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k3":3}}`, `property "k3" appears twice`},
+	{`{"type":"Feature","a":0,"b":1,"c":2,"d":3,"e":4,"f":5,"g":6,"h":7,"i":8,"j":9,"c":2}`, `the feature has member "c" twice`},
+}
+
+func TestDecodeFeatureRefusesDuplicateKeys(t *testing.T) {
+	s := &jsonScanner{}
+	for _, tt := range duplicateKeyCases {
+		if _, err := geojson.UnmarshalFeature([]byte(tt.raw)); err != nil {
+			t.Errorf("orb rejects %s (%v): the case shows nothing", tt.raw, err)
+		}
+		_, err := s.decodeFeature([]byte(tt.raw))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "disagree") {
+			t.Errorf("decodeFeature(%s) = %v, want an error with %q", tt.raw, err, tt.want)
+		}
+	}
 }
 
 // TestDecodeFeatureMatchesOrb checks that the decoder gives exactly what
@@ -244,6 +272,8 @@ func FuzzValidateLayer(f *testing.F) {
 		}
 		f.Add(raw)
 	}
+	f.Add([]byte("\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[]}"))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":1,"a":2},"geometry":null}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		_, problems := ValidateLayer("x.geojson", Corridors, raw)
 		if !utf8.Valid(raw) {

@@ -40,6 +40,9 @@ type FileOptions struct {
 	// Converter converts layers whose sidecar declares a crs to CRS84 on
 	// loading, and their changes back into that CRS on compaction.
 	Converter CoordinateConverter
+	// MaxFileBytes is the largest layer file read, at start and on
+	// reload (0: DefaultMaxFileBytes).
+	MaxFileBytes int64
 }
 
 func (o FileOptions) withDefaults() FileOptions {
@@ -146,7 +149,7 @@ func NewMemoryStore(ds *Dataset, opts FileOptions) *FileStore {
 // replays the journal and, when the folder is writable, takes changes.
 func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	opts = opts.withDefaults()
-	ds, err := LoadDirWith(dir, LoadOptions{Converter: opts.Converter})
+	ds, err := LoadDirWith(dir, LoadOptions{Converter: opts.Converter, MaxFileBytes: opts.MaxFileBytes})
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +157,7 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 		byFeature: map[string][]int{}, written: map[string]string{}, lastLoad: time.Now(),
 		requests: make(chan *writeRequest, 256), done: make(chan struct{})}
 	for _, l := range ds.Layers {
-		s.written[l.File] = fileHash(filepath.Join(dir, l.File))
+		s.written[l.File] = fileHash(filepath.Join(dir, l.File), LoadOptions{MaxFileBytes: opts.MaxFileBytes}.maxFileBytes())
 	}
 	snap := NewSnapshot(ds, opts.MatchCacheBytes)
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
@@ -218,8 +221,8 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	return s, nil
 }
 
-func fileHash(path string) string {
-	raw, err := os.ReadFile(path)
+func fileHash(path string, limit int64) string {
+	raw, err := readRegularFile(path, limit)
 	if err != nil {
 		return ""
 	}
@@ -402,7 +405,13 @@ func (s *FileStore) commit(group []*writeRequest) {
 	}
 	if s.sinceCompact >= s.opts.CompactAfter && s.compacting.CompareAndSwap(false, true) {
 		s.sinceCompact = 0
+		// Close waits for a compaction too, so that nothing writes the
+		// folder once it has returned (a store opened on the same folder
+		// after Close would otherwise read a layer file older than the
+		// checkpoint written after it, and skip changes).
+		s.wg.Add(1)
 		go func() {
+			defer s.wg.Done()
 			defer s.compacting.Store(false)
 			if err := s.compact(snap); err != nil {
 				s.setProblem(err.Error())
@@ -626,9 +635,9 @@ func (s *FileStore) reloadLayer(id string) {
 		return
 	}
 	path := filepath.Join(s.dir, lv.Meta.File)
-	raw, err := os.ReadFile(path)
+	raw, err := readRegularFile(path, LoadOptions{MaxFileBytes: s.opts.MaxFileBytes}.maxFileBytes())
 	if err != nil {
-		s.setProblem(fmt.Sprintf("reloading %s: %v", path, err))
+		s.setProblem(fmt.Sprintf("reload refused, still serving the last good version: %v", err))
 		return
 	}
 	sum := sha256.Sum256(raw)

@@ -98,10 +98,14 @@ func (d *Dataset) Layer(id string) *Layer {
 	return nil
 }
 
-// LoadDir loads and validates every *.geojson file in dir.
+// LoadDir loads and validates every *.geojson file in dir, with the
+// default LoadOptions.
 func LoadDir(dir string) (*Dataset, error) { return LoadDirWith(dir, LoadOptions{}) }
 
-// LoadDirWith is LoadDir with options.
+// LoadDirWith loads and validates every *.geojson file in dir. Entries
+// that are not regular files (folders, named pipes, devices, sockets, or
+// symbolic links to any of those) and files over opts.MaxFileBytes are
+// reported by name as problems, without being opened or read.
 func LoadDirWith(dir string, opts LoadOptions) (*Dataset, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -110,7 +114,7 @@ func LoadDirWith(dir string, opts LoadOptions) (*Dataset, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("data: %s is not a folder", dir)
 	}
-	ds, err := LoadWith(os.DirFS(dir), dir, opts)
+	ds, err := LoadWith(newOSDirFS(dir), dir, opts)
 	if ds != nil {
 		ds.Source = dir
 	}
@@ -120,10 +124,10 @@ func LoadDirWith(dir string, opts LoadOptions) (*Dataset, error) {
 // Load loads and validates every *.geojson file at the root of fsys. name is
 // used in error messages to say where the files are. It returns a
 // *ValidationError listing every problem found in every file when any file
-// is invalid.
+// is invalid. It uses the default LoadOptions.
 func Load(fsys fs.FS, name string) (*Dataset, error) { return LoadWith(fsys, name, LoadOptions{}) }
 
-// LoadWith is Load with options.
+// LoadWith is Load with options: see LoadDirWith.
 func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -135,14 +139,20 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		hash     = sha256.New()
 	)
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".geojson") {
+		if !strings.HasSuffix(e.Name(), ".geojson") {
 			continue
 		}
-		raw, err := fs.ReadFile(fsys, e.Name())
+		id := strings.TrimSuffix(e.Name(), ".geojson")
+		raw, err := readDataFile(fsys, e.Name(), opts.maxFileBytes())
+		var refused *fileRefused
+		if errors.As(err, &refused) {
+			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: refused.reason})
+			layers = append(layers, &Layer{ID: id, File: e.Name(), Title: id})
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, e.Name()), err)
 		}
-		id := strings.TrimSuffix(e.Name(), ".geojson")
 		fmt.Fprintf(hash, "%s\x00%d\x00", e.Name(), len(raw))
 		hash.Write(raw)
 		layer := &Layer{ID: id, File: e.Name(), Title: id}
@@ -151,13 +161,15 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		if !validSlug(id) {
 			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: fmt.Sprintf("layer id %q (the file name) must be a URL-safe slug: lowercase letters, digits, '-' and '_'", id)})
 		}
-		if side, err := fs.ReadFile(fsys, id+".json"); err == nil {
+		if side, err := readDataFile(fsys, id+".json", MaxSidecarBytes); err == nil {
 			hash.Write(side)
 			layerSum.Write(side)
 			if err := json.Unmarshal(side, layer); err != nil {
 				problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: "sidecar is not valid JSON: " + err.Error()})
 			}
 			layer.ID, layer.File = id, e.Name()
+		} else if errors.As(err, &refused) {
+			problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: refused.reason})
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, id+".json"), err)
 		}

@@ -1,6 +1,8 @@
 package data
 
 import (
+	"bytes"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mozillazg/go-pinyin"
+	"github.com/paulmach/orb/geojson"
 )
 
 // SearchField names the form of a feature's name that a query matched.
@@ -101,59 +104,177 @@ func (h *haystack) add(owner int32, entry string) {
 // NameIndex finds the features of a dataset by name: simplified or
 // traditional Chinese, English, pinyin (full or initials) or id. It is
 // immutable and safe for concurrent use.
+//
+// Each layer's names are indexed on their own (a layerNames): every name
+// form of every feature, folded, in one text per form, with postings of
+// the trigrams (and, for initials, bigrams) of each form, so a query
+// checks only the features holding its two rarest grams: its cost grows
+// with how many features could match, not with the dataset. A query
+// shorter than a gram, or whose rarest gram is in more than half the
+// layer's features, is answered by a scan of the text, as every query
+// once was; either way the hits, scores and order are the scan's. NewNameIndexFrom reuses the layers that did not change, and, for a
+// changed layer, the folded names and pinyin of the features that did not.
 type NameIndex struct {
 	layers []*Layer
+	parts  []*layerNames
 	// starts[i] is the global number of layer i's first feature.
-	starts   []int32
-	fields   [len(searchFields)]string
-	offsets  [len(searchFields)][]int32
-	owners   [len(searchFields)][]int32
+	starts []int32
+	total  int
+	pool   sync.Pool // of *searchScratch
+	cache  *answerCache
+}
+
+// layerNames is one layer's name index, shared by every NameIndex whose
+// dataset holds the same *Layer.
+type layerNames struct {
+	layer *Layer
+	// texts[f] holds every entry of field f, NUL-separated; offsets[f][e]
+	// is where entry e starts, owners[f][e] its feature (index in the
+	// layer), and firstEntry[f][i] the first entry of feature i (with
+	// one more at the end), so a rebuild can copy a feature's entries.
+	texts      [len(searchFields)][]byte
+	offsets    [len(searchFields)][]int32
+	owners     [len(searchFields)][]int32
+	firstEntry [len(searchFields)][]int32
+	trigrams   [len(searchFields)]*ngramIndex
+	// bigrams index the initials, whose queries are often two letters.
+	bigrams  *ngramIndex
 	nameLens []int32
-	pool     sync.Pool // of *searchScratch
 }
 
 // NewNameIndex indexes the names of every feature of ds.
-func NewNameIndex(ds *Dataset) *NameIndex {
-	ix := &NameIndex{layers: ds.Layers}
-	var hay [len(searchFields)]haystack
-	readings := newPinyinReadings()
-	var pinyinBuf pinyinBuffer
+func NewNameIndex(ds *Dataset) *NameIndex { return NewNameIndexFrom(nil, ds) }
+
+// NewNameIndexFrom indexes ds, reusing what prev (which may be nil)
+// already indexed: a layer prev indexed (the same *Layer) costs nothing,
+// and in a layer of the same id the features prev indexed (the same
+// *geojson.Feature) are copied rather than folded and spelled in pinyin
+// again, so a change costs a copy of the changed layer's names and its
+// n-gram postings (see BenchmarkNameIndexSearch/rebuild-one-layer).
+func NewNameIndexFrom(prev *NameIndex, ds *Dataset) *NameIndex {
+	ix := &NameIndex{layers: ds.Layers, parts: make([]*layerNames, len(ds.Layers)), cache: newAnswerCache(answerCacheSize)}
 	var global int32
 	for _, l := range ds.Layers {
 		ix.starts = append(ix.starts, global)
-		for _, f := range l.Features.Features {
-			name, _ := f.Properties["name"].(string)
-			nameEn, _ := f.Properties["name_en"].(string)
-			zh := chineseKey(name)
-			hay[0].add(global, zh)
-			hay[1].add(global, englishKey(nameEn))
-			addPinyin(&hay[2], &hay[3], global, zh, readings, &pinyinBuf)
-			hay[4].add(global, strings.ToLower(FeatureID(f)))
-			ix.nameLens = append(ix.nameLens, int32(utf8.RuneCountInString(name)))
-			global++
+		global += int32(len(l.Features.Features))
+	}
+	ix.total = int(global)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for i, l := range ds.Layers {
+		var same, sameID *layerNames
+		if prev != nil {
+			for _, p := range prev.parts {
+				switch {
+				case p.layer == l:
+					same = p
+				case p.layer.ID == l.ID:
+					sameID = p
+				}
+			}
+		}
+		if same != nil {
+			ix.parts[i] = same
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			ix.parts[i] = newLayerNames(l, sameID)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	return ix
+}
+
+// newLayerNames indexes one layer, copying the entries of the features
+// prev indexed.
+func newLayerNames(l *Layer, prev *layerNames) *layerNames {
+	p := &layerNames{layer: l}
+	var reuse map[*geojson.Feature]int32
+	if prev != nil {
+		reuse = make(map[*geojson.Feature]int32, len(prev.layer.Features.Features))
+		for i, f := range prev.layer.Features.Features {
+			reuse[f] = int32(i)
 		}
 	}
-	for i := range hay {
-		ix.fields[i] = hay[i].text.String()
-		ix.offsets[i] = hay[i].offsets
-		ix.owners[i] = hay[i].owners
+	var hay [len(searchFields)]haystack
+	readings := newPinyinReadings()
+	var pinyinBuf pinyinBuffer
+	for i, f := range l.Features.Features {
+		owner := int32(i)
+		for k := range hay {
+			p.firstEntry[k] = append(p.firstEntry[k], int32(len(hay[k].offsets)))
+		}
+		name, _ := f.Properties["name"].(string)
+		p.nameLens = append(p.nameLens, int32(utf8.RuneCountInString(name)))
+		if old, ok := reuse[f]; ok {
+			for k := range hay {
+				for e := prev.firstEntry[k][old]; e < prev.firstEntry[k][old+1]; e++ {
+					hay[k].add(owner, string(prev.entry(k, int(e))))
+				}
+			}
+			continue
+		}
+		nameEn, _ := f.Properties["name_en"].(string)
+		zh := chineseKey(name)
+		hay[0].add(owner, zh)
+		hay[1].add(owner, englishKey(nameEn))
+		addPinyin(&hay[2], &hay[3], owner, zh, readings, &pinyinBuf)
+		hay[4].add(owner, strings.ToLower(FeatureID(f)))
 	}
-	return ix
+	for k := range hay {
+		p.firstEntry[k] = append(p.firstEntry[k], int32(len(hay[k].offsets)))
+		p.texts[k] = []byte(hay[k].text.String())
+		p.offsets[k] = hay[k].offsets
+		p.owners[k] = hay[k].owners
+		p.trigrams[k] = newNgramIndex(3, p, k)
+	}
+	p.bigrams = newNgramIndex(2, p, 3)
+	return p
+}
+
+// entry returns entry e of field k.
+func (p *layerNames) entry(k, e int) []byte {
+	start, end := p.bounds(k, e)
+	return p.texts[k][start:end]
+}
+
+// bounds returns where entry e of field k lies in its text.
+func (p *layerNames) bounds(k, e int) (int, int) {
+	start, end := int(p.offsets[k][e]), len(p.texts[k])
+	if e+1 < len(p.offsets[k]) {
+		end = int(p.offsets[k][e+1]) - 1
+	}
+	return start, end
 }
 
 // Search returns the features whose names contain query in any of the
 // indexed forms, best first: by field (Chinese name, English name, pinyin,
 // initials, id), then whole-name over prefix over inner matches, then
 // shorter names, then layer and file order. A query with no letters, digits
-// or Chinese characters finds nothing.
+// or Chinese characters finds nothing. Recent answers are kept (up to
+// answerCacheSize of them), so a repeated query costs a lookup.
 func (ix *NameIndex) Search(query string, opts SearchOptions) []SearchHit {
 	limit := opts.Limit
 	if limit <= 0 {
 		limit = 10
 	}
+	key := cacheKey(query, limit, opts.Layers)
+	if hits, ok := ix.cache.get(key); ok {
+		return slices.Clone(hits)
+	}
+	hits := ix.search(query, limit, opts.Layers)
+	ix.cache.put(key, hits)
+	return slices.Clone(hits)
+}
+
+func (ix *NameIndex) search(query string, limit int, layers []string) []SearchHit {
 	sc := ix.scratch()
 	defer ix.release(sc)
-	allowed := ix.layerFilter(opts.Layers)
+	allowed := ix.layerFilter(layers)
 	queries := searchQueries(query)
 	for field, q := range queries {
 		if q != "" {
@@ -188,6 +309,8 @@ type searchScratch struct {
 	score   []int32 // 0: not matched
 	field   []uint8
 	touched []int32
+	// candidates is the n-gram intersection's buffer.
+	candidates []int32
 }
 
 // offer keeps score as the feature's best when it beats what it had.
@@ -207,7 +330,7 @@ func (ix *NameIndex) scratch() *searchScratch {
 	if sc, ok := ix.pool.Get().(*searchScratch); ok {
 		return sc
 	}
-	return &searchScratch{score: make([]int32, len(ix.nameLens)), field: make([]uint8, len(ix.nameLens))}
+	return &searchScratch{score: make([]int32, ix.total), field: make([]uint8, ix.total)}
 }
 
 func (ix *NameIndex) release(sc *searchScratch) {
@@ -216,6 +339,12 @@ func (ix *NameIndex) release(sc *searchScratch) {
 	}
 	sc.touched = sc.touched[:0]
 	ix.pool.Put(sc)
+}
+
+// nameLen returns the rune count of a feature's name (global number).
+func (ix *NameIndex) nameLen(g int32) int32 {
+	layer, index := ix.locate(g)
+	return ix.parts[layer].nameLens[index]
 }
 
 // hitHeap is a min-heap of global feature numbers, worst hit at the root.
@@ -230,7 +359,7 @@ func (h *hitHeap) better(a, b int32) bool {
 	if sa, sb := h.sc.score[a], h.sc.score[b]; sa != sb {
 		return sa > sb
 	}
-	if la, lb := h.ix.nameLens[a], h.ix.nameLens[b]; la != lb {
+	if la, lb := h.ix.nameLen(a), h.ix.nameLen(b); la != lb {
 		return la < lb
 	}
 	return a < b
@@ -291,8 +420,7 @@ func (ix *NameIndex) locate(global int32) (int, int) {
 // scan finds every entry of one field that contains q and keeps each
 // feature's best score.
 func (ix *NameIndex) scan(field int, q string, allowed []bool, sc *searchScratch) {
-	text := ix.fields[field]
-	ix.eachEntryContaining(field, q, allowed, func(at, start, end int, owner int32) {
+	ix.eachEntryContaining(field, q, allowed, sc, func(text []byte, at, start, end int, owner int32) {
 		score := int32(fieldWeight[field])
 		switch {
 		case at == start && at+len(q) == end:
@@ -308,36 +436,65 @@ func (ix *NameIndex) scan(field int, q string, allowed []bool, sc *searchScratch
 
 // eachEntryContaining calls fn once for every entry of one field that
 // contains q and belongs to an allowed layer (all when allowed is nil),
-// with where q was first found in it, the entry's bounds in the field's
-// text, and its feature.
-func (ix *NameIndex) eachEntryContaining(field int, q string, allowed []bool, fn func(at, start, end int, owner int32)) {
-	text, offsets, owners := ix.fields[field], ix.offsets[field], ix.owners[field]
+// in order, with the field's text of the entry's layer, where q was first
+// found in the entry, the entry's bounds in that text, and its feature's
+// global number. The n-gram postings give the candidate features; a query
+// shorter than a gram, or whose rarest gram is in more than half the
+// layer's features, is answered by scanning the text instead.
+func (ix *NameIndex) eachEntryContaining(field int, q string, allowed []bool, sc *searchScratch, fn func(text []byte, at, start, end int, owner int32)) {
+	qb := []byte(q)
+	for li, p := range ix.parts {
+		if allowed != nil && !allowed[li] {
+			continue
+		}
+		text := p.texts[field]
+		base := ix.starts[li]
+		grams := p.trigrams[field]
+		if len(qb) < 3 && field == 3 {
+			grams = p.bigrams
+		}
+		var candidates []int32
+		ok := false
+		if len(qb) >= grams.n {
+			candidates, ok = grams.candidates(qb, len(p.nameLens)/2, &sc.candidates)
+		}
+		if !ok {
+			p.scanText(field, qb, func(at, start, end int, owner int32) { fn(text, at, start, end, base+owner) })
+			continue
+		}
+		first := p.firstEntry[field]
+		for _, owner := range candidates {
+			for e := first[owner]; e < first[owner+1]; e++ {
+				start, end := p.bounds(field, int(e))
+				if at := indexFirst(text[start:end], qb); at >= 0 {
+					fn(text, start+at, start, end, base+owner)
+				}
+			}
+		}
+	}
+}
+
+// scanText finds every entry of one field that contains q by scanning
+// the text, with where q was first found in it.
+func (p *layerNames) scanText(field int, q []byte, fn func(at, start, end int, owner int32)) {
+	text, offsets, owners := p.texts[field], p.offsets[field], p.owners[field]
 	for pos := 0; pos < len(text); {
-		i := strings.Index(text[pos:], q)
+		i := bytes.Index(text[pos:], q)
 		if i < 0 {
 			return
 		}
 		at := pos + i
 		e := sort.Search(len(offsets), func(k int) bool { return int(offsets[k]) > at }) - 1
-		start, end := int(offsets[e]), len(text)
-		if e+1 < len(offsets) {
-			end = int(offsets[e+1]) - 1
-		}
+		start, end := p.bounds(field, e)
 		pos = end + 1
-		owner := owners[e]
-		if allowed != nil {
-			if layer, _ := ix.locate(owner); !allowed[layer] {
-				continue
-			}
-		}
-		fn(at, start, end, owner)
+		fn(at, start, end, owners[e])
 	}
 }
 
 // scanWords finds every entry of one field in which each of words starts a
 // word, in any order, and scores it scoreWordsAnyOrder, or scoreWordsWhole
-// when they are the whole name, unless the feature already scored better. It anchors on the longest word, so the scan costs
-// about one substring search.
+// when they are the whole name, unless the feature already scored better.
+// It anchors on the longest word, so it costs about one substring search.
 func (ix *NameIndex) scanWords(field int, words []string, allowed []bool, sc *searchScratch) {
 	anchor := words[0]
 	for _, w := range words[1:] {
@@ -345,10 +502,12 @@ func (ix *NameIndex) scanWords(field int, words []string, allowed []bool, sc *se
 			anchor = w
 		}
 	}
-	text := ix.fields[field]
-	ix.eachEntryContaining(field, anchor, allowed, func(_, start, end int, owner int32) {
-		entry := text[start:end]
-		if sc.score[owner] >= scoreWordsWhole || !startsWords(entry, words) {
+	ix.eachEntryContaining(field, anchor, allowed, sc, func(text []byte, _, start, end int, owner int32) {
+		if sc.score[owner] >= scoreWordsWhole {
+			return
+		}
+		entry := string(text[start:end])
+		if !startsWords(entry, words) {
 			return
 		}
 		score := int32(scoreWordsAnyOrder)

@@ -42,8 +42,8 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 		}
 		return fileProblem("not valid GeoJSON: %v", err)
 	}
-	if !utf8.Valid(raw) {
-		return nil, fileProblem("not UTF-8 text")
+	if reason := checkEncoding(raw); reason != "" {
+		return nil, fileProblem("%s", reason)
 	}
 	doc, err := scanFeatureCollection(raw)
 	if err != nil {
@@ -133,6 +133,36 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 		fc.Features = append(fc.Features, f)
 	}
 	return fc, problems
+}
+
+// checkEncoding says what is wrong with the text encoding of a layer
+// file: a byte order mark (which RFC 8259 forbids JSON texts to add, and
+// many JSON readers refuse) or bytes that are not UTF-8, with where they
+// are. It returns "" for UTF-8 text without a BOM.
+func checkEncoding(raw []byte) string {
+	switch {
+	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
+		return "not valid GeoJSON: the file starts with a UTF-8 byte order mark (bytes EF BB BF at byte offset 0), which JSON does not allow: save it as UTF-8 without BOM"
+	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}), bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
+		return fmt.Sprintf("starts with a UTF-16 byte order mark (bytes % X at byte offset 0): the file is UTF-16; save it as UTF-8 without BOM", raw[:2])
+	}
+	if utf8.Valid(raw) {
+		return ""
+	}
+	for i := 0; i < len(raw); {
+		if raw[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && size <= 1 {
+			line := 1 + bytes.Count(raw[:i], []byte("\n"))
+			col := 1 + utf8.RuneCount(raw[bytes.LastIndexByte(raw[:i], '\n')+1:i])
+			return fmt.Sprintf("is not UTF-8 text: byte 0x%02X at byte offset %d (line %d, column %d) does not start a valid UTF-8 sequence; save the file as UTF-8", raw[i], i, line, col)
+		}
+		i += size
+	}
+	return ""
 }
 
 // idFromRaw digs the id out of a feature that did not decode, so its

@@ -232,7 +232,14 @@ func TestValidateLayerInline(t *testing.T) {
 		want      []string // reasons, in order (substrings)
 	}{
 		{"empty file", ``, []string{"unexpected end of JSON input"}},
-		{"not UTF-8", "{\"type\":\"FeatureCollection\",\"features\":[],\"x\":\"\xff\"}", []string{"not UTF-8 text"}},
+		{"not UTF-8", "{\"type\":\"FeatureCollection\",\"features\":[],\"x\":\"\xff\"}", []string{"not UTF-8 text: byte 0xFF at byte offset 47 (line 1, column 48)"}},
+		{"not UTF-8 on line 3", "{\"type\":\"FeatureCollection\",\n\"features\":[],\n\"x\":\"é\xc3(\"}", []string{"byte 0xC3 at byte offset 51 (line 3, column 7)"}},
+		{"truncated sequence at the end", "{}\xe4\xb8", []string{"byte 0xE4 at byte offset 2 (line 1, column 3)"}},
+		{"UTF-8 BOM", "\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[]}", []string{"not valid GeoJSON: the file starts with a UTF-8 byte order mark (bytes EF BB BF at byte offset 0), which JSON does not allow: save it as UTF-8 without BOM"}},
+		{"UTF-16 BOM", "\xff\xfe{\x00}\x00", []string{"starts with a UTF-16 byte order mark (bytes FF FE at byte offset 0)"}},
+		{"repeated features member", `{"type":"FeatureCollection","features":[],"features":[]}`, []string{`the FeatureCollection has member "features" twice`}},
+		{"repeated property", `{"type":"FeatureCollection","features":[` + point + `,{"type":"Feature","properties":{"id":"b","status":"planned","status":"operational"},"geometry":{"type":"Point","coordinates":[1,2]}}]}`,
+			[]string{`not a valid GeoJSON feature: property "status" appears twice; JSON readers disagree`}},
 		{"array at top", `[1,2]`, []string{"the file holds an array, not a GeoJSON object"}},
 		{"no features", `{"type":"FeatureCollection"}`, []string{`has no "features" array`}},
 		{"null features", `{"type":"FeatureCollection","features":null}`, []string{`has no "features" array`}},

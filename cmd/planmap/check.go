@@ -22,15 +22,17 @@ func init() {
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: planmap check [DIR]\n\nValidates every *.geojson layer in DIR (the embedded default dataset when DIR is left out).\nA layer whose sidecar (<id>.json) has \"crs\" (e.g. \"https://planmap.dev/def/crs/GCJ-02\" or \"EPSG:4549\",\npositions easting first as GDAL writes GeoJSON) is converted to WGS 84 and checked there.")
+		fmt.Fprintln(stderr, "usage: planmap check [--max-file-mib N] [DIR]\n\nValidates every *.geojson layer in DIR (the embedded default dataset when DIR is left out).\nA layer whose sidecar (<id>.json) has \"crs\" (e.g. \"https://planmap.dev/def/crs/GCJ-02\" or \"EPSG:4549\",\npositions easting first as GDAL writes GeoJSON) is converted to WGS 84 and checked there.")
+		fs.PrintDefaults()
 	}
+	maxFileMiB := fs.Int64("max-file-mib", data.DefaultMaxFileBytes>>20, "largest layer file read, in MiB (larger ones are refused by name)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
 		return &exitError{code: 2, err: fmt.Errorf("at most one folder, got %d arguments", fs.NArg())}
 	}
-	ds, err := loadDataset(fs.Arg(0))
+	ds, err := loadDataset(fs.Arg(0), data.LoadOptions{MaxFileBytes: *maxFileMiB << 20})
 	if err != nil {
 		var verr *data.ValidationError
 		if errors.As(err, &verr) {

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestCheckBrokenFolders runs `planmap check` on the data package's broken
@@ -156,5 +158,57 @@ func TestCheckConvertsDeclaredCRS(t *testing.T) {
 	stdout.Reset()
 	if code := run([]string{"check", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stdout.String(), "survey.json") {
 		t.Errorf("unknown CRS: exit %d, output %s", code, stdout.String())
+	}
+}
+
+// TestCheckHostileFolder runs `planmap check` on a folder holding a FIFO,
+// a link to /dev/zero, a layer whose feature repeats "status", one with a
+// byte order mark and one with a byte that is not UTF-8: it must return
+// promptly and print each problem with its file, feature and reason.
+func TestCheckHostileFolder(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.geojson"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	write("dup.geojson", `{"type":"FeatureCollection","features":[`+
+		`{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Point","coordinates":[120,28]}},`+"\n"+
+		`{"type":"Feature","properties":{"id":"two-status","status":"planned","status":"operational"},"geometry":{"type":"Point","coordinates":[120,28]}}]}`)
+	write("bom.geojson", "\xef\xbb\xbf"+`{"type":"FeatureCollection","features":[]}`)
+	write("latin1.geojson", "{\"type\":\"FeatureCollection\",\n\"features\":[],\"name\":\"caf\xe9\"}")
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"check", dir}, &stdout, &stderr) }()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("planmap check still running after 20 s")
+	}
+	if code != 1 {
+		t.Errorf("exit code %d, want 1; stderr %s", code, stderr.String())
+	}
+	want := []string{
+		`bom.geojson: not valid GeoJSON: the file starts with a UTF-8 byte order mark (bytes EF BB BF at byte offset 0)`,
+		`dup.geojson: feature 1 (id "two-status"): not a valid GeoJSON feature: property "status" appears twice; JSON readers disagree on which of the values wins`,
+		`latin1.geojson: is not UTF-8 text: byte 0xE9 at byte offset 54 (line 2, column 26)`,
+		`pipe.geojson: is a named pipe (FIFO), not a regular file`,
+		`zero.geojson: is a symbolic link to a character device, not a regular file`,
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("printed %d problems, want %d:\n%s", len(lines), len(want), stdout.String())
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d %q does not start %q", i, lines[i], w)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/postgis"
 )
 
@@ -38,7 +39,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if *adopt == "" || fs.NArg() == 1 {
-		ds, err := loadDataset(fs.Arg(0))
+		ds, err := loadDataset(fs.Arg(0), data.LoadOptions{})
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	writeToken := fs.String("write-token", "", "one editor token in clear, for the simple case; set it as PLANMAP_WRITE_TOKEN rather than on the command line")
 	writeOrigins := fs.String("write-origins", "", "comma-separated browser origins (https://host:port) that may send writes besides the server's own")
 	watch := fs.Bool("watch", true, "reload layer files another program changes in the --data folder")
+	maxFileMiB := fs.Int64("max-file-mib", data.DefaultMaxFileBytes>>20, "largest layer file read from the --data folder, in MiB (larger ones are refused by name)")
 	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "deadline of a request's work (reads, tiles, search)")
 	analysisTimeout := fs.Duration("analysis-timeout", 60*time.Second, "deadline of /analysis/coverage and /analysis/buffer")
 	analysisConc := fs.Int("analysis-concurrency", 0, "analysis requests running at once (0: half the cores, at least 1)")
@@ -75,7 +76,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("give either --data or --store, not both")
 	}
 	loadStart := time.Now()
-	store, err := openStore(*dir, *storeURL, *watch, log, matchCacheBytes(*matchCacheMiB))
+	store, err := openStore(*dir, *storeURL, *watch, log, matchCacheBytes(*matchCacheMiB), *maxFileMiB<<20)
 	if err != nil {
 		return err
 	}
@@ -148,13 +149,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 // openStore opens the PostGIS database at url, or the data folder as an
 // editable file store, or the embedded dataset read-only when both are
 // empty.
-func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget int64) (data.Store, error) {
+func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget, maxFileBytes int64) (data.Store, error) {
 	if url != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
 		return postgis.Open(ctx, url, postgis.Options{MatchCacheBytes: matchBudget, Logger: log})
 	}
-	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch, Converter: crs.FileConverter}
+	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch, Converter: crs.FileConverter, MaxFileBytes: maxFileBytes}
 	if dir == "" {
 		return data.OpenEmbedded(opts)
 	}
@@ -191,7 +192,7 @@ func splitComma(s string) []string {
 }
 
 // loadDataset loads dir, or the embedded dataset when dir is empty.
-func loadDataset(dir string) (*data.Dataset, error) {
+func loadDataset(dir string, opts data.LoadOptions) (*data.Dataset, error) {
 	if dir == "" {
 		ds, err := data.Default()
 		if err != nil {
@@ -199,7 +200,8 @@ func loadDataset(dir string) (*data.Dataset, error) {
 		}
 		return ds, nil
 	}
-	return data.LoadDirWith(dir, data.LoadOptions{Converter: crs.FileConverter})
+	opts.Converter = crs.FileConverter
+	return data.LoadDirWith(dir, opts)
 }
 
 // matchCacheBytes turns the --match-cache-mib flag into api.Options'

@@ -14,6 +14,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/tiles"
 )
 
@@ -42,7 +43,7 @@ func runTiles(args []string, stdout, stderr io.Writer) error {
 	if *minZoom < 0 || *maxZoom > tiles.MaxZoom || *minZoom > *maxZoom {
 		return &exitError{code: 2, err: fmt.Errorf("--minzoom %d --maxzoom %d: need 0 <= minzoom <= maxzoom <= %d", *minZoom, *maxZoom, tiles.MaxZoom)}
 	}
-	ds, err := loadDataset(*dir)
+	ds, err := loadDataset(*dir, data.LoadOptions{})
 	if err != nil {
 		return err
 	}
