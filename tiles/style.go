@@ -1,6 +1,10 @@
 package tiles
 
 import (
+	"strconv"
+
+	"github.com/paulmach/orb/geo"
+
 	"github.com/planmap/planmap/data"
 )
 
@@ -8,38 +12,56 @@ import (
 const SourceName = "planmap"
 
 // kindColours colours each planning layer's kinds; fallbackColour covers
-// anything else.
+// anything else. One palette: within a layer every kind has its own hue,
+// and across layers the symbol tells them apart where hues are close
+// (fills for parks, hatched outlines for enclaves, lines for corridors,
+// badges with icons for ports). Every colour is dark enough to read on the
+// light offline basemap with a white halo and light enough to read on a
+// dark one (see TestPalette).
 var kindColours = map[string][][2]string{
 	data.IndustrialParks: {
-		{"industrial_park", "#e07b39"}, {"cooperation_platform", "#c2185b"}, {"industrial_cluster", "#8d6e63"},
-		{"pilot_zone", "#7b1fa2"}, {"innovation_base", "#1976d2"}, {"new_district", "#f9a825"},
-		{"eco_tourism_park", "#388e3c"}, {"business_district", "#d32f2f"},
+		{"industrial_park", "#a0642d"}, {"cooperation_platform", "#d6336c"}, {"industrial_cluster", "#7d6b5d"},
+		{"pilot_zone", "#4c5fd5"}, {"innovation_base", "#0c8599"}, {"new_district", "#e0a800"},
+		{"eco_tourism_park", "#37a24b"}, {"business_district", "#e03131"},
 	},
 	data.Corridors: {
-		{"high_speed_rail", "#b71c1c"}, {"railway", "#5d4037"}, {"suburban_rail", "#ad1457"}, {"metro", "#6a1b9a"},
-		{"expressway", "#ef6c00"}, {"urban_expressway", "#f57f17"}, {"highway", "#a1887f"}, {"bridge", "#37474f"},
-		{"tunnel", "#546e7a"}, {"shipping_channel", "#0277bd"}, {"concept_corridor", "#2e7d32"},
+		{"high_speed_rail", "#c92a2a"}, {"railway", "#454f5b"}, {"suburban_rail", "#9c36b5"}, {"metro", "#6741d9"},
+		{"expressway", "#e8590c"}, {"urban_expressway", "#f59f00"}, {"highway", "#a67c52"}, {"bridge", "#0b7285"},
+		{"tunnel", "#868e96"}, {"shipping_channel", "#1c7ed6"}, {"concept_corridor", "#2f9e44"},
 	},
 	data.Ports: {
-		{"port", "#01579b"}, {"port_area", "#0288d1"}, {"cruise_terminal", "#00838f"}, {"airport", "#4527a0"},
-		{"rail_hub", "#6d4c41"}, {"multimodal_hub", "#00695c"},
+		{"port", "#1864ab"}, {"port_area", "#339af0"}, {"cruise_terminal", "#15aabf"}, {"airport", "#5f3dc4"},
+		{"rail_hub", "#862e9c"}, {"multimodal_hub", "#087f5b"},
 	},
 	data.Enclaves: {
-		{"science_enclave", "#6a1b9a"}, {"industrial_enclave", "#bf360c"}, {"headquarters_enclave", "#283593"},
+		{"science_enclave", "#ae3ec9"}, {"industrial_enclave", "#d9480f"}, {"headquarters_enclave", "#3b5bdb"},
 	},
 }
 
 const fallbackColour = "#757575"
 
-// DashedStatuses are the statuses drawn with dashed lines: not built yet.
+// Statuses are the planning statuses, in the order a feature moves
+// through them backwards: built, building, planned, only proposed.
+var Statuses = []string{"operational", "under_construction", "planned", "proposed"}
+
+// DashedStatuses are the statuses drawn with dashed or dotted lines: not
+// built yet.
 var DashedStatuses = []string{"planned", "under_construction", "proposed"}
 
 // LabelFont is the font stack of every label; the style has no glyphs
 // entry, so MapLibre draws labels with the browser's local fonts.
 var LabelFont = []string{"Noto Sans CJK SC", "sans-serif"}
 
+// LongLineKm is the envelope diagonal above which a line counts as long
+// (a railway to Europe): the regional view draws it faint, so it does not
+// slash across the region.
+const LongLineKm = 1500
+
 type object = map[string]any
 
+// kindColour is a match expression colouring a layer's features by kind.
+// Labels are arrays ([["port"], "#…"]), the form every client reads (QGIS
+// 3.22 turns a single-string label into an empty IN ()).
 func kindColour(layer string) any {
 	pairs, ok := kindColours[layer]
 	if !ok {
@@ -47,46 +69,87 @@ func kindColour(layer string) any {
 	}
 	expr := []any{"match", []any{"get", "kind"}}
 	for _, p := range pairs {
-		expr = append(expr, p[0], p[1])
+		expr = append(expr, []any{p[0]}, p[1])
 	}
 	return append(expr, fallbackColour)
 }
 
-func geometryIs(types ...string) []any {
-	return []any{"match", []any{"geometry-type"}, types, true, false}
-}
-
-var (
-	isPolygon = geometryIs("Polygon", "MultiPolygon")
-	isLine    = geometryIs("LineString", "MultiLineString")
-	isPoint   = geometryIs("Point", "MultiPoint")
-)
-
-func statusDashed(dashed bool) []any {
-	return []any{"match", []any{"get", "status"}, DashedStatuses, dashed, !dashed}
-}
+// The filters are legacy filters throughout (["==", "$type", "Polygon"],
+// ["in", "status", …]): MapLibre GL JS and Native, OpenLayers and QGIS 3.22
+// all read them, and a filter must not mix the two syntaxes. QGIS 3.22 draws
+// nothing for an expression filter on ["geometry-type"].
+func typeIs(t string) []any { return []any{"==", "$type", t} }
 
 func all(conds ...[]any) []any {
 	out := []any{"all"}
 	for _, c := range conds {
-		out = append(out, c)
+		if c != nil {
+			out = append(out, c)
+		}
 	}
 	return out
 }
 
+func in(key string, values ...string) []any {
+	out := []any{"in", key}
+	for _, v := range values {
+		out = append(out, v)
+	}
+	return out
+}
+
+func notIn(key string, values ...string) []any {
+	out := []any{"!in", key}
+	for _, v := range values {
+		out = append(out, v)
+	}
+	return out
+}
+
+// statusIs selects the features of one status; "planned" also takes the
+// features with no status, so that every feature has exactly one status
+// style and none vanishes.
+func statusIs(status string) []any {
+	if status == "planned" {
+		return notIn("status", "operational", "under_construction", "proposed")
+	}
+	return []any{"==", "status", status}
+}
+
+// StyleURLs are the addresses a style refers to.
+type StyleURLs struct {
+	// Tiles is the planning tiles' {z}/{x}/{y} template.
+	Tiles string
+	// Basemap is the offline basemap GeoJSON (land, water, places).
+	Basemap string
+	// Sprite is the sprite's base URL (MapLibre adds .json, .png, @2x);
+	// empty leaves icons and hatching out.
+	Sprite string
+}
+
 // Style returns a MapLibre style (version 8) drawing every layer of the
-// tiles served at tileURL (a {z}/{x}/{y} template) over the land/sea
-// background of the GeoJSON at basemapURL. Every style layer that draws a
-// planning layer carries "metadata": {"planmap:layer": id} (the derived
-// enclave links carry "enclaves", so they follow the enclaves' toggle, and
-// "planmap:source-layer": "enclave-links") and an expression filter, so a
-// web map can toggle them per layer and AND extra conditions onto them.
+// tiles served at tileURL (a {z}/{x}/{y} template) over the basemap of the
+// GeoJSON at basemapURL, with no sprite. See StyleFor.
 func (t *Tiler) Style(tileURL, basemapURL string) object {
+	return t.StyleFor(StyleURLs{Tiles: tileURL, Basemap: basemapURL})
+}
+
+// StyleFor returns a MapLibre style (version 8) drawing every layer of the
+// planning tiles over the offline basemap (land, water, rivers, places).
+// Every style layer that draws a planning layer carries "metadata":
+// {"planmap:layer": id} (the derived enclave links and labels carry their
+// planning layer's id, so they follow its toggle, and
+// "planmap:source-layer") and a legacy filter, so a web map can toggle them
+// per layer and AND extra legacy conditions onto them. Status is drawn the
+// same way for every layer: operational solid, under construction dashed,
+// planned dotted (and hatched for areas), proposed faint; "planmap:status"
+// in a layer's metadata says which status it draws.
+func (t *Tiler) StyleFor(u StyleURLs) object {
 	bounds, center := t.BoundsAndCenter()
 	sources := object{
 		SourceName: object{
 			"type":        "vector",
-			"tiles":       []string{tileURL},
+			"tiles":       []string{u.Tiles},
 			"minzoom":     t.opts.MinZoom,
 			"maxzoom":     t.opts.MaxZoom,
 			"bounds":      bounds,
@@ -94,34 +157,48 @@ func (t *Tiler) Style(tileURL, basemapURL string) object {
 		},
 		"basemap": object{
 			"type":        "geojson",
-			"data":        basemapURL,
-			"attribution": "Coastline © OpenStreetMap contributors (ODbL); land outside the region: Natural Earth",
+			"data":        u.Basemap,
+			"attribution": "Coastline © OpenStreetMap contributors (ODbL); land outside the region: Natural Earth; places, rivers and lakes: planmap contributors (CC BY 4.0)",
 		},
 	}
-	layers := []any{
-		object{"id": "background", "type": "background", "paint": object{"background-color": "#d6e6f0"}},
-		object{"id": "basemap-land", "type": "fill", "source": "basemap", "filter": isPolygon,
-			"paint": object{"fill-color": "#f4f2ec"}},
-		object{"id": "basemap-coast", "type": "line", "source": "basemap",
-			"filter": []any{"==", []any{"get", "kind"}, "coastline"},
-			"paint":  object{"line-color": "#a7c0d0", "line-width": 0.6}},
-	}
-	var labels []any
-	for _, name := range t.LayerNames() {
-		if name == EnclaveLinks {
-			layers = append(layers, planningLayer(name, data.Enclaves, "links", "line", isLine, object{
-				"line-color":     kindColour(data.Enclaves),
-				"line-width":     1.2,
-				"line-opacity":   0.7,
-				"line-dasharray": []float64{1, 2},
-			}, nil))
-			continue
+	sprite := u.Sprite != ""
+	layers := basemapLayers()
+	names := t.LayerNames()
+	long := t.longLineIDs(data.Corridors)
+	// areas first (fills, then outlines), then lines, then points, so that
+	// no fill covers a corridor
+	for _, name := range names {
+		if name != EnclaveLinks && name != Labels {
+			layers = append(layers, fillLayers(name, sprite)...)
 		}
-		layers = append(layers, shapeLayers(name)...)
-		labels = append(labels, labelLayer(name))
 	}
-	layers = append(layers, labels...)
-	return object{
+	for _, name := range names {
+		if name != EnclaveLinks && name != Labels {
+			layers = append(layers, outlineLayers(name)...)
+		}
+	}
+	for _, name := range names {
+		switch {
+		case name == EnclaveLinks:
+			layers = append(layers, enclaveLinkLayers()...)
+		case name == data.Corridors:
+			layers = append(layers, corridorLayers(name, long)...)
+		case name != Labels && t.hasLines(name):
+			layers = append(layers, lineLayers(name)...)
+		}
+	}
+	for _, name := range names {
+		if name != EnclaveLinks && name != Labels {
+			layers = append(layers, pointLayers(name, sprite)...)
+		}
+	}
+	layers = append(layers, basemapLabelLayers()...)
+	for _, name := range names {
+		if name != EnclaveLinks && name != Labels {
+			layers = append(layers, labelLayers(name, sprite)...)
+		}
+	}
+	style := object{
 		"version":  8,
 		"name":     "planmap",
 		"metadata": object{"planmap:version": t.version},
@@ -130,6 +207,44 @@ func (t *Tiler) Style(tileURL, basemapURL string) object {
 		"sources":  sources,
 		"layers":   layers,
 	}
+	if sprite {
+		style["sprite"] = u.Sprite
+	}
+	return style
+}
+
+// hasLines reports whether a layer holds any line.
+func (t *Tiler) hasLines(name string) bool {
+	i, ok := t.byName[name]
+	if !ok {
+		return false
+	}
+	for j := range t.layers[i].features {
+		if t.layers[i].features[j].typ == mvtLine {
+			return true
+		}
+	}
+	return false
+}
+
+// longLineIDs lists the ids of a layer's lines whose envelope is longer
+// than LongLineKm corner to corner.
+func (t *Tiler) longLineIDs(name string) []string {
+	i, ok := t.byName[name]
+	if !ok {
+		return nil
+	}
+	var ids []string
+	for j, f := range t.layers[i].index.Features() {
+		if t.layers[i].featureOf(j).typ != mvtLine {
+			continue
+		}
+		b := f.Geometry.Bound()
+		if geo.Distance(b.Min, b.Max)/1000 > LongLineKm {
+			ids = append(ids, data.FeatureID(f))
+		}
+	}
+	return ids
 }
 
 // planningLayer makes one style layer drawing source layer sourceLayer,
@@ -139,8 +254,12 @@ func planningLayer(sourceLayer, toggle, suffix, typ string, filter []any, paint,
 	if sourceLayer != toggle {
 		meta["planmap:source-layer"] = sourceLayer
 	}
+	id := sourceLayer + "-" + suffix
+	if sourceLayer == Labels {
+		id = toggle + "-" + suffix
+	}
 	l := object{
-		"id":           sourceLayer + "-" + suffix,
+		"id":           id,
 		"type":         typ,
 		"source":       SourceName,
 		"source-layer": sourceLayer,
@@ -154,60 +273,398 @@ func planningLayer(sourceLayer, toggle, suffix, typ string, filter []any, paint,
 	return l
 }
 
-// shapeLayers draws one layer's polygons (fill and outline, dashed when not
-// built yet), lines (likewise) and points (including shapes too small to
-// draw at the zoom, which the tiles carry as points).
-func shapeLayers(name string) []any {
-	colour := kindColour(name)
-	lineWidth := []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 1, 12, 2.5, 16, 4}
-	notBuiltOpacity := []any{"match", []any{"get", "status"}, DashedStatuses, 0.55, 0.95}
-	return []any{
-		planningLayer(name, name, "fill", "fill", isPolygon, object{"fill-color": colour, "fill-opacity": 0.3}, nil),
-		planningLayer(name, name, "outline", "line", all(isPolygon, statusDashed(false)),
-			object{"line-color": colour, "line-width": 1.2}, nil),
-		planningLayer(name, name, "outline-dashed", "line", all(isPolygon, statusDashed(true)),
-			object{"line-color": colour, "line-width": 1.2, "line-dasharray": []float64{3, 2}}, nil),
-		planningLayer(name, name, "line", "line", all(isLine, statusDashed(false)),
-			object{"line-color": colour, "line-width": lineWidth}, object{"line-cap": "round", "line-join": "round"}),
-		planningLayer(name, name, "line-dashed", "line", all(isLine, statusDashed(true)),
-			object{"line-color": colour, "line-width": lineWidth, "line-dasharray": []float64{2, 1.5}}, object{"line-join": "round"}),
-		planningLayer(name, name, "point", "circle", isPoint, object{
-			"circle-color":        colour,
-			"circle-radius":       []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 2.5, 12, 5},
-			"circle-opacity":      notBuiltOpacity,
-			"circle-stroke-color": "#ffffff",
-			"circle-stroke-width": 1,
-		}, nil),
-	}
+// withStatus marks a style layer as drawing one status.
+func withStatus(l object, status string) object {
+	l["metadata"].(object)["planmap:status"] = status
+	return l
 }
 
-// labelLayer labels one layer's features with their Chinese names, along
-// lines for lines, from zoom 5 for places and 8 for corridors.
-func labelLayer(name string) object {
+// zoomRamp interpolates linearly between zoom, value stops.
+func zoomRamp(stops ...float64) []any {
+	out := []any{"interpolate", []any{"linear"}, []any{"zoom"}}
+	for _, s := range stops {
+		out = append(out, s)
+	}
+	return out
+}
+
+// scaled returns a zoomRamp with every value v turned into v*mul+add (a
+// zoom expression must be the outermost one, so widths derived from
+// another are ramps of their own).
+func scaled(ramp []any, mul, add float64) []any {
+	out := append([]any{}, ramp[:3]...)
+	for i := 3; i+1 < len(ramp); i += 2 {
+		out = append(out, ramp[i], ramp[i+1].(float64)*mul+add)
+	}
+	return out
+}
+
+// statusLook is how one status looks on every layer.
+type statusLook struct {
+	fillOpacity float64   // area fill
+	lineOpacity float64   // lines and outlines
+	dash        []float64 // nil: solid; in line widths
+	round       bool      // round caps turn short dashes into dots
+}
+
+var statusLooks = map[string]statusLook{
+	"operational":        {fillOpacity: 0.38, lineOpacity: 1},
+	"under_construction": {fillOpacity: 0.26, lineOpacity: 1, dash: []float64{3, 1.6}},
+	"planned":            {fillOpacity: 0.12, lineOpacity: 0.95, dash: []float64{0.1, 1.8}, round: true},
+	"proposed":           {fillOpacity: 0.06, lineOpacity: 0.45, dash: []float64{1.2, 2.2}},
+}
+
+// fillLayers fills one layer's areas, by status; planned areas are hatched
+// over their faint fill when the sprite has the pattern.
+func fillLayers(name string, sprite bool) []any {
+	var out []any
+	for _, s := range Statuses {
+		look := statusLooks[s]
+		out = append(out, withStatus(planningLayer(name, name, "fill-"+s, "fill", all(typeIs("Polygon"), statusIs(s)),
+			object{"fill-color": kindColour(name), "fill-opacity": look.fillOpacity}, nil), s))
+	}
+	if sprite {
+		out = append(out, withStatus(planningLayer(name, name, "hatch", "fill", all(typeIs("Polygon"), statusIs("planned")),
+			object{"fill-pattern": "hatch", "fill-opacity": 0.7}, nil), "planned"))
+	}
+	return out
+}
+
+// outlineLayers strokes one layer's areas, by status. Enclaves get a wider
+// outline over a white casing, so that they read as sites of another
+// county's territory.
+func outlineLayers(name string) []any {
+	width := zoomRamp(6, 0.8, 10, 1.4, 14, 2.2)
+	if name == data.Enclaves {
+		width = zoomRamp(6, 1.4, 10, 2.4, 14, 3.5)
+	}
+	var out []any
+	if name == data.Enclaves {
+		out = append(out, planningLayer(name, name, "casing", "line", typeIs("Polygon"),
+			object{"line-color": "#ffffff", "line-width": zoomRamp(6, 3, 10, 4.5, 14, 6), "line-opacity": 0.8}, nil))
+	}
+	for _, s := range Statuses {
+		look := statusLooks[s]
+		paint := object{"line-color": kindColour(name), "line-width": width, "line-opacity": look.lineOpacity}
+		layout := object{"line-join": "round"}
+		if look.dash != nil {
+			paint["line-dasharray"] = look.dash
+		}
+		if look.round {
+			layout["line-cap"] = "round"
+		}
+		out = append(out, withStatus(planningLayer(name, name, "outline-"+s, "line", all(typeIs("Polygon"), statusIs(s)), paint, layout), s))
+	}
+	return out
+}
+
+// Corridor kinds by symbol.
+var (
+	railKinds   = []string{"high_speed_rail", "railway", "suburban_rail"}
+	roadKinds   = []string{"expressway", "urban_expressway"}
+	otherKinds  = []string{"metro", "highway", "bridge", "tunnel", "shipping_channel"}
+	conceptKind = "concept_corridor"
+)
+
+// corridorLayers draws the corridors by kind and status: rail as a line
+// cased in dark grey, expressways as double lines (two edges in the kind's
+// colour around a pale core), the other kinds as single lines, concept
+// corridors faint and thin, every line over a white halo that keeps it
+// legible on any basemap. Not-built statuses dash the line (or, for
+// expressways, the edges). The long lines (long) are drawn once, faint and
+// thin, from the regional zoom on.
+func corridorLayers(name string, long []string) []any {
+	notLong := notIn("id", long...)
+	if len(long) == 0 {
+		notLong = nil
+	}
+	colour := kindColour(name)
+	railW := zoomRamp(5, 1.2, 9, 2, 12, 3, 16, 5)
+	roadW := zoomRamp(5, 1.6, 9, 3, 12, 5, 16, 8)
+	otherW := zoomRamp(5, 1, 9, 1.6, 12, 2.5, 16, 4)
+	conceptW := zoomRamp(5, 1.5, 9, 3, 12, 5)
+	halo := func(w []any) []any { return scaled(w, 1, 2.5) }
+	join := func() object { return object{"line-join": "round", "line-cap": "butt"} }
+	var out []any
+	// halos under everything but the concept corridors and long lines
+	out = append(out, planningLayer(name, name, "halo", "line", all(typeIs("LineString"), notIn("kind", conceptKind), notIn("status", "proposed"), notLong),
+		object{"line-color": "#ffffff", "line-opacity": 0.85, "line-width": halo(roadW)}, object{"line-join": "round"}))
+	// concept corridors: broad, faint bands
+	for _, s := range Statuses {
+		look := statusLooks[s]
+		paint := object{"line-color": colour, "line-width": conceptW, "line-opacity": 0.22 * look.lineOpacity}
+		if look.dash != nil {
+			paint["line-dasharray"] = []float64{2, 1}
+		}
+		out = append(out, withStatus(planningLayer(name, name, "concept-"+s, "line",
+			all(typeIs("LineString"), in("kind", conceptKind), statusIs(s), notLong), paint, join()), s))
+	}
+	for _, s := range Statuses {
+		look := statusLooks[s]
+		dashed := func(p object, l object) (object, object) {
+			if look.dash != nil {
+				p["line-dasharray"] = look.dash
+			}
+			if look.round {
+				l["line-cap"] = "round"
+			}
+			return p, l
+		}
+		// rail: dark casing, then the coloured line (dashed when not built,
+		// so the casing shows between the dashes)
+		casing := object{"line-color": "#212529", "line-width": scaled(railW, 1, 1.6), "line-opacity": 0.75 * look.lineOpacity}
+		out = append(out, withStatus(planningLayer(name, name, "rail-casing-"+s, "line",
+			all(typeIs("LineString"), in("kind", railKinds...), statusIs(s), notLong), casing, join()), s))
+		p, l := dashed(object{"line-color": colour, "line-width": railW, "line-opacity": look.lineOpacity}, join())
+		out = append(out, withStatus(planningLayer(name, name, "rail-"+s, "line",
+			all(typeIs("LineString"), in("kind", railKinds...), statusIs(s), notLong), p, l), s))
+		// expressways: coloured edges (dashed when not built), pale core
+		p, l = dashed(object{"line-color": colour, "line-width": roadW, "line-opacity": look.lineOpacity}, join())
+		out = append(out, withStatus(planningLayer(name, name, "road-"+s, "line",
+			all(typeIs("LineString"), in("kind", roadKinds...), statusIs(s), notLong), p, l), s))
+		out = append(out, withStatus(planningLayer(name, name, "road-core-"+s, "line",
+			all(typeIs("LineString"), in("kind", roadKinds...), statusIs(s), notLong),
+			object{"line-color": "#fff8e6", "line-width": scaled(roadW, 0.45, 0), "line-opacity": look.lineOpacity}, join()), s))
+		// the other kinds (and any kind not listed): single lines
+		p, l = dashed(object{"line-color": colour, "line-width": otherW, "line-opacity": look.lineOpacity}, join())
+		out = append(out, withStatus(planningLayer(name, name, "line-"+s, "line",
+			all(typeIs("LineString"), notIn("kind", append(append([]string{conceptKind}, railKinds...), roadKinds...)...), statusIs(s), notLong), p, l), s))
+	}
+	if len(long) > 0 {
+		out = append(out, planningLayer(name, name, "long", "line", all(typeIs("LineString"), in("id", long...)), object{
+			"line-color":     colour,
+			"line-width":     zoomRamp(3, 2, 6, 1.2, 9, 1),
+			"line-opacity":   zoomRamp(3, 0.9, 6, 0.45, 8, 0.25),
+			"line-dasharray": []float64{4, 2},
+		}, object{"line-join": "round"}))
+	}
+	return out
+}
+
+// lineLayers draws the lines of a layer other than the corridors, by status.
+func lineLayers(name string) []any {
+	var out []any
+	for _, s := range Statuses {
+		look := statusLooks[s]
+		paint := object{"line-color": kindColour(name), "line-width": zoomRamp(5, 1, 12, 2.5, 16, 4), "line-opacity": look.lineOpacity}
+		layout := object{"line-join": "round"}
+		if look.dash != nil {
+			paint["line-dasharray"] = look.dash
+		}
+		if look.round {
+			layout["line-cap"] = "round"
+		}
+		out = append(out, withStatus(planningLayer(name, name, "line-"+s, "line", all(typeIs("LineString"), statusIs(s)), paint, layout), s))
+	}
+	return out
+}
+
+// enclaveLinkLayers draws the line from each enclave to its home seat.
+func enclaveLinkLayers() []any {
+	return []any{planningLayer(EnclaveLinks, data.Enclaves, "links", "line", typeIs("LineString"), object{
+		"line-color":     kindColour(data.Enclaves),
+		"line-width":     1.2,
+		"line-opacity":   0.7,
+		"line-dasharray": []float64{1, 2},
+	}, nil)}
+}
+
+// portIcons maps port kinds to Maki icons in the sprite (CC0).
+var portIcons = [][2]string{
+	{"port", "harbor"}, {"port_area", "harbor"}, {"cruise_terminal", "ferry"}, {"airport", "airport"},
+	{"rail_hub", "rail"}, {"multimodal_hub", "terminal"},
+}
+
+func portIcon() []any {
+	expr := []any{"match", []any{"get", "kind"}}
+	for _, p := range portIcons {
+		expr = append(expr, []any{p[0]}, p[1])
+	}
+	return append(expr, "harbor")
+}
+
+// pointLayers draws a layer's points (and shapes too small to draw at the
+// zoom, which the tiles carry as points). Ports are badges: a disc in the
+// kind's colour with a white icon when operational, a white disc ringed in
+// the kind's colour with a coloured icon when not built yet, faint when
+// only proposed; they come from the Labels layer, so an airport drawn as an
+// area gets its plane too, at its label point.
+func pointLayers(name string, sprite bool) []any {
+	colour := kindColour(name)
+	if name != data.Ports {
+		var out []any
+		for _, s := range Statuses {
+			look := statusLooks[s]
+			paint := object{
+				"circle-color": colour, "circle-radius": zoomRamp(5, 2.5, 12, 5),
+				"circle-opacity": look.lineOpacity, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
+			}
+			if s != "operational" {
+				paint["circle-color"] = "#ffffff"
+				paint["circle-stroke-color"] = colour
+				paint["circle-stroke-width"] = 2
+			}
+			out = append(out, withStatus(planningLayer(name, name, "point-"+s, "circle", all(typeIs("Point"), statusIs(s)), paint, nil), s))
+		}
+		return out
+	}
+	radius := zoomRamp(5, 3.5, 8, 6, 11, 9.5, 15, 11)
+	var out []any
+	for _, s := range Statuses {
+		look := statusLooks[s]
+		paint := object{
+			"circle-color": colour, "circle-radius": radius, "circle-opacity": look.lineOpacity,
+			"circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5, "circle-stroke-opacity": look.lineOpacity,
+		}
+		if s != "operational" {
+			paint["circle-color"] = "#ffffff"
+			paint["circle-stroke-color"] = colour
+			paint["circle-stroke-width"] = 2.2
+		}
+		if s == "planned" {
+			paint["circle-stroke-width"] = 1.4
+		}
+		out = append(out, withStatus(planningLayer(Labels, name, "badge-"+s, "circle", all(in("layer", name), statusIs(s)), paint, nil), s))
+	}
+	if sprite {
+		for _, s := range Statuses {
+			look := statusLooks[s]
+			iconColour := any("#ffffff")
+			if s != "operational" {
+				iconColour = colour
+			}
+			l := withStatus(planningLayer(Labels, name, "icon-"+s, "symbol", all(in("layer", name), statusIs(s)), object{
+				"icon-color": iconColour, "icon-opacity": look.lineOpacity,
+			}, object{
+				"icon-image":            portIcon(),
+				"icon-size":             zoomRamp(7, 0.55, 11, 0.9),
+				"icon-allow-overlap":    true,
+				"icon-ignore-placement": true,
+			}), s)
+			l["minzoom"] = 7
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// labelLayers labels one layer's features with their Chinese names: lines
+// along themselves from zoom 9, everything else once per feature from the
+// Labels layer (places from zoom 7 for enclaves and ports, 9 for the dense
+// parks; a label that collides with another is left out). Labels wrap at
+// 9 ems and never start a line with a closing quote (a name of at most
+// nine characters is never wrapped).
+func labelLayers(name string, sprite bool) []any {
+	text := object{
+		"text-color": "#1d2430", "text-halo-color": "#ffffff", "text-halo-width": 1.4, "text-halo-blur": 0.2,
+	}
 	layout := object{
-		"text-field":         []any{"coalesce", []any{"get", "name"}, []any{"get", "id"}},
+		"text-field":         []any{"get", "name"},
 		"text-font":          LabelFont,
-		"text-size":          []any{"interpolate", []any{"linear"}, []any{"zoom"}, 5, 10, 14, 13},
-		"text-max-width":     8,
+		"text-size":          zoomRamp(7, 11, 12, 12.5, 16, 14),
+		"text-max-width":     9,
 		"text-allow-overlap": false,
+		"text-padding":       3,
 	}
 	if name == data.Corridors {
 		layout["symbol-placement"] = "line"
-	} else {
-		layout["text-offset"] = []float64{0, 0.9}
-		layout["text-anchor"] = "top"
+		layout["symbol-spacing"] = 400
+		layout["text-size"] = zoomRamp(9, 11, 14, 13)
+		l := planningLayer(name, name, "label", "symbol", all(typeIs("LineString"), []any{"has", "name"}), text, layout)
+		l["minzoom"] = 9
+		return []any{l}
 	}
-	l := planningLayer(name, name, "label", "symbol", []any{"has", "name"}, object{
-		"text-color":      "#263238",
-		"text-halo-color": "#ffffff",
-		"text-halo-width": 1.2,
-	}, layout)
-	// Places are named from the regional view (labels that collide are
-	// dropped, so the map stays legible); corridor names follow their
-	// lines once the lines are long enough on screen to carry them.
-	l["minzoom"] = 5
-	if name == data.Corridors {
-		l["minzoom"] = 8
+	layout["text-anchor"] = "top"
+	layout["text-offset"] = []float64{0, 0.6}
+	minzoom := 9
+	switch name {
+	case data.Ports:
+		layout["text-offset"] = []float64{0, 1.1}
+		layout["text-size"] = zoomRamp(7, 10.5, 12, 12, 16, 13.5)
+		minzoom = 8
+	case data.Enclaves:
+		minzoom = 6
 	}
-	return l
+	if name != data.Ports {
+		// areas are labelled on their label point, centred
+		layout["text-anchor"] = "center"
+		layout["text-offset"] = []float64{0, 0}
+	}
+	l := planningLayer(Labels, name, "label", "symbol", all(in("layer", name), []any{"has", "name"}), text, layout)
+	l["minzoom"] = minzoom
+	return []any{l}
 }
+
+// The offline basemap's colours.
+const (
+	seaColour   = "#cfe2ee"
+	landColour  = "#f6f4ee"
+	waterColour = "#b9d6e9"
+	riverColour = "#93bfdd"
+	coastColour = "#9fbdd0"
+	placeColour = "#3d4450"
+	waterText   = "#2f6a99"
+)
+
+// basemapLayers draws the offline basemap under the plan: sea, land, lakes,
+// reservoirs and estuaries, rivers and the coastline.
+func basemapLayers() []any {
+	return []any{
+		object{"id": "background", "type": "background", "paint": object{"background-color": seaColour}},
+		object{"id": "basemap-land", "type": "fill", "source": "basemap",
+			"filter": all(typeIs("Polygon"), []any{"==", "kind", "land"}),
+			"paint":  object{"fill-color": landColour}},
+		object{"id": "basemap-water", "type": "fill", "source": "basemap",
+			"filter": all(typeIs("Polygon"), []any{"==", "kind", "water"}),
+			"paint":  object{"fill-color": waterColour, "fill-outline-color": riverColour}},
+		object{"id": "basemap-river", "type": "line", "source": "basemap",
+			"filter": all(typeIs("LineString"), []any{"==", "kind", "river"}),
+			"layout": object{"line-join": "round", "line-cap": "round"},
+			"paint": object{"line-color": riverColour,
+				"line-width": []any{"interpolate", []any{"linear"}, []any{"zoom"}, 6, 0.8, 10, 2, 14, 4}}},
+		object{"id": "basemap-coast", "type": "line", "source": "basemap",
+			"filter": all(typeIs("LineString"), []any{"==", "kind", "coastline"}),
+			"paint":  object{"line-color": coastColour, "line-width": 0.7}},
+	}
+}
+
+// basemapLabelLayers names the basemap's places (cities from zoom 5,
+// county and district seats from 8, towns from 10), islands and waters, in
+// Chinese with English underneath (the basemap's "label" property). They
+// sit under the plan's labels, which MapLibre places first.
+func basemapLabelLayers() []any {
+	place := func(rank int, minzoom float64, size []any, radius float64) []any {
+		filter := all(typeIs("Point"), []any{"==", "kind", "place"}, []any{"==", "rank", rank})
+		dot := object{"id": "basemap-place-dot-" + itoa(rank), "type": "circle", "source": "basemap", "filter": filter, "minzoom": minzoom,
+			"paint": object{"circle-radius": radius, "circle-color": "#ffffff", "circle-stroke-color": placeColour, "circle-stroke-width": 1.2}}
+		label := object{"id": "basemap-place-" + itoa(rank), "type": "symbol", "source": "basemap", "filter": filter, "minzoom": minzoom,
+			"layout": object{
+				"text-field": []any{"get", "label"}, "text-font": LabelFont, "text-size": size,
+				"text-anchor": "left", "text-offset": []float64{0.5, 0}, "text-max-width": 12, "text-padding": 2,
+				"text-variable-anchor": []string{"left", "right", "top", "bottom"}, "text-radial-offset": 0.5,
+			},
+			"paint": object{"text-color": placeColour, "text-halo-color": "#ffffff", "text-halo-width": 1.5}}
+		return []any{dot, label}
+	}
+	out := []any{}
+	out = append(out, place(3, 10, zoomRamp(10, 10, 14, 12), 2)...)
+	out = append(out, place(2, 8, zoomRamp(8, 10.5, 12, 12.5), 2.5)...)
+	out = append(out, place(1, 5, zoomRamp(5, 12, 10, 15), 3.5)...)
+	out = append(out,
+		object{"id": "basemap-island", "type": "symbol", "source": "basemap", "minzoom": 9,
+			"filter": all(typeIs("Point"), []any{"==", "kind", "island"}),
+			"layout": object{"text-field": []any{"get", "label"}, "text-font": LabelFont, "text-size": 10.5, "text-max-width": 10},
+			"paint":  object{"text-color": "#5b6472", "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
+		object{"id": "basemap-water-label", "type": "symbol", "source": "basemap", "minzoom": 9,
+			"filter": all(typeIs("Point"), []any{"==", "kind", "water-label"}),
+			"layout": object{"text-field": []any{"get", "label"}, "text-font": LabelFont, "text-size": 11, "text-max-width": 10, "text-letter-spacing": 0.1},
+			"paint":  object{"text-color": waterText, "text-halo-color": waterColour, "text-halo-width": 1}},
+		object{"id": "basemap-river-label", "type": "symbol", "source": "basemap", "minzoom": 9,
+			"filter": all(typeIs("LineString"), []any{"==", "kind", "river"}),
+			"layout": object{"text-field": []any{"get", "name"}, "text-font": LabelFont, "text-size": 11, "symbol-placement": "line", "symbol-spacing": 500},
+			"paint":  object{"text-color": waterText, "text-halo-color": "#ffffff", "text-halo-width": 1}},
+	)
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -47,6 +47,8 @@ func declaredFields(name string) []string {
 		return append(common, "home", "host")
 	case data.IndustrialParks, data.Ports:
 		return common
+	case Labels:
+		return append(common, "mode", "home", "host", "layer", "shape")
 	}
 	return nil
 }
@@ -71,6 +73,8 @@ func (t *Tiler) VectorLayers() []VectorLayer {
 			}
 		} else if l.name == EnclaveLinks {
 			desc = "Derived: a line from each enclave to its home county's seat (home_point), with the enclave's properties."
+		} else if l.name == Labels {
+			desc = "Derived: one label point per polygon and point feature (a point on its largest polygon), with its properties, its layer and its shape; label polygons from here to label each once."
 		}
 		out = append(out, VectorLayer{ID: l.name, Description: desc, MinZoom: t.opts.MinZoom, MaxZoom: t.opts.MaxZoom, Fields: fields})
 	}

@@ -72,7 +72,7 @@ func TestTileJSON(t *testing.T) {
 			t.Errorf("%s: fields %v", vl.ID, vl.Fields)
 		}
 	}
-	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks); !slices.Equal(ids, want) {
+	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks, Labels); !slices.Equal(ids, want) {
 		t.Errorf("vector_layers %v, want %v", ids, want)
 	}
 	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[4].Fields["host"] == "" {
@@ -86,76 +86,6 @@ func TestTileJSON(t *testing.T) {
 	if _, err := json.Marshal(doc); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func TestStyle(t *testing.T) {
-	tl := newTiler(t, defaultDataset(t), Options{})
-	tileURL := "https://example.org/tiles/{z}/{x}/{y}.mvt"
-	style := tl.Style(tileURL, "https://example.org/basemap/land.geojson")
-	raw, err := json.Marshal(style)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Version int                        `json:"version"`
-		Glyphs  *string                    `json:"glyphs"`
-		Sources map[string]json.RawMessage `json:"sources"`
-		Layers  []struct {
-			ID          string         `json:"id"`
-			Type        string         `json:"type"`
-			Source      string         `json:"source"`
-			SourceLayer string         `json:"source-layer"`
-			Filter      []any          `json:"filter"`
-			Metadata    map[string]any `json:"metadata"`
-			Layout      map[string]any `json:"layout"`
-			Paint       map[string]any `json:"paint"`
-		} `json:"layers"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Version != 8 || doc.Glyphs != nil {
-		t.Errorf("version %d, glyphs %v (must be absent)", doc.Version, doc.Glyphs)
-	}
-	if !strings.Contains(string(doc.Sources["planmap"]), tileURL) || !strings.Contains(string(doc.Sources["basemap"]), `"https://example.org/basemap/land.geojson"`) {
-		t.Errorf("sources %s", raw)
-	}
-	drawn := map[string]bool{}
-	dashed := map[string]bool{}
-	expressionOps := []string{"all", "any", "match", "!", "has", "==", "case", "in"}
-	for _, l := range doc.Layers {
-		if l.Source != SourceName {
-			continue
-		}
-		toggle, _ := l.Metadata["planmap:layer"].(string)
-		if !slices.Contains(data.StandardLayers, toggle) {
-			t.Errorf("%s: metadata planmap:layer %q is not a planning layer", l.ID, toggle)
-		}
-		drawn[l.SourceLayer] = true
-		if len(l.Filter) == 0 || !slices.Contains(expressionOps, l.Filter[0].(string)) || strings.Contains(mustJSON(t, l.Filter), `"$type"`) {
-			t.Errorf("%s: filter %v is not an expression", l.ID, l.Filter)
-		}
-		if l.Type == "symbol" {
-			if fonts := l.Layout["text-font"].([]any); len(fonts) != 2 || fonts[0] != "Noto Sans CJK SC" {
-				t.Errorf("%s: text-font %v", l.ID, fonts)
-			}
-		}
-		if l.Paint["line-dasharray"] != nil && strings.Contains(mustJSON(t, l.Filter), `"planned","under_construction","proposed"`) {
-			dashed[l.SourceLayer] = true
-		}
-		if colour := mustJSON(t, l.Paint); l.SourceLayer != EnclaveLinks && l.Type != "symbol" && !strings.Contains(colour, `["get","kind"]`) {
-			t.Errorf("%s: not coloured by kind: %s", l.ID, colour)
-		}
-	}
-	for _, name := range tl.LayerNames() {
-		if !drawn[name] {
-			t.Errorf("no style layer draws %s", name)
-		}
-		if name != EnclaveLinks && !dashed[name] {
-			t.Errorf("%s: no dashed style for planned or unbuilt features", name)
-		}
-	}
-	validateStyle(t, raw)
 }
 
 func mustJSON(t *testing.T, v any) string {
