@@ -37,6 +37,9 @@ type Options struct {
 	// BenchEndpoints adds /bench/copy/*, the load-test baseline (see
 	// benchCopy). Off in normal service.
 	BenchEndpoints bool
+	// Basemaps are offered by the web map besides the offline one (see
+	// Basemap, ParseBasemap); listed at /basemaps.
+	Basemaps []Basemap
 }
 
 // Server serves one dataset at a time; Swap replaces it atomically.
@@ -158,4 +161,5 @@ func (s *Server) routes() {
 	s.routesSearch()
 	s.routesTiles()
 	s.routesAnalysis()
+	s.routesBasemaps()
 }

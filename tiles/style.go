@@ -472,7 +472,7 @@ func enclaveLinkLayers() []any {
 // portIcons maps port kinds to Maki icons in the sprite (CC0).
 var portIcons = [][2]string{
 	{"port", "harbor"}, {"port_area", "harbor"}, {"cruise_terminal", "ferry"}, {"airport", "airport"},
-	{"rail_hub", "rail"}, {"multimodal_hub", "terminal"},
+	{"rail_hub", "rail"}, {"multimodal_hub", "bus"},
 }
 
 func portIcon() []any {

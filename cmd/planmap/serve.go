@@ -30,15 +30,29 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	matchCacheMiB := fs.Int64("match-cache-mib", 64, "per-layer cache of filtered items answers in MiB (0 turns it off)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks)")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
+	var basemaps []api.Basemap
+	fs.Func("basemap", "add a basemap to the web map's switcher (repeatable): title|url|attribution|datum, or a JSON object; url an XYZ template ({z}/{x}/{y}) or a style URL; datum wgs84 (default), gcj02 or bd09. PLANMAP_BASEMAPS may hold a JSON array of them", func(v string) error {
+		b, err := api.ParseBasemap(v)
+		if err != nil {
+			return err
+		}
+		basemaps = append(basemaps, b)
+		return nil
+	})
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	fromEnv, err := api.ParseBasemaps(os.Getenv("PLANMAP_BASEMAPS"))
+	if err != nil {
+		return fmt.Errorf("PLANMAP_BASEMAPS: %w", err)
+	}
+	basemaps = append(fromEnv, basemaps...)
 	ds, err := loadDataset(*dir)
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(ds, api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints, MatchCacheBytes: matchCacheBytes(*matchCacheMiB)})
+	srv, err := api.New(ds, api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints, MatchCacheBytes: matchCacheBytes(*matchCacheMiB), Basemaps: basemaps})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,9 @@
 // offline basemap, and regenerates the search character table in data/.
 //
 //   dist/vendor/maplibre-gl.mjs, maplibre-gl-worker.mjs, maplibre-gl.css, LICENSE-maplibre-gl.txt
-//   dist/land.geojson     the clipped land/sea background (see basemap.mjs)
+//   dist/vendor/jspdf.umd.min.js, LICENSE-jspdf.txt   (loaded only when printing to PDF)
+//   dist/land.geojson     the clipped land/sea background and the reference layer (see basemap.mjs)
+//   dist/sprite/sprite{,@2x}.{json,png}   Maki icons as SDF and the hatching (see sprite.mjs)
 //   dist/build.json       versions and figures of this build
 //
 // dist/README.md is the committed placeholder that lets a clean clone
@@ -12,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildLand } from './basemap.mjs';
+import { buildSprite } from './sprite.mjs';
 import { t2sTable } from './t2s-table.mjs';
 import { FRONTEND_DIR, copyFileAtomic, packageDir, packageVersion, writeFileAtomic } from './lib.mjs';
 
@@ -24,13 +27,19 @@ for (const file of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.cs
   copyFileAtomic(path.join(maplibre, 'dist', file), path.join(dist, 'vendor', file));
 }
 copyFileAtomic(path.join(maplibre, 'LICENSE.txt'), path.join(dist, 'vendor', 'LICENSE-maplibre-gl.txt'));
+// jsPDF (MIT), self-contained UMD build, for the print tool's PDF export.
+copyFileAtomic(path.join(packageDir('jspdf'), 'dist', 'jspdf.umd.min.js'), path.join(dist, 'vendor', 'jspdf.umd.min.js'));
+copyFileAtomic(path.join(packageDir('jspdf'), 'LICENSE'), path.join(dist, 'vendor', 'LICENSE-jspdf.txt'));
 
 // 2. The basemap.
 const { fc, summary } = buildLand();
 const land = JSON.stringify(fc);
 writeFileAtomic(path.join(dist, 'land.geojson'), land);
 
-// 3. The traditional → simplified table the Go search embeds. It is
+// 3. The sprite.
+const sprite = await buildSprite(path.join(dist, 'sprite'));
+
+// 4. The traditional → simplified table the Go search embeds. It is
 // committed (so the binary searches traditional Chinese without a frontend
 // build); rewrite it only when the dictionary changed.
 const tablePath = path.join(FRONTEND_DIR, '..', 'data', 'search_t2s.txt');
@@ -44,6 +53,8 @@ if (current !== table) {
 const info = {
   maplibre_gl: packageVersion('maplibre-gl'),
   basemap: { ...summary, bytes: Buffer.byteLength(land) },
+  jspdf: packageVersion('jspdf'),
+  sprite,
 };
 writeFileAtomic(path.join(dist, 'build.json'), `${JSON.stringify(info, null, 2)}\n`);
 console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB`);
