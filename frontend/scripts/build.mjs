@@ -3,6 +3,7 @@
 // offline basemap, and regenerates the search character table in data/.
 //
 //   dist/vendor/maplibre-gl.mjs, maplibre-gl-worker.mjs, maplibre-gl.css, LICENSE-maplibre-gl.txt
+//   dist/vendor/t2s.txt   the traditional → simplified table, for excerpts shown simplified
 //   dist/vendor/jspdf.umd.min.js, LICENSE-jspdf.txt   (loaded only when printing to PDF)
 //   dist/land.geojson     the clipped land/sea background and the reference layer (see basemap.mjs)
 //   dist/sprite/sprite{,@2x}.{json,png}   Maki icons as SDF and the hatching (see sprite.mjs)
@@ -49,6 +50,9 @@ if (current !== table) {
   writeFileAtomic(tablePath, table);
   console.log(`build: rewrote ${path.relative(process.cwd(), tablePath)} (${table.split('\n').length - 7} characters); commit it`);
 }
+
+// The same table for the page, which shows source excerpts simplified.
+copyFileAtomic(tablePath, path.join(dist, 'vendor', 't2s.txt'));
 
 const info = {
   maplibre_gl: packageVersion('maplibre-gl'),
