@@ -171,13 +171,24 @@ func uniqueIDs(list []Basemap) []Basemap {
 
 func (s *Server) routesBasemaps() {
 	s.app.Get("/basemaps", s.handleBasemaps)
-	s.app.Get("/basemap/:name<regex(^sprite(@2x)?\\.(json|png)$)>", s.handleSprite)
+	for _, name := range spriteFiles {
+		s.app.Get("/basemap/"+name, func(c *fiber.Ctx) error { return s.handleSprite(c, name) })
+	}
 	s.extraPaths = append(s.extraPaths, func() []apiPath {
-		return []apiPath{{
+		paths := []apiPath{{
 			Path:      "/basemaps",
 			Summary:   "The basemaps the web map offers: the offline one and those the operator configured (XYZ raster or style URL, attribution, datum wgs84, gcj02 or bd09).",
 			Responses: map[string]string{mediaJSON: "{basemaps: [{id, title, type, url, attribution, datum, tile_size, max_zoom}]}"},
 		}}
+		for _, name := range spriteFiles {
+			media := "image/png"
+			if strings.HasSuffix(name, ".json") {
+				media = mediaJSON
+			}
+			paths = append(paths, apiPath{Path: "/basemap/" + name, Summary: "The style's sprite (Maki icons, CC0, and hatching), as MapLibre reads it.",
+				Responses: map[string]string{media: "sprite " + name}})
+		}
+		return paths
 	})
 }
 
@@ -200,8 +211,10 @@ var emptySprite = struct {
 		"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"),
 }
 
-func (s *Server) handleSprite(c *fiber.Ctx) error {
-	name := c.Params("name")
+// spriteFiles are the sprite's files under /basemap/.
+var spriteFiles = []string{"sprite.json", "sprite.png", "sprite@2x.json", "sprite@2x.png"}
+
+func (s *Server) handleSprite(c *fiber.Ctx, name string) error {
 	found, err := webAssets.build.send(c, "sprite/"+name)
 	if err != nil || found {
 		return err
