@@ -52,6 +52,9 @@ var DashedStatuses = []string{"planned", "under_construction", "proposed"}
 // entry, so MapLibre draws labels with the browser's local fonts.
 var LabelFont = []string{"Noto Sans CJK SC", "sans-serif"}
 
+// LabelMaxWidth is the width, in ems, at which place labels wrap.
+const LabelMaxWidth = 16
+
 // LongLineKm is the envelope diagonal above which a line counts as long
 // (a railway to Europe): the regional view draws it faint, so it does not
 // slash across the region.
@@ -193,8 +196,15 @@ func (t *Tiler) StyleFor(u StyleURLs) object {
 		}
 	}
 	layers = append(layers, basemapLabelLayers()...)
+	// corridor names first: MapLibre places the upper layers' labels
+	// first, so the places' names win over the lines'
 	for _, name := range names {
-		if name != EnclaveLinks && name != Labels {
+		if name == data.Corridors {
+			layers = append(layers, labelLayers(name, sprite)...)
+		}
+	}
+	for _, name := range names {
+		if name != EnclaveLinks && name != Labels && name != data.Corridors {
 			layers = append(layers, labelLayers(name, sprite)...)
 		}
 	}
@@ -321,7 +331,9 @@ func fillLayers(name string, sprite bool) []any {
 	for _, s := range Statuses {
 		look := statusLooks[s]
 		out = append(out, withStatus(planningLayer(name, name, "fill-"+s, "fill", all(typeIs("Polygon"), statusIs(s)),
-			object{"fill-color": kindColour(name), "fill-opacity": look.fillOpacity}, nil), s))
+			// large areas fade as the map zooms in, so the outlines and what
+			// lies inside them stay readable
+			object{"fill-color": kindColour(name), "fill-opacity": zoomRamp(9, look.fillOpacity, 13, look.fillOpacity*0.5)}, nil), s))
 	}
 	if sprite {
 		out = append(out, withStatus(planningLayer(name, name, "hatch", "fill", all(typeIs("Polygon"), statusIs("planned")),
@@ -379,8 +391,8 @@ func corridorLayers(name string, long []string) []any {
 		notLong = nil
 	}
 	colour := kindColour(name)
-	railW := zoomRamp(5, 1.2, 9, 2, 12, 3, 16, 5)
-	roadW := zoomRamp(5, 1.6, 9, 3, 12, 5, 16, 8)
+	railW := zoomRamp(5, 0.7, 9, 1.5, 12, 2.6, 16, 4.5)
+	roadW := zoomRamp(5, 1, 9, 2.6, 12, 4.5, 16, 8)
 	otherW := zoomRamp(5, 1, 9, 1.6, 12, 2.5, 16, 4)
 	conceptW := zoomRamp(5, 1.5, 9, 3, 12, 5)
 	halo := func(w []any) []any { return scaled(w, 1, 2.5) }
@@ -412,7 +424,7 @@ func corridorLayers(name string, long []string) []any {
 		}
 		// rail: dark casing, then the coloured line (dashed when not built,
 		// so the casing shows between the dashes)
-		casing := object{"line-color": "#212529", "line-width": scaled(railW, 1, 1.6), "line-opacity": 0.75 * look.lineOpacity}
+		casing := object{"line-color": "#212529", "line-width": scaled(railW, 1, 1.4), "line-opacity": 0.55 * look.lineOpacity}
 		out = append(out, withStatus(planningLayer(name, name, "rail-casing-"+s, "line",
 			all(typeIs("LineString"), in("kind", railKinds...), statusIs(s), notLong), casing, join()), s))
 		p, l := dashed(object{"line-color": colour, "line-width": railW, "line-opacity": look.lineOpacity}, join())
@@ -562,13 +574,13 @@ func labelLayers(name string, sprite bool) []any {
 		"text-field":         []any{"get", "name"},
 		"text-font":          LabelFont,
 		"text-size":          zoomRamp(7, 11, 12, 12.5, 16, 14),
-		"text-max-width":     9,
+		"text-max-width":     LabelMaxWidth,
 		"text-allow-overlap": false,
 		"text-padding":       3,
 	}
 	if name == data.Corridors {
 		layout["symbol-placement"] = "line"
-		layout["symbol-spacing"] = 400
+		layout["symbol-spacing"] = 600
 		layout["text-size"] = zoomRamp(9, 11, 14, 13)
 		l := planningLayer(name, name, "label", "symbol", all(typeIs("LineString"), []any{"has", "name"}), text, layout)
 		l["minzoom"] = 9

@@ -410,3 +410,22 @@ func lab(t *testing.T, hex string) [3]float64 {
 func deltaE(a, b [3]float64) float64 {
 	return math.Sqrt((a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) + (a[2]-b[2])*(a[2]-b[2]))
 }
+
+// TestLabelsNeverBreakBeforeClosingQuote checks the default dataset's place
+// names that hold a closing quote or bracket against the label width: a
+// name no longer than LabelMaxWidth characters is never wrapped, so it
+// cannot start a line with the quote (MapLibre breaks after any ideograph).
+func TestLabelsNeverBreakBeforeClosingQuote(t *testing.T) {
+	ds := defaultDataset(t)
+	for _, l := range ds.Layers {
+		for _, f := range l.Features.Features {
+			name, _ := f.Properties["name"].(string)
+			if f.Geometry.GeoJSONType() == "LineString" || f.Geometry.GeoJSONType() == "MultiLineString" || !strings.ContainsAny(name, "”’」』）》】") {
+				continue
+			}
+			if n := len([]rune(name)); n > LabelMaxWidth {
+				t.Errorf("%s %q: %d characters wrap at %d ems and may start a line with its closing quote", l.ID, name, n, LabelMaxWidth)
+			}
+		}
+	}
+}
