@@ -320,7 +320,7 @@ type statusLook struct {
 var statusLooks = map[string]statusLook{
 	"operational":        {fillOpacity: 0.38, lineOpacity: 1},
 	"under_construction": {fillOpacity: 0.26, lineOpacity: 1, dash: []float64{3, 1.6}},
-	"planned":            {fillOpacity: 0.12, lineOpacity: 0.95, dash: []float64{0.1, 1.8}, round: true},
+	"planned":            {fillOpacity: 0.12, lineOpacity: 0.95, dash: []float64{0.1, 2.4}, round: true},
 	"proposed":           {fillOpacity: 0.06, lineOpacity: 0.45, dash: []float64{1.2, 2.2}},
 }
 
@@ -337,7 +337,7 @@ func fillLayers(name string, sprite bool) []any {
 	}
 	if sprite {
 		out = append(out, withStatus(planningLayer(name, name, "hatch", "fill", all(typeIs("Polygon"), statusIs("planned")),
-			object{"fill-pattern": "hatch", "fill-opacity": 0.7}, nil), "planned"))
+			object{"fill-pattern": "hatch", "fill-opacity": 0.5}, nil), "planned"))
 	}
 	return out
 }

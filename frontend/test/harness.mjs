@@ -42,7 +42,7 @@ export function missingTools() {
   return message;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -54,10 +54,10 @@ function freePort() {
   });
 }
 
-/** Starts planmap serve on a free port; resolves once it answers. */
-export async function startPlanmap({ data } = {}) {
+/** Starts planmap serve on a free port (with extra serve flags); resolves once it answers. */
+export async function startPlanmap({ data, flags = [] } = {}) {
   const port = await freePort();
-  const args = ['serve', '--addr', `127.0.0.1:${port}`];
+  const args = ['serve', '--addr', `127.0.0.1:${port}`, ...flags];
   if (data) args.push('--data', data);
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('PLANMAP_') && k !== 'PLANMAP_BIN') delete env[k];

@@ -110,7 +110,7 @@ async function boot() {
   initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL: () => writeURL() });
   initOverview({ map, state, onMove: () => {} });
   initTools({ map, state, planmap, legendModel });
-  planmap.basemaps = initBasemaps({ map, state, writeURL: () => writeURL(), planningLayerIds: () => styleLayerIds().concat(selectionLayerIds()) });
+  planmap.basemaps = initBasemaps({ map, state, writeURL: () => writeURL(), maplibregl });
   buildAbout();
 
   await new Promise((resolve) => map.once('idle', resolve));
@@ -323,7 +323,7 @@ function buildLayerPanel() {
 const STATUS_SAMPLES = {
   operational: { dash: null, opacity: 1, fill: 0.38 },
   under_construction: { dash: '6 3', opacity: 1, fill: 0.26 },
-  planned: { dash: '0.1 4', opacity: 0.95, fill: 0.12, hatch: true },
+  planned: { dash: '0.1 6', opacity: 0.95, fill: 0.12, hatch: true },
   proposed: { dash: '2.5 4.5', opacity: 0.45, fill: 0.06 },
 };
 function statusSample(status, colour = '#4c5fd5') {
