@@ -147,7 +147,7 @@ export function initCoverage({ map, collections, beforeLayer, state, writeURL })
     }
     els.status.textContent = t('running');
     const bufferParams = new URLSearchParams(p);
-    bufferParams.delete('targets');
+    for (const k of ['targets', 'target_status', 'target_city', 'target_kind']) bufferParams.delete(k);
     try {
       const [coverage, buffer] = await Promise.all([
         getJSON(api('analysis/coverage', p)),
