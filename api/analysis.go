@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -29,6 +31,15 @@ import (
 // maxAnalysisDistance bounds the distance parameter, in metres: the
 // geodesic code is checked to 500 km.
 const maxAnalysisDistance = 500_000
+
+// minAnalysisDistance is the shortest distance analysed, in metres
+// (coverage also takes exactly 0, "touching"): the buffer's tolerances
+// are fractions of the distance, and below a metre they fall under the
+// coordinates' own precision; 5e-324 ran for 900 s, 1e-300 failed.
+const minAnalysisDistance = 1
+
+// maxAnalysisBody bounds a POST body of the analysis endpoints.
+const maxAnalysisBody = 256 << 10
 
 // bufferCacheEntries is how many buffers a snapshot keeps, encoded.
 const bufferCacheEntries = 32
@@ -64,12 +75,12 @@ func (snap *snapshot) analysisCorridors() (*analysisState, error) {
 		if !ok {
 			return
 		}
-		feats := ls.meta.Features.Features
+		feats := ls.features()
 		geoms := make([]orb.Geometry, len(feats))
 		for i, f := range feats {
 			geoms[i] = f.Geometry
 		}
-		corridors, err := geo.NewCorridors(ls.ids, geoms)
+		corridors, err := geo.NewCorridors(ls.featureIDs(), geoms)
 		if err != nil { // cannot happen: one id per feature
 			return
 		}
@@ -85,6 +96,10 @@ func (s *Server) routesAnalysis() {
 	s.app.Get("/analysis/corridors", s.handleAnalysisCorridors)
 	s.app.Get("/analysis/coverage", s.handleCoverage)
 	s.app.Get("/analysis/buffer", s.handleBuffer)
+	// POST takes the same parameters as a JSON object, for corridor lists
+	// too long for a URL.
+	s.app.Post("/analysis/coverage", s.handleCoverage)
+	s.app.Post("/analysis/buffer", s.handleBuffer)
 	s.extraPaths = append(s.extraPaths, analysisPaths)
 }
 
@@ -100,7 +115,7 @@ func analysisPaths() []apiPath {
 		list("corridor_status", "Only corridors whose status is one of these (planned, under_construction, operational, proposed)."),
 	}
 	distance := apiParam{Name: "distance", In: "query", Required: true,
-		Description: fmt.Sprintf("Reach of a corridor, in metres (geodesic, WGS84), from 0 to %d.", maxAnalysisDistance),
+		Description: fmt.Sprintf("Reach of a corridor, in metres (geodesic, WGS84), from %d to %d (coverage also takes 0); a plain decimal number.", minAnalysisDistance, maxAnalysisDistance),
 		Schema:      map[string]any{"type": "number", "minimum": 0, "maximum": maxAnalysisDistance}}
 	return []apiPath{
 		{
@@ -151,12 +166,12 @@ func (s *Server) handleAnalysisCorridors(c *fiber.Ctx) error {
 	}
 	b := []byte{'['}
 	if ls, ok := snap.byID[data.Corridors]; ok {
-		for i, f := range ls.meta.Features.Features {
+		for i, f := range ls.features() {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = append(b, `{"id":`...)
-			b = appendJSONString(b, ls.ids[i])
+			b = appendJSONString(b, ls.featureIDs()[i])
 			for _, k := range []string{"name", "name_en", "kind", "mode", "status"} {
 				b = append(b, ',')
 				b = appendJSONString(b, k)
@@ -199,8 +214,12 @@ func selectCorridors(st *analysisState, params []queryParam) (corridorSelection,
 			return sel, badRequest("choose corridors either by id (corridors=) or by the corridor_mode, corridor_kind and corridor_status filters, not both")
 		}
 		seen := map[int]bool{}
-		for _, id := range splitList(paramValue(params, "corridors")) {
-			i, ok := ls.byFeatureID[id]
+		ids, err := limitedList("corridors", paramValue(params, "corridors"))
+		if err != nil {
+			return sel, err
+		}
+		for _, id := range ids {
+			i, ok := ls.position(id)
 			if !ok {
 				return sel, badRequest("unknown corridor id %q; GET /analysis/corridors lists them", id)
 			}
@@ -213,7 +232,7 @@ func selectCorridors(st *analysisState, params []queryParam) (corridorSelection,
 			return sel, badRequest("corridors= names no corridor; give comma-separated ids from /analysis/corridors")
 		}
 	} else {
-		feats := ls.meta.Features.Features
+		feats := ls.features()
 		keep := make([]bool, len(feats))
 		for i := range keep {
 			keep[i] = true
@@ -223,7 +242,10 @@ func selectCorridors(st *analysisState, params []queryParam) (corridorSelection,
 			if !hasParam(params, f.param) {
 				continue
 			}
-			values := splitList(paramValue(params, f.param))
+			values, err := limitedList(f.param, paramValue(params, f.param))
+			if err != nil {
+				return sel, err
+			}
 			if len(values) == 0 {
 				return sel, badRequest("%s= is empty; give comma-separated values", f.param)
 			}
@@ -255,7 +277,7 @@ func selectCorridors(st *analysisState, params []queryParam) (corridorSelection,
 		}
 	}
 	for _, i := range sel.positions {
-		sel.ids = append(sel.ids, ls.ids[i])
+		sel.ids = append(sel.ids, ls.featureIDs()[i])
 	}
 	return sel, nil
 }
@@ -268,22 +290,95 @@ func (st *analysisState) corridorsFor(sel corridorSelection) *geo.Corridors {
 	return st.corridors.Subset(sel.positions)
 }
 
-// parseDistance reads distance=: metres, 0 to maxAnalysisDistance.
-func parseDistance(params []queryParam) (float64, error) {
+// parseDistance reads distance=: metres, a plain decimal from
+// minAnalysisDistance to maxAnalysisDistance, or 0 when zeroAllowed.
+func parseDistance(params []queryParam, zeroAllowed bool) (float64, error) {
 	if !hasParam(params, "distance") {
 		return 0, badRequest("distance is required: the reach of a corridor in metres, e.g. distance=5000")
 	}
 	raw := paramValue(params, "distance")
-	d, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	d, ok := parseDecimal(strings.TrimSpace(raw))
 	switch {
-	case err != nil || math.IsNaN(d) || math.IsInf(d, 0):
-		return 0, badRequest("distance=%q is not a number of metres", raw)
+	case !ok:
+		return 0, badRequest("distance=%q is not a number of metres (write a plain decimal, such as 5000 or 2.5e3)", truncate(raw, 80))
 	case d < 0:
-		return 0, badRequest("distance=%q is negative; give metres from 0 to %d", raw, maxAnalysisDistance)
+		return 0, badRequest("distance=%q is negative; give metres from %d to %d", raw, minAnalysisDistance, maxAnalysisDistance)
+	case d == 0 && zeroAllowed:
+	case d == 0:
+		return 0, badRequest("distance=0: a buffer needs a distance of more than 0 m (at least %d m)", minAnalysisDistance)
+	case d < minAnalysisDistance:
+		return 0, badRequest("distance=%q is under %d m, the shortest distance analysed", raw, minAnalysisDistance)
 	case d > maxAnalysisDistance:
 		return 0, badRequest("distance=%q is over %d m (500 km), the longest distance analysed", raw, maxAnalysisDistance)
 	}
 	return d, nil
+}
+
+// limitedList splits a comma-separated list parameter, refusing lists of
+// more than maxListValues values.
+func limitedList(param, value string) ([]string, error) {
+	if n := strings.Count(value, ",") + 1; n > maxListValues {
+		return nil, badRequest("%s lists %d values; at most %d are taken", param, n, maxListValues)
+	}
+	return splitList(value), nil
+}
+
+// analysisParams reads the parameters of an analysis request: the query
+// string for GET and HEAD; for POST, a JSON object in the body whose
+// members are the same parameters, lists as arrays of strings or as
+// comma-separated strings, distance as a number or string.
+func analysisParams(c *fiber.Ctx, allowed []string) ([]queryParam, error) {
+	if c.Method() != fiber.MethodPost {
+		return queryParams(c, allowed)
+	}
+	if n := len(c.Context().QueryArgs().QueryString()); n > 0 {
+		return nil, badRequest("a POST to %s takes its parameters in the JSON body, not the query string", c.Path())
+	}
+	body := c.Body()
+	if len(body) > maxAnalysisBody {
+		return nil, &Error{Status: fiber.StatusRequestEntityTooLarge, Code: "RequestTooLarge",
+			Description: fmt.Sprintf("the body is %d bytes; at most %d are taken", len(body), maxAnalysisBody)}
+	}
+	if ct := strings.ToLower(c.Get(fiber.HeaderContentType)); !strings.HasPrefix(ct, mediaJSON) {
+		return nil, &Error{Status: fiber.StatusUnsupportedMediaType, Code: "UnsupportedMediaType",
+			Description: fmt.Sprintf("send the parameters as %s, not %q", mediaJSON, truncate(ct, 80))}
+	}
+	var members map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&members); err != nil || dec.More() {
+		return nil, badRequest("the body is not one JSON object of parameters (%s)", truncate(fmt.Sprint(err), 120))
+	}
+	var params []queryParam
+	for _, key := range sortedKeys(members) {
+		if !containsString(allowed, key) {
+			return nil, badRequest("unknown parameter %q; %s takes %s", key, c.Path(), strings.Join(allowed, ", "))
+		}
+		raw := members[key]
+		var (
+			text   string
+			list   []string
+			number json.Number
+		)
+		switch {
+		case json.Unmarshal(raw, &text) == nil:
+		case json.Unmarshal(raw, &list) == nil:
+			for _, v := range list {
+				if strings.Contains(v, ",") {
+					return nil, badRequest("%s: %q holds a comma; give one value per array element", key, truncate(v, 80))
+				}
+			}
+			if len(list) > maxListValues {
+				return nil, badRequest("%s lists %d values; at most %d are taken", key, len(list), maxListValues)
+			}
+			text = strings.Join(list, ",")
+		case json.Unmarshal(raw, &number) == nil:
+			text = number.String()
+		default:
+			return nil, badRequest("%s must be a string, an array of strings or (distance) a number", key)
+		}
+		params = append(params, queryParam{key, text})
+	}
+	return params, nil
 }
 
 func splitList(s string) []string {
@@ -314,7 +409,7 @@ type coverageTarget struct {
 
 func (s *Server) handleCoverage(c *fiber.Ctx) error {
 	snap := s.state.Load()
-	params, err := queryParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "targets", "f",
+	params, err := analysisParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "targets", "f",
 		"target_status", "target_city", "target_county", "target_kind"})
 	if err != nil {
 		return err
@@ -335,7 +430,7 @@ func (s *Server) handleCoverage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	distance, err := parseDistance(params)
+	distance, err := parseDistance(params, true)
 	if err != nil {
 		return err
 	}
@@ -346,24 +441,33 @@ func (s *Server) handleCoverage(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, c.Path(), encodeQuery(params))) {
 		return nil
 	}
+	if c.Method() == fiber.MethodHead {
+		// The parameters are valid; the work is left to a GET.
+		if asCSV {
+			c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		} else {
+			c.Set(fiber.HeaderContentType, mediaGeoJSON)
+		}
+		return nil
+	}
 	var targets []coverageTarget
 	var geoTargets []geo.CoverageTarget
 	for _, ls := range targetLayers {
-		for i, f := range ls.meta.Features.Features {
+		for i, f := range ls.features() {
 			if !targetMatches(f.Properties, params) {
 				continue
 			}
-			targets = append(targets, coverageTarget{layer: ls, feature: f, id: ls.ids[i]})
+			targets = append(targets, coverageTarget{layer: ls, feature: f, id: ls.featureIDs()[i]})
 			kind, _ := f.Properties["kind"].(string)
 			status, _ := f.Properties["status"].(string)
-			geoTargets = append(geoTargets, geo.CoverageTarget{Layer: ls.meta.ID, ID: ls.ids[i], Kind: kind, Status: status, Geometry: f.Geometry})
+			geoTargets = append(geoTargets, geo.CoverageTarget{Layer: ls.meta.ID, ID: ls.featureIDs()[i], Kind: kind, Status: status, Geometry: f.Geometry})
 		}
 	}
 	report, err := st.corridorsFor(sel).Coverage(c.UserContext(), geoTargets, geo.CoverageOptions{Distance: distance})
 	if err != nil {
 		return fmt.Errorf("api: coverage: %w", err)
 	}
-	corridorFeatures := st.layer.meta.Features.Features
+	corridorFeatures := st.layer.features()
 	nearest := func(r geo.TargetCoverage) (id string, name any, ok bool) {
 		if r.Nearest < 0 {
 			return "", nil, false
@@ -425,7 +529,10 @@ func (snap *snapshot) coverageLayers(params []queryParam) ([]*layerState, error)
 		}
 		return out, nil
 	}
-	ids := splitList(paramValue(params, "targets"))
+	ids, err := limitedList("targets", paramValue(params, "targets"))
+	if err != nil {
+		return nil, err
+	}
 	if len(ids) == 0 {
 		return nil, badRequest("targets= is empty; give comma-separated layer ids from %s", strings.Join(candidates, ", "))
 	}
@@ -621,7 +728,7 @@ func coverageCSV(targets []coverageTarget, report *geo.CoverageReport, nearest n
 
 func (s *Server) handleBuffer(c *fiber.Ctx) error {
 	snap := s.state.Load()
-	params, err := queryParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "f"})
+	params, err := analysisParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "f"})
 	if err != nil {
 		return err
 	}
@@ -636,25 +743,27 @@ func (s *Server) handleBuffer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	distance, err := parseDistance(params)
+	distance, err := parseDistance(params, false)
 	if err != nil {
 		return err
-	}
-	if distance == 0 {
-		return badRequest("distance=0: a buffer needs a distance of more than 0 m")
 	}
 	if notModified(c, etagFor(snap.etag, c.Path(), encodeQuery(params))) {
 		return nil
 	}
 	key := fmt.Sprint(sel.positions, distance)
 	body, ok := st.cachedBuffer(key)
+	if !ok && c.Method() == fiber.MethodHead {
+		// The parameters are valid; the work is left to a GET.
+		c.Set(fiber.HeaderContentType, mediaGeoJSON)
+		return nil
+	}
 	if !ok {
-		feats := st.layer.meta.Features.Features
+		feats := st.layer.features()
 		lines := make([]orb.Geometry, len(sel.positions))
 		for k, i := range sel.positions {
 			lines[k] = feats[i].Geometry
 		}
-		buf, err := geo.Buffer(lines, distance)
+		buf, err := bufferWithin(c.UserContext(), requestSlot(c), lines, distance)
 		if errors.Is(err, geo.ErrEmptyBuffer) {
 			return badRequest("the chosen corridors have no geometry to buffer")
 		}
@@ -746,4 +855,29 @@ func (st *analysisState) storeBuffer(key string, body []byte) {
 	}
 	st.buffers[key] = body
 	st.order = append(st.order, key)
+}
+
+// bufferWithin runs geo.BufferContext and returns when it does or when
+// ctx ends, whichever is first: one geometry's buffer or one union step
+// cannot be interrupted, so at the deadline the answer goes out while the
+// work finishes its current step (it checks ctx between steps), holding
+// the request's concurrency slot (sl) until it has.
+func bufferWithin(ctx context.Context, sl *slot, lines []orb.Geometry, distance float64) (orb.Geometry, error) {
+	type result struct {
+		g   orb.Geometry
+		err error
+	}
+	done := make(chan result, 1)
+	sl.detach()
+	go func() {
+		defer sl.finish()
+		g, err := geo.BufferContext(ctx, lines, distance)
+		done <- result{g, err}
+	}()
+	select {
+	case r := <-done:
+		return r.g, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

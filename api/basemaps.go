@@ -193,6 +193,9 @@ func (s *Server) routesBasemaps() {
 }
 
 func (s *Server) handleBasemaps(c *fiber.Ctx) error {
+	if _, err := queryParams(c, []string{"f"}); err != nil {
+		return err
+	}
 	list := []Basemap{{ID: "offline", Title: "planmap offline", Type: "offline", Datum: "wgs84",
 		Attribution: "© OpenStreetMap contributors (coastline, ODbL); Natural Earth; planmap contributors"}}
 	list = append(list, uniqueIDs(s.opts.Basemaps)...)
@@ -215,6 +218,9 @@ var emptySprite = struct {
 var spriteFiles = []string{"sprite.json", "sprite.png", "sprite@2x.json", "sprite@2x.png"}
 
 func (s *Server) handleSprite(c *fiber.Ctx, name string) error {
+	if _, err := queryParams(c, nil); err != nil {
+		return err
+	}
 	found, err := webAssets.build.send(c, "sprite/"+name)
 	if err != nil || found {
 		return err

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -65,7 +66,7 @@ func (s *Server) collection(base string, ls *layerState) collectionDoc {
 		ItemType:    "feature",
 		CRS:         []string{crs84},
 		StorageCRS:  crs84,
-		Count:       ls.index.Len(),
+		Count:       ls.view.Len(),
 		License:     ls.meta.License,
 		Attribution: ls.meta.Attribution,
 		Links: []link{
@@ -74,13 +75,15 @@ func (s *Server) collection(base string, ls *layerState) collectionDoc {
 			{Href: self + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the features as GeoJSON"},
 			{Href: self + "/items?f=html", Rel: "items", Type: mediaHTML, Title: "the features as HTML"},
 			{Href: self + "/queryables", Rel: relQueryabl, Type: mediaSchema, Title: "queryable properties"},
+			{Href: self + "/queryables", Rel: "queryables", Type: mediaJSON, Title: "queryable properties (for clients that look for the short rel)"},
+			{Href: self + "/schema", Rel: "describedBy", Type: mediaSchema, Title: "JSON Schema of the features (GDAL types its fields from it)"},
 			{Href: self + "/queryables", Rel: "describedby", Type: mediaSchema, Title: "schema of the queryable properties"},
 		},
 	}
-	if ls.index.Len() > 0 {
-		b := ls.extent
+	if ls.view.Len() > 0 {
+		b := ls.extent()
 		doc.Extent = &extent{Spatial: spatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs84}}
-		if lo, hi, ok := yearExtent(ls.meta); ok {
+		if lo, hi, ok := yearExtent(ls.view.Materialize()); ok {
 			from := fmt.Sprintf("%04d-01-01T00:00:00Z", lo)
 			to := fmt.Sprintf("%04d-12-31T23:59:59Z", hi)
 			doc.Extent.Temporal = &temporalExtent{Interval: [][2]*string{{&from, &to}}, TRS: "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
@@ -162,18 +165,7 @@ func (s *Server) handleQueryables(c *fiber.Ctx) error {
 		return nil
 	}
 	base := s.baseURL(c)
-	props := map[string]any{}
-	for _, q := range ls.queryables {
-		prop := map[string]any{"title": q, "type": "string"}
-		if vocab := vocabulary(ls.meta.ID, q); vocab != nil {
-			prop["enum"] = vocab
-		}
-		props[q] = prop
-	}
-	if ls.propertyNames["target_year"] {
-		props["target_year"] = map[string]any{"title": "target_year (also filtered by datetime)", "type": "integer"}
-	}
-	props["geometry"] = map[string]any{"$ref": "https://geojson.org/schema/Geometry.json"}
+	props := ls.queryableDocs()
 	schema := map[string]any{
 		"$schema":              "https://json-schema.org/draft/2019-09/schema",
 		"$id":                  base + "/collections/" + ls.meta.ID + "/queryables",
@@ -181,29 +173,86 @@ func (s *Server) handleQueryables(c *fiber.Ctx) error {
 		"title":                ls.meta.Title,
 		"properties":           props,
 		"additionalProperties": false,
+		// The draft form GDAL 3.6 reads to learn which fields it may push
+		// into a filter.
+		"queryables": legacyQueryables(props),
 	}
 	if f == formatHTML {
 		return s.renderHTML(c, "queryables", fiber.Map{"Layer": ls.meta, "Schema": schema, "Queryables": ls.queryables, "Base": base})
 	}
-	c.Set(fiber.HeaderContentType, mediaSchema)
-	return c.JSON(schema, mediaSchema)
+	return sendSchema(c, schema)
 }
 
-// vocabulary returns the allowed values of a queryable, when fixed.
-func vocabulary(layerID, property string) []string {
-	switch property {
-	case "kind":
-		return data.Kinds[layerID]
-	case "status":
-		if data.IsStandard(layerID) {
-			return data.Statuses
+// sendSchema answers a JSON Schema as application/schema+json, or as
+// application/json to a client that accepts only that (GDAL's OAPIF
+// driver rejects any other type).
+func sendSchema(c *fiber.Ctx, schema map[string]any) error {
+	media := mediaSchema
+	if accept := c.Get(fiber.HeaderAccept); accept != "" && !strings.Contains(accept, mediaSchema) && !strings.Contains(accept, "*/*") && strings.Contains(accept, mediaJSON) {
+		media = mediaJSON
+	}
+	c.Vary(fiber.HeaderAccept)
+	c.Set(fiber.HeaderContentType, media)
+	return c.JSON(schema, media)
+}
+
+// handleSchema answers the JSON Schema of the collection's features (a
+// GeoJSON Feature whose properties are typed), which GDAL reads to type
+// its fields before it has seen a value.
+func (s *Server) handleSchema(c *fiber.Ctx) error {
+	if _, err := queryParams(c, []string{"f"}); err != nil {
+		return err
+	}
+	snap := s.state.Load()
+	ls, err := snap.layer(c.Params("collectionId"))
+	if err != nil {
+		return err
+	}
+	if notModified(c, etagFor(ls.view.Version(), c.Path())) {
+		return nil
+	}
+	props := map[string]any{}
+	for name, doc := range ls.queryableDocs() {
+		if name == "geometry" {
+			continue
 		}
-	case "mode":
-		if layerID == data.Corridors {
-			return data.Modes
+		d := map[string]any{}
+		for k, v := range doc.(map[string]any) {
+			d[k] = v
+		}
+		if t, ok := d["type"].(string); ok {
+			d["type"] = []string{t, "null"}
+		}
+		props[name] = d
+	}
+	// GDAL reads each property's first type to choose its field type.
+	for _, d := range props {
+		if m, ok := d.(map[string]any); ok {
+			if types, ok := m["type"].([]string); ok {
+				m["type"] = types[0]
+				m["nullable"] = true
+			}
 		}
 	}
-	return nil
+	return sendSchema(c, map[string]any{
+		"$schema":  "https://json-schema.org/draft/2019-09/schema",
+		"$id":      s.baseURL(c) + "/collections/" + ls.meta.ID + "/schema",
+		"title":    ls.meta.Title,
+		"type":     "object",
+		"required": []string{"type", "geometry", "properties"},
+		"properties": map[string]any{
+			"type":       map[string]any{"type": "string", "enum": []string{"Feature"}},
+			"id":         map[string]any{"type": "string"},
+			"geometry":   map[string]any{"$ref": "https://geojson.org/schema/Geometry.json"},
+			"properties": map[string]any{"type": "object", "properties": props},
+		},
+	})
+}
+
+// vocabulary returns the allowed values of a queryable, when the
+// vocabulary table fixes them.
+func vocabulary(layerID, property string) []string {
+	return data.Vocabulary().Values(layerID, property)
 }
 
 func paramValue(params []queryParam, key string) string {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,11 @@ type Error struct {
 	Status      int    `json:"-"`
 	Code        string `json:"code"`
 	Description string `json:"description"`
+	// Problems lists every rule a written feature breaks.
+	Problems []string `json:"problems,omitempty"`
+	// retryAfter, when set, is sent as Retry-After (seconds); allow, when
+	// set, as Allow.
+	retryAfter, allow string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Description) }
@@ -37,20 +43,41 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		var fiberErr *fiber.Error
 		switch {
 		case errors.As(err, &apiErr):
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			apiErr = deadlineError(c)
 		case errors.As(err, &fiberErr):
 			apiErr = &Error{Status: fiberErr.Code, Code: codeForStatus(fiberErr.Code), Description: fiberErr.Message}
-			if fiberErr.Code == fiber.StatusNotFound {
+			switch fiberErr.Code {
+			case fiber.StatusNotFound:
 				apiErr.Description = fmt.Sprintf("no resource at %s", c.Path())
+			case fiber.StatusMethodNotAllowed:
+				apiErr.allow = allowFor(c)
+				apiErr.Description = fmt.Sprintf("%s does not take %s; it allows %s", c.Path(), c.Method(), apiErr.allow)
+			case fiber.StatusRequestEntityTooLarge:
+				apiErr.Description = "the request body is larger than this server accepts"
+			case fiber.StatusRequestHeaderFieldsTooLarge:
+				apiErr.Description = "the request line or headers are larger than this server accepts; send long lists in a POST body"
 			}
 		default:
 			apiErr = &Error{Status: fiber.StatusInternalServerError, Code: "ServerError"}
 		}
-		if apiErr.Status >= 500 {
+		switch {
+		case apiErr.Status == fiber.StatusServiceUnavailable:
+			// Deadlines and limits: the operator sees them in the access
+			// log and the metrics; they are not faults.
+			log.Debug("request refused", "request_id", requestID(c), "method", c.Method(), "path", c.OriginalURL(), "err", err)
+		case apiErr.Status >= 500:
 			id := requestID(c)
 			log.Error("request failed", "request_id", id, "method", c.Method(), "path", c.OriginalURL(), "err", err)
 			if apiErr.Description == "" {
 				apiErr.Description = fmt.Sprintf("internal error; request id %s", id)
 			}
+		}
+		if apiErr.retryAfter != "" {
+			c.Set(fiber.HeaderRetryAfter, apiErr.retryAfter)
+		}
+		if apiErr.allow != "" {
+			c.Set(fiber.HeaderAllow, apiErr.allow)
 		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Set(fiber.HeaderContentEncoding, "")
@@ -72,6 +99,16 @@ func codeForStatus(status int) string {
 		return "RequestTimeout"
 	case fiber.StatusRequestEntityTooLarge:
 		return "RequestTooLarge"
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return "HeadersTooLarge"
+	case fiber.StatusRequestURITooLong:
+		return "URITooLong"
+	case fiber.StatusTooManyRequests:
+		return "TooManyRequests"
+	case fiber.StatusNotImplemented:
+		return "NotImplemented"
+	case fiber.StatusServiceUnavailable:
+		return "ServiceUnavailable"
 	}
 	if status >= 500 {
 		return "ServerError"

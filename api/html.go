@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"github.com/planmap/planmap/data"
 	"html/template"
 	"net/url"
 	"strings"
@@ -70,9 +71,9 @@ type htmlProperty struct {
 	Value any
 }
 
-func (ls *layerState) htmlFeature(i int, base string) htmlFeature {
-	f := ls.index.Feature(i)
-	id := ls.ids[i]
+func (ls *layerState) htmlFeature(i data.Ref, base string) htmlFeature {
+	f := ls.view.Feature(i)
+	id := ls.view.ID(i)
 	name, _ := f.Properties["name"].(string)
 	hf := htmlFeature{
 		ID:       id,

@@ -2,17 +2,15 @@ package api
 
 import (
 	"fmt"
-	"math"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/data"
 )
 
 // Queryable properties: the ones items can be filtered on by equality.
@@ -24,26 +22,14 @@ type itemsQuery struct {
 	bboxes     []orb.Bound
 	limit      int
 	offset     int
-	years      *yearRange
-	yearIn     []int // target_year equal to one of these
-	equals     map[string][]string
 	properties map[string]bool
-	sortBy     []sortKey
 	format     format
-}
-
-// filtered reports whether anything narrows the layer beyond paging.
-func (q *itemsQuery) filtered() bool {
-	return q.bboxes != nil || q.filtersProperties() || q.sortBy != nil
-}
-
-// filtersProperties reports whether keep has anything to check.
-func (q *itemsQuery) filtersProperties() bool {
-	return q.years != nil || q.yearIn != nil || len(q.equals) > 0
+	// query is what selects and orders the features.
+	query data.Query
 }
 
 func (ls *layerState) allowedItemParams() []string {
-	allowed := []string{"f", "bbox", "limit", "offset", "datetime", "properties", "sortby"}
+	allowed := append([]string{"f", "bbox", "limit", "offset", "datetime", "properties", "sortby"}, filterParams...)
 	if ls.propertyNames["target_year"] {
 		allowed = append(allowed, "target_year")
 	}
@@ -56,7 +42,8 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &itemsQuery{params: params, limit: defaultLimit, equals: map[string][]string{}}
+	q := &itemsQuery{params: params, limit: defaultLimit}
+	q.query.Equals = map[string][]string{}
 	for _, p := range params {
 		switch p.key {
 		case "f":
@@ -64,7 +51,7 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 				return nil, err
 			}
 		case "bbox":
-			if q.bboxes, err = parseBBox(p.value); err != nil {
+			if q.query.BBoxes, err = parseBBox(p.value); err != nil {
 				return nil, err
 			}
 		case "limit":
@@ -80,9 +67,9 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 			if err != nil {
 				return nil, err
 			}
-			q.years = &r
+			q.query.Years = &data.YearRange{From: r.from, To: r.to}
 		case "target_year":
-			if q.yearIn, err = parseYears(p.value); err != nil {
+			if q.query.YearIn, err = parseYears(p.value); err != nil {
 				return nil, err
 			}
 		case "properties":
@@ -94,9 +81,15 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 				}
 				q.properties[name] = true
 			}
+		case "filter", "filter-lang", "filter-crs":
+			// read together below
 		case "sortby":
-			if q.sortBy, err = parseSortBy(p.value, sortedKeys(ls.propertyNames)); err != nil {
+			keys, err := parseSortBy(p.value, sortedKeys(ls.propertyNames))
+			if err != nil {
 				return nil, err
+			}
+			for _, k := range keys {
+				q.query.SortBy = append(q.query.SortBy, data.SortKey{Property: k.property, Descending: k.descending})
 			}
 		default: // a queryable
 			if p.value == "" {
@@ -110,8 +103,11 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 					}
 				}
 			}
-			q.equals[p.key] = values
+			q.query.Equals[p.key] = values
 		}
+	}
+	if err := ls.parseFilter(params, &q.query); err != nil {
+		return nil, err
 	}
 	if !hasParam(params, "f") {
 		if q.format, err = negotiate(c, ""); err != nil {
@@ -119,99 +115,6 @@ func (ls *layerState) parseItemsQuery(c *fiber.Ctx) (*itemsQuery, error) {
 		}
 	}
 	return q, nil
-}
-
-// match returns the positions of the features the query selects, in
-// feature order (or sortby order). With no filter it returns nil and the
-// whole layer matches.
-func (ls *layerState) match(q *itemsQuery) []int {
-	var candidates []int
-	switch {
-	case len(q.bboxes) == 1:
-		candidates = ls.index.Query(q.bboxes[0], nil)
-	case len(q.bboxes) == 2: // across the antimeridian
-		candidates = ls.index.Query(q.bboxes[0], nil)
-		seen := make(map[int]bool, len(candidates))
-		for _, i := range candidates {
-			seen[i] = true
-		}
-		for _, i := range ls.index.Query(q.bboxes[1], nil) {
-			if !seen[i] {
-				candidates = append(candidates, i)
-			}
-		}
-		sort.Ints(candidates)
-	default:
-		candidates = make([]int, ls.index.Len())
-		for i := range candidates {
-			candidates[i] = i
-		}
-	}
-	if q.filtersProperties() {
-		kept := candidates[:0]
-		for _, i := range candidates {
-			if ls.keep(ls.index.Feature(i).Properties, q) {
-				kept = append(kept, i)
-			}
-		}
-		candidates = kept
-	}
-	if len(q.sortBy) > 0 {
-		sort.SliceStable(candidates, func(a, b int) bool {
-			pa, pb := ls.index.Feature(candidates[a]).Properties, ls.index.Feature(candidates[b]).Properties
-			for _, k := range q.sortBy {
-				cmp := compareValues(pa[k.property], pb[k.property])
-				if cmp == 0 {
-					continue
-				}
-				nullInvolved := pa[k.property] == nil || pb[k.property] == nil
-				if k.descending && !nullInvolved {
-					cmp = -cmp
-				}
-				return cmp < 0
-			}
-			return false
-		})
-	}
-	return candidates
-}
-
-// cachedMatch returns match's answer, from the layer's match cache when
-// the same selection was asked before.
-func (ls *layerState) cachedMatch(q *itemsQuery) []int32 {
-	key := q.matchKey(ls.meta.ID)
-	if m, ok := ls.matches.get(key); ok {
-		return m
-	}
-	found := ls.match(q)
-	m := make([]int32, len(found))
-	for i, v := range found {
-		m[i] = int32(v)
-	}
-	ls.matches.put(key, m)
-	return m
-}
-
-func (ls *layerState) keep(p geojson.Properties, q *itemsQuery) bool {
-	if q.years != nil {
-		y, ok := targetYear(p)
-		if !ok || !q.years.contains(y) {
-			return false
-		}
-	}
-	if q.yearIn != nil {
-		y, ok := targetYear(p)
-		if !ok || !slices.Contains(q.yearIn, y) {
-			return false
-		}
-	}
-	for key, values := range q.equals {
-		s, ok := p[key].(string)
-		if !ok || !containsString(values, s) {
-			return false
-		}
-	}
-	return true
 }
 
 // parseYears reads target_year=2025 or target_year=2025,2030 (any of).
@@ -228,13 +131,7 @@ func parseYears(v string) ([]int, error) {
 }
 
 // targetYear reads a feature's target_year as an integer.
-func targetYear(p geojson.Properties) (int, bool) {
-	f, ok := p["target_year"].(float64)
-	if !ok || f != math.Trunc(f) {
-		return 0, false
-	}
-	return int(f), true
-}
+func targetYear(p geojson.Properties) (int, bool) { return data.TargetYear(p) }
 
 func (s *Server) handleItems(c *fiber.Ctx) error {
 	snap := s.state.Load()
@@ -246,23 +143,22 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if notModified(c, etagFor(snap.etag, c.Path(), encodeQuery(q.params), fmt.Sprint(q.format))) {
+	if notModified(c, etagFor(ls.view.Version(), c.Path(), encodeQuery(q.params), fmt.Sprint(q.format))) {
 		return nil
 	}
-	matched := ls.index.Len()
-	var selection []int32
-	if q.filtered() {
-		selection = ls.cachedMatch(q)
+	matched := ls.view.Len()
+	selection := ls.view.Select(&q.query)
+	if selection != nil {
 		matched = len(selection)
 	}
 	start := min(q.offset, matched)
 	end := min(start+q.limit, matched)
-	page := make([]int, 0, end-start)
+	page := make([]data.Ref, 0, end-start)
 	for i := start; i < end; i++ {
 		if selection != nil {
-			page = append(page, int(selection[i]))
+			page = append(page, selection[i])
 		} else {
-			page = append(page, i)
+			page = append(page, ls.view.At(i))
 		}
 	}
 
@@ -323,10 +219,10 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 			resp.AppendBody(comma)
 		}
 		if q.properties == nil {
-			resp.AppendBody(ls.encodedFeature(i))
+			resp.AppendBody(ls.view.Encoded(i))
 			continue
 		}
-		scratch = ls.writer.appendFeature(scratch[:0], ls.ids[i], ls.index.Feature(i), q.properties)
+		scratch = propertyWriter.AppendFeature(scratch[:0], ls.view.ID(i), ls.view.Feature(i), q.properties)
 		resp.AppendBody(scratch)
 	}
 	resp.AppendBody(closeCollection)
@@ -350,11 +246,15 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("featureId")
-	i, ok := ls.byFeatureID[id]
+	i, ok := ls.view.Lookup(id)
 	if !ok {
 		return notFound("collection %s has no feature %q", ls.meta.ID, id)
 	}
-	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
+	version := ls.view.FeatureVersion(i)
+	if f == formatHTML {
+		version += "-html"
+	}
+	if notModified(c, `"`+version+`"`) {
 		return nil
 	}
 	base := s.baseURL(c)
@@ -367,7 +267,7 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 		{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this feature as HTML"},
 		{Href: base + "/collections/" + ls.meta.ID, Rel: "collection", Type: mediaJSON, Title: ls.meta.Title},
 	}
-	enc := ls.encodedFeature(i)
+	enc := ls.view.Encoded(i)
 	// Splice the links into the feature object.
 	b := append([]byte(nil), enc[:len(enc)-1]...)
 	b = append(b, `,"links":`...)
@@ -377,17 +277,8 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// encodedFeature returns feature i's GeoJSON with every property, written
-// once and then kept for later requests. The bytes are shared: do not change
-// them.
-func (ls *layerState) encodedFeature(i int) []byte {
-	if cached := ls.encoded[i].Load(); cached != nil {
-		return *cached
-	}
-	enc := ls.writer.appendFeature(nil, ls.ids[i], ls.index.Feature(i), nil)
-	ls.encoded[i].Store(&enc)
-	return enc
-}
+// propertyWriter writes features with a chosen subset of properties.
+var propertyWriter = data.NewFeatureWriter(data.SchemaOrder)
 
 func linkType(f format) string {
 	if f == formatHTML {
@@ -423,6 +314,3 @@ func appendLinks(b []byte, links []link) []byte {
 	}
 	return append(b, ']')
 }
-
-// encodedCache holds each feature's GeoJSON once written.
-type encodedCache = []atomic.Pointer[[]byte]

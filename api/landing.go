@@ -14,16 +14,11 @@ func (s *Server) routesFeatures() {
 	s.app.Get("/collections", s.handleCollections)
 	s.app.Get("/collections/:collectionId", s.handleCollection)
 	s.app.Get("/collections/:collectionId/queryables", s.handleQueryables)
+	s.app.Get("/collections/:collectionId/schema", s.handleSchema)
 	s.app.Get("/collections/:collectionId/items", s.handleItems)
 	s.app.Get("/collections/:collectionId/items/:featureId", s.handleItem)
-	// The service is read-only: OPTIONS says so, and QGIS then offers no
-	// editing. (Cross-origin preflights are answered by the CORS layer.)
-	readOnly := func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderAllow, "GET, HEAD, OPTIONS")
-		return c.SendStatus(fiber.StatusNoContent)
-	}
-	s.app.Options("/collections/:collectionId/items", readOnly)
-	s.app.Options("/collections/:collectionId/items/:featureId", readOnly)
+	// OPTIONS on items and features (api/edit.go) lists the methods that
+	// work there; QGIS offers editing only when they include the writes.
 }
 
 const (
@@ -79,7 +74,7 @@ func (s *Server) handleConformance(c *fiber.Ctx) error {
 		return nil
 	}
 	if f == formatHTML {
-		return s.renderHTML(c, "conformance", fiber.Map{"Classes": conformanceClasses, "Base": s.baseURL(c)})
+		return s.renderHTML(c, "conformance", fiber.Map{"Classes": s.conformance(), "Base": s.baseURL(c)})
 	}
-	return c.JSON(fiber.Map{"conformsTo": conformanceClasses})
+	return c.JSON(fiber.Map{"conformsTo": s.conformance()})
 }

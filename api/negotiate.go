@@ -62,7 +62,53 @@ func (s *Server) baseURL(c *fiber.Ctx) string {
 	if s.opts.BaseURL != "" {
 		return s.opts.BaseURL
 	}
-	return c.BaseURL()
+	return requestBaseURL(c)
+}
+
+// requestBaseURL is the scheme and host the client asked for: the Host
+// header, or X-Forwarded-Host and -Proto when the request came through a
+// trusted proxy (Options.TrustedProxies; c.IsProxyTrusted). A host that
+// is not a plain host name or address, or a scheme other than http and
+// https, is not used, so no header can point the links elsewhere than a
+// host.
+func requestBaseURL(c *fiber.Ctx) string {
+	scheme := "http"
+	if c.Context().IsTLS() {
+		scheme = "https"
+	}
+	host := string(c.Request().Host())
+	if c.IsProxyTrusted() && len(c.App().Config().TrustedProxies) > 0 {
+		first := func(v string) string {
+			v, _, _ = strings.Cut(v, ",")
+			return strings.TrimSpace(v)
+		}
+		if p := strings.ToLower(first(c.Get(fiber.HeaderXForwardedProto))); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := first(c.Get(fiber.HeaderXForwardedHost)); h != "" && validHost(h) {
+			host = h
+		}
+	}
+	if !validHost(host) {
+		host = "localhost"
+	}
+	return scheme + "://" + host
+}
+
+// validHost accepts host names, IPv4 and bracketed IPv6 addresses with an
+// optional port.
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // link is an OGC API link object.

@@ -73,7 +73,7 @@ var (
 // featurePaths lists the OGC API – Features endpoints. Each layer gets its
 // own items path too, with its own queryables.
 func (snap *snapshot) featurePaths() []apiPath {
-	items := []apiParam{paramCollection, paramBBox, paramLimit, paramOffset, paramDatetime, paramTargetYear, paramProperties, paramSortBy, paramF}
+	items := append([]apiParam{paramCollection, paramBBox, paramLimit, paramOffset, paramDatetime, paramTargetYear, paramProperties, paramSortBy, paramF}, filterAPIParams...)
 	for _, q := range queryableProperties {
 		items = append(items, stringParam(q, "Only features whose "+q+" equals this value (several values separated by commas match any of them). Only on collections that have the property."))
 	}
@@ -83,12 +83,13 @@ func (snap *snapshot) featurePaths() []apiPath {
 		{Path: "/api", Summary: "This OpenAPI 3.0 document (f=html for a readable table).", Params: []apiParam{paramF}, Responses: map[string]string{mediaOpenAPI: "OpenAPI 3.0"}},
 		{Path: "/collections", Summary: "The collections (layers) with their extents.", Params: []apiParam{paramF}},
 		{Path: "/collections/{collectionId}", Summary: "One collection.", Params: []apiParam{paramCollection, paramF}},
+		{Path: "/collections/{collectionId}/schema", Summary: "JSON Schema of the collection's features, with typed properties.", Params: []apiParam{paramCollection}, Responses: map[string]string{mediaSchema: "JSON Schema"}},
 		{Path: "/collections/{collectionId}/queryables", Summary: "The properties items can be filtered on (JSON Schema).", Params: []apiParam{paramCollection, paramF}, Responses: map[string]string{mediaSchema: "JSON Schema"}},
 		{Path: "/collections/{collectionId}/items", Summary: "The features of a collection, filtered and paged.", Params: items, Responses: map[string]string{mediaGeoJSON: "GeoJSON FeatureCollection with numberMatched, numberReturned and links", mediaHTML: "HTML table"}},
 		{Path: "/collections/{collectionId}/items/{featureId}", Summary: "One feature.", Params: []apiParam{paramCollection, paramFeature, paramF}, Responses: map[string]string{mediaGeoJSON: "GeoJSON Feature", mediaHTML: "HTML page"}},
 	}
 	for _, ls := range snap.layers {
-		perLayer := []apiParam{paramBBox, paramLimit, paramOffset, paramDatetime, paramProperties, paramSortBy, paramF}
+		perLayer := append([]apiParam{paramBBox, paramLimit, paramOffset, paramDatetime, paramProperties, paramSortBy, paramF}, filterAPIParams...)
 		if ls.propertyNames["target_year"] {
 			perLayer = append(perLayer, paramTargetYear)
 		}
@@ -142,6 +143,7 @@ func (s *Server) openAPIDocument(base string, snap *snapshot) map[string]any {
 			},
 		}}
 	}
+	s.addWriteOperations(paths, snap)
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{
@@ -150,10 +152,16 @@ func (s *Server) openAPIDocument(base string, snap *snapshot) map[string]any {
 		},
 		"servers": []any{map[string]any{"url": base}},
 		"paths":   paths,
-		"components": map[string]any{"schemas": map[string]any{"exception": map[string]any{
-			"type": "object", "required": []string{"code"},
-			"properties": map[string]any{"code": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}},
-		}}},
+		"components": map[string]any{
+			"schemas": map[string]any{"exception": map[string]any{
+				"type": "object", "required": []string{"code"},
+				"properties": map[string]any{"code": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}},
+			}},
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An editor's token (--tokens FILE or PLANMAP_WRITE_TOKEN)."},
+				"basic":  map[string]any{"type": "http", "scheme": "basic", "description": "Any user name, the token as the password (for QGIS and GDAL)."},
+			},
+		},
 	}
 }
 

@@ -110,9 +110,9 @@ func parseBBox(s string) ([]orb.Bound, error) {
 	}
 	v := make([]float64, len(parts))
 	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, badRequest("bbox %q: %q is not a number", s, p)
+		f, ok := parseDecimal(strings.TrimSpace(p))
+		if !ok {
+			return nil, badRequest("bbox %q: %q is not a number (write plain decimals such as 120.5)", s, p)
 		}
 		v[i] = f
 	}
@@ -146,7 +146,7 @@ func parseBBox(s string) ([]orb.Bound, error) {
 // maxLimit are capped (the response shows the cap in numberReturned and
 // in the next link).
 func parseLimit(s string) (int, error) {
-	n, err := strconv.Atoi(s)
+	n, err := parseWhole(s)
 	if err != nil {
 		return 0, badRequest("limit %q must be a whole number from 1 to %d", s, maxLimit)
 	}
@@ -157,11 +157,82 @@ func parseLimit(s string) (int, error) {
 }
 
 func parseOffset(s string) (int, error) {
-	n, err := strconv.Atoi(s)
+	n, err := parseWhole(s)
 	if err != nil || n < 0 {
 		return 0, badRequest("offset %q must be a whole number of 0 or more", s)
 	}
 	return n, nil
+}
+
+// maxDecimalLength bounds a number's text: no coordinate, distance or
+// count needs more, and ParseFloat's work stays small.
+const maxDecimalLength = 64
+
+// isDecimal reports whether s is a plain decimal number as people write
+// it: an optional minus sign, digits with an optional fraction, and an
+// optional exponent. It refuses what Go's parsers also take (hexadecimal
+// 0x1p4, digit separators 1_000, a plus sign, inf, nan), which clients do
+// not mean and caches would key apart.
+func isDecimal(s string) bool {
+	if s == "" || len(s) > maxDecimalLength {
+		return false
+	}
+	i := 0
+	if s[0] == '-' {
+		i++
+	}
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	whole := digits()
+	fraction := 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		fraction = digits()
+		if fraction == 0 {
+			return false
+		}
+	}
+	if whole == 0 && fraction == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// parseDecimal reads a plain decimal number (isDecimal) that is finite
+// as a float64.
+func parseDecimal(s string) (float64, bool) {
+	if !isDecimal(s) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// parseWhole reads a whole number written in decimal digits only, with
+// an optional minus sign (no plus sign, separators or spaces).
+func parseWhole(s string) (int, error) {
+	body := strings.TrimPrefix(s, "-")
+	if body == "" || len(body) > 18 || strings.TrimLeft(body, "0123456789") != "" {
+		return 0, badRequest("%q is not a whole number", s)
+	}
+	return strconv.Atoi(s)
 }
 
 // yearRange is an inclusive range of target years.
@@ -222,7 +293,11 @@ type sortKey struct {
 
 func parseSortBy(s string, sortable []string) ([]sortKey, error) {
 	var keys []sortKey
-	for _, term := range strings.Split(s, ",") {
+	terms := strings.Split(s, ",")
+	if len(terms) > len(sortable) {
+		return nil, badRequest("sortby lists %d terms; there are only %d sortable properties (%s)", len(terms), len(sortable), strings.Join(sortable, ", "))
+	}
+	for _, term := range terms {
 		term = strings.TrimSpace(term)
 		k := sortKey{property: term}
 		switch {
@@ -237,50 +312,6 @@ func parseSortBy(s string, sortable []string) ([]sortKey, error) {
 		keys = append(keys, k)
 	}
 	return keys, nil
-}
-
-// compareValues orders two property values: numbers before strings before
-// booleans, and null last whatever the direction.
-func compareValues(a, b any) int {
-	rank := func(v any) int {
-		switch v.(type) {
-		case float64:
-			return 0
-		case string:
-			return 1
-		case bool:
-			return 2
-		case nil:
-			return 4
-		}
-		return 3
-	}
-	ra, rb := rank(a), rank(b)
-	if ra != rb {
-		return ra - rb
-	}
-	switch x := a.(type) {
-	case float64:
-		y := b.(float64)
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-	case string:
-		return strings.Compare(x, b.(string))
-	case bool:
-		y := b.(bool)
-		if x == y {
-			return 0
-		}
-		if !x {
-			return -1
-		}
-		return 1
-	}
-	return 0
 }
 
 // sortedKeys returns a map's keys in order.

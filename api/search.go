@@ -26,18 +26,18 @@ var facetProperties = []string{"kind", "status", "city", "county", "mode", "targ
 // searchState is a snapshot's name index and facet counts, built on first
 // use so that loading a large dataset does not wait for pinyin.
 type searchState struct {
-	dataset *data.Dataset
-	once    sync.Once
-	index   *data.NameIndex
+	snap  *data.Snapshot
+	once  sync.Once
+	index *data.NameIndex
 
 	facetsOnce sync.Once
 	facets     []byte
 }
 
-func newSearchState(ds *data.Dataset) *searchState { return &searchState{dataset: ds} }
+func newSearchState(ds *data.Snapshot) *searchState { return &searchState{snap: ds} }
 
 func (st *searchState) nameIndex() *data.NameIndex {
-	st.once.Do(func() { st.index = data.NewNameIndex(st.dataset) })
+	st.once.Do(func() { st.index = data.NewNameIndex(st.snap.Dataset()) })
 	return st.index
 }
 
@@ -86,7 +86,7 @@ func (s *Server) handleSearch(c *fiber.Ctx) error {
 	}
 	limit := defaultSearchLimit
 	if hasParam(params, "limit") {
-		n, err := strconv.Atoi(paramValue(params, "limit"))
+		n, err := parseWhole(paramValue(params, "limit"))
 		if err != nil || n < 1 || n > maxSearchLimit {
 			return badRequest("limit=%q must be a whole number from 1 to %d", paramValue(params, "limit"), maxSearchLimit)
 		}
@@ -254,13 +254,14 @@ func (s *Server) handleFacets(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, c.Path())) {
 		return nil
 	}
-	snap.search.facetsOnce.Do(func() { snap.search.facets = encodeFacets(snap.dataset) })
+	snap.search.facetsOnce.Do(func() { snap.search.facets = encodeFacets(snap.data.Dataset()) })
 	c.Set(fiber.HeaderContentType, mediaJSON)
 	return c.Send(snap.search.facets)
 }
 
 // encodeFacets counts, per layer, the features carrying each value of the
-// facet properties (null values are counted under "null").
+// facet properties (null values are counted under "null"). Values the
+// vocabulary table fixes come in its order, any others after them by name.
 func encodeFacets(ds *data.Dataset) []byte {
 	b := []byte(`{"layers":{`)
 	for li, l := range ds.Layers {
@@ -293,7 +294,7 @@ func encodeFacets(ds *data.Dataset) []byte {
 			first = false
 			b = appendJSONString(b, p)
 			b = append(b, ":{"...)
-			for n, k := range sortedKeys(counts[i]) {
+			for n, k := range vocabularyOrder(sortedKeys(counts[i]), vocabulary(l.ID, p)) {
 				if n > 0 {
 					b = append(b, ',')
 				}
@@ -306,6 +307,31 @@ func encodeFacets(ds *data.Dataset) []byte {
 		b = append(b, "}}"...)
 	}
 	return append(b, "}}"...)
+}
+
+// vocabularyOrder puts the keys that are values of vocab first, in vocab's
+// order, and the others after them in their own order.
+func vocabularyOrder(keys, vocab []string) []string {
+	if len(vocab) == 0 {
+		return keys
+	}
+	present := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		present[k] = true
+	}
+	out := make([]string, 0, len(keys))
+	for _, v := range vocab {
+		if present[v] {
+			out = append(out, v)
+			delete(present, v)
+		}
+	}
+	for _, k := range keys {
+		if present[k] {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // facetKey writes a property value as a facet key: strings as they are,

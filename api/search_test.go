@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -254,6 +256,60 @@ func TestFacetsCountTheFeatures(t *testing.T) {
 		}
 		if years != len(l.Features.Features) {
 			t.Errorf("%s: target_year facets add up to %d, want %d", l.ID, years, len(l.Features.Features))
+		}
+	}
+}
+
+// TestFacetsInVocabularyOrder checks that kind and status facets list the
+// vocabulary table's values in the table's order (the web map's legend
+// order), with values outside it, such as null, after them.
+func TestFacetsInVocabularyOrder(t *testing.T) {
+	ds := data.Generate(data.GenOptions{Features: 1000, Seed: 9})
+	srv := newTestServer(t, ds)
+	res := get(t, srv, "/search/facets")
+	var body struct {
+		Layers map[string]struct {
+			Values map[string]json.RawMessage `json:"values"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(res.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	keysInOrder := func(raw json.RawMessage) []string {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		var keys []string
+		if _, err := dec.Token(); err != nil { // {
+			t.Fatal(err)
+		}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k.(string))
+			var n int
+			if err := dec.Decode(&n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return keys
+	}
+	for _, l := range ds.Layers {
+		for _, prop := range []string{"kind", "status"} {
+			vocab := data.Vocabulary().Values(l.ID, prop)
+			got := keysInOrder(body.Layers[l.ID].Values[prop])
+			last := -1
+			for i, k := range got {
+				at := slices.Index(vocab, k)
+				if at < 0 {
+					at = len(vocab) + i
+				}
+				if at < last {
+					t.Errorf("%s.%s facets %v are not in vocabulary order %v", l.ID, prop, got, vocab)
+					break
+				}
+				last = at
+			}
 		}
 	}
 }

@@ -1,54 +1,56 @@
 package api
 
 import (
-	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
-	"github.com/planmap/planmap/geo"
+	"github.com/planmap/planmap/data/cql2"
 	"github.com/planmap/planmap/tiles"
 )
 
-// snapshot is one immutable, fully indexed version of the dataset. Handlers
-// load the current snapshot once per request, so a request sees one version
-// from start to end even while Server.Swap installs the next.
+// snapshot is what the API serves for one version of the store's data: the
+// store's immutable data snapshot and what the API derives from it.
+// Handlers load the current snapshot once per request, so a request sees
+// one version from start to end while the next one is installed.
 type snapshot struct {
-	dataset *data.Dataset
-	layers  []*layerState
-	byID    map[string]*layerState
-	// etag is the entity tag every dataset-derived response starts from.
+	data   *data.Snapshot
+	layers []*layerState
+	byID   map[string]*layerState
+	// etag is the entity tag every dataset-wide response starts from.
 	etag string
 	// search is the name index and facet counts (api/search.go).
 	search *searchState
-	// tiler makes this version's vector tiles; tileCache keeps them
-	// compressed (api/tiles.go).
-	tiler     *tiles.Tiler
-	tileCache *tiles.Cache
+	// tiler makes this version's vector tiles; the server's tile cache
+	// keeps them compressed under tiler.Version() (api/tiles.go).
+	tiler *tiles.Tiler
+	// baseTiler is the tiler prepared for the layers' bases, which
+	// tiler extends with their overlays.
+	baseTiler *tiles.Tiler
 	// analysis holds the corridors prepared for coverage analysis, built
 	// on first use (api/analysis.go).
 	analysis *analysisState
 }
 
-// layerState is one layer with its index and the figures the API reports.
+// layerState is one version of a layer and what the API derives from it.
 type layerState struct {
-	meta   *data.Layer
-	index  *geo.Index
-	extent orb.Bound
-	// byFeatureID maps a feature's string id to its position.
-	byFeatureID map[string]int
-	// ids holds each feature's string id by position.
-	ids []string
+	view *data.LayerView
+	meta *data.Layer
 	// queryables are the properties items can be filtered on by equality.
 	queryables []string
 	// propertyNames holds every property key any feature has.
 	propertyNames map[string]bool
-	writer        *featureWriter
-	// encoded caches each feature's GeoJSON, written on first request.
-	encoded encodedCache
-	// matches caches the answers of filtered items queries.
-	matches *matchCache
+
+	materialOnce sync.Once
+	material     *data.Layer
+	ids          []string
+	positions    map[string]int
+
+	cqlOnce sync.Once
+	cql     cql2.Queryables
 }
 
 // layer returns the named layer, or a 404 error.
@@ -65,28 +67,12 @@ func (snap *snapshot) layer(id string) (*layerState, error) {
 }
 
 // schemaOrder is the order properties are written in.
-var schemaOrder = append(append([]string(nil), data.CommonProperties...), "mode", "home", "host", "home_point")
+var schemaOrder = data.SchemaOrder
 
-func newLayerState(l *data.Layer, matchCacheBytes int64) *layerState {
-	n := len(l.Features.Features)
-	ls := &layerState{
-		meta:          l,
-		index:         geo.NewIndex(l.Features.Features),
-		byFeatureID:   make(map[string]int, n),
-		ids:           make([]string, n),
-		propertyNames: map[string]bool{},
-		writer:        newFeatureWriter(schemaOrder),
-		encoded:       make(encodedCache, n),
-		matches:       newMatchCache(max(matchCacheBytes, 0)),
-	}
-	ls.extent = ls.index.Bound()
-	for i, f := range l.Features.Features {
-		id := data.FeatureID(f)
-		ls.ids[i] = id
-		ls.byFeatureID[id] = i
-		for k := range f.Properties {
-			ls.propertyNames[k] = true
-		}
+func newLayerState(v *data.LayerView) *layerState {
+	ls := &layerState{view: v, meta: v.Meta, propertyNames: map[string]bool{}}
+	for _, k := range v.PropertyNames() {
+		ls.propertyNames[k] = true
 	}
 	for _, q := range queryableProperties {
 		if ls.propertyNames[q] {
@@ -96,17 +82,63 @@ func newLayerState(l *data.Layer, matchCacheBytes int64) *layerState {
 	return ls
 }
 
-func newSnapshot(ds *data.Dataset, opts Options) (*snapshot, error) {
-	snap := &snapshot{dataset: ds, byID: make(map[string]*layerState, len(ds.Layers)), etag: ds.Version, search: newSearchState(ds), analysis: &analysisState{}}
-	for _, l := range ds.Layers {
-		ls := newLayerState(l, opts.MatchCacheBytes)
-		if _, dup := snap.byID[l.ID]; dup {
-			return nil, fmt.Errorf("api: layer %q appears twice", l.ID)
+// features returns the layer's features in order, and ids their ids; both
+// are built once per layer version, for whole-layer readers (analysis).
+func (ls *layerState) features() []*geojson.Feature {
+	ls.materialize()
+	return ls.material.Features.Features
+}
+
+func (ls *layerState) featureIDs() []string {
+	ls.materialize()
+	return ls.ids
+}
+
+func (ls *layerState) materialize() {
+	ls.materialOnce.Do(func() {
+		ls.material = ls.view.Materialize()
+		ls.ids = make([]string, len(ls.material.Features.Features))
+		ls.positions = make(map[string]int, len(ls.ids))
+		for i, f := range ls.material.Features.Features {
+			ls.ids[i] = data.FeatureID(f)
+			ls.positions[ls.ids[i]] = i
+		}
+	})
+}
+
+// position returns a feature's position in features().
+func (ls *layerState) position(id string) (int, bool) {
+	ls.materialize()
+	i, ok := ls.positions[id]
+	return i, ok
+}
+
+// extent is the envelope of the layer's features.
+func (ls *layerState) extent() orb.Bound { return ls.view.Bound() }
+
+// newSnapshot derives the API's snapshot for ds. prev, when set, is the
+// snapshot before: unchanged layers keep their state, and the tiles are
+// prepared only for the changes when the layers' bases are the same.
+func (s *Server) newSnapshot(ds *data.Snapshot, prev *snapshot) (*snapshot, error) {
+	snap := &snapshot{data: ds, byID: make(map[string]*layerState, len(ds.Layers())), etag: ds.Version, analysis: &analysisState{}}
+	for _, v := range ds.Layers() {
+		var ls *layerState
+		if prev != nil {
+			if old, ok := prev.byID[v.Meta.ID]; ok && old.view == v {
+				ls = old
+			}
+		}
+		if ls == nil {
+			ls = newLayerState(v)
 		}
 		snap.layers = append(snap.layers, ls)
-		snap.byID[l.ID] = ls
+		snap.byID[v.Meta.ID] = ls
 	}
-	if err := snap.buildTiles(opts); err != nil {
+	snap.search = newSearchState(ds)
+	if prev != nil && prev.search != nil && prev.data == ds {
+		snap.search = prev.search
+	}
+	if err := s.buildTiles(snap, prev); err != nil {
 		return nil, err
 	}
 	return snap, nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
 
 	"github.com/planmap/planmap/tiles"
 )
@@ -52,22 +53,57 @@ func tilePaths() []apiPath {
 	}
 }
 
-// buildTiles prepares the snapshot's tiler over the layers' indexes and an
-// empty tile cache of the configured budget.
-func (snap *snapshot) buildTiles(opts Options) error {
-	sources := make([]tiles.Source, len(snap.layers))
-	for i, ls := range snap.layers {
-		sources[i] = tiles.Source{Layer: ls.meta, Index: ls.index}
+// buildTiles gives snap its tiler. When every layer keeps the base of
+// prev's, the tiler is prev's base tiler with snap's overlays (the cost of
+// the changes), and the cached tiles outside the changed areas carry over
+// to the new version; otherwise every layer is prepared anew.
+func (s *Server) buildTiles(snap, prev *snapshot) error {
+	views := snap.data.Layers()
+	sameBases := prev != nil && prev.baseTiler != nil && len(prev.data.Layers()) == len(views)
+	var changed []orb.Bound
+	if sameBases {
+		for _, v := range views {
+			bounds, ok := v.ChangedBounds(prev.data.Layer(v.Meta.ID))
+			if !ok {
+				sameBases = false
+				break
+			}
+			changed = append(changed, bounds...)
+		}
 	}
-	tiler, err := tiles.New(snap.dataset.Version, sources, tiles.Options{})
-	if err != nil {
-		return err
+	base := (*tiles.Tiler)(nil)
+	if sameBases {
+		base = prev.baseTiler
+	} else {
+		sources := make([]tiles.Source, len(views))
+		versions := make([]string, len(views))
+		for i, v := range views {
+			meta, index, _, _ := v.Base()
+			sources[i] = tiles.Source{Layer: meta, Index: index}
+			versions[i] = v.BaseVersion()
+		}
+		var err error
+		if base, err = tiles.New("base:"+strings.Join(versions, ","), sources, tiles.Options{}); err != nil {
+			return err
+		}
 	}
-	budget := opts.TileCacheBytes
-	if budget <= 0 {
-		budget = 256 << 20
+	changes := map[string]tiles.LayerChanges{}
+	for _, v := range views {
+		if _, _, hidden, added := v.Base(); hidden != nil {
+			changes[v.Meta.ID] = tiles.LayerChanges{Hidden: hidden, Added: added}
+		}
 	}
-	snap.tiler, snap.tileCache = tiler, tiles.NewCache(budget)
+	tiler := base
+	if len(changes) > 0 {
+		var err error
+		if tiler, err = base.WithChanges(snap.data.Version, changes); err != nil {
+			return err
+		}
+	}
+	snap.baseTiler, snap.tiler = base, tiler
+	if sameBases && prev.tiler.Version() != tiler.Version() {
+		s.tileCache.Carry(prev.tiler.Version(), tiler.Version(), changed, tiler.Options().Buffer)
+	}
 	return nil
 }
 
@@ -85,13 +121,16 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if _, err := queryParams(c, []string{"layers"}); err != nil {
+		return err
+	}
 	snap := s.state.Load()
 	set, err := snap.tiler.ParseLayers(c.Query("layers"))
 	if err != nil {
 		return badRequest("layers: %s", strings.TrimPrefix(err.Error(), "tiles: "))
 	}
-	key := tiles.TileKey{Version: snap.dataset.Version, Z: uint32(z), X: uint32(x), Y: uint32(y), Layers: set}
-	tile, err := snap.tileCache.Get(key, func() (*tiles.Tile, error) {
+	key := tiles.TileKey{Version: snap.tiler.Version(), Z: uint32(z), X: uint32(x), Y: uint32(y), Layers: set}
+	tile, err := s.tileCache.Get(key, func() (*tiles.Tile, error) {
 		return snap.tiler.Render(key.Z, key.X, key.Y, key.Layers)
 	})
 	if err != nil {
@@ -172,6 +211,11 @@ func acceptsGzip(header string) bool {
 func (s *Server) tileURL(base string) string { return base + "/tiles/{z}/{x}/{y}.mvt" }
 
 func (s *Server) handleTileJSON(c *fiber.Ctx) error {
+	if params, err := queryParams(c, []string{"f"}); err != nil {
+		return err
+	} else if err := jsonOnly(params, c.Path()); err != nil {
+		return err
+	}
 	snap := s.state.Load()
 	base := s.baseURL(c)
 	if notModified(c, etagFor(snap.etag, "tiles.json", base)) {
@@ -181,6 +225,11 @@ func (s *Server) handleTileJSON(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleStyle(c *fiber.Ctx) error {
+	if params, err := queryParams(c, []string{"f"}); err != nil {
+		return err
+	} else if err := jsonOnly(params, c.Path()); err != nil {
+		return err
+	}
 	snap := s.state.Load()
 	base := s.baseURL(c)
 	if notModified(c, etagFor(snap.etag, "styles/default.json", base)) {

@@ -183,7 +183,7 @@ func TestColdTileRenderedOnce(t *testing.T) {
 			t.Fatalf("statuses %v", statuses)
 		}
 	}
-	if st := srv.state.Load().tileCache.Stats(); st.Renders != 1 || st.Hits+st.Misses != 20 {
+	if st := srv.tileCache.Stats(); st.Renders != 1 || st.Hits+st.Misses != 20 {
 		t.Errorf("cache stats %+v: want one render for 20 requests", st)
 	}
 }
@@ -195,7 +195,7 @@ func TestTileJSONAndStyleEndpoints(t *testing.T) {
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &doc) != nil {
 		t.Fatalf("/tiles.json: %d %s", r.status, r.body)
 	}
-	if doc.TileJSON != "3.0.0" || len(doc.Tiles) != 1 || doc.Tiles[0] != "http://planmap.test/tiles/{z}/{x}/{y}.mvt" || len(doc.VectorLayers) != 6 {
+	if doc.TileJSON != "3.0.0" || len(doc.Tiles) != 1 || doc.Tiles[0] != "http://planmap.test/tiles/{z}/{x}/{y}.mvt" || len(doc.VectorLayers) != len(data.StandardLayers)+2 {
 		t.Errorf("tilejson %+v", doc)
 	}
 	if doc.Attribution == "" {
@@ -220,7 +220,7 @@ func TestTileJSONAndStyleEndpoints(t *testing.T) {
 		t.Errorf("basemap source %+v", s)
 	}
 	// without Options.BaseURL, URLs come from the request
-	plain, err := New(srv.state.Load().dataset, Options{})
+	plain, err := New(srv.state.Load().data.Dataset(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

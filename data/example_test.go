@@ -40,7 +40,7 @@ func ExampleLoadDir_broken() {
 		fmt.Println(len(verr.Problems), "problems")
 	}
 	// Output:
-	// industrial-parks.geojson: feature 1 (id "bad-kind-and-year"): property "kind" is "factory", want one of industrial_park, cooperation_platform, industrial_cluster, pilot_zone, innovation_base, new_district, eco_tourism_park, business_district
+	// industrial-parks.geojson: feature 1 (id "bad-kind-and-year"): property "kind" is "factory", want one of industrial_park, cooperation_platform, industrial_cluster, pilot_zone, innovation_base, new_district, eco_tourism_park, business_district, urban_cluster
 	// industrial-parks.geojson: feature 1 (id "bad-kind-and-year"): property "target_year" is 2025, want an integer year or null
 	// industrial-parks.geojson: feature 2 (id "bad-ring"): polygon exterior ring is clockwise; RFC 7946 wants exterior rings counter-clockwise
 	// 8 problems
@@ -86,11 +86,12 @@ func ExampleGenerate() {
 	f := loaded.Layer(data.Corridors).Features.Features[0]
 	fmt.Println(f.Properties["id"], f.Properties["mode"] != nil)
 	// Output:
-	// industrial-parks: 400
+	// industrial-parks: 350
 	// corridors: 150
 	// ports: 350
 	// enclaves: 100
-	// reloaded: 4 layers, error: <nil>
+	// ecological-spaces: 50
+	// reloaded: 5 layers, error: <nil>
 	// corridor-0000001 true
 }
 

@@ -106,7 +106,8 @@ var genDescriptors = []genWord{
 }
 
 // genKind is one kind of a planning layer with its relative frequency and
-// how Generate names it.
+// how Generate names it. genKinds lists every kind of the vocabulary table
+// (TestGenKindsCoverVocabulary checks it), most frequent first.
 type genKind struct {
 	kind   string
 	weight float64
@@ -123,6 +124,7 @@ var genKinds = map[string][]genKind{
 		{"pilot_zone", 8, "示范区", "Demonstration Zone"},
 		{"eco_tourism_park", 10, "生态旅游文化产业园", "Eco-tourism Culture Park"},
 		{"business_district", 10, "商务区", "Business District"},
+		{"urban_cluster", 3, "城镇群", "Town Cluster"},
 	},
 	Corridors: {
 		{"highway", 25, "干线公路", "Trunk Road"},
@@ -144,21 +146,21 @@ var genKinds = map[string][]genKind{
 		{"rail_hub", 20, "铁路枢纽", "Rail Hub"},
 		{"cruise_terminal", 5, "邮轮码头", "Cruise Terminal"},
 		{"airport", 10, "机场", "Airport"},
+		{"energy_site", 4, "能源基地", "Energy Base"},
 	},
 	Enclaves: {
 		{"science_enclave", 40, "科创飞地", "Science Enclave"},
 		{"industrial_enclave", 40, "产业飞地", "Industrial Enclave"},
 		{"headquarters_enclave", 20, "总部飞地", "Headquarters Enclave"},
 	},
-}
-
-// genModes gives a corridor kind's mode.
-var genModes = map[string]string{
-	"highway": "road", "expressway": "road", "urban_expressway": "road", "bridge": "road", "tunnel": "road",
-	"railway": "rail", "high_speed_rail": "rail", "suburban_rail": "rail",
-	"metro":            "metro",
-	"shipping_channel": "water",
-	"concept_corridor": "concept",
+	EcologicalSpaces: {
+		{"reservoir", 20, "水库", "Reservoir"},
+		{"nature_reserve", 20, "自然保护区", "Nature Reserve"},
+		{"wetland_park", 20, "湿地公园", "Wetland Park"},
+		{"ecological_park", 15, "生态园", "Ecological Park"},
+		{"marine_area", 15, "海洋保护区", "Marine Protected Area"},
+		{"ecological_belt", 10, "生态廊道", "Ecological Belt"},
+	},
 }
 
 // genStatusWords are the verbs Generate's synthetic excerpts use for each

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestGenerateWriteLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("generated data does not validate: %v", err)
 	}
-	wantCounts := map[string]int{IndustrialParks: 4000, Corridors: 1500, Ports: 3500, Enclaves: 1000}
+	wantCounts := map[string]int{IndustrialParks: 3500, Corridors: 1500, Ports: 3500, Enclaves: 1000, EcologicalSpaces: 500}
 	if len(loaded.Layers) != len(StandardLayers) {
 		t.Fatalf("loaded %d layers, want %d", len(loaded.Layers), len(StandardLayers))
 	}
@@ -86,8 +87,8 @@ func TestGenerateDeterministic(t *testing.T) {
 	procs := runtime.GOMAXPROCS(1)
 	b := write(GenOptions{Features: 5000, Seed: 7})
 	runtime.GOMAXPROCS(procs)
-	if len(a) != 8 {
-		t.Fatalf("wrote %d files, want 4 layers and 4 sidecars", len(a))
+	if len(a) != 2*len(StandardLayers) {
+		t.Fatalf("wrote %d files, want %d layers and their sidecars", len(a), len(StandardLayers))
 	}
 	for name, raw := range a {
 		if !bytes.Equal(raw, b[name]) {
@@ -112,16 +113,16 @@ func TestGenerateDeterministic(t *testing.T) {
 func TestGenLayerCounts(t *testing.T) {
 	tests := []struct {
 		n    int
-		want []int // parks, corridors, ports, enclaves
+		want []int // parks, corridors, ports, enclaves, ecological spaces
 	}{
-		{0, []int{0, 0, 0, 0}},
-		{-5, []int{0, 0, 0, 0}},
-		{1, []int{1, 0, 0, 0}},            // 0.4, 0.15, 0.35, 0.1: parks has the largest fraction
-		{3, []int{1, 1, 1, 0}},            // 1.2, 0.45, 1.05, 0.3: the one left over goes to corridors (0.45)
-		{4, []int{2, 1, 1, 0}},            // 1.6, 0.6, 1.4, 0.4
-		{10, []int{4, 2, 3, 1}},           // 4, 1.5, 3.5, 1: remainder 1 goes to corridors (first of the 0.5 ties)
-		{1001, []int{401, 150, 350, 100}}, // 400.4, 150.15, 350.35, 100.1
-		{1000000, []int{400000, 150000, 350000, 100000}},
+		{0, []int{0, 0, 0, 0, 0}},
+		{-5, []int{0, 0, 0, 0, 0}},
+		{1, []int{1, 0, 0, 0, 0}},             // 0.35, 0.15, 0.35, 0.1, 0.05: parks is the first of the largest fractions
+		{3, []int{1, 1, 1, 0, 0}},             // 1.05, 0.45, 1.05, 0.3, 0.15: the one left over goes to corridors (0.45)
+		{7, []int{3, 1, 2, 1, 0}},             // 2.45, 1.05, 2.45, 0.7, 0.35: enclaves (0.7), then parks (first 0.45)
+		{20, []int{7, 3, 7, 2, 1}},            // exact
+		{1001, []int{351, 150, 350, 100, 50}}, // 350.35, 150.15, 350.35, 100.1, 50.05
+		{1000000, []int{350000, 150000, 350000, 100000, 50000}},
 	}
 	for _, tt := range tests {
 		got := genLayerCounts(tt.n)
@@ -232,6 +233,37 @@ func TestGenerateShape(t *testing.T) {
 
 // TestGeneratedProperties checks the schema of generated features against
 // the vocabularies, and that enclaves link to another town.
+// corridorModes is each corridor kind's mode, written out here rather than
+// read from the vocabulary table so the test checks the table too.
+var corridorModes = map[string]string{
+	"highway": "road", "expressway": "road", "urban_expressway": "road", "bridge": "road", "tunnel": "road",
+	"railway": "rail", "high_speed_rail": "rail", "suburban_rail": "rail",
+	"metro":            "metro",
+	"shipping_channel": "water",
+	"concept_corridor": "concept",
+}
+
+// TestGenKindsCoverVocabulary checks that the generator draws exactly the
+// vocabulary table's kinds of every planning layer.
+func TestGenKindsCoverVocabulary(t *testing.T) {
+	if len(genKinds) != len(Vocabulary().Layers) {
+		t.Errorf("genKinds has %d layers, the vocabulary %d", len(genKinds), len(Vocabulary().Layers))
+	}
+	for _, l := range Vocabulary().Layers {
+		var got []string
+		for _, k := range genKinds[l.ID] {
+			got = append(got, k.kind)
+		}
+		slices.Sort(got)
+		if want := slices.Sorted(slices.Values(Kinds[l.ID])); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: generator kinds %v, vocabulary %v", l.ID, got, want)
+		}
+		if genShares[l.ID] <= 0 || genIDPrefixes[l.ID] == "" {
+			t.Errorf("%s: no generator share or id prefix", l.ID)
+		}
+	}
+}
+
 func TestGeneratedProperties(t *testing.T) {
 	ds := Generate(GenOptions{Features: 2000, Seed: 5})
 	for _, l := range ds.Layers {
@@ -245,7 +277,7 @@ func TestGeneratedProperties(t *testing.T) {
 			if !contains(Kinds[l.ID], p["kind"].(string)) {
 				t.Errorf("%s kind %v", l.ID, p["kind"])
 			}
-			if l.ID == Corridors && p["mode"] != genModes[p["kind"].(string)] {
+			if l.ID == Corridors && p["mode"] != corridorModes[p["kind"].(string)] {
 				t.Errorf("corridor kind %v has mode %v", p["kind"], p["mode"])
 			}
 			if y, ok := p["target_year"].(float64); ok && (y < 2010 || y > 2035 || y != math.Trunc(y)) {

@@ -149,7 +149,16 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// appendFeature writes f as the one GeoJSON writer does (FeatureWriter,
+// properties in the schema's order), after checking that every number in
+// it can be written as JSON.
 func appendFeature(b []byte, f *geojson.Feature) ([]byte, error) {
+	if err := checkWritable(f.Geometry); err != nil {
+		return b, err
+	}
+	if _, err := appendJSONValue(nil, map[string]any(f.Properties)); err != nil {
+		return b, err
+	}
 	b = append(b, `{"type":"Feature",`...)
 	if f.ID != nil {
 		b = append(b, `"id":`...)
@@ -160,126 +169,59 @@ func appendFeature(b []byte, f *geojson.Feature) ([]byte, error) {
 		b = append(b, ',')
 	}
 	b = append(b, `"geometry":`...)
-	b, err := appendGeometry(b, f.Geometry)
-	if err != nil {
-		return b, err
-	}
+	b = AppendGeometry(b, f.Geometry)
 	b = append(b, `,"properties":`...)
 	if f.Properties == nil {
 		b = append(b, "null"...)
-	} else if b, err = appendJSONValue(b, map[string]any(f.Properties)); err != nil {
-		return b, err
+	} else {
+		b = defaultWriter.AppendProperties(b, f.Properties, nil)
 	}
 	return append(b, '}'), nil
 }
 
-func appendGeometry(b []byte, g orb.Geometry) ([]byte, error) {
-	var err error
-	head := func(t string) {
-		b = append(b, `{"type":"`...)
-		b = append(b, t...)
-		b = append(b, `","coordinates":`...)
-	}
-	switch g := g.(type) {
-	case nil:
-		return append(b, "null"...), nil
-	case orb.Point:
-		head("Point")
-		b, err = appendPosition(b, g)
-	case orb.MultiPoint:
-		head("MultiPoint")
-		b, err = appendPositions(b, g)
-	case orb.LineString:
-		head("LineString")
-		b, err = appendPositions(b, g)
-	case orb.MultiLineString:
-		head("MultiLineString")
-		b = append(b, '[')
-		for i, ls := range g {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = appendPositions(b, ls); err != nil {
-				return b, err
+// checkWritable reports a coordinate JSON cannot hold.
+func checkWritable(g orb.Geometry) error {
+	var bad error
+	var walk func(g orb.Geometry)
+	points := func(pts []orb.Point) {
+		for _, p := range pts {
+			if !finite(p[0]) || !finite(p[1]) {
+				bad = fmt.Errorf("coordinate %v is not finite, which JSON cannot hold", p)
 			}
 		}
-		b = append(b, ']')
-	case orb.Ring:
-		return appendGeometry(b, orb.Polygon{g})
-	case orb.Bound:
-		return appendGeometry(b, g.ToPolygon())
-	case orb.Polygon:
-		head("Polygon")
-		b, err = appendRings(b, g)
-	case orb.MultiPolygon:
-		head("MultiPolygon")
-		b = append(b, '[')
-		for i, p := range g {
-			if i > 0 {
-				b = append(b, ',')
+	}
+	walk = func(g orb.Geometry) {
+		switch g := g.(type) {
+		case orb.Point:
+			points([]orb.Point{g})
+		case orb.MultiPoint:
+			points(g)
+		case orb.LineString:
+			points(g)
+		case orb.Ring:
+			points(g)
+		case orb.MultiLineString:
+			for _, l := range g {
+				points(l)
 			}
-			if b, err = appendRings(b, p); err != nil {
-				return b, err
+		case orb.Polygon:
+			for _, r := range g {
+				points(r)
+			}
+		case orb.MultiPolygon:
+			for _, p := range g {
+				for _, r := range p {
+					points(r)
+				}
+			}
+		case orb.Collection:
+			for _, m := range g {
+				walk(m)
 			}
 		}
-		b = append(b, ']')
-	case orb.Collection:
-		b = append(b, `{"type":"GeometryCollection","geometries":[`...)
-		for i, m := range g {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = appendGeometry(b, m); err != nil {
-				return b, err
-			}
-		}
-		return append(b, "]}"...), nil
-	default:
-		return b, fmt.Errorf("cannot write geometry %T", g)
 	}
-	if err != nil {
-		return b, err
-	}
-	return append(b, '}'), nil
-}
-
-func appendRings(b []byte, p orb.Polygon) ([]byte, error) {
-	b = append(b, '[')
-	for i, r := range p {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		var err error
-		if b, err = appendPositions(b, r); err != nil {
-			return b, err
-		}
-	}
-	return append(b, ']'), nil
-}
-
-func appendPositions(b []byte, pts []orb.Point) ([]byte, error) {
-	b = append(b, '[')
-	for i, p := range pts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		var err error
-		if b, err = appendPosition(b, p); err != nil {
-			return b, err
-		}
-	}
-	return append(b, ']'), nil
-}
-
-func appendPosition(b []byte, p orb.Point) ([]byte, error) {
-	if !finite(p[0]) || !finite(p[1]) {
-		return b, fmt.Errorf("position %v is not finite", [2]float64(p))
-	}
-	b = append(b, '[')
-	b = appendCoordinate(b, p[0])
-	b = append(b, ',')
-	b = appendCoordinate(b, p[1])
-	return append(b, ']'), nil
+	walk(g)
+	return bad
 }
 
 // appendCoordinate writes v in the shortest decimal form that reads back as

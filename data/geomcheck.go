@@ -315,14 +315,20 @@ func (s segment) String() string {
 	return fmt.Sprintf("%d of ring %d", s.index, s.ring)
 }
 
-// findSelfIntersection sweeps a polygon's edges in order of their smallest x
-// and reports the first pair that touches or crosses, other than the shared
-// endpoint of neighbouring edges of one ring; spike says the pair are
-// neighbours that fold back over each other (reported before any other
-// pair). It is O(n log n + k), where k
-// is the number of edge pairs whose x ranges overlap. Its tests are exact
-// (see onGrid and orientFloat). Rings must be closed, without repeated
-// consecutive positions.
+// findSelfIntersection reports the first pair of edges found that touch or
+// cross, other than the shared endpoint of neighbouring edges of one ring;
+// spike says the pair are neighbours that fold back over each other
+// (reported before any other pair). Rings must be closed, without repeated
+// consecutive positions. Its tests are exact (see onGrid and orientFloat).
+//
+// It is a Shamos–Hoey sweep, O(n log n) for n edges whatever their shape
+// (a comb of long parallel teeth, where every pair of edges overlaps in x,
+// costs no more than a star): after the spikes, every endpoint shared by
+// more than one vertex of the rings is a touch; the edges are then swept in
+// lexicographic order of their endpoints, kept in an ordered active set
+// (a treap), and each edge is tested only against the edges next to it
+// when it enters and against each other when an edge between them leaves.
+// If any two edges meet, the leftmost meeting point is found that way.
 func findSelfIntersection(p orb.Polygon) (first, second segment, spike, found bool) {
 	orient := orientationFor(onGrid(p))
 	// A spike also touches the edge before it, so look for spikes first to
@@ -341,43 +347,265 @@ func findSelfIntersection(p orb.Polygon) (first, second segment, spike, found bo
 			}
 		}
 	}
-	var segs []segment
-	for ri, r := range p {
-		for i := 0; i+1 < len(r); i++ {
-			segs = append(segs, segment{ring: ri, index: i, a: r[i], b: r[i+1]})
+	sw := newSweep(p, orient)
+	if a, b, ok := sw.run(); ok {
+		first, second = sw.segs[a], sw.segs[b]
+		if first.ring > second.ring || (first.ring == second.ring && first.index > second.index) {
+			first, second = second, first
 		}
-	}
-	minX := func(s segment) float64 { return math.Min(s.a[0], s.b[0]) }
-	maxX := func(s segment) float64 { return math.Max(s.a[0], s.b[0]) }
-	slices.SortFunc(segs, func(s, t segment) int { return cmp.Compare(minX(s), minX(t)) })
-	ringLen := func(ri int) int { return len(p[ri]) - 1 }
-	for i := range segs {
-		s := segs[i]
-		right := maxX(s)
-		for j := i + 1; j < len(segs) && minX(segs[j]) <= right; j++ {
-			t := segs[j]
-			if math.Max(s.a[1], s.b[1]) < math.Min(t.a[1], t.b[1]) || math.Max(t.a[1], t.b[1]) < math.Min(s.a[1], s.b[1]) {
-				continue
-			}
-			first, second = s, t
-			if first.ring > second.ring || (first.ring == second.ring && first.index > second.index) {
-				first, second = second, first
-			}
-			if s.ring == t.ring {
-				n := ringLen(s.ring)
-				lo, hi := first.index, second.index
-				if hi-lo == 1 || (lo == 0 && hi == n-1) {
-					// Neighbours share one endpoint: they are bad only when
-					// they fold back over each other, checked above.
-					continue
-				}
-			}
-			if segmentsIntersect(s.a, s.b, t.a, t.b, orient) {
-				return first, second, false, true
-			}
-		}
+		return first, second, false, true
 	}
 	return segment{}, segment{}, false, false
+}
+
+// sweep is findSelfIntersection's state: the edges, each with its left
+// (lexicographically smaller) and right endpoint, and the active set.
+type sweep struct {
+	poly        orb.Polygon
+	orient      orientation
+	segs        []segment
+	left, right []orb.Point
+	active      *treapNode
+	rng         uint64
+}
+
+// sweepEvent is an edge entering (at its left end) or leaving the sweep.
+type sweepEvent struct {
+	at    orb.Point
+	seg   int
+	enter bool
+}
+
+func newSweep(p orb.Polygon, orient orientation) *sweep {
+	sw := &sweep{poly: p, orient: orient, rng: 0x9e3779b97f4a7c15}
+	for ri, r := range p {
+		for i := 0; i+1 < len(r); i++ {
+			s := segment{ring: ri, index: i, a: r[i], b: r[i+1]}
+			l, rt := s.a, s.b
+			if comparePoints(rt, l) < 0 {
+				l, rt = rt, l
+			}
+			sw.segs = append(sw.segs, s)
+			sw.left, sw.right = append(sw.left, l), append(sw.right, rt)
+		}
+	}
+	return sw
+}
+
+func comparePoints(a, b orb.Point) int {
+	if c := cmp.Compare(a[0], b[0]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a[1], b[1])
+}
+
+// neighbours reports whether edges i and j follow each other in one ring.
+func (sw *sweep) neighbours(i, j int) bool {
+	s, t := sw.segs[i], sw.segs[j]
+	if s.ring != t.ring {
+		return false
+	}
+	n := len(sw.poly[s.ring]) - 1
+	lo, hi := min(s.index, t.index), max(s.index, t.index)
+	return hi-lo == 1 || (lo == 0 && hi == n-1)
+}
+
+// meet reports whether edges i and j share a point they may not share.
+func (sw *sweep) meet(i, j int) bool {
+	if i == j || sw.neighbours(i, j) {
+		// Neighbours share their endpoint; that they share no more was
+		// checked with the spikes.
+		return false
+	}
+	s, t := sw.segs[i], sw.segs[j]
+	return segmentsIntersect(s.a, s.b, t.a, t.b, sw.orient)
+}
+
+// compare orders two active edges from below (−1: i below j). Edges that
+// do not meet keep one order over the x range they share, so the order is
+// read at the left end of the one that starts later: which side of the
+// other edge it lies on, or for a shared left end, where the right end
+// lies. 0 means they are collinear and overlap, or one starts on the other.
+func (sw *sweep) compare(i, j int) int {
+	if i == j {
+		return 0
+	}
+	if comparePoints(sw.left[i], sw.left[j]) < 0 {
+		return -sw.compare(j, i)
+	}
+	// i starts at or after j's start.
+	o := sw.orient(sw.left[j], sw.right[j], sw.left[i])
+	if o == 0 && sw.left[i] == sw.left[j] {
+		o = sw.orient(sw.left[j], sw.right[j], sw.right[i])
+	}
+	return o
+}
+
+// run sweeps the edges and returns a pair that meets.
+func (sw *sweep) run() (int, int, bool) {
+	events := make([]sweepEvent, 0, 2*len(sw.segs))
+	for i := range sw.segs {
+		events = append(events, sweepEvent{sw.left[i], i, true}, sweepEvent{sw.right[i], i, false})
+	}
+	// By position; at one position the edges that end leave before the
+	// edges that start enter.
+	slices.SortFunc(events, func(a, b sweepEvent) int {
+		if c := comparePoints(a.at, b.at); c != 0 {
+			return c
+		}
+		if a.enter != b.enter {
+			if a.enter {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.seg, b.seg)
+	})
+	// Every position is the endpoint of exactly two edges, the neighbours
+	// at one vertex, unless two vertices share it: a touch.
+	for i := 0; i < len(events); {
+		j := i + 1
+		for j < len(events) && events[j].at == events[i].at {
+			j++
+		}
+		if j-i > 2 {
+			a := events[i].seg
+			for k := i + 1; k < j; k++ {
+				if b := events[k].seg; b != a && !sw.neighbours(a, b) {
+					return a, b, true
+				}
+			}
+		}
+		i = j
+	}
+	for _, e := range events {
+		if e.enter {
+			below, above, clash := sw.insert(e.seg)
+			if clash >= 0 && sw.meet(e.seg, clash) {
+				return e.seg, clash, true
+			}
+			for _, o := range [2]int{below, above} {
+				if o >= 0 && sw.meet(e.seg, o) {
+					return e.seg, o, true
+				}
+			}
+			continue
+		}
+		below, above := sw.remove(e.seg)
+		if below >= 0 && above >= 0 && sw.meet(below, above) {
+			return below, above, true
+		}
+	}
+	return 0, 0, false
+}
+
+// treapNode is one edge of the active set.
+type treapNode struct {
+	seg         int
+	prio        uint64
+	left, right *treapNode
+}
+
+func (sw *sweep) nextPriority() uint64 {
+	// xorshift64: priorities need only be spread, not unpredictable.
+	sw.rng ^= sw.rng << 13
+	sw.rng ^= sw.rng >> 7
+	sw.rng ^= sw.rng << 17
+	return sw.rng
+}
+
+// split divides the subtree n into the edges ordered before seg (or, with
+// orEqual, also the edges compare calls equal to it) and the rest. clash
+// is set to an edge compare calls equal to seg, if any.
+func (sw *sweep) split(n *treapNode, seg int, orEqual bool, clash *int) (*treapNode, *treapNode) {
+	if n == nil {
+		return nil, nil
+	}
+	c := sw.compare(n.seg, seg)
+	if c == 0 && n.seg != seg {
+		*clash = n.seg
+	}
+	if c < 0 || (c == 0 && orEqual) {
+		l, r := sw.split(n.right, seg, orEqual, clash)
+		n.right = l
+		return n, r
+	}
+	l, r := sw.split(n.left, seg, orEqual, clash)
+	n.left = r
+	return l, n
+}
+
+func mergeTreaps(a, b *treapNode) *treapNode {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case a.prio > b.prio:
+		a.right = mergeTreaps(a.right, b)
+		return a
+	}
+	b.left = mergeTreaps(a, b.left)
+	return b
+}
+
+func lastOf(n *treapNode) int {
+	if n == nil {
+		return -1
+	}
+	for n.right != nil {
+		n = n.right
+	}
+	return n.seg
+}
+
+func firstOf(n *treapNode) int {
+	if n == nil {
+		return -1
+	}
+	for n.left != nil {
+		n = n.left
+	}
+	return n.seg
+}
+
+// insert adds edge seg to the active set and returns the edges now below
+// and above it (−1 for none), and an edge it could not be ordered against.
+func (sw *sweep) insert(seg int) (below, above, clash int) {
+	clash = -1
+	l, r := sw.split(sw.active, seg, false, &clash)
+	below, above = lastOf(l), firstOf(r)
+	sw.active = mergeTreaps(mergeTreaps(l, &treapNode{seg: seg, prio: sw.nextPriority()}), r)
+	return below, above, clash
+}
+
+// remove takes edge seg out of the active set and returns the edges that
+// were below and above it.
+func (sw *sweep) remove(seg int) (below, above int) {
+	clash := -1
+	l, rest := sw.split(sw.active, seg, false, &clash)
+	mid, r := sw.split(rest, seg, true, &clash)
+	// mid holds seg (and, only if edges already met, others equal to it).
+	var keep *treapNode
+	for _, n := range collectTreap(mid, nil) {
+		if n.seg != seg {
+			n.left, n.right = nil, nil
+			keep = mergeTreaps(keep, n)
+		}
+	}
+	l = mergeTreaps(l, keep)
+	below, above = lastOf(l), firstOf(r)
+	sw.active = mergeTreaps(l, r)
+	return below, above
+}
+
+func collectTreap(n *treapNode, out []*treapNode) []*treapNode {
+	if n == nil {
+		return out
+	}
+	out = collectTreap(n.left, out)
+	out = append(out, n)
+	return collectTreap(n.right, out)
 }
 
 // neighboursOverlap reports whether two edges that share an endpoint also

@@ -250,6 +250,47 @@ func TestSelfIntersectionAgainstBruteForce(t *testing.T) {
 		}
 		samples = append(samples, sample{"off-grid ring", orb.Polygon{r}})
 	}
+	for i := 0; i < 400; i++ {
+		// Longer rings, so that the sweep's active set holds many edges
+		// and its order, not just the endpoint check, decides.
+		r := randomRing(rng, 12+rng.IntN(40), 119000000, 26000000, 60, 1, 1)
+		samples = append(samples, sample{"long lattice ring", orb.Polygon{r}})
+		// The same points in angular order: mostly simple, with collinear
+		// runs and touches where points line up with the centre.
+		pts := append([]orb.Point(nil), r[:len(r)-1]...)
+		var cx, cy float64
+		for _, q := range pts {
+			cx, cy = cx+q[0]/float64(len(pts)), cy+q[1]/float64(len(pts))
+		}
+		slices.SortFunc(pts, func(a, b orb.Point) int {
+			return cmp.Compare(math.Atan2(a[1]-cy, a[0]-cx), math.Atan2(b[1]-cy, b[0]-cx))
+		})
+		pts = slices.Compact(pts)
+		if i%2 == 0 && len(pts) > 4 {
+			// One vertex moved to a random lattice point.
+			k := rng.IntN(len(pts))
+			q := gridPoint(119000000+rng.Int64N(60), 26000000+rng.Int64N(60))
+			if q != pts[(k+len(pts)-1)%len(pts)] && q != pts[(k+1)%len(pts)] {
+				pts[k] = q
+			}
+		}
+		if len(pts) >= 3 && pts[0] != pts[len(pts)-1] {
+			samples = append(samples, sample{"long angular lattice ring", orb.Polygon{append(orb.Ring(pts), pts[0])}})
+		}
+	}
+	for i := 0; i < 300; i++ {
+		// Combs (every edge overlaps every other in x) with one tooth
+		// moved by a random step: often still simple, sometimes touching
+		// or crossing its neighbour.
+		c := combRing(3+rng.IntN(12), 2)
+		k := 1 + rng.IntN(len(c)-3)
+		c[k][0] += float64(rng.IntN(5)-2) * 1e-6
+		c[k][1] += float64(rng.IntN(5)-2) * 1e-6
+		if c[k] == c[k-1] || c[k] == c[k+1] {
+			continue
+		}
+		samples = append(samples, sample{"perturbed comb", orb.Polygon{c}})
+	}
 	counts := map[string][2]int{}
 	for _, s := range samples {
 		grid := onGrid(s.poly)
@@ -362,5 +403,80 @@ func TestInsideRing(t *testing.T) {
 	}
 	if checked[0] < 100 || checked[1] < 100 {
 		t.Errorf("too few points inside (%d) or outside (%d)", checked[1], checked[0])
+	}
+}
+
+// combRing draws a counter-clockwise comb on the six-decimal grid: a spine
+// along the left and teeth teeth reaching 1° east from it, each step
+// millionths high with gaps of the same height, so that the x range of
+// every tooth's edges overlaps that of every other edge.
+func combRing(teeth int, step int64) orb.Ring {
+	r := uprightComb(teeth, step)
+	// Swapping the axes turns the teeth east and the ring clockwise.
+	for i, q := range r {
+		r[i] = gridPoint(gridInt(q[1])-30000000+110000000, gridInt(q[0])-110000000+30000000)
+	}
+	r.Reverse()
+	return r
+}
+
+// uprightComb is combRing with the teeth rising north from a spine along
+// the bottom.
+func uprightComb(teeth int, step int64) orb.Ring {
+	const x0, y0, height = 110000000, 30000000, 1000000
+	var r orb.Ring
+	r = append(r, gridPoint(x0, y0))
+	r = append(r, gridPoint(x0+int64(2*teeth)*step, y0))
+	for k := teeth - 1; k >= 0; k-- {
+		right, left := x0+int64(2*k+1)*step, x0+int64(2*k)*step
+		r = append(r, gridPoint(right, y0+height+1), gridPoint(left, y0+height+1))
+		if k > 0 {
+			r = append(r, gridPoint(left, y0+1))
+		}
+	}
+	return append(r, r[0])
+}
+
+// TestCombRing checks the comb generator draws a simple ring, and that
+// the sweep finds a tooth moved onto its neighbour.
+func TestCombRing(t *testing.T) {
+	c := combRing(50, 2)
+	if bad, _ := bruteIntersections(orb.Polygon{c}, true); bad {
+		t.Fatalf("brute force finds the comb self-intersecting: %v", c)
+	}
+	if _, _, _, found := findSelfIntersection(orb.Polygon{c}); found {
+		t.Fatal("sweep says the simple comb self-intersects")
+	}
+	if ringAreaSign(c, true) <= 0 {
+		t.Fatal("comb is not counter-clockwise")
+	}
+	// Tooth 10's far corner moved two steps on: onto tooth 11.
+	bad := slices.Clone(c)
+	moved := false
+	for i, q := range bad {
+		if q == gridPoint(111000001, 30000000+21*2) {
+			bad[i], moved = gridPoint(111000001, 30000000+23*2), true
+		}
+	}
+	if !moved {
+		t.Fatal("no tooth corner at the expected place")
+	}
+	if want, _ := bruteIntersections(orb.Polygon{bad}, true); !want {
+		t.Fatal("the moved tooth does not touch its neighbour")
+	}
+	if _, _, _, found := findSelfIntersection(orb.Polygon{bad}); !found {
+		t.Fatal("sweep misses the tooth touching its neighbour")
+	}
+}
+
+// BenchmarkSelfIntersectionComb is the 40,000-vertex comb that the x-range
+// sweep took 14 s on (every edge overlapping every other in x).
+func BenchmarkSelfIntersectionComb(b *testing.B) {
+	c := orb.Polygon{combRing(13_333, 2)}
+	b.Logf("%d vertices", len(c[0]))
+	for b.Loop() {
+		if _, _, _, found := findSelfIntersection(c); found {
+			b.Fatal("comb reported self-intersecting")
+		}
 	}
 }

@@ -22,10 +22,20 @@ const (
 	Corridors       = "corridors"
 	Ports           = "ports"
 	Enclaves        = "enclaves"
+	// EcologicalSpaces holds the reservoirs, nature reserves, wetlands,
+	// marine areas and ecological belts projects are sited around.
+	EcologicalSpaces = "ecological-spaces"
 )
 
-// StandardLayers lists the planning layers in their fixed display order.
-var StandardLayers = []string{IndustrialParks, Corridors, Ports, Enclaves}
+// StandardLayers lists the planning layers in their fixed display order
+// (the vocabulary table's).
+var StandardLayers = func() []string {
+	ids := make([]string, len(vocabulary.Layers))
+	for i, l := range vocabulary.Layers {
+		ids[i] = l.ID
+	}
+	return ids
+}()
 
 // Layer is one validated GeoJSON layer.
 type Layer struct {
@@ -36,6 +46,12 @@ type Layer struct {
 	Attribution string `json:"attribution"`
 	// File is the name of the file the layer was read from.
 	File string `json:"-"`
+	// Hash identifies the layer's content as loaded: a hash of its file
+	// and sidecar, or what a database store sets.
+	Hash string `json:"-"`
+	// Seq is the number of the last change the loaded content includes
+	// (a database store's; 0 for files).
+	Seq int64 `json:"-"`
 	// Features holds the layer's features in file order. It is shared by
 	// every reader: treat it as read-only (clone before any orb function
 	// that changes geometry in place).
@@ -120,11 +136,14 @@ func Load(fsys fs.FS, name string) (*Dataset, error) {
 		fmt.Fprintf(hash, "%s\x00%d\x00", e.Name(), len(raw))
 		hash.Write(raw)
 		layer := &Layer{ID: id, File: e.Name(), Title: id}
+		layerSum := sha256.New()
+		layerSum.Write(raw)
 		if !validSlug(id) {
 			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: fmt.Sprintf("layer id %q (the file name) must be a URL-safe slug: lowercase letters, digits, '-' and '_'", id)})
 		}
 		if side, err := fs.ReadFile(fsys, id+".json"); err == nil {
 			hash.Write(side)
+			layerSum.Write(side)
 			if err := json.Unmarshal(side, layer); err != nil {
 				problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: "sidecar is not valid JSON: " + err.Error()})
 			}
@@ -132,6 +151,7 @@ func Load(fsys fs.FS, name string) (*Dataset, error) {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, id+".json"), err)
 		}
+		layer.Hash = hex.EncodeToString(layerSum.Sum(nil))[:16]
 		fc, fileProblems := ValidateLayer(e.Name(), id, raw)
 		problems = append(problems, fileProblems...)
 		layer.Features = fc

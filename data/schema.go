@@ -1,33 +1,22 @@
 package data
 
-import "github.com/paulmach/orb"
+// The vocabularies below are views of the one table in vocabulary.go, kept
+// as plain lists and maps for the code that only needs the values.
 
 // Statuses is the status vocabulary shared by every planning layer.
-var Statuses = []string{"planned", "under_construction", "operational", "proposed"}
+var Statuses = termValues(vocabulary.Statuses)
 
 // Precisions is the geometry_precision vocabulary: how a geometry was made.
-var Precisions = []string{"approximate", "schematic", "surveyed"}
+var Precisions = termValues(vocabulary.Precisions)
 
 // Modes is the corridors layer's mode vocabulary.
-var Modes = []string{"rail", "road", "metro", "water", "concept"}
+var Modes = termValues(vocabulary.Modes)
 
 // Kinds is each planning layer's kind vocabulary.
-var Kinds = map[string][]string{
-	IndustrialParks: {"industrial_park", "cooperation_platform", "industrial_cluster", "pilot_zone",
-		"innovation_base", "new_district", "eco_tourism_park", "business_district"},
-	Corridors: {"high_speed_rail", "railway", "suburban_rail", "metro", "expressway", "urban_expressway",
-		"highway", "bridge", "tunnel", "shipping_channel", "concept_corridor"},
-	Ports:    {"port", "port_area", "cruise_terminal", "airport", "rail_hub", "multimodal_hub"},
-	Enclaves: {"science_enclave", "industrial_enclave", "headquarters_enclave"},
-}
+var Kinds = layerMap(func(l LayerTerms) []string { return termValues(l.Kinds) })
 
 // GeometryTypes is each planning layer's allowed geometry types.
-var GeometryTypes = map[string][]string{
-	IndustrialParks: {orb.Polygon{}.GeoJSONType(), orb.MultiPolygon{}.GeoJSONType()},
-	Corridors:       {orb.LineString{}.GeoJSONType(), orb.MultiLineString{}.GeoJSONType()},
-	Ports:           {orb.Point{}.GeoJSONType(), orb.Polygon{}.GeoJSONType()},
-	Enclaves:        {orb.Polygon{}.GeoJSONType(), orb.MultiPolygon{}.GeoJSONType()},
-}
+var GeometryTypes = layerMap(func(l LayerTerms) []string { return l.GeometryTypes })
 
 // CommonProperties are the properties every feature of a planning layer
 // carries (null where unknown).
@@ -35,10 +24,7 @@ var CommonProperties = []string{"id", "name", "name_en", "kind", "status", "targ
 	"county", "source_doc", "source_excerpt", "geometry_precision", "placement_note"}
 
 // LayerProperties are the extra properties of particular planning layers.
-var LayerProperties = map[string][]string{
-	Corridors: {"mode"},
-	Enclaves:  {"home", "host", "home_point"},
-}
+var LayerProperties = layerMap(func(l LayerTerms) []string { return l.Properties })
 
 // MaxExcerptRunes bounds source_excerpt's length in characters.
 const MaxExcerptRunes = 60
@@ -46,10 +32,21 @@ const MaxExcerptRunes = 60
 // MaxDecimals bounds the number of decimals in planning-layer coordinates.
 const MaxDecimals = 6
 
-// IsStandard reports whether id is one of the four planning layers.
+// IsStandard reports whether id is one of the planning layers.
 func IsStandard(id string) bool {
-	_, ok := Kinds[id]
-	return ok
+	return vocabulary.Layer(id) != nil
+}
+
+// layerMap maps each planning layer's id to what pick takes from its entry
+// (layers for which pick gives nothing are left out).
+func layerMap(pick func(LayerTerms) []string) map[string][]string {
+	m := map[string][]string{}
+	for _, l := range vocabulary.Layers {
+		if v := pick(l); len(v) > 0 {
+			m[l.ID] = v
+		}
+	}
+	return m
 }
 
 func contains(list []string, s string) bool {

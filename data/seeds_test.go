@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -85,13 +86,17 @@ var (
 	seedFileInDoc = regexp.MustCompile(`\(([0-9]{3}_[0-9a-f]{16}\.txt)\)$`)
 )
 
-// TestDefaultDatasetLoads checks that the four planning layers are there,
+// issueLayers are the planning layers issues 1 and 13 ask for, written out
+// here rather than taken from the vocabulary table.
+var issueLayers = []string{"industrial-parks", "corridors", "ports", "enclaves", "ecological-spaces"}
+
+// TestDefaultDatasetLoads checks that the planning layers are there,
 // ids are unique slugs across the dataset, and every feature carries
 // exactly the issue's properties.
 func TestDefaultDatasetLoads(t *testing.T) {
 	ds, embedded := defaultDataset(t)
 	total := 0
-	for _, id := range []string{"industrial-parks", "corridors", "ports", "enclaves"} {
+	for _, id := range issueLayers {
 		l := ds.Layer(id)
 		if l == nil {
 			t.Errorf("layer %s is missing", id)
@@ -193,6 +198,7 @@ func TestDefaultExcerptsInSeeds(t *testing.T) {
 		return texts[name], nil
 	}
 	checked := 0
+	perLayer := map[string]int{}
 	for _, l := range ds.Layers {
 		if !IsStandard(l.ID) {
 			continue
@@ -222,8 +228,64 @@ func TestDefaultExcerptsInSeeds(t *testing.T) {
 				t.Errorf("%s %s: source_excerpt %q is not in %s verbatim", l.ID, id, excerpt, m[1])
 			default:
 				checked++
+				perLayer[l.ID]++
 			}
 		}
 	}
-	t.Logf("%d excerpts found verbatim in %d seed documents", checked, len(texts))
+	for _, id := range issueLayers {
+		if l := ds.Layer(id); l != nil && perLayer[id] != len(l.Features.Features) {
+			t.Errorf("%s: %d of %d excerpts found verbatim", id, perLayer[id], len(l.Features.Features))
+		}
+	}
+	t.Logf("%d excerpts found verbatim in %d seed documents (by layer: %v)", checked, len(texts), perLayer)
+}
+
+// TestDefaultCoveragePerSeed lists, for each seed document, the entities the
+// dataset draws from it (run with -v to read them), so a reader can see how
+// much of each document the map shows. Every document must have entities,
+// and every feature's source_doc must name one of the seed documents.
+func TestDefaultCoveragePerSeed(t *testing.T) {
+	ds, _ := defaultDataset(t)
+	dir := seedsDir(t)
+	seeds, err := filepath.Glob(filepath.Join(dir, "[0-9][0-9][0-9]_*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seeds) != 5 {
+		t.Fatalf("%d seed documents in %s, want the five", len(seeds), dir)
+	}
+	byDoc := map[string][]string{}
+	for _, s := range seeds {
+		byDoc[filepath.Base(s)] = nil
+	}
+	for _, l := range ds.Layers {
+		if !IsStandard(l.ID) {
+			continue
+		}
+		for _, f := range l.Features.Features {
+			doc, _ := f.Properties["source_doc"].(string)
+			m := seedFileInDoc.FindStringSubmatch(doc)
+			if m == nil {
+				t.Errorf("%s %s: source_doc %q names no seed file", l.ID, FeatureID(f), doc)
+				continue
+			}
+			if _, ok := byDoc[m[1]]; !ok {
+				t.Errorf("%s %s: source_doc names %s, which is not one of the five seed documents", l.ID, FeatureID(f), m[1])
+				continue
+			}
+			name, _ := f.Properties["name"].(string)
+			byDoc[m[1]] = append(byDoc[m[1]], fmt.Sprintf("%s/%s %s (%v)", l.ID, FeatureID(f), name, f.Properties["kind"]))
+		}
+	}
+	for _, s := range seeds {
+		doc := filepath.Base(s)
+		entities := byDoc[doc]
+		t.Logf("%s: %d entities", doc, len(entities))
+		for _, e := range entities {
+			t.Logf("    %s", e)
+		}
+		if len(entities) == 0 {
+			t.Errorf("%s: the dataset draws no entity from it", doc)
+		}
+	}
 }

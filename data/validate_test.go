@@ -53,7 +53,7 @@ func TestBrokenFixtures(t *testing.T) {
 		{"duplicate-id-across-files", []wantProblem{want(ports, 1, "shared-id", `id "shared-id" is already used by feature 0 of corridors.geojson`)}},
 		{"missing-property", []wantProblem{want(parks, 1, "bad-1", `property "status" is missing`)}},
 		{"bad-vocabulary", []wantProblem{want(parks, 1, "bad-1", `property "kind" is "factory", want one of industrial_park, `)}},
-		{"bad-status", []wantProblem{want(corridors, 1, "bad-1", `property "status" is "done", want one of planned, `)}},
+		{"bad-status", []wantProblem{want(corridors, 1, "bad-1", `property "status" is "done", want one of operational, under_construction, planned, proposed`)}},
 		{"bad-mode", []wantProblem{want(corridors, 1, "bad-1", `property "mode" is "bus", want one of rail, `)}},
 		{"bad-target-year", []wantProblem{want(parks, 1, "bad-1", `property "target_year" is 2025.5, want an integer year`)}},
 		{"too-long-excerpt", []wantProblem{want(parks, 1, "bad-1", `"source_excerpt" has 61 characters, at most 60 allowed`)}},

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -52,6 +53,18 @@ var ErrEmptyBuffer = errors.New("geo: buffer of empty geometry")
 // within 0.5 % of it (measured in TestBufferOutlineAtDistance) as long as
 // everything lies within about 700 km of the centre line.
 func Buffer(geoms []orb.Geometry, distance float64) (orb.Geometry, error) {
+	return BufferContext(context.Background(), geoms, distance)
+}
+
+// bufferUnionBatch is how many polygons are merged in one step of
+// BufferContext's union, between checks of its context.
+const bufferUnionBatch = 8
+
+// BufferContext is Buffer that stops, returning ctx's error, when ctx is
+// done: it checks ctx before buffering each geometry and between the steps
+// of the union (batches of bufferUnionBatch polygons, merged pairwise up a
+// tree). One geometry's buffer or one batch's union is not interrupted.
+func BufferContext(ctx context.Context, geoms []orb.Geometry, distance float64) (orb.Geometry, error) {
 	if !(distance > 0) || math.IsInf(distance, 1) {
 		return nil, fmt.Errorf("geo: buffer distance %v m must be a positive number", distance)
 	}
@@ -78,6 +91,9 @@ func Buffer(geoms []orb.Geometry, distance float64) (orb.Geometry, error) {
 	// than buffering each and merging the polygons.
 	var buffers []geom.Geometry
 	for _, g := range geoms {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("geo: buffer of %d geometries: %w", len(geoms), err)
+		}
 		parts := pr.appendProjected(nil, g)
 		if len(parts) == 0 {
 			continue
@@ -98,14 +114,27 @@ func Buffer(geoms []orb.Geometry, distance float64) (orb.Geometry, error) {
 	if len(buffers) == 0 {
 		return nil, ErrEmptyBuffer
 	}
-	out := buffers[0]
-	if len(buffers) > 1 {
-		var err error
-		if out, err = geom.UnionMany(buffers); err != nil {
-			return nil, fmt.Errorf("geo: merging the buffers of %d geometries: %w", len(buffers), err)
+	total := len(buffers)
+	for len(buffers) > 1 {
+		merged := make([]geom.Geometry, 0, (len(buffers)+bufferUnionBatch-1)/bufferUnionBatch)
+		for i := 0; i < len(buffers); i += bufferUnionBatch {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("geo: merging the buffers of %d geometries: %w", total, err)
+			}
+			batch := buffers[i:min(i+bufferUnionBatch, len(buffers))]
+			if len(batch) == 1 {
+				merged = append(merged, batch[0])
+				continue
+			}
+			u, err := geom.UnionMany(batch)
+			if err != nil {
+				return nil, fmt.Errorf("geo: merging the buffers of %d geometries: %w", total, err)
+			}
+			merged = append(merged, u)
 		}
+		buffers = merged
 	}
-	return unproject(out, proj)
+	return unproject(buffers[0], proj)
 }
 
 func isEmptyGeometry(g orb.Geometry) bool {

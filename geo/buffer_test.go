@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -296,4 +297,61 @@ func TestGeodesicPointOnReferenceGeodesic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// expiringContext reports context.DeadlineExceeded from its Err call
+// number after on: a deadline that passes in the middle of the work.
+type expiringContext struct {
+	context.Context
+	calls, after int
+}
+
+func (c *expiringContext) Err() error {
+	c.calls++
+	if c.calls > c.after {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// TestBufferContextStopsMidway checks BufferContext looks at its context
+// while it works, not only on entry: a deadline passing after a few lines
+// are buffered stops it with the context's error; a context that never
+// expires gives the same area as Buffer.
+func TestBufferContextStopsMidway(t *testing.T) {
+	var lines []orb.Geometry
+	for i := range 24 {
+		x := 120 + 0.01*float64(i)
+		lines = append(lines, orb.LineString{{x, 27}, {x + 0.002, 27.05}})
+	}
+	ctx := &expiringContext{Context: context.Background(), after: 5}
+	if _, err := BufferContext(ctx, lines, 500); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("deadline after 5 checks: error %v, want DeadlineExceeded", err)
+	}
+	if ctx.calls != 6 {
+		t.Errorf("BufferContext checked its context %d times before stopping, want 6", ctx.calls)
+	}
+	never := &expiringContext{Context: context.Background(), after: math.MaxInt}
+	got, err := BufferContext(never, lines, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if never.calls < len(lines) {
+		t.Errorf("context checked %d times for %d lines", never.calls, len(lines))
+	}
+	want, err := Buffer(lines, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := geoArea(got), geoArea(want); math.Abs(a-b) > 1e-9*math.Abs(b) || a == 0 {
+		t.Errorf("area %v with a context, %v without", a, b)
+	}
+}
+
+func geoArea(g orb.Geometry) float64 {
+	sum := 0.0
+	for _, r := range bufferRings(g) {
+		sum += ringSignedArea(r)
+	}
+	return sum
 }

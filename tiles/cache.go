@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/paulmach/orb"
 )
 
 // Tile is one encoded tile ready to serve. It is immutable: its bytes may
@@ -196,4 +197,45 @@ func (c *Cache) Stats() CacheStats {
 	s := c.stats
 	s.Entries, s.Bytes = len(c.entries), c.used
 	return s
+}
+
+// Carry prepares the cache for a new data version that differs from
+// version from only inside the changed bounds: every tile of from whose
+// area (with buffer tile units around it) meets none of them is kept as a
+// tile of version to, and the others are dropped. Renders of from still
+// running are cached under from, where no request for to looks. The cost
+// is one pass over the cache's entries.
+func (c *Cache) Carry(from, to string, changed []orb.Bound, buffer float64) (kept, dropped int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, el := range c.entries {
+		if key.Version != from {
+			continue
+		}
+		e := el.Value.(*cacheEntry)
+		tb := TileBound(key.Z, key.X, key.Y, buffer)
+		hit := false
+		for _, b := range changed {
+			if tb.Intersects(b) {
+				hit = true
+				break
+			}
+		}
+		delete(c.entries, key)
+		if hit {
+			c.order.Remove(el)
+			c.used -= e.cost
+			dropped++
+			continue
+		}
+		e.key.Version = to
+		if _, exists := c.entries[e.key]; exists {
+			c.order.Remove(el)
+			c.used -= e.cost
+			continue
+		}
+		c.entries[e.key] = el
+		kept++
+	}
+	return kept, dropped
 }

@@ -43,7 +43,16 @@ type encoder struct {
 	qx, qy []int32
 	cands  []int32
 	recs   []featureRecord
+	order  []tileItem
 	skip   map[uint64]struct{}
+}
+
+// tileItem is one feature going into a tile layer: its MVT id and where
+// it is prepared (a base layer, or an overlay numbered len(layers)+li).
+type tileItem struct {
+	id      uint64
+	layer   int32
+	feature int32
 }
 
 // featureRecord notes what one written feature cost, for the last-resort
@@ -54,12 +63,30 @@ type featureRecord struct {
 }
 
 func newEncoder(t *Tiler) *encoder {
-	e := &encoder{t: t, sharedLocal: make([][]uint32, len(t.layers)), sharedStamp: make([][]uint32, len(t.layers))}
-	for i, l := range t.layers {
-		e.sharedLocal[i] = make([]uint32, len(l.shared))
-		e.sharedStamp[i] = make([]uint32, len(l.shared))
+	n := len(t.layers)
+	if t.overlays != nil {
+		n *= 2 // overlay layer li is numbered len(layers)+li
+	}
+	e := &encoder{t: t, sharedLocal: make([][]uint32, n), sharedStamp: make([][]uint32, n)}
+	for i := range n {
+		if l := t.layerAt(i); l != nil {
+			e.sharedLocal[i] = make([]uint32, len(l.shared))
+			e.sharedStamp[i] = make([]uint32, len(l.shared))
+		}
 	}
 	return e
+}
+
+// layerAt returns prepared layer i: a base layer below len(t.layers), else
+// the overlay of layer i-len(t.layers) (nil when that layer is unchanged).
+func (t *Tiler) layerAt(i int) *layer {
+	if i < len(t.layers) {
+		return t.layers[i]
+	}
+	if ov := t.overlayOf(i - len(t.layers)); ov != nil {
+		return ov.layer
+	}
+	return nil
 }
 
 // Encode returns tile z/x/y of the selected layers as uncompressed MVT
@@ -112,20 +139,50 @@ func (e *encoder) encode(z, x, y uint32, set LayerSet) {
 		if !set.Has(li) {
 			continue
 		}
+		ov := t.overlayOf(li)
 		e.cands = l.candidates(z, x, y, t.opts.Buffer, bound, e.cands[:0])
-		if len(e.cands) == 0 {
+		if len(e.cands) == 0 && ov == nil {
 			continue
 		}
-		e.beginLayer(li)
+		// Features go into the layer in the order of their MVT ids, so
+		// the same data gives the same bytes (and ETag) however it is split
+		// between a base and its overlay: replicas that indexed at
+		// different versions serve identical tiles.
+		e.order = e.order[:0]
 		for _, fi := range e.cands {
+			if ov == nil || !ov.masked(fi) {
+				e.order = append(e.order, tileItem{id: l.features[fi].id, layer: int32(li), feature: fi})
+			}
+		}
+		if ov != nil {
+			oli := len(t.layers) + li
+			e.cands = ov.layer.candidates(z, x, y, t.opts.Buffer, bound, e.cands[:0])
+			for _, fi := range e.cands {
+				e.order = append(e.order, tileItem{id: ov.layer.features[fi].id, layer: int32(oli), feature: fi})
+			}
+		}
+		if len(e.order) == 0 {
+			continue
+		}
+		slices.SortFunc(e.order, func(a, b tileItem) int {
+			if c := cmp.Compare(a.id, b.id); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.layer, b.layer); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.feature, b.feature)
+		})
+		e.beginLayer(li)
+		for _, it := range e.order {
 			if e.skip != nil {
-				if _, drop := e.skip[uint64(li)<<32|uint64(fi)]; drop {
+				if _, drop := e.skip[uint64(it.layer)<<32|uint64(it.feature)]; drop {
 					continue
 				}
 			}
 			before, beforeVals := len(e.feats), len(e.vals)
-			if e.addFeature(l, li, fi) {
-				e.recs = append(e.recs, featureRecord{int32(li), fi, len(e.feats) - before + len(e.vals) - beforeVals})
+			if e.addFeature(t.layerAt(int(it.layer)), int(it.layer), it.feature) {
+				e.recs = append(e.recs, featureRecord{it.layer, it.feature, len(e.feats) - before + len(e.vals) - beforeVals})
 			}
 		}
 		e.endLayer(l)
@@ -466,10 +523,11 @@ func (e *encoder) writeFeature(l *layer, li int, f *feature, typ uint8) {
 	tags := l.tags[f.tags : f.tags+2*uint32(f.nTags)]
 	for k := 0; k+1 < len(tags); k += 2 {
 		key, ref := tags[k], tags[k+1]
-		lk := e.keyLocal[key]
+		gk := l.keyGlobal[key]
+		lk := e.keyLocal[gk]
 		if lk < 0 {
 			lk = int32(e.nKeys)
-			e.keyLocal[key] = lk
+			e.keyLocal[gk] = lk
 			e.nKeys++
 			name := l.keys[key]
 			e.keys = append(e.keys, 0x1a)
@@ -565,7 +623,7 @@ func (e *encoder) planSkips(size, target int) bool {
 	spent := size
 	n := float64(uint64(1) << e.z)
 	for _, r := range e.recs {
-		f := &e.t.layers[r.layer].features[r.feature]
+		f := &e.t.layerAt(int(r.layer)).features[r.feature]
 		if !f.thinnable {
 			continue
 		}

@@ -5,6 +5,10 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/geo"
 )
 
 // gridZooms are the zooms whose tiles are the cells of the line grids;
@@ -27,23 +31,33 @@ type lineGrid struct {
 	starts  []uint32 // features of cells[i] are members[starts[i]:starts[i+1]]
 	members []int32
 	minZoom []uint8 // the members' minZoom, to skip thinned ones in place
+	// large holds the features other than lines whose envelopes cover
+	// too many cells to list; nil when there are none.
+	large *largeSet
 }
 
+// maxEnvelopeCells is the most cells a feature other than a line is
+// listed in, in a grid: a polygon or point whose envelope covers more cells
+// at the grid's zoom is found through the grid's index of large envelopes
+// instead (a China-sized polygon covers some 10⁸ cells at zoom 16).
+const maxEnvelopeCells = 64
+
 // buildGrids gives a layer of lines its grids: the deepest level that is
-// small enough is walked, the levels above derived from it.
+// small enough is walked, the levels above derived from it. Each level's
+// size is bounded before anything is listed, in one pass over the vertices
+// (gridEstimate), so no mix of geometry can make it large.
 func (l *layer) buildGrids() {
 	lines := false
-	length := 0.0 // Mercator units
 	for i := range l.features {
 		lines = lines || l.features[i].typ == mvtLine
-		length += l.features[i].weight
 	}
 	if !lines {
 		return
 	}
 	deepest := -1
+	est := l.gridEstimate()
 	for i, z := range gridZooms {
-		if estimate := float64(len(l.features)) + 1.5*length*math.Ldexp(1, z); estimate <= maxGridEntries {
+		if est(z) <= maxGridEntries {
 			deepest = i
 		}
 	}
@@ -62,8 +76,76 @@ func (l *layer) buildGrids() {
 			sortEntries(entries)
 			entries = slices.Compact(entries)
 		}
-		l.grids[i] = newLineGrid(l, gridZooms[i], entries)
+		g := newLineGrid(l, gridZooms[i], entries)
+		g.large = l.largeEnvelopes(gridZooms[i])
+		l.grids[i] = g
 	}
+}
+
+// gridEstimate returns a bound on the entries gridEntries lists at a zoom:
+// a segment crossing |dx|+|dy| cell widths enters at most |dx|+|dy|+2
+// cells, and another feature is listed in its envelope's cells unless they
+// are more than maxEnvelopeCells. The sums are taken once, so the bound
+// costs O(vertices + features) for all zooms together.
+func (l *layer) gridEstimate() func(zoom int) float64 {
+	var span, segments float64 // in Mercator world widths, and a count
+	var others []*feature
+	for fi := range l.features {
+		f := &l.features[fi]
+		if f.typ != mvtLine {
+			others = append(others, f)
+			continue
+		}
+		for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
+			for i := p.start; i+1 < p.end; i++ {
+				dx := math.Abs(float64(l.xy[2*i+2]) - float64(l.xy[2*i]))
+				dy := math.Abs(float64(l.xy[2*i+3]) - float64(l.xy[2*i+1]))
+				span += (dx + dy) / fixedScale
+				segments++
+			}
+		}
+	}
+	return func(zoom int) float64 {
+		n := span*math.Ldexp(1, zoom) + 2*segments
+		for _, f := range others {
+			if c := envelopeCells(f, zoom); c <= maxEnvelopeCells {
+				n += float64(c)
+			}
+		}
+		return n
+	}
+}
+
+// envelopeCells counts the cells of zoom z that f's envelope covers.
+func envelopeCells(f *feature, zoom int) uint64 {
+	shift := uint(fixedBits - zoom)
+	return (uint64(f.maxX>>shift) - uint64(f.minX>>shift) + 1) * (uint64(f.maxY>>shift) - uint64(f.minY>>shift) + 1)
+}
+
+// largeEnvelopes indexes the features other than lines whose envelopes
+// cover more than maxEnvelopeCells cells of zoom z, or returns nil.
+func (l *layer) largeEnvelopes(zoom int) *largeSet {
+	var set largeSet
+	var fs []*geojson.Feature
+	src := l.index.Features()
+	for fi := range l.features {
+		f := &l.features[fi]
+		if f.typ != mvtLine && envelopeCells(f, zoom) > maxEnvelopeCells {
+			set.members = append(set.members, int32(fi))
+			fs = append(fs, &geojson.Feature{Geometry: src[f.src].Geometry.Bound()})
+		}
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	set.index = geo.NewIndex(fs)
+	return &set
+}
+
+// largeSet is a grid's features with envelopes too large to list by cell.
+type largeSet struct {
+	index   *geo.Index // over the members' envelopes, in members order
+	members []int32
 }
 
 type gridEntry struct {
@@ -81,7 +163,8 @@ func sortEntries(entries []gridEntry) {
 }
 
 // gridEntries lists, sorted and without repeats, the cells of zoom z each
-// line of l crosses, and the cells of the envelope of any other feature.
+// line of l crosses, and the cells of the envelope of any other feature
+// that covers at most maxEnvelopeCells of them.
 func gridEntries(l *layer, zoom int) []gridEntry {
 	var entries []gridEntry
 	n := math.Ldexp(1, zoom)
@@ -96,6 +179,9 @@ func gridEntries(l *layer, zoom int) []gridEntry {
 			return true
 		}
 		if f.typ != mvtLine {
+			if envelopeCells(f, zoom) > maxEnvelopeCells {
+				continue // in the grid's largeSet
+			}
 			for cx := f.minX >> shift; cx <= f.maxX>>shift; cx++ {
 				for cy := f.minY >> shift; cy <= f.maxY>>shift; cy++ {
 					add(cx, cy)

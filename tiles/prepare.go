@@ -116,6 +116,9 @@ type layer struct {
 	name string
 	meta *data.Layer // nil for derived layers
 	keys []string
+	// keyGlobal maps each of keys to its position in propertyKeys, so
+	// layers prepared apart (a base and its overlay) share key numbers.
+	keyGlobal []int
 	// shared holds values that several features use, deduplicated per
 	// tile; values only one feature uses are pre-encoded in uvals.
 	shared []value
@@ -687,6 +690,7 @@ func (l *layer) collectProperties(src []*geojson.Feature) {
 		if present[k] {
 			keyIndex[k] = len(l.keys)
 			l.keys = append(l.keys, key)
+			l.keyGlobal = append(l.keyGlobal, k)
 		}
 	}
 	sharedIndex := make(map[value]uint32, 64)

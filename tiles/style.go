@@ -11,42 +11,28 @@ import (
 // SourceName is the style's vector source of planning tiles.
 const SourceName = "planmap"
 
-// kindColours colours each planning layer's kinds; fallbackColour covers
-// anything else. One palette: within a layer every kind has its own hue,
-// and across layers the symbol tells them apart where hues are close
-// (fills for parks, hatched outlines for enclaves, lines for corridors,
-// badges with icons for ports). Every colour is dark enough to read on the
-// light offline basemap with a white halo and light enough to read on a
-// dark one (see TestPalette).
-var kindColours = map[string][][2]string{
-	data.IndustrialParks: {
-		{"industrial_park", "#a0642d"}, {"cooperation_platform", "#d6336c"}, {"industrial_cluster", "#7d6b5d"},
-		{"pilot_zone", "#4c5fd5"}, {"innovation_base", "#0c8599"}, {"new_district", "#e0a800"},
-		{"eco_tourism_park", "#37a24b"}, {"business_district", "#e03131"},
-	},
-	data.Corridors: {
-		{"high_speed_rail", "#c92a2a"}, {"railway", "#454f5b"}, {"suburban_rail", "#9c36b5"}, {"metro", "#6741d9"},
-		{"expressway", "#e8590c"}, {"urban_expressway", "#f59f00"}, {"highway", "#a67c52"}, {"bridge", "#0b7285"},
-		{"tunnel", "#868e96"}, {"shipping_channel", "#1c7ed6"}, {"concept_corridor", "#2f9e44"},
-	},
-	data.Ports: {
-		{"port", "#1864ab"}, {"port_area", "#339af0"}, {"cruise_terminal", "#15aabf"}, {"airport", "#5f3dc4"},
-		{"rail_hub", "#862e9c"}, {"multimodal_hub", "#087f5b"},
-	},
-	data.Enclaves: {
-		{"science_enclave", "#ae3ec9"}, {"industrial_enclave", "#d9480f"}, {"headquarters_enclave", "#3b5bdb"},
-	},
-}
-
 const fallbackColour = "#757575"
 
-// Statuses are the planning statuses, in the order a feature moves
-// through them backwards: built, building, planned, only proposed.
-var Statuses = []string{"operational", "under_construction", "planned", "proposed"}
+// statuses are the vocabulary table's statuses (built, building,
+// planned, only proposed).
+func statuses() []string {
+	var out []string
+	for _, t := range data.Vocabulary().Statuses {
+		out = append(out, t.Value)
+	}
+	return out
+}
 
-// DashedStatuses are the statuses drawn with dashed or dotted lines: not
-// built yet.
-var DashedStatuses = []string{"planned", "under_construction", "proposed"}
+// catchAllStatus is the status whose style also draws features with no
+// status or one outside the table: the first drawn dotted (planned), so
+// that nothing of unknown status passes for built.
+func catchAllStatus() string {
+	if drawn := data.Vocabulary().StatusesDrawn(data.LineDotted); len(drawn) > 0 {
+		return drawn[0]
+	}
+	all := statuses()
+	return all[len(all)-1]
+}
 
 // LabelFont is the font stack of every label; the style has no glyphs
 // entry, so MapLibre draws labels with the browser's local fonts.
@@ -65,14 +51,15 @@ type object = map[string]any
 // kindColour is a match expression colouring a layer's features by kind.
 // Labels are arrays ([["port"], "#…"]), the form every client reads (QGIS
 // 3.22 turns a single-string label into an empty IN ()).
+// The colours are the vocabulary table's.
 func kindColour(layer string) any {
-	pairs, ok := kindColours[layer]
-	if !ok {
+	terms := data.Vocabulary().Layer(layer)
+	if terms == nil {
 		return fallbackColour
 	}
 	expr := []any{"match", []any{"get", "kind"}}
-	for _, p := range pairs {
-		expr = append(expr, []any{p[0]}, p[1])
+	for _, k := range terms.Kinds {
+		expr = append(expr, []any{k.Value}, k.Colour)
 	}
 	return append(expr, fallbackColour)
 }
@@ -109,12 +96,18 @@ func notIn(key string, values ...string) []any {
 	return out
 }
 
-// statusIs selects the features of one status; "planned" also takes the
-// features with no status, so that every feature has exactly one status
-// style and none vanishes.
+// statusIs selects the features of one status; the catch-all status also
+// takes the features with no status or an unknown one, so that every
+// feature has exactly one status style and none vanishes.
 func statusIs(status string) []any {
-	if status == "planned" {
-		return notIn("status", "operational", "under_construction", "proposed")
+	if status == catchAllStatus() {
+		var others []string
+		for _, s := range statuses() {
+			if s != status {
+				others = append(others, s)
+			}
+		}
+		return notIn("status", others...)
 	}
 	return []any{"==", "status", status}
 }
@@ -211,7 +204,7 @@ func (t *Tiler) StyleFor(u StyleURLs) object {
 	style := object{
 		"version":  8,
 		"name":     "planmap",
-		"metadata": object{"planmap:version": t.version},
+		"metadata": object{"planmap:version": t.version, "planmap:vocabulary": data.Vocabulary()},
 		"center":   []float64{center[0], center[1]},
 		"zoom":     center[2],
 		"sources":  sources,
@@ -309,7 +302,7 @@ func scaled(ramp []any, mul, add float64) []any {
 	return out
 }
 
-// statusLook is how one status looks on every layer.
+// statusLook is how one status line style looks on every layer.
 type statusLook struct {
 	fillOpacity float64   // area fill
 	lineOpacity float64   // lines and outlines
@@ -317,27 +310,39 @@ type statusLook struct {
 	round       bool      // round caps turn short dashes into dots
 }
 
-var statusLooks = map[string]statusLook{
-	"operational":        {fillOpacity: 0.38, lineOpacity: 1},
-	"under_construction": {fillOpacity: 0.26, lineOpacity: 1, dash: []float64{3, 1.6}},
-	"planned":            {fillOpacity: 0.12, lineOpacity: 0.95, dash: []float64{0.1, 2.4}, round: true},
-	"proposed":           {fillOpacity: 0.06, lineOpacity: 0.45, dash: []float64{1.2, 2.2}},
+// lineLooks are the vocabulary table's status line styles as drawn:
+// solid, dashed, dotted (and hatched for areas), faint.
+var lineLooks = map[string]statusLook{
+	data.LineSolid:  {fillOpacity: 0.38, lineOpacity: 1},
+	data.LineDashed: {fillOpacity: 0.26, lineOpacity: 1, dash: []float64{3, 1.6}},
+	data.LineDotted: {fillOpacity: 0.12, lineOpacity: 0.95, dash: []float64{0.1, 2.4}, round: true},
+	data.LineFaint:  {fillOpacity: 0.06, lineOpacity: 0.45, dash: []float64{1.2, 2.2}},
+}
+
+// lookOf is how a status is drawn: its line style's look.
+func lookOf(status string) statusLook {
+	if t, ok := data.Vocabulary().Status(status); ok {
+		return lineLooks[t.Line]
+	}
+	return lineLooks[data.LineDotted]
 }
 
 // fillLayers fills one layer's areas, by status; planned areas are hatched
 // over their faint fill when the sprite has the pattern.
 func fillLayers(name string, sprite bool) []any {
 	var out []any
-	for _, s := range Statuses {
-		look := statusLooks[s]
+	for _, s := range statuses() {
+		look := lookOf(s)
 		out = append(out, withStatus(planningLayer(name, name, "fill-"+s, "fill", all(typeIs("Polygon"), statusIs(s)),
 			// large areas fade as the map zooms in, so the outlines and what
 			// lies inside them stay readable
 			object{"fill-color": kindColour(name), "fill-opacity": zoomRamp(9, look.fillOpacity, 13, look.fillOpacity*0.5)}, nil), s))
 	}
 	if sprite {
-		out = append(out, withStatus(planningLayer(name, name, "hatch", "fill", all(typeIs("Polygon"), statusIs("planned")),
-			object{"fill-pattern": "hatch", "fill-opacity": 0.5}, nil), "planned"))
+		for _, s := range data.Vocabulary().StatusesDrawn(data.LineDotted) {
+			out = append(out, withStatus(planningLayer(name, name, "hatch-"+s, "fill", all(typeIs("Polygon"), statusIs(s)),
+				object{"fill-pattern": "hatch", "fill-opacity": 0.5}, nil), s))
+		}
 	}
 	return out
 }
@@ -355,8 +360,8 @@ func outlineLayers(name string) []any {
 		out = append(out, planningLayer(name, name, "casing", "line", typeIs("Polygon"),
 			object{"line-color": "#ffffff", "line-width": zoomRamp(6, 3, 10, 4.5, 14, 6), "line-opacity": 0.8}, nil))
 	}
-	for _, s := range Statuses {
-		look := statusLooks[s]
+	for _, s := range statuses() {
+		look := lookOf(s)
 		paint := object{"line-color": kindColour(name), "line-width": width, "line-opacity": look.lineOpacity}
 		layout := object{"line-join": "round"}
 		if look.dash != nil {
@@ -402,8 +407,8 @@ func corridorLayers(name string, long []string) []any {
 	out = append(out, planningLayer(name, name, "halo", "line", all(typeIs("LineString"), notIn("kind", conceptKind), notIn("status", "proposed"), notLong),
 		object{"line-color": "#ffffff", "line-opacity": 0.85, "line-width": halo(roadW)}, object{"line-join": "round"}))
 	// concept corridors: broad, faint bands
-	for _, s := range Statuses {
-		look := statusLooks[s]
+	for _, s := range statuses() {
+		look := lookOf(s)
 		paint := object{"line-color": colour, "line-width": conceptW, "line-opacity": 0.22 * look.lineOpacity}
 		if look.dash != nil {
 			paint["line-dasharray"] = []float64{2, 1}
@@ -411,8 +416,8 @@ func corridorLayers(name string, long []string) []any {
 		out = append(out, withStatus(planningLayer(name, name, "concept-"+s, "line",
 			all(typeIs("LineString"), in("kind", conceptKind), statusIs(s), notLong), paint, join()), s))
 	}
-	for _, s := range Statuses {
-		look := statusLooks[s]
+	for _, s := range statuses() {
+		look := lookOf(s)
 		dashed := func(p object, l object) (object, object) {
 			if look.dash != nil {
 				p["line-dasharray"] = look.dash
@@ -456,8 +461,8 @@ func corridorLayers(name string, long []string) []any {
 // lineLayers draws the lines of a layer other than the corridors, by status.
 func lineLayers(name string) []any {
 	var out []any
-	for _, s := range Statuses {
-		look := statusLooks[s]
+	for _, s := range statuses() {
+		look := lookOf(s)
 		paint := object{"line-color": kindColour(name), "line-width": zoomRamp(5, 1, 12, 2.5, 16, 4), "line-opacity": look.lineOpacity}
 		layout := object{"line-join": "round"}
 		if look.dash != nil {
@@ -505,8 +510,8 @@ func pointLayers(name string, sprite bool) []any {
 	colour := kindColour(name)
 	if name != data.Ports {
 		var out []any
-		for _, s := range Statuses {
-			look := statusLooks[s]
+		for _, s := range statuses() {
+			look := lookOf(s)
 			paint := object{
 				"circle-color": colour, "circle-radius": zoomRamp(5, 2.5, 12, 5),
 				"circle-opacity": look.lineOpacity, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
@@ -522,27 +527,27 @@ func pointLayers(name string, sprite bool) []any {
 	}
 	radius := zoomRamp(5, 3.5, 8, 6, 11, 9.5, 15, 11)
 	var out []any
-	for _, s := range Statuses {
-		look := statusLooks[s]
+	for _, s := range statuses() {
+		look := lookOf(s)
 		paint := object{
 			"circle-color": colour, "circle-radius": radius, "circle-opacity": look.lineOpacity,
 			"circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5, "circle-stroke-opacity": look.lineOpacity,
 		}
-		if s != "operational" {
+		if look.dash != nil { // not built: a ring
 			paint["circle-color"] = "#ffffff"
 			paint["circle-stroke-color"] = colour
 			paint["circle-stroke-width"] = 2.2
 		}
-		if s == "planned" {
+		if look.round { // dotted: a thin ring
 			paint["circle-stroke-width"] = 1.4
 		}
 		out = append(out, withStatus(planningLayer(Labels, name, "badge-"+s, "circle", all(in("layer", name), statusIs(s)), paint, nil), s))
 	}
 	if sprite {
-		for _, s := range Statuses {
-			look := statusLooks[s]
+		for _, s := range statuses() {
+			look := lookOf(s)
 			iconColour := any("#ffffff")
-			if s != "operational" {
+			if look.dash != nil {
 				iconColour = colour
 			}
 			l := withStatus(planningLayer(Labels, name, "icon-"+s, "symbol", all(in("layer", name), statusIs(s)), object{

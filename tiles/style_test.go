@@ -243,15 +243,15 @@ func mainRole(l styleLayer) bool {
 // status it has (none counting as planned).
 func TestStyleDrawsEveryFeatureOnce(t *testing.T) {
 	tl, doc, _ := testStyle(t, "sprite")
-	statuses := append(slices.Clone(Statuses), "")
+	statuses := append(statuses(), "")
 	long := tl.longLineIDs(data.Corridors)
 	if len(long) == 0 {
 		t.Error("no long line in the default dataset (the railway to Europe should be one)")
 	}
 	for _, name := range data.StandardLayers {
 		kinds := []string{"no-such-kind"}
-		for _, p := range kindColours[name] {
-			kinds = append(kinds, p[0])
+		for _, k := range data.Vocabulary().Layer(name).Kinds {
+			kinds = append(kinds, k.Value)
 		}
 		for _, typ := range []string{"Polygon", "LineString", "Point"} {
 			if typ == "LineString" && !tl.hasLines(name) {
@@ -280,7 +280,7 @@ func TestStyleDrawsEveryFeatureOnce(t *testing.T) {
 							byRole[role] = append(byRole[role], l.ID)
 							want := status
 							if want == "" {
-								want = "planned"
+								want = catchAllStatus()
 							}
 							if got, ok := l.Metadata["planmap:status"]; ok && got != want {
 								t.Errorf("%s %s %s/%s: drawn by %s, a layer of status %v", name, typ, kind, status, l.ID, got)
@@ -333,12 +333,13 @@ func TestStyleStatusesLookDifferent(t *testing.T) {
 	}
 	for _, prefix := range []string{"industrial-parks-outline-", "corridors-rail-", "corridors-road-", "corridors-line-", "ports-badge-", "enclaves-outline-"} {
 		got := look(prefix)
-		if len(got) != len(Statuses) {
+		if len(got) != len(statuses()) {
 			t.Errorf("%s: styles for %d statuses: %v", prefix, len(got), got)
 			continue
 		}
-		for i, a := range Statuses {
-			for _, b := range Statuses[i+1:] {
+		all := statuses()
+		for i, a := range all {
+			for _, b := range all[i+1:] {
 				if got[a] == got[b] {
 					t.Errorf("%s: %s and %s look the same: %s", prefix, a, b, got[a])
 				}
@@ -357,19 +358,20 @@ func TestStyleStatusesLookDifferent(t *testing.T) {
 // light basemap and light enough to see on a dark one.
 func TestPalette(t *testing.T) {
 	seen := map[string]string{}
-	for layer, pairs := range kindColours {
-		for i, a := range pairs {
-			la := lab(t, a[1])
+	for _, lt := range data.Vocabulary().Layers {
+		layer := lt.ID
+		for i, a := range lt.Kinds {
+			la := lab(t, a.Colour)
 			if la[0] < 30 || la[0] > 75 {
-				t.Errorf("%s %s %s: L* %.0f outside 30..75", layer, a[0], a[1], la[0])
+				t.Errorf("%s %s %s: L* %.0f outside 30..75", layer, a.Value, a.Colour, la[0])
 			}
-			if other, dup := seen[strings.ToLower(a[1])]; dup {
-				t.Errorf("%s %s shares %s with %s", layer, a[0], a[1], other)
+			if other, dup := seen[strings.ToLower(a.Colour)]; dup {
+				t.Errorf("%s %s shares %s with %s", layer, a.Value, a.Colour, other)
 			}
-			seen[strings.ToLower(a[1])] = layer + " " + a[0]
-			for _, b := range pairs[i+1:] {
-				if d := deltaE(la, lab(t, b[1])); d < 18 {
-					t.Errorf("%s: %s %s and %s %s differ by ΔE %.1f", layer, a[0], a[1], b[0], b[1], d)
+			seen[strings.ToLower(a.Colour)] = layer + " " + a.Value
+			for _, b := range lt.Kinds[i+1:] {
+				if d := deltaE(la, lab(t, b.Colour)); d < 18 {
+					t.Errorf("%s: %s %s and %s %s differ by ΔE %.1f", layer, a.Value, a.Colour, b.Value, b.Colour, d)
 				}
 			}
 		}

@@ -37,20 +37,26 @@ type TileJSON struct {
 }
 
 // declaredFields are the tile properties each kind of layer carries by the
-// planning schema, whether or not the data has any value for them yet.
+// planning schema (the vocabulary table's layers and their properties),
+// whether or not the data has any value for them yet.
 func declaredFields(name string) []string {
-	common := []string{"id", "name", "name_en", "kind", "status", "target_year", "city"}
-	switch name {
-	case data.Corridors:
-		return append(common, "mode")
-	case data.Enclaves, EnclaveLinks:
-		return append(common, "home", "host")
-	case data.IndustrialParks, data.Ports:
-		return common
-	case Labels:
-		return append(common, "mode", "home", "host", "layer", "shape")
+	if name == Labels {
+		return []string{"id", "name", "name_en", "kind", "status", "target_year", "city", "mode", "home", "host", "layer", "shape"}
 	}
-	return nil
+	if name == EnclaveLinks {
+		name = data.Enclaves
+	}
+	terms := data.Vocabulary().Layer(name)
+	if terms == nil {
+		return nil
+	}
+	fields := []string{"id", "name", "name_en", "kind", "status", "target_year", "city"}
+	for _, p := range terms.Properties {
+		if slices.Contains(propertyKeys, p) {
+			fields = append(fields, p)
+		}
+	}
+	return fields
 }
 
 // VectorLayers describes every layer in tile order.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestTileJSON(t *testing.T) {
 	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks, Labels); !slices.Equal(ids, want) {
 		t.Errorf("vector_layers %v, want %v", ids, want)
 	}
-	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[4].Fields["host"] == "" {
+	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[5].Fields["host"] == "" {
 		t.Error("mode, home or host not described")
 	}
 	for _, l := range ds.Layers {
@@ -85,6 +86,55 @@ func TestTileJSON(t *testing.T) {
 	}
 	if _, err := json.Marshal(doc); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStyleColoursFromVocabulary checks that the style colours every kind
+// with the vocabulary table's colour and carries the table in its
+// metadata for the web map's legend.
+func TestStyleColoursFromVocabulary(t *testing.T) {
+	tl := newTiler(t, defaultDataset(t), Options{})
+	raw, err := json.Marshal(tl.Style("https://example.org/{z}/{x}/{y}.mvt", "https://example.org/land.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Metadata struct {
+			Vocabulary data.VocabularyTable `json:"planmap:vocabulary"`
+		} `json:"metadata"`
+		Layers []struct {
+			ID       string         `json:"id"`
+			Type     string         `json:"type"`
+			Metadata map[string]any `json:"metadata"`
+			Paint    map[string]any `json:"paint"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(doc.Metadata.Vocabulary, *data.Vocabulary()) {
+		t.Errorf("style metadata vocabulary differs from the table: %+v", doc.Metadata.Vocabulary)
+	}
+	checked := 0
+	for _, l := range doc.Layers {
+		layer, _ := l.Metadata["planmap:layer"].(string)
+		colour, ok := l.Paint[l.Type+"-color"].([]any)
+		if layer == "" || l.Type == "symbol" || !ok || colour[0] != "match" {
+			continue
+		}
+		got := map[string]any{}
+		for i := 2; i+1 < len(colour); i += 2 {
+			got[colour[i].([]any)[0].(string)] = colour[i+1]
+		}
+		for _, k := range data.Vocabulary().Layer(layer).Kinds {
+			if got[k.Value] != k.Colour {
+				t.Errorf("%s: kind %s coloured %v, the vocabulary says %s", l.ID, k.Value, got[k.Value], k.Colour)
+			}
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Error("no style layer coloured by kind")
 	}
 }
 

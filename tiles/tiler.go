@@ -117,7 +117,10 @@ type Tiler struct {
 	// opens on: a long corridor (a rail line to Europe) would otherwise
 	// pull it far from the region. It is bound when there are no places.
 	focus orb.Bound
-	pool  sync.Pool
+	// overlays holds, by layer, the changes since the layers were
+	// prepared (WithChanges); nil when there are none.
+	overlays []*overlayLayer
+	pool     sync.Pool
 }
 
 // NewForDataset indexes every layer of ds and builds its tiler.
@@ -245,21 +248,7 @@ func (t *Tiler) enclaveLinks(enclaves *layer) (*layer, error) {
 		if from == home {
 			continue
 		}
-		props := geojson.Properties{}
-		for _, key := range propertyKeys {
-			if key == "mode" {
-				continue
-			}
-			if v, ok := f.Properties[key]; ok && v != nil {
-				props[key] = v
-			}
-		}
-		if _, ok := props["id"]; !ok {
-			props["id"] = data.FeatureID(f)
-		}
-		link := geojson.NewFeature(orb.LineString{from, home})
-		link.Properties = props
-		links = append(links, link)
+		links = append(links, linkFeature(f, from, home))
 		thinnable = append(thinnable, ef.thinnable)
 	}
 	l, err := prepareLayer(EnclaveLinks, nil, geo.NewIndex(links), &t.opts)
@@ -270,6 +259,25 @@ func (t *Tiler) enclaveLinks(enclaves *layer) (*layer, error) {
 		l.featureOf(i).thinnable = thinnable[i]
 	}
 	return l, nil
+}
+
+// linkFeature is the line from an enclave's label point to its home.
+func linkFeature(f *geojson.Feature, from, home orb.Point) *geojson.Feature {
+	props := geojson.Properties{}
+	for _, key := range propertyKeys {
+		if key == "mode" {
+			continue
+		}
+		if v, ok := f.Properties[key]; ok && v != nil {
+			props[key] = v
+		}
+	}
+	if _, ok := props["id"]; !ok {
+		props["id"] = data.FeatureID(f)
+	}
+	link := geojson.NewFeature(orb.LineString{from, home})
+	link.Properties = props
+	return link
 }
 
 // Version returns the dataset version the tiler was built for.
@@ -342,7 +350,21 @@ func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []in
 		k := math.Ldexp(1, g.zoom-int(z)) // cells per tile
 		pad := buffer / tileExtent * k
 		x0, y0 := float64(x)*k-pad, float64(y)*k-pad
-		return g.query(z, x0, y0, x0+k+2*pad, y0+k+2*pad, dst)
+		start := len(dst)
+		dst = g.query(z, x0, y0, x0+k+2*pad, y0+k+2*pad, dst)
+		if g.large != nil {
+			before := len(dst)
+			g.large.index.Candidates(b, func(i int) bool {
+				if m := g.large.members[i]; uint32(l.features[m].minZoom) <= z {
+					dst = append(dst, m)
+				}
+				return true
+			})
+			if len(dst) > before {
+				slices.Sort(dst[start:])
+			}
+		}
+		return dst
 	}
 	start := len(dst)
 	for _, g := range l.groups {

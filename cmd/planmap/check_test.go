@@ -69,7 +69,8 @@ func TestGenThenCheck(t *testing.T) {
 		t.Fatalf("check exit %d: %s%s", code, stdout.String(), stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	want := []string{"ok industrial-parks 800 features", "ok corridors 300 features", "ok ports 700 features", "ok enclaves 200 features", "ok " + dir + ": 4 layers, 2000 features"}
+	want := []string{"ok industrial-parks 700 features", "ok corridors 300 features", "ok ports 700 features", "ok enclaves 200 features",
+		"ok ecological-spaces 100 features", "ok " + dir + ": 5 layers, 2000 features"}
 	if len(lines) != len(want) {
 		t.Fatalf("check printed %q", stdout.String())
 	}
@@ -122,7 +123,7 @@ func TestCheckDefault(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("planmap check of the embedded dataset: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "ok embedded: 4 layers") {
+	if !strings.Contains(stdout.String(), "ok embedded: 5 layers") {
 		t.Errorf("summary %q", stdout.String())
 	}
 }

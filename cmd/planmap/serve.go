@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/planmap/planmap/api"
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/postgis"
 )
 
 func init() {
@@ -23,6 +26,7 @@ func init() {
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	dir := fs.String("data", "", "dataset folder of *.geojson layers (default: the embedded dataset)")
+	storeURL := fs.String("store", "", "serve from PostGIS: a postgres:// URL of a database `planmap import` loaded (default: --data or the embedded dataset)")
 	addr := fs.String("addr", ":8080", "address to listen on")
 	baseURL := fs.String("base-url", "", "public URL of the service for links (default: from each request)")
 	cacheMiB := fs.Int64("tile-cache-mib", 256, "tile cache budget in MiB")
@@ -30,8 +34,24 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	matchCacheMiB := fs.Int64("match-cache-mib", 64, "per-layer cache of filtered items answers in MiB (0 turns it off)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks)")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
+	tokensFile := fs.String("tokens", "", "file of write tokens: one \"name role sha256:HEX\" a line (role editor or viewer; `planmap token` makes one)")
+	writeToken := fs.String("write-token", "", "one editor token in clear, for the simple case; set it as PLANMAP_WRITE_TOKEN rather than on the command line")
+	writeOrigins := fs.String("write-origins", "", "comma-separated browser origins (https://host:port) that may send writes besides the server's own")
+	watch := fs.Bool("watch", true, "reload layer files another program changes in the --data folder")
+	requestTimeout := fs.Duration("request-timeout", 10*time.Second, "deadline of a request's work (reads, tiles, search)")
+	analysisTimeout := fs.Duration("analysis-timeout", 60*time.Second, "deadline of /analysis/coverage and /analysis/buffer")
+	analysisConc := fs.Int("analysis-concurrency", 0, "analysis requests running at once (0: half the cores, at least 1)")
+	tileConc := fs.Int("low-zoom-tile-concurrency", 0, "tile requests at zoom 6 and below running at once (0: the cores, at least 2)")
+	itemsConc := fs.Int("large-items-concurrency", 0, "items requests with limit above 1000 running at once (0: the cores, at least 2)")
+	maxBody := fs.Int("max-body-bytes", 1<<20, "largest request body outside writes (analysis POST)")
+	maxGetBody := fs.Int("max-get-body-bytes", 1<<10, "largest body on GET, HEAD and OPTIONS requests")
+	readBuffer := fs.Int("read-buffer-bytes", 16<<10, "largest request line plus headers")
+	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs whose X-Forwarded-For/-Host/-Proto are believed (default: none)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	accessLog := fs.Bool("access-log", true, "write one log line per request")
 	var basemaps []api.Basemap
-	fs.Func("basemap", "add a basemap to the web map's switcher (repeatable): title|url|attribution|datum, or a JSON object; url an XYZ template ({z}/{x}/{y}) or a style URL; datum wgs84 (default), gcj02 or bd09. PLANMAP_BASEMAPS may hold a JSON array of them", func(v string) error {
+	fs.Func("basemap", "add a basemap to the web map's switcher (repeatable): title|url|attribution|datum, or a JSON object; url an XYZ template ({z}/{x}/{y}) or a style URL; datum wgs84 (default), gcj02 or bd09; PLANMAP_BASEMAPS may hold a JSON array of them", func(v string) error {
 		b, err := api.ParseBasemap(v)
 		if err != nil {
 			return err
@@ -39,23 +59,60 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		basemaps = append(basemaps, b)
 		return nil
 	})
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: planmap serve [flags]\n\nEvery flag can also be set by an environment variable: --tile-cache-mib by PLANMAP_TILE_CACHE_MIB, and so on.\n\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			env := "PLANMAP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+			def := f.DefValue
+			if def == "" {
+				def = `""`
+			}
+			fmt.Fprintf(fs.Output(), "  --%s (env %s, default %s)\n    \t%s\n", f.Name, env, def, f.Usage)
+		})
+	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
 	fromEnv, err := api.ParseBasemaps(os.Getenv("PLANMAP_BASEMAPS"))
 	if err != nil {
 		return fmt.Errorf("PLANMAP_BASEMAPS: %w", err)
 	}
 	basemaps = append(fromEnv, basemaps...)
-	ds, err := loadDataset(*dir)
+	if *storeURL != "" && *dir != "" {
+		return fmt.Errorf("give either --data or --store, not both")
+	}
+	loadStart := time.Now()
+	store, err := openStore(*dir, *storeURL, *watch, log, matchCacheBytes(*matchCacheMiB))
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(ds, api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints, MatchCacheBytes: matchCacheBytes(*matchCacheMiB), Basemaps: basemaps})
+	defer store.Close()
+	tokens, err := loadTokens(*tokensFile, *writeToken)
 	if err != nil {
 		return err
 	}
+	opts := api.Options{BaseURL: *baseURL, TileCacheBytes: *cacheMiB << 20, Logger: log, BenchEndpoints: *benchEndpoints,
+		MatchCacheBytes: matchCacheBytes(*matchCacheMiB), Tokens: tokens, WriteOrigins: splitComma(*writeOrigins),
+		RequestTimeout: *requestTimeout, AnalysisTimeout: *analysisTimeout,
+		Concurrency: map[string]int{"analysis": *analysisConc, "tiles_low_zoom": *tileConc, "items_large": *itemsConc},
+		MaxBody:     *maxBody, MaxGetBody: *maxGetBody, ReadBufferSize: *readBuffer, TrustedProxies: splitComma(*trusted), Basemaps: basemaps}
+	if *maxGetBody == 0 {
+		opts.MaxGetBody = -1
+	}
+	if *accessLog {
+		opts.AccessLog = log.With("log", "access")
+	}
+	srv, err := api.NewWithStore(store, opts)
+	if err != nil {
+		return err
+	}
+	srv.ObserveLoad("load", time.Since(loadStart))
+	defer srv.Close()
+	ds := store.Current()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -70,15 +127,69 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	features := 0
-	for _, l := range ds.Layers {
-		features += len(l.Features.Features)
+	for _, l := range ds.Layers() {
+		features += l.Len()
 	}
-	log.Info("planmap serving", "addr", *addr, "data", ds.Source, "layers", len(ds.Layers), "features", features, "version", ds.Version)
-	if err := srv.Serve(ctx, *addr, *grace); err != nil {
+	editing := "read-only"
+	if err := store.Writable(); err == nil {
+		editing = fmt.Sprintf("editable with %d token(s)", tokens.Len())
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: listening on %s: %w", *addr, err)
+	}
+	log.Info("planmap serving", "addr", ln.Addr().String(), "data", ds.Source, "layers", len(ds.Layers()), "features", features, "version", ds.Version, "editing", editing)
+	fmt.Fprintf(stdout, "planmap: open %s/ in a browser\n", openURL(*baseURL, ln.Addr()))
+	if err := srv.ServeListener(ctx, ln, *grace); err != nil {
 		return err
 	}
 	log.Info("planmap stopped")
 	return nil
+}
+
+// openStore opens the PostGIS database at url, or the data folder as an
+// editable file store, or the embedded dataset read-only when both are
+// empty.
+func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget int64) (data.Store, error) {
+	if url != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		return postgis.Open(ctx, url, postgis.Options{MatchCacheBytes: matchBudget, Logger: log})
+	}
+	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch}
+	if dir == "" {
+		return data.OpenEmbedded(opts)
+	}
+	return data.OpenFiles(dir, opts)
+}
+
+// loadTokens reads the tokens file and adds the one given in clear.
+func loadTokens(file, secret string) (*api.Tokens, error) {
+	tokens := &api.Tokens{}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("tokens: %w", err)
+		}
+		defer f.Close()
+		if tokens, err = api.ParseTokens(f); err != nil {
+			return nil, fmt.Errorf("tokens: %s: %w", file, err)
+		}
+	}
+	if secret != "" {
+		tokens.AddSecret("PLANMAP_WRITE_TOKEN", api.RoleEditor, secret)
+	}
+	return tokens, nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 // loadDataset loads dir, or the embedded dataset when dir is empty.
@@ -100,4 +211,36 @@ func matchCacheBytes(mib int64) int64 {
 		return -1
 	}
 	return mib << 20
+}
+
+// newLogger builds the server's logger from --log-format and --log-level.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("serve: --log-level %q: use debug, info, warn or error", level)
+	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, fmt.Errorf("serve: --log-format %q: use text or json", format)
+}
+
+// openURL is the address to print: the base URL when set, else the
+// listener's address with a wildcard host shown as localhost.
+func openURL(baseURL string, addr net.Addr) string {
+	if baseURL != "" {
+		return strings.TrimSuffix(baseURL, "/")
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -12,13 +12,13 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
 import { OUTPUT_DIR, idle, launchBrowser, missingTools, openMap, paintedShare, saveScreenshot, startPlanmap } from './harness.mjs';
-import { label } from '../web/i18n.js';
+import { label, setVocabulary } from '../web/i18n.js';
 import { cleanExcerpt, parseT2S } from '../web/text.js';
 
 const T2S = parseT2S(fs.readFileSync(new URL('../../data/search_t2s.txt', import.meta.url), 'utf8'));
 
 const skip = missingTools() || false;
-const PLANNING_LAYERS = ['industrial-parks', 'corridors', 'ports', 'enclaves'];
+const PLANNING_LAYERS = ['industrial-parks', 'corridors', 'ports', 'enclaves', 'ecological-spaces'];
 
 describe('web map in headless Chromium', { skip }, () => {
   let server;
@@ -150,6 +150,8 @@ describe('web map in headless Chromium', { skip }, () => {
   before(async () => {
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });
     server = await startPlanmap({ data: process.env.PLANMAP_TEST_DATA });
+    // Labels come from the server's vocabulary table, which the style carries.
+    setVocabulary((await getJSON('/styles/default.json')).metadata['planmap:vocabulary']);
     browser = await launchBrowser();
   });
 
@@ -160,7 +162,7 @@ describe('web map in headless Chromium', { skip }, () => {
     if (server) fs.writeFileSync(path.join(OUTPUT_DIR, 'planmap.log'), server.log());
   });
 
-  test('the default view reaches idle and shows all four layers', async (t) => {
+  test('the default view reaches idle and shows every planning layer', async (t) => {
     const started = Date.now();
     const opened = await openMap(browser, `${server.base}/`);
     main = opened.page;
@@ -235,6 +237,39 @@ describe('web map in headless Chromium', { skip }, () => {
     for (const [key, count] of Object.entries(seen.labels)) assert.equal(count, 1, `${key} is labelled ${count} times`);
     assert.ok(Object.keys(seen.labels).length > 0, 'no label drawn');
     await saveScreenshot(main, 'quanzhou-z13.png');
+  });
+
+  /**
+   * The legend is the server's vocabulary table: every planning layer with
+   * its title, the kinds it has with their labels and colours, and every
+   * status with a sample of the line style the style draws it in.
+   */
+  test('the legend shows every layer, kind and status from the vocabulary table', async () => {
+    const vocabulary = (await getJSON('/styles/default.json')).metadata['planmap:vocabulary'];
+    const facets = await getJSON('/search/facets');
+    const shown = await main.evaluate(() => ({
+      layers: Object.fromEntries([...document.querySelectorAll('[data-layer-block]')].map((block) => [block.dataset.layerBlock, {
+        title: block.querySelector('.layer-title').textContent,
+        kinds: Object.fromEntries([...block.querySelectorAll('li')].map((li) => [li.querySelector('input').dataset.kind, {
+          label: li.querySelector('.kind-label').textContent,
+          colour: getComputedStyle(li.querySelector('.swatch')).backgroundColor,
+        }])),
+      }])),
+      statuses: [...document.querySelectorAll('#status-legend li')].map((li) => ({ line: li.dataset.statusLine, label: li.textContent })),
+    }));
+    const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+    for (const layer of vocabulary.layers) {
+      const block = shown.layers[layer.id];
+      assert.ok(block, `no legend entry for ${layer.id}`);
+      assert.equal(block.title, layer.zh, `${layer.id} title`);
+      const present = Object.keys(facets.layers[layer.id]?.values?.kind || {}).filter((k) => k !== 'null');
+      assert.deepEqual(Object.keys(block.kinds).sort(), present.sort(), `${layer.id}: the legend lists the kinds the layer has`);
+      for (const kind of layer.kinds.filter((k) => present.includes(k.value))) {
+        assert.deepEqual(block.kinds[kind.value], { label: kind.zh, colour: rgb(kind.colour) }, `${layer.id} ${kind.value}`);
+      }
+    }
+    assert.ok(shown.layers['ecological-spaces'], 'the ecological spaces are in the legend');
+    assert.deepEqual(shown.statuses, vocabulary.statuses.map((s) => ({ line: s.line, label: s.zh })));
   });
 
   test('clicking a known park opens its panel with its name', async () => {
@@ -527,7 +562,10 @@ describe('web map in headless Chromium', { skip }, () => {
     await main.locator('#coverage-run').click();
     await main.locator('#coverage-summary').waitFor({ state: 'visible' });
     await idle(main);
-    const api = await getJSON(`/analysis/coverage?corridors=${encodeURIComponent(corridor.id)}&targets=industrial-parks,ports,enclaves&distance=10000`);
+    // The panel's targets default to every layer but the corridors, as the API's do.
+    const targets = (await getJSON('/collections')).collections.map((c) => c.id).filter((id) => id !== 'corridors');
+    assert.ok(targets.includes('ecological-spaces'), `targets ${targets}`);
+    const api = await getJSON(`/analysis/coverage?corridors=${encodeURIComponent(corridor.id)}&targets=${targets.join(',')}&distance=10000`);
     const shown = await main.locator('.coverage-headline').evaluate((el) => ({ covered: Number(el.dataset.covered), targets: Number(el.dataset.targets), text: el.textContent }));
     assert.equal(shown.covered, api.summary.covered);
     assert.equal(shown.targets, api.summary.targets);
@@ -570,7 +608,7 @@ describe('web map in headless Chromium', { skip }, () => {
     assert.equal(sent.get('corridor_status'), 'planned');
     assert.equal(sent.has('corridors'), false, `ids sent with the filter: ${request.url()}`);
     await main.waitForFunction(() => document.querySelector('.coverage-corridors')?.dataset.how === 'filters');
-    const byStatus = await getJSON('/analysis/coverage?corridor_status=planned&targets=industrial-parks,ports,enclaves&distance=10000');
+    const byStatus = await getJSON(`/analysis/coverage?corridor_status=planned&targets=${targets.join(',')}&distance=10000`);
     assert.deepEqual([...byStatus.summary.corridors].sort(), [...planned].sort(), 'the API picks other corridors for status=planned');
     assert.equal(await main.locator('.coverage-corridors').getAttribute('data-count'), String(planned.length));
     const headline = await main.locator('.coverage-headline').evaluate((el) => [Number(el.dataset.covered), Number(el.dataset.targets)]);

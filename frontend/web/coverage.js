@@ -11,19 +11,19 @@
 // corridors win, and while any is ticked the mode and status filters are
 // disabled (with a hint saying so). Mode and status filters combine (AND).
 
-import { featureName, label, t } from './i18n.js';
+import { featureName, label, t, values } from './i18n.js';
 import { api, debounce, download, getJSON, h, percent } from './util.js';
 
 const BUFFER = 'planmap-coverage-buffer';
 const TARGETS = 'planmap-coverage-targets';
 const COVERED = '#1a9850';
 const UNCOVERED = '#d73027';
-const TARGET_LAYERS = ['industrial-parks', 'ports', 'enclaves'];
-const MODES = ['rail', 'road', 'metro', 'water', 'concept'];
-const STATUSES = ['operational', 'under_construction', 'planned', 'proposed'];
-const STATUS_ORDER = [...STATUSES, 'unknown'];
 
 export function initCoverage({ map, collections, beforeLayer, state, writeURL }) {
+  // Targets are every layer but the corridors (as the API's default);
+  // modes and statuses come from the vocabulary table.
+  const MODES = values('mode');
+  const STATUSES = values('status');
   const els = {
     panel: document.getElementById('panel-coverage'),
     filter: document.getElementById('corridor-filter'),
@@ -48,7 +48,7 @@ export function initCoverage({ map, collections, beforeLayer, state, writeURL })
   let last = null; // {params, coverage, buffer}
 
   const present = new Set(collections.map((c) => c.id));
-  els.targets.replaceChildren(...TARGET_LAYERS.filter((id) => present.has(id)).map((id) => h('label', { class: 'chip' },
+  els.targets.replaceChildren(...[...present].filter((id) => id !== 'corridors').map((id) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', 'data-target': id, checked: true }), h('span', { 'data-layer-title': id }, label('layer', id)))));
   const chips = (values, set, attr, group) => values.map((v) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', [attr]: v, onchange: (e) => {
@@ -257,8 +257,9 @@ export function initCoverage({ map, collections, beforeLayer, state, writeURL })
 }
 
 function rank(status) {
-  const i = STATUS_ORDER.indexOf(status);
-  return i < 0 ? STATUS_ORDER.length : i;
+  const order = [...values('status'), 'unknown'];
+  const i = order.indexOf(status);
+  return i < 0 ? order.length : i;
 }
 
 /** A table of covered / targets / share by one vocabulary (layer, status or kind). */

@@ -30,7 +30,7 @@ const strings = {
     ruleIds: (n) => `按勾选的 ${n} 条走廊分析；方式和状态筛选不适用。`,
     ruleFilters: (n) => `未勾选走廊：按筛选分析符合的 ${n} 条走廊（方式和状态须同时满足）。`,
     corridorsUsed: (n, how) => `${how === 'ids' ? '勾选的' : '筛选出的'}走廊 ${n} 条：`,
-    aboutText: `<p>planmap 在离线地图上显示温州与泉州规划文件中的产业园区、交通走廊、港口与飞地。几何位置为近似或示意，并非测绘成果。</p>`,
+    aboutText: `<p>planmap 在离线地图上显示温州与泉州规划文件中的产业园区、交通走廊、港口与能源项目、飞地和生态空间。几何位置为近似或示意，并非测绘成果；示意线（如路网网格、概念走廊、生态带）只表示大致走向。</p>`,
   },
   en: {
     title: 'planmap · planning map', skipToSearch: 'Skip to search', searchLabel: 'Search projects', searchPlaceholder: 'Search: name / pinyin / English',
@@ -61,38 +61,40 @@ const strings = {
     ruleIds: (n) => `Analysing the ${n} ticked corridor${n === 1 ? '' : 's'}; the mode and status filters do not apply.`,
     ruleFilters: (n) => `No corridor ticked: analysing the ${n} corridor${n === 1 ? '' : 's'} matching both the mode and the status filters.`,
     corridorsUsed: (n, how) => `${n} ${how === 'ids' ? 'ticked' : 'filtered'} corridor${n === 1 ? '' : 's'}: `,
-    aboutText: `<p>planmap shows the industrial parks, transport corridors, ports and enclaves named in Wenzhou and Quanzhou planning documents on an offline map. Geometries are approximate or schematic, not surveyed.</p>`,
+    aboutText: `<p>planmap shows the industrial parks, transport corridors, ports and energy sites, enclaves and ecological spaces named in Wenzhou and Quanzhou planning documents on an offline map. Geometries are approximate or schematic, not surveyed; schematic shapes (the road grid, concept corridors, ecological belts) show only a general course.</p>`,
   },
 };
 
-const vocab = {
-  layer: {
-    'industrial-parks': ['产业园区与平台', 'Industrial parks and platforms'],
-    corridors: ['交通与发展走廊', 'Corridors'],
-    ports: ['港口与枢纽', 'Ports and hubs'],
-    enclaves: ['飞地', 'Enclaves'],
-  },
-  kind: {
-    industrial_park: ['产业园区', 'Industrial park'], cooperation_platform: ['合作平台', 'Cooperation platform'],
-    industrial_cluster: ['产业集聚区', 'Industrial cluster'], pilot_zone: ['试验示范区', 'Pilot zone'],
-    innovation_base: ['科创基地', 'Innovation base'], new_district: ['新区新城', 'New district'],
-    eco_tourism_park: ['生态旅游园区', 'Eco-tourism park'], business_district: ['商务街区', 'Business district'],
-    high_speed_rail: ['高速铁路', 'High-speed rail'], railway: ['铁路', 'Railway'], suburban_rail: ['市域铁路', 'Suburban rail'],
-    metro: ['城市轨道', 'Metro'], expressway: ['高速公路', 'Expressway'], urban_expressway: ['城市快速路', 'Urban expressway'],
-    highway: ['干线公路', 'Highway'], bridge: ['桥梁', 'Bridge'], tunnel: ['隧道', 'Tunnel'],
-    shipping_channel: ['航道', 'Shipping channel'], concept_corridor: ['概念走廊', 'Concept corridor'],
-    port: ['港口', 'Port'], port_area: ['港区', 'Port area'], cruise_terminal: ['邮轮码头', 'Cruise terminal'],
-    airport: ['机场', 'Airport'], rail_hub: ['铁路枢纽', 'Rail hub'], multimodal_hub: ['综合枢纽', 'Multimodal hub'],
-    science_enclave: ['科创飞地', 'Science enclave'], industrial_enclave: ['产业飞地', 'Industrial enclave'],
-    headquarters_enclave: ['总部飞地', 'Headquarters enclave'],
-  },
-  status: {
-    operational: ['已建成', 'Operational'], under_construction: ['在建', 'Under construction'],
-    planned: ['规划', 'Planned'], proposed: ['谋划', 'Proposed'], null: ['未注明', 'Not stated'], unknown: ['未注明', 'Not stated'],
-  },
-  geometry_precision: { approximate: ['近似', 'Approximate'], schematic: ['示意', 'Schematic'], surveyed: ['测绘', 'Surveyed'] },
-  mode: { rail: ['铁路', 'Rail'], road: ['公路', 'Road'], metro: ['轨道', 'Metro'], water: ['水运', 'Water'], concept: ['概念', 'Concept'] },
-};
+// The planning vocabulary (layers, kinds, statuses, modes, precisions with
+// their labels, colours and status line styles) is not written here: it is
+// the server's one table (data/vocabulary.go), which the map style carries
+// as metadata["planmap:vocabulary"]; setVocabulary installs it.
+let table = null;
+let vocab = {};
+const notStated = ['未注明', 'Not stated'];
+
+/** Installs the vocabulary table (the style's metadata["planmap:vocabulary"]). */
+export function setVocabulary(t) {
+  table = t || { layers: [], statuses: [], modes: [], geometry_precisions: [] };
+  const pairs = (terms) => Object.fromEntries((terms || []).map((x) => [x.value, [x.zh, x.en]]));
+  vocab = {
+    layer: Object.fromEntries(table.layers.map((l) => [l.id, [l.zh, l.en]])),
+    kind: Object.assign({}, ...table.layers.map((l) => pairs(l.kinds))),
+    status: { ...pairs(table.statuses), null: notStated, unknown: notStated },
+    mode: pairs(table.modes),
+    geometry_precision: pairs(table.geometry_precisions),
+  };
+}
+
+/** The vocabulary table, or null before setVocabulary. */
+export function vocabulary() {
+  return table;
+}
+
+/** The values of a vocabulary group ('status', 'mode', …) in the table's order. */
+export function values(group) {
+  return Object.keys(vocab[group] || {}).filter((v) => v !== 'null' && v !== 'unknown');
+}
 
 let current = 'zh';
 

@@ -7,7 +7,7 @@
 // window.planmap exposes the map and the page's state to automation.
 
 import * as maplibregl from './vendor/maplibre-gl.mjs';
-import { featureName, label, language, setLanguage, t } from './i18n.js';
+import { featureName, label, language, setLanguage, setVocabulary, t, values, vocabulary } from './i18n.js';
 import { emptyState, filterConditions, filtersActive, formatHash, itemsParams, matchesFilters, parseHash } from './state.js';
 import { api, debounce, download, getJSON, h } from './util.js';
 import { initSearch } from './search.js';
@@ -17,7 +17,6 @@ import { initBasemaps } from './basemaps.js';
 import { BOOKMARKS, initOverview, regionFrame } from './overview.js';
 import { cleanExcerpt, needsCleaning, parseT2S } from './text.js';
 
-const STATUSES = ['operational', 'under_construction', 'planned', 'proposed'];
 const VIEW_LIST_MAX = 200;
 const SELECTION_SOURCE = 'planmap-selection';
 
@@ -97,6 +96,7 @@ async function boot() {
     map.once('error', (e) => { if (!map.isStyleLoaded()) reject(e.error || new Error('style failed to load')); });
   });
   planmap.timings.styleLoaded = performance.now();
+  setVocabulary(map.getStyle().metadata?.['planmap:vocabulary']);
   collectStyleLayers(map);
   addAttribution(map);
   addSelectionLayers(map);
@@ -317,19 +317,21 @@ function buildLayerPanel() {
 
 /**
  * The status legend, drawn as the map draws status: a line and an area
- * sample for each (solid, dashed, dotted and hatched, faint), from the
- * same dash patterns and opacities the style uses.
+ * sample for each status in its line style (the vocabulary table's: solid,
+ * dashed, dotted and hatched, faint), with the dash patterns and opacities
+ * the style uses.
  */
-const STATUS_SAMPLES = {
-  operational: { dash: null, opacity: 1, fill: 0.38 },
-  under_construction: { dash: '6 3', opacity: 1, fill: 0.26 },
-  planned: { dash: '0.1 6', opacity: 0.95, fill: 0.12, hatch: true },
-  proposed: { dash: '2.5 4.5', opacity: 0.45, fill: 0.06 },
+const LINE_SAMPLES = {
+  solid: { dash: null, opacity: 1, fill: 0.38 },
+  dashed: { dash: '6 3', opacity: 1, fill: 0.26 },
+  dotted: { dash: '0.1 6', opacity: 0.95, fill: 0.12, hatch: true, round: true },
+  faint: { dash: '2.5 4.5', opacity: 0.45, fill: 0.06 },
 };
+const lineOf = (status) => vocabulary()?.statuses?.find((s) => s.value === status)?.line || 'dotted';
 function statusSample(status, colour = '#4c5fd5') {
-  const s = STATUS_SAMPLES[status];
+  const s = LINE_SAMPLES[lineOf(status)] || LINE_SAMPLES.dotted;
   const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
-  const cap = status === 'planned' ? 'round' : 'butt';
+  const cap = s.round ? 'round' : 'butt';
   const hatch = s.hatch ? '<pattern id="hatch-legend" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="4" stroke="#1e2430" stroke-opacity=".55" stroke-width="1.2"/></pattern>' : '';
   const el = document.createElement('span');
   el.className = 'status-sample';
@@ -341,7 +343,7 @@ function statusSample(status, colour = '#4c5fd5') {
 }
 function buildStatusLegend() {
   const list = document.getElementById('status-legend');
-  list.replaceChildren(...STATUSES.map((st) => h('li', { 'data-status-legend': st }, statusSample(st), h('span', { 'data-status-label': st }, label('status', st)))));
+  list.replaceChildren(...values('status').map((st) => h('li', { 'data-status-legend': st, 'data-status-line': lineOf(st) }, statusSample(st), h('span', { 'data-status-label': st }, label('status', st)))));
 }
 
 /** What the legend shows, for the print export: layers with their kinds and colours, and the statuses. */
@@ -354,7 +356,7 @@ function legendModel() {
       kinds: Object.keys(counts).filter((k) => k !== 'null' && (!state.kind || state.kind.has(k))).map((k) => ({ kind: k, label: label('kind', k), colour: colours[k] || colours['*'] || '#888' })),
     };
   });
-  return { layers, statuses: STATUSES.map((st) => ({ status: st, label: label('status', st), ...STATUS_SAMPLES[st] })) };
+  return { layers, statuses: values('status').map((st) => ({ status: st, line: lineOf(st), label: label('status', st), ...LINE_SAMPLES[lineOf(st)] })) };
 }
 
 function onKindToggle() {
@@ -389,6 +391,7 @@ const refreshCounts = debounce(async () => {
 // ---- filters ------------------------------------------------------------
 
 function buildFilters() {
+  const STATUSES = values('status');
   els.statusFilter.replaceChildren(...STATUSES.map((s) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', 'data-status': s, onchange: () => {
       const checked = [...els.statusFilter.querySelectorAll('input:checked')].map((i) => i.dataset.status);

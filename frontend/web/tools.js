@@ -178,7 +178,7 @@ export function initTools({ map, state, planmap, legendModel }) {
         ctx.globalAlpha = r.status.opacity;
         ctx.strokeStyle = '#4c5fd5';
         ctx.lineWidth = 2.5;
-        ctx.lineCap = r.status.status === 'planned' ? 'round' : 'butt';
+        ctx.lineCap = r.status.round ? 'round' : 'butt';
         ctx.setLineDash(r.status.dash ? r.status.dash.split(' ').map(Number) : []);
         ctx.beginPath();
         ctx.moveTo(lx + 10, y + lh / 2);

@@ -1,11 +1,7 @@
-package api
+package data
 
 import (
 	"container/list"
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
 	"sync"
 )
 
@@ -26,7 +22,7 @@ type matchCache struct {
 
 type matchEntry struct {
 	key     string
-	matches []int32
+	matches []Ref
 }
 
 func newMatchCache(budget int64) *matchCache {
@@ -35,7 +31,7 @@ func newMatchCache(budget int64) *matchCache {
 
 func (m *matchCache) cost(e *matchEntry) int64 { return int64(4*len(e.matches)+len(e.key)) + 128 }
 
-func (m *matchCache) get(key string) ([]int32, bool) {
+func (m *matchCache) get(key string) ([]Ref, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	el, ok := m.entries[key]
@@ -46,7 +42,7 @@ func (m *matchCache) get(key string) ([]int32, bool) {
 	return el.Value.(*matchEntry).matches, true
 }
 
-func (m *matchCache) put(key string, matches []int32) {
+func (m *matchCache) put(key string, matches []Ref) {
 	e := &matchEntry{key: key, matches: matches}
 	cost := m.cost(e)
 	if cost > m.budget/4 {
@@ -66,36 +62,4 @@ func (m *matchCache) put(key string, matches []int32) {
 		delete(m.entries, old.key)
 		m.used -= m.cost(old)
 	}
-}
-
-// matchKey is the canonical form of what selects and orders the matches
-// of q (not the page, format or property list).
-func (q *itemsQuery) matchKey(layer string) string {
-	var b strings.Builder
-	b.WriteString(layer)
-	for _, bb := range q.bboxes {
-		fmt.Fprintf(&b, "|bbox:%v,%v,%v,%v", bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1])
-	}
-	if q.years != nil {
-		fmt.Fprintf(&b, "|years:%d,%d", q.years.from, q.years.to)
-	}
-	if q.yearIn != nil {
-		years := slices.Clone(q.yearIn)
-		slices.Sort(years)
-		fmt.Fprintf(&b, "|target_year:%v", years)
-	}
-	keys := make([]string, 0, len(q.equals))
-	for k := range q.equals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		values := append([]string(nil), q.equals[k]...)
-		sort.Strings(values)
-		fmt.Fprintf(&b, "|%s=%q", k, values)
-	}
-	for _, s := range q.sortBy {
-		fmt.Fprintf(&b, "|sort:%s,%v", s.property, s.descending)
-	}
-	return b.String()
 }

@@ -1,4 +1,4 @@
-package api
+package data
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestMatchCacheEvictsLeastRecentlyUsedWithinBudget(t *testing.T) {
-	list := func(n int) []int32 { return make([]int32, n) }
+	list := func(n int) []Ref { return make([]Ref, n) }
 	m := newMatchCache(4 * (4*100 + 128 + 2)) // room for four 100-match entries with 2-byte keys
 	for i := 0; i < 4; i++ {
 		m.put(fmt.Sprintf("k%d", i), list(100))
@@ -32,21 +32,15 @@ func TestMatchCacheEvictsLeastRecentlyUsedWithinBudget(t *testing.T) {
 	}
 }
 
-func TestMatchKeyIgnoresPagingAndOrderOfValues(t *testing.T) {
-	srv := defaultServer(t)
-	snap := srv.state.Load()
-	ls, _ := snap.layer("industrial-parks")
-	keys := map[string]string{}
-	for _, target := range []string{
-		"/collections/industrial-parks/items?status=planned,proposed&limit=5",
-		"/collections/industrial-parks/items?offset=10&status=proposed,planned&f=json",
-		"/collections/industrial-parks/items?status=planned",
-		"/collections/industrial-parks/items?status=planned&sortby=name",
-	} {
-		get(t, srv, target)
-		keys[target] = ""
+func TestQueryKeyIgnoresOrderOfValues(t *testing.T) {
+	a := Query{Equals: map[string][]string{"status": {"planned", "proposed"}, "kind": {"port"}}, YearIn: []int{2030, 2025}}
+	b := Query{Equals: map[string][]string{"kind": {"port"}, "status": {"proposed", "planned"}}, YearIn: []int{2025, 2030}}
+	c := Query{Equals: map[string][]string{"status": {"planned"}}}
+	d := Query{Equals: map[string][]string{"status": {"planned"}}, SortBy: []SortKey{{Property: "name"}}}
+	if a.Key() != b.Key() {
+		t.Errorf("same selection, different keys: %q and %q", a.Key(), b.Key())
 	}
-	if n := len(ls.matches.entries); n != 3 {
-		t.Fatalf("%d cached selections, want 3 (the first two requests are one selection)", n)
+	if c.Key() == d.Key() || a.Key() == c.Key() {
+		t.Errorf("different selections share a key: %q %q %q", a.Key(), c.Key(), d.Key())
 	}
 }

@@ -1,0 +1,350 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/planmap/planmap/data"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
+)
+
+// Operations: health, metrics and access logs.
+//
+//	GET /livez    200 while the process serves requests at all
+//	GET /readyz   200 once the data is indexed and Options.Ready (a store
+//	              check) passes, 503 otherwise
+//	GET /health   JSON: data version, layers and feature counts, start
+//	              time, the last reload or journal problem, cache sizes,
+//	              limits in use
+//	GET /metrics  Prometheus text format
+//
+// Every metric label is bounded: route is a registered route template
+// (never a raw path; requests no route matched count as "unmatched"),
+// method one of the HTTP methods routes use (else "OTHER"), status an
+// HTTP status code, kind one of the request kinds of limits.go, layer a
+// layer id of the dataset.
+
+// opsState is a server's health, metrics and logging machinery.
+type opsState struct {
+	started time.Time
+	routes  routeTable
+	limiter *limiter
+	access  *slog.Logger
+	problem atomic.Pointer[problemReport]
+
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	inFlight prometheus.Gauge
+	limited  *prometheus.CounterVec
+	loads    *prometheus.HistogramVec
+}
+
+// problemReport is the last reload or journal problem.
+type problemReport struct {
+	At      time.Time `json:"time"`
+	Message string    `json:"message"`
+}
+
+func newOpsState(s *Server) *opsState {
+	o := &opsState{started: time.Now(), limiter: newLimiter(s.opts), access: s.opts.AccessLog, registry: prometheus.NewRegistry()}
+	o.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "planmap_http_requests_total", Help: "HTTP requests answered, by route template, method and status.",
+	}, []string{"route", "method", "status"})
+	o.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "planmap_http_request_duration_seconds", Help: "Time to answer HTTP requests, by route template and method.",
+		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
+	}, []string{"route", "method"})
+	o.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "planmap_http_in_flight_requests", Help: "HTTP requests being answered.",
+	})
+	o.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "planmap_http_limited_requests_total", Help: "Requests refused with 503 because their kind's concurrency limit was full.",
+	}, []string{"kind"})
+	o.loads = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "planmap_data_load_duration_seconds", Help: "Time to load (kind=load) or reload (kind=reload) and index the dataset.",
+		Buckets: prometheus.ExponentialBuckets(0.05, 2, 12),
+	}, []string{"kind"})
+	o.registry.MustRegister(o.requests, o.duration, o.inFlight, o.limited, o.loads,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		snapshotCollector{s})
+	return o
+}
+
+// ObserveLoad records how long loading (kind "load") or reloading (kind
+// "reload") the dataset took, for /metrics.
+func (s *Server) ObserveLoad(kind string, d time.Duration) {
+	if kind != "load" {
+		kind = "reload"
+	}
+	s.ops.loads.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+// ReportProblem records a reload or journal problem for /health; nil
+// clears it.
+func (s *Server) ReportProblem(err error) {
+	if err == nil {
+		s.ops.problem.Store(nil)
+		return
+	}
+	s.ops.problem.Store(&problemReport{At: time.Now().UTC(), Message: err.Error()})
+}
+
+func (s *Server) routesOps() {
+	s.app.Get("/livez", s.handleLivez)
+	s.app.Get("/readyz", s.handleReadyz)
+	s.app.Get("/health", s.handleHealth)
+	s.app.Get("/metrics", s.handleMetrics)
+	s.extraPaths = append(s.extraPaths, opsPaths)
+}
+
+func opsPaths() []apiPath {
+	return []apiPath{
+		{Path: "/livez", Summary: "Liveness: 200 while the process answers requests.", Responses: map[string]string{mediaJSON: `{"status":"ok"}`}},
+		{Path: "/readyz", Summary: "Readiness: 200 once the data is indexed and its stores are reachable, else 503.", Responses: map[string]string{mediaJSON: `{"status":"ready"}`}},
+		{Path: "/health", Summary: "Health: data version, layers and feature counts, start time, last reload or journal problem, cache sizes, limits in use.", Responses: map[string]string{mediaJSON: "health report"}},
+		{Path: "/metrics", Summary: "Prometheus metrics (text format 0.0.4).", Responses: map[string]string{"text/plain": "Prometheus text exposition"}},
+	}
+}
+
+// opsMiddleware runs first: it gives the request its deadline, waits for a
+// slot of its kind, turns the chain's error into the response (so that
+// the log and the metrics see the final status), and writes the access
+// log line and the metrics.
+func (s *Server) opsMiddleware(c *fiber.Ctx) error {
+	start := time.Now()
+	o := s.ops
+	o.inFlight.Inc()
+	defer o.inFlight.Dec()
+	c.Locals(serverLocal, s)
+	kind := requestKind(c)
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeoutFor(kind))
+	defer cancel()
+	c.SetUserContext(ctx)
+
+	var err error
+	routed := false
+	if err = s.bodyCheck(c); err == nil {
+		if release := o.limiter.acquire(ctx, kind); release == nil {
+			o.limited.WithLabelValues(kind).Inc()
+			err = limitedError(kind)
+		} else {
+			routed = true
+			sl := &slot{release: release}
+			c.Locals(slotLocal, sl)
+			err = c.Next()
+			sl.done()
+		}
+	}
+	// The route template, once a route matched; requests refused before
+	// routing and the router's own 404 and 405 count as unmatched.
+	route := "unmatched"
+	var fe *fiber.Error
+	if r := c.Route(); routed && r != nil && !(errors.As(err, &fe) && (fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed)) {
+		route = r.Path
+	}
+	if err != nil {
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	elapsed := time.Since(start)
+	method := metricMethod(c.Method())
+	o.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	o.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
+	if o.access != nil {
+		o.access.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", requestID(c)),
+			slog.String("method", c.Method()),
+			slog.String("route", route),
+			slog.String("path", truncate(c.Path(), 512)),
+			slog.Int("status", status),
+			slog.Int("bytes", len(c.Response().Body())),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.String("client", c.IP()),
+		)
+	}
+	return nil
+}
+
+func metricMethod(m string) string {
+	for _, k := range knownMethods {
+		if m == k {
+			return k // m is fasthttp's buffer, reused after the request
+		}
+	}
+	return "OTHER"
+}
+
+func (s *Server) handleLivez(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, mediaJSON)
+	return c.SendString(`{"status":"ok"}`)
+}
+
+func (s *Server) handleReadyz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if s.state.Load() == nil {
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: "the dataset is not indexed yet"}
+	}
+	if h := s.store.Health(); !h.Ready {
+		msg := "the store cannot serve current data"
+		if h.Problem != "" {
+			msg += ": " + h.Problem
+		}
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: msg}
+	}
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(); err != nil {
+			return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: "not ready: " + err.Error()}
+		}
+	}
+	c.Set(fiber.HeaderContentType, mediaJSON)
+	return c.SendString(`{"status":"ready"}`)
+}
+
+// dataFigures is what health and metrics report about the current data.
+type dataFigures struct {
+	Version  string        `json:"version"`
+	Source   string        `json:"source,omitempty"`
+	Features int           `json:"features"`
+	Layers   []layerFigure `json:"layers"`
+	Tiles    tileFigures   `json:"tile_cache"`
+}
+
+type layerFigure struct {
+	ID       string `json:"id"`
+	Features int    `json:"features"`
+}
+
+type tileFigures struct {
+	Entries int   `json:"entries"`
+	Bytes   int64 `json:"bytes"`
+	Budget  int64 `json:"budget_bytes"`
+	Hits    int64 `json:"hits"`
+	Misses  int64 `json:"misses"`
+}
+
+// currentFigures reads the figures of the snapshot being served. It is
+// the one place health and metrics look into the data.
+func (s *Server) currentFigures() (dataFigures, bool) {
+	snap := s.state.Load()
+	if snap == nil {
+		return dataFigures{}, false
+	}
+	f := dataFigures{Version: snap.data.Version, Source: snap.data.Source, Layers: []layerFigure{}}
+	for _, ls := range snap.layers {
+		n := ls.view.Len()
+		f.Layers = append(f.Layers, layerFigure{ID: ls.meta.ID, Features: n})
+		f.Features += n
+	}
+	if s.tileCache != nil {
+		st := s.tileCache.Stats()
+		f.Tiles = tileFigures{Entries: st.Entries, Bytes: st.Bytes, Budget: s.opts.TileCacheBytes, Hits: st.Hits, Misses: st.Misses}
+	}
+	return f, true
+}
+
+type healthReport struct {
+	Status      string                 `json:"status"`
+	Started     time.Time              `json:"started"`
+	UptimeS     float64                `json:"uptime_s"`
+	Data        dataFigures            `json:"data"`
+	LastProblem *problemReport         `json:"last_problem"`
+	Limits      map[string]limitFigure `json:"limits"`
+	InFlight    float64                `json:"in_flight"`
+	// Store is what the store says of itself: its kind, whether it can
+	// serve current data, its last reload, journal or connection problem.
+	Store data.StoreHealth `json:"store"`
+}
+
+type limitFigure struct {
+	InUse    int `json:"in_use"`
+	Capacity int `json:"capacity"`
+}
+
+func (s *Server) handleHealth(c *fiber.Ctx) error {
+	figures, ok := s.currentFigures()
+	r := healthReport{Status: "ok", Started: s.ops.started.UTC(), UptimeS: time.Since(s.ops.started).Seconds(),
+		Data: figures, LastProblem: s.ops.problem.Load(), Limits: map[string]limitFigure{}, Store: s.store.Health()}
+	if r.LastProblem == nil && r.Store.Problem != "" {
+		r.LastProblem = &problemReport{At: r.Store.ProblemAt, Message: r.Store.Problem}
+	}
+	if !ok {
+		r.Status = "starting"
+	} else if r.LastProblem != nil {
+		r.Status = "degraded"
+	}
+	for _, kind := range limitedKinds {
+		r.Limits[kind] = limitFigure{InUse: s.ops.limiter.inUse(kind), Capacity: s.ops.limiter.capacity(kind)}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(r)
+}
+
+func (s *Server) handleMetrics(c *fiber.Ctx) error {
+	families, err := s.ops.registry.Gather()
+	if err != nil {
+		s.log.Warn("gathering metrics", "err", err)
+	}
+	var buf bytes.Buffer
+	format := expfmt.NewFormat(expfmt.TypeTextPlain)
+	enc := expfmt.NewEncoder(&buf, format)
+	for _, mf := range families {
+		if err := enc.Encode(mf); err != nil {
+			return err
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, string(format))
+	return c.Send(buf.Bytes())
+}
+
+// snapshotCollector reports the data and cache figures at scrape time.
+type snapshotCollector struct{ s *Server }
+
+var (
+	descInfo        = prometheus.NewDesc("planmap_data_info", "The dataset version being served (value 1).", []string{"version"}, nil)
+	descFeatures    = prometheus.NewDesc("planmap_data_features", "Features per layer of the dataset being served.", []string{"layer"}, nil)
+	descTileHits    = prometheus.NewDesc("planmap_tile_cache_hits_total", "Tile cache hits of the current dataset version.", nil, nil)
+	descTileMisses  = prometheus.NewDesc("planmap_tile_cache_misses_total", "Tile cache misses of the current dataset version.", nil, nil)
+	descTileBytes   = prometheus.NewDesc("planmap_tile_cache_bytes", "Bytes held by the tile cache.", nil, nil)
+	descTileEntries = prometheus.NewDesc("planmap_tile_cache_entries", "Tiles held by the tile cache.", nil, nil)
+	descLimitInUse  = prometheus.NewDesc("planmap_limit_in_use", "Requests of a limited kind running now.", []string{"kind"}, nil)
+	descLimitCap    = prometheus.NewDesc("planmap_limit_capacity", "Concurrency limit of a request kind.", []string{"kind"}, nil)
+)
+
+func (sc snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descInfo, descFeatures, descTileHits, descTileMisses, descTileBytes, descTileEntries, descLimitInUse, descLimitCap} {
+		ch <- d
+	}
+}
+
+func (sc snapshotCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, kind := range limitedKinds {
+		ch <- prometheus.MustNewConstMetric(descLimitInUse, prometheus.GaugeValue, float64(sc.s.ops.limiter.inUse(kind)), kind)
+		ch <- prometheus.MustNewConstMetric(descLimitCap, prometheus.GaugeValue, float64(sc.s.ops.limiter.capacity(kind)), kind)
+	}
+	f, ok := sc.s.currentFigures()
+	if !ok {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descInfo, prometheus.GaugeValue, 1, f.Version)
+	for _, l := range f.Layers {
+		ch <- prometheus.MustNewConstMetric(descFeatures, prometheus.GaugeValue, float64(l.Features), l.ID)
+	}
+	ch <- prometheus.MustNewConstMetric(descTileHits, prometheus.CounterValue, float64(f.Tiles.Hits))
+	ch <- prometheus.MustNewConstMetric(descTileMisses, prometheus.CounterValue, float64(f.Tiles.Misses))
+	ch <- prometheus.MustNewConstMetric(descTileBytes, prometheus.GaugeValue, float64(f.Tiles.Bytes))
+	ch <- prometheus.MustNewConstMetric(descTileEntries, prometheus.GaugeValue, float64(f.Tiles.Entries))
+}
