@@ -131,6 +131,10 @@ func analysisPaths() []apiPath {
 			Params: append(append([]apiParam{}, selection...),
 				distance,
 				list("targets", "Comma-separated layer ids to check (default: every layer but corridors)."),
+				list("target_status", "Only targets whose status is one of these."),
+				list("target_city", "Only targets whose city is one of these."),
+				list("target_county", "Only targets whose county is one of these."),
+				list("target_kind", "Only targets whose kind is one of these."),
 				apiParam{Name: "f", In: "query", Description: "Response format: json (GeoJSON, the default) or csv (UTF-8 with a byte-order mark and a header row).",
 					Schema: map[string]any{"type": "string", "enum": []string{"json", "csv"}}}),
 			Responses: map[string]string{
@@ -405,7 +409,8 @@ type coverageTarget struct {
 
 func (s *Server) handleCoverage(c *fiber.Ctx) error {
 	snap := s.state.Load()
-	params, err := analysisParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "targets", "f"})
+	params, err := analysisParams(c, []string{"corridors", "corridor_mode", "corridor_kind", "corridor_status", "distance", "targets", "f",
+		"target_status", "target_city", "target_county", "target_kind"})
 	if err != nil {
 		return err
 	}
@@ -449,6 +454,9 @@ func (s *Server) handleCoverage(c *fiber.Ctx) error {
 	var geoTargets []geo.CoverageTarget
 	for _, ls := range targetLayers {
 		for i, f := range ls.features() {
+			if !targetMatches(f.Properties, params) {
+				continue
+			}
 			targets = append(targets, coverageTarget{layer: ls, feature: f, id: ls.featureIDs()[i]})
 			kind, _ := f.Properties["kind"].(string)
 			status, _ := f.Properties["status"].(string)
@@ -477,7 +485,32 @@ func (s *Server) handleCoverage(c *fiber.Ctx) error {
 		return c.Send(body)
 	}
 	c.Set(fiber.HeaderContentType, mediaGeoJSON)
-	return c.Send(coverageGeoJSON(targets, report, sel.ids, nearest))
+	corridorCities := map[string]bool{}
+	for _, pos := range sel.positions {
+		if city, _ := corridorFeatures[pos].Properties["city"].(string); city != "" {
+			corridorCities[city] = true
+		}
+	}
+	return c.Send(coverageGeoJSON(targets, report, sel.ids, nearest, corridorCities))
+}
+
+// targetFilters are the coverage parameters that narrow the targets, each
+// a comma-separated list of values of one property.
+var targetFilters = [][2]string{{"target_status", "status"}, {"target_city", "city"}, {"target_county", "county"}, {"target_kind", "kind"}}
+
+// targetMatches reports whether a target's properties pass the target_*
+// filters (a property must be one of the listed values).
+func targetMatches(props map[string]any, params []queryParam) bool {
+	for _, f := range targetFilters {
+		if !hasParam(params, f[0]) {
+			continue
+		}
+		v, _ := props[f[1]].(string)
+		if !slices.Contains(splitList(paramValue(params, f[0])), v) {
+			return false
+		}
+	}
+	return true
 }
 
 // coverageLayers reads targets=: layer ids, by default every layer but the
@@ -527,7 +560,13 @@ func roundTo(v float64, decimals int) float64 {
 
 type nearestFunc func(geo.TargetCoverage) (id string, name any, ok bool)
 
-func coverageGeoJSON(targets []coverageTarget, report *geo.CoverageReport, corridorIDs []string, nearest nearestFunc) []byte {
+// coverageGeoJSON writes the coverage answer; corridorCities are the cities
+// of the chosen corridors, so that each target says whether its city has
+// any (city_has_corridor) and the summary lists the targets' cities that
+// have none (cities_without_corridor): there "not covered" may be a gap in
+// the data rather than a planning finding.
+func coverageGeoJSON(targets []coverageTarget, report *geo.CoverageReport, corridorIDs []string, nearest nearestFunc, corridorCities map[string]bool) []byte {
+	var citiesWithout []string
 	b := make([]byte, 0, 512*len(targets)+1024)
 	b = append(b, `{"type":"FeatureCollection","features":[`...)
 	for i, t := range targets {
@@ -567,13 +606,27 @@ func coverageGeoJSON(targets []coverageTarget, report *geo.CoverageReport, corri
 		} else {
 			b = append(b, "null"...)
 		}
+		b = append(b, `,"city":`...)
+		b = appendValue(b, t.feature.Properties["city"])
+		b = append(b, `,"city_has_corridor":`...)
+		if city, _ := t.feature.Properties["city"].(string); city != "" {
+			b = strconv.AppendBool(b, corridorCities[city])
+			if !corridorCities[city] && !slices.Contains(citiesWithout, city) {
+				citiesWithout = append(citiesWithout, city)
+			}
+		} else {
+			b = append(b, "null"...)
+		}
 		b = append(b, "}}"...)
 	}
+	slices.Sort(citiesWithout)
 	sum := report.Summary
 	b = append(b, `],"summary":{"distance_m":`...)
 	b = appendNumber(b, sum.Distance)
 	b = append(b, `,"corridors":`...)
 	b = appendStrings(b, corridorIDs)
+	b = append(b, `,"cities_without_corridor":`...)
+	b = appendStrings(b, citiesWithout)
 	b = append(b, `,"targets":`...)
 	b = strconv.AppendInt(b, int64(sum.Targets), 10)
 	b = append(b, `,"covered":`...)

@@ -74,6 +74,9 @@ type Options struct {
 	// Ready, when set, is asked by /readyz whether the server's stores
 	// are reachable.
 	Ready func() error
+	// Basemaps are offered by the web map besides the offline one (see
+	// Basemap, ParseBasemap); listed at /basemaps.
+	Basemaps []Basemap
 }
 
 // Server serves a store's data: reads from the store's current snapshot,
@@ -301,4 +304,5 @@ func (s *Server) routes() {
 	s.routesTiles()
 	s.routesAnalysis()
 	s.routesWFS()
+	s.routesBasemaps()
 }

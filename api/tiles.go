@@ -257,5 +257,5 @@ func (s *Server) handleStyle(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, "styles/default.json", base)) {
 		return nil
 	}
-	return c.JSON(snap.tiler.Style(s.tileURL(base), base+"/basemap/land.geojson"), mediaMapboxStyle)
+	return c.JSON(snap.tiler.StyleFor(tiles.StyleURLs{Tiles: s.tileURL(base), Basemap: base + "/basemap/land.geojson", Sprite: spriteURL(base)}), mediaMapboxStyle)
 }

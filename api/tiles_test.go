@@ -210,7 +210,7 @@ func TestTileJSONAndStyleEndpoints(t *testing.T) {
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &doc) != nil {
 		t.Fatalf("/tiles.json: %d %s", r.status, r.body)
 	}
-	if doc.TileJSON != "3.0.0" || len(doc.Tiles) != 1 || doc.Tiles[0] != "http://planmap.test/tiles/{z}/{x}/{y}.mvt" || len(doc.VectorLayers) != len(data.StandardLayers)+1 {
+	if doc.TileJSON != "3.0.0" || len(doc.Tiles) != 1 || doc.Tiles[0] != "http://planmap.test/tiles/{z}/{x}/{y}.mvt" || len(doc.VectorLayers) != len(data.StandardLayers)+2 {
 		t.Errorf("tilejson %+v", doc)
 	}
 	if doc.Attribution == "" {

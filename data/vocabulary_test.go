@@ -204,6 +204,6 @@ func ExampleVocabularyTable_Kind() {
 	fmt.Println(k.ZH, k.EN, k.Colour)
 	fmt.Println(s.ZH, s.EN, s.Line)
 	// Output:
-	// 水库 Reservoir #74c0fc
+	// 水库 Reservoir #5ebbfd
 	// 规划 Planned dotted
 }

@@ -39,7 +39,9 @@
 // the same way and encoded again.
 //
 // The derived layer EnclaveLinks draws a line from each enclave to its home
-// county's seat (home_point). Cache keeps gzip-compressed tiles under a byte
+// county's seat (home_point); the derived layer Labels holds one label point
+// per polygon and point feature, so that a polygon is labelled once, not once
+// per tile it touches. Cache keeps gzip-compressed tiles under a byte
 // budget with a single flight per tile; TileJSON and Style describe the
 // tiles for clients; WriteMBTiles and WritePMTiles export a zoom range to an
 // MBTiles file or a PMTiles v3 archive, and OpenPMTiles opens an archive as a

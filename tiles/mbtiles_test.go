@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/paulmach/orb"
+
 	"github.com/planmap/planmap/data"
 )
 
@@ -34,12 +36,19 @@ func ogrCounts(t *testing.T, ogrinfo string, args ...string) map[string]int {
 	return counts
 }
 
-// expectedCounts is, per layer, the number of source features, and for the
-// enclave links the number of enclaves with a home point.
+// expectedCounts is, per layer, the number of source features, for the
+// enclave links the number of enclaves with a home point and for the labels
+// the number of polygon and point features.
 func expectedCounts(ds *data.Dataset) map[string]int {
 	want := map[string]int{}
 	for _, l := range ds.Layers {
 		want[l.ID] = len(l.Features.Features)
+		for _, f := range l.Features.Features {
+			switch f.Geometry.(type) {
+			case orb.Point, orb.MultiPoint, orb.Polygon, orb.MultiPolygon:
+				want[Labels]++
+			}
+		}
 		if l.ID == data.Enclaves {
 			for _, f := range l.Features.Features {
 				if _, ok := data.HomePoint(f.Properties); ok {
@@ -99,7 +108,7 @@ func TestMBTilesReadByGDAL(t *testing.T) {
 	var js struct {
 		VectorLayers []VectorLayer `json:"vector_layers"`
 	}
-	if meta["format"] != "pbf" || meta["minzoom"] != "0" || meta["maxzoom"] != "5" || json.Unmarshal([]byte(meta["json"]), &js) != nil || len(js.VectorLayers) != len(data.StandardLayers)+1 {
+	if meta["format"] != "pbf" || meta["minzoom"] != "0" || meta["maxzoom"] != "5" || json.Unmarshal([]byte(meta["json"]), &js) != nil || len(js.VectorLayers) != len(tl.LayerNames()) {
 		t.Errorf("metadata %v", meta)
 	}
 	tiles, err := db.Query("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles")

@@ -145,7 +145,7 @@ type layer struct {
 
 // propertyKeys are the properties tiles carry, in the order their keys are
 // written.
-var propertyKeys = []string{"id", "name", "name_en", "kind", "status", "target_year", "city", "mode", "home", "host"}
+var propertyKeys = []string{"id", "name", "name_en", "kind", "status", "target_year", "city", "mode", "home", "host", "layer", "shape"}
 
 // prepareLayer projects, simplifies and labels every feature of index and
 // collects their properties. It reads the features and never changes them.

@@ -40,6 +40,9 @@ type TileJSON struct {
 // planning schema (the vocabulary table's layers and their properties),
 // whether or not the data has any value for them yet.
 func declaredFields(name string) []string {
+	if name == Labels {
+		return []string{"id", "name", "name_en", "kind", "status", "target_year", "city", "mode", "home", "host", "layer", "shape"}
+	}
 	if name == EnclaveLinks {
 		name = data.Enclaves
 	}
@@ -76,6 +79,8 @@ func (t *Tiler) VectorLayers() []VectorLayer {
 			}
 		} else if l.name == EnclaveLinks {
 			desc = "Derived: a line from each enclave to its home county's seat (home_point), with the enclave's properties."
+		} else if l.name == Labels {
+			desc = "Derived: one label point per polygon and point feature (a point on its largest polygon), with its properties, its layer and its shape; label polygons from here to label each once."
 		}
 		out = append(out, VectorLayer{ID: l.name, Description: desc, MinZoom: t.opts.MinZoom, MaxZoom: t.opts.MaxZoom, Fields: fields})
 	}

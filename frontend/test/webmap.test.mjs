@@ -9,9 +9,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { OUTPUT_DIR, idle, launchBrowser, missingTools, openMap, paintedShare, saveScreenshot, startPlanmap } from './harness.mjs';
 import { label, setVocabulary } from '../web/i18n.js';
+import { cleanExcerpt, parseT2S } from '../web/text.js';
+
+const T2S = parseT2S(fs.readFileSync(new URL('../../data/search_t2s.txt', import.meta.url), 'utf8'));
 
 const skip = missingTools() || false;
 const PLANNING_LAYERS = ['industrial-parks', 'corridors', 'ports', 'enclaves', 'ecological-spaces'];
@@ -45,7 +49,7 @@ describe('web map in headless Chromium', { skip }, () => {
     await main.waitForFunction((name) => document.getElementById('details-title')?.textContent === name, p.name);
     const shown = await main.locator('#details').evaluate((el) => {
       const rows = {};
-      for (const dt of el.querySelectorAll('dt')) rows[dt.textContent] = dt.nextElementSibling.textContent;
+      for (const dt of el.querySelectorAll('dt')) rows[dt.textContent] = (dt.nextElementSibling.querySelector('blockquote') || dt.nextElementSibling).textContent;
       return { title: el.querySelector('#details-title').textContent, nameEn: el.querySelector('.name-en')?.textContent ?? null, rows };
     });
     const what = `${layer}/${id} details`;
@@ -56,7 +60,9 @@ describe('web map in headless Chromium', { skip }, () => {
     assert.equal(shown.rows['目标年份'], p.target_year == null ? '—' : String(p.target_year), `${what}: target year`);
     assert.equal(shown.rows['城市 / 区县'], [p.city, p.county].filter(Boolean).join(' ') || '—', `${what}: city / county`);
     assert.equal(shown.rows['来源文件'], p.source_doc, `${what}: source document`);
-    assert.equal(shown.rows['原文摘录'], p.source_excerpt ?? undefined, `${what}: excerpt`);
+    // shown cleaned (pinyin readings dropped, simplified); the API keeps it verbatim
+    assert.equal(shown.rows['原文摘录'], p.source_excerpt == null ? undefined : cleanExcerpt(p.source_excerpt, T2S), `${what}: excerpt`);
+    if (p.source_excerpt) assert.ok(![...shown.rows['原文摘录']].some((c) => T2S.has(c)) && !/[\u4e00-\u9fff]\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)/u.test(shown.rows['原文摘录']), `${what}: excerpt not cleaned`);
     assert.equal(shown.rows['几何精度'], label('geometry_precision', p.geometry_precision), `${what}: geometry precision`);
     assert.ok(p.source_doc && p.geometry_precision, `${what}: the API feature lacks source_doc or geometry_precision`);
   };
@@ -191,6 +197,48 @@ describe('web map in headless Chromium', { skip }, () => {
     assert.ok(seen.painted > 0.9 && seen.colours > 20, `the default view is not visibly drawn: ${JSON.stringify(seen)}`);
   });
 
+  test('the page\'s own code stays small', (t) => {
+    const dir = new URL('../web/', import.meta.url);
+    let bytes = 0, gzip = 0;
+    for (const name of fs.readdirSync(dir)) {
+      const body = fs.readFileSync(new URL(name, dir));
+      bytes += body.length;
+      gzip += zlib.gzipSync(body, { level: 9 }).length;
+    }
+    timings.pageCodeBytes = bytes;
+    timings.pageCodeGzipBytes = gzip;
+    t.diagnostic(`the page's own code (web/: HTML, JS, CSS): ${(bytes / 1024).toFixed(0)} KB, ${(gzip / 1024).toFixed(0)} KB gzipped, besides MapLibre`);
+    assert.ok(gzip < 60 * 1024, `the page's own code is ${gzip} bytes gzipped`);
+  });
+
+  test('no polygon is labelled twice at z13 (Quanzhou Taiwanese investment zone)', async () => {
+    const parks = (await getJSON('/collections/industrial-parks/items?limit=10000')).features;
+    const zone = parks.find((f) => f.properties.name === '泉州台商区') || parks.find((f) => f.properties.city === '泉州市');
+    const [w, s, e, n] = bbox(zone.geometry);
+    await main.evaluate(([lon, lat]) => window.planmap.map.jumpTo({ center: [lon, lat], zoom: 13 }), [(w + e) / 2, (s + n) / 2]);
+    await idle(main);
+    const seen = await main.evaluate(() => {
+      const m = window.planmap.map;
+      const symbols = m.getStyle().layers.filter((l) => l.type === 'symbol' && l.metadata?.['planmap:layer'] && l.metadata['planmap:source-layer'] === 'labels').map((l) => l.id);
+      const polygons = new Map();
+      for (const f of m.queryRenderedFeatures({ layers: window.planmap.styleLayerIds().filter((id) => /-fill-/.test(id)) })) {
+        const key = `${f.layer.metadata['planmap:layer']}/${f.properties.id}`;
+        polygons.set(key, (polygons.get(key) || 0) + 1);
+      }
+      const labels = {};
+      for (const f of m.queryRenderedFeatures({ layers: symbols })) {
+        const key = `${f.layer.metadata['planmap:layer']}/${f.properties.id}`;
+        labels[key] = (labels[key] || 0) + 1;
+      }
+      return { polygons: Object.fromEntries(polygons), labels };
+    });
+    const multiTile = Object.entries(seen.polygons).filter(([, pieces]) => pieces > 1);
+    assert.ok(multiTile.length > 0, `no polygon in view spans several tiles: ${JSON.stringify(seen.polygons)}`);
+    for (const [key, count] of Object.entries(seen.labels)) assert.equal(count, 1, `${key} is labelled ${count} times`);
+    assert.ok(Object.keys(seen.labels).length > 0, 'no label drawn');
+    await saveScreenshot(main, 'quanzhou-z13.png');
+  });
+
   /**
    * The legend is the server's vocabulary table: every planning layer with
    * its title, the kinds it has with their labels and colours, and every
@@ -246,8 +294,12 @@ describe('web map in headless Chromium', { skip }, () => {
       return null;
     }, { id: park.id, b });
     assert.ok(point, `could not find ${park.properties.name} drawn on the map`);
-    const canvas = await main.locator('#planmap-map canvas').boundingBox();
+    const canvas = await main.locator('#planmap-map canvas.maplibregl-canvas').boundingBox();
     await main.mouse.click(canvas.x + point.x, canvas.y + point.y);
+    // Where features overlap (a park inside a pilot zone), a picker lists
+    // them: the park is one of its entries.
+    await main.waitForFunction(() => !document.getElementById('map-picker').hidden || !document.getElementById('details').hidden);
+    if (await main.locator('#map-picker').isVisible()) await main.locator(`[data-pick="industrial-parks/${park.id}"]`).click();
     await main.locator('#details-title').waitFor({ state: 'visible' });
     await main.waitForFunction((name) => document.getElementById('details-title')?.textContent === name, park.properties.name);
     const details = await main.locator('#details').textContent();
@@ -408,7 +460,19 @@ describe('web map in headless Chromium', { skip }, () => {
         name: 'city',
         pick: (fs) => candidates(fs.map((f) => f.city)),
         params: (city) => () => ({ city }),
-        apply: async (page, city) => { await page.locator(`input[data-city="${city}"]`).check(); },
+        apply: async (page, city, view) => {
+          await page.locator(`input[data-city="${city}"]`).check();
+          // Choosing a city moves the map to it: the view then holds the
+          // city's features (those the items API gives for it) …
+          await page.waitForFunction(() => !window.planmap.map.isMoving());
+          await idle(page);
+          const b = await page.evaluate(() => window.planmap.map.getBounds().toArray());
+          const some = (await getJSON(`/collections/industrial-parks/items?city=${encodeURIComponent(city)}&limit=1000`)).features;
+          const inside = some.filter((f) => { const [w, s, e, n] = bbox(f.geometry); return w >= b[0][0] && e <= b[1][0] && s >= b[0][1] && n <= b[1][1]; });
+          assert.ok(!some.length || inside.length >= some.length * 0.8, `choosing ${city} moved the map to ${JSON.stringify(b)}, which holds ${inside.length} of its ${some.length} parks`);
+          // … then back to the view under test.
+          await page.evaluate(([lon, lat, zoom]) => window.planmap.map.jumpTo({ center: [lon, lat], zoom }), view);
+        },
         restored: async (page, city) => {
           assert.deepEqual(await page.locator('input[data-city]:checked').evaluateAll((is) => is.map((i) => i.dataset.city)), [city]);
         },
@@ -462,7 +526,7 @@ describe('web map in headless Chromium', { skip }, () => {
       chosen.expected = await stableExpected(main, filter.params(chosen.value));
       assert.ok(chosen.expected, `${filter.name}: the view has features near its edges`);
       t.diagnostic(`${filter.name}=${chosen.value} at ${chosen.view}: ${chosen.expected.length} of ${chosen.all} features`);
-      await filter.apply(main, chosen.value);
+      await filter.apply(main, chosen.value, chosen.view);
       await assertShows(main, chosen.expected, `${filter.name}=${chosen.value}`);
       // The shared URL gives the same map, list and controls.
       await main.waitForFunction(() => /(^|[#&])(kind|city|year)=/.test(location.hash));
@@ -560,6 +624,43 @@ describe('web map in headless Chromium', { skip }, () => {
     await main.waitForFunction(() => !document.querySelector('.coverage-headline')?.textContent.startsWith('Within'));
   });
 
+  test('coverage: the sidebar filters narrow the targets, the share URL keeps the analysis, and a city without the corridors is noted', async () => {
+    await main.locator('#coverage-clear').click();
+    await main.locator('input[data-status="operational"]').uncheck();
+    if (await main.locator('#corridor-untick').isVisible()) await main.locator('#corridor-untick').click();
+    for (const input of await main.locator('#corridor-filters input:checked').all()) await input.uncheck();
+    await main.locator('input[data-corridor="qz-jinyu-bridge"]').check();
+    const [request] = await Promise.all([
+      main.waitForRequest((r) => r.url().includes('/analysis/coverage?')),
+      main.locator('#coverage-run').click(),
+    ]);
+    const sent = new URL(request.url()).searchParams;
+    assert.equal(sent.get('target_status'), 'under_construction,planned,proposed', `targets not narrowed by the status filter: ${request.url()}`);
+    await main.waitForFunction(() => document.querySelector('.coverage-headline'));
+    const api = await getJSON(`/analysis/coverage?${sent}`);
+    assert.ok(api.features.every((f) => f.properties.status !== 'operational'));
+    const headline = await main.locator('.coverage-headline').evaluate((el) => [Number(el.dataset.covered), Number(el.dataset.targets)]);
+    assert.deepEqual(headline, [api.summary.covered, api.summary.targets]);
+    // the note: 金屿大桥 is in 泉州市, so 温州市's targets have no such corridor
+    assert.ok(api.summary.cities_without_corridor.includes('温州市'));
+    assert.equal(await main.locator('.coverage-note').getAttribute('data-cities'), api.summary.cities_without_corridor.join(','));
+    // the uncovered list says each target's status
+    const listed = await main.locator('.uncovered li').evaluateAll((lis) => lis.slice(0, 5).map((li) => [li.dataset.status, li.textContent]));
+    for (const [st, text] of listed) assert.ok(text.includes(label('status', st || null)), `${text} lacks its status ${st}`);
+    // the share URL restores the analysis
+    await main.waitForFunction(() => location.hash.includes('cov='));
+    const { page, errors } = await openMap(browser, main.url());
+    await page.waitForFunction(() => document.querySelector('.coverage-headline'));
+    const restored = await page.locator('.coverage-headline').evaluate((el) => [Number(el.dataset.covered), Number(el.dataset.targets)]);
+    assert.deepEqual(restored, headline);
+    assert.equal(await page.locator('input[data-corridor="qz-jinyu-bridge"]').isChecked(), true);
+    assert.deepEqual(errors.map(String), []);
+    await page.close();
+    await main.locator('#coverage-clear').click();
+    await main.locator('#filters-reset').click();
+    assert.ok(!(await main.evaluate(() => location.hash)).includes('cov='), 'clearing keeps the analysis in the URL');
+  });
+
   test('readable at phone width and reachable by keyboard', async () => {
     const { page } = await openMap(browser, `${server.base}/`, { viewport: { width: 390, height: 844 } });
     await idle(page);
@@ -592,6 +693,20 @@ describe('web map in headless Chromium', { skip }, () => {
     });
     assert.ok(view.height >= 250, `the map keeps only ${view.height}px of height beside the details`);
     assert.ok(view.port, '温州港 is not drawn in the visible map after searching for it');
+    // The panels open as a sheet under the map: setting a filter keeps the map in sight.
+    await page.locator('#details-close').click();
+    await page.locator('#sidebar-toggle').click();
+    await page.locator('input[data-status="proposed"]').uncheck();
+    await idle(page);
+    const sheet = await page.evaluate(() => {
+      const m = document.getElementById('planmap-map').getBoundingClientRect();
+      const side = document.getElementById('sidebar').getBoundingClientRect();
+      return { mapHeight: m.height, mapBottom: m.bottom, sideTop: side.top, sideVisible: side.height > 100 };
+    });
+    assert.ok(sheet.sideVisible && sheet.mapHeight >= 200 && sheet.mapBottom <= sheet.sideTop + 1, `the filters cover the map: ${JSON.stringify(sheet)}`);
+    const drawn = await paintedShare(page);
+    assert.ok(drawn.painted > 0.9, `the map is not drawn beside the filters: ${JSON.stringify(drawn)}`);
+    await saveScreenshot(page, 'phone-filters.png');
     await page.close();
   });
 

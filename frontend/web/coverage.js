@@ -2,7 +2,10 @@
 // status), a distance and target layers; see the buffer, the targets
 // coloured covered or not, the summary by layer, status and kind; download
 // the result as GeoJSON or CSV. The numbers come from /analysis/coverage and
-// the area from /analysis/buffer.
+// the area from /analysis/buffer. The targets follow the sidebar's status,
+// kind and city filters (target_* parameters), the analysis is kept in the
+// share URL (state.cov), and a note says when a target's city has no chosen
+// corridor at all (a gap in the data is not a planning finding).
 //
 // The API takes corridors either by id or by filters, never both: ticked
 // corridors win, and while any is ticked the mode and status filters are
@@ -16,7 +19,7 @@ const TARGETS = 'planmap-coverage-targets';
 const COVERED = '#1a9850';
 const UNCOVERED = '#d73027';
 
-export function initCoverage({ map, collections, beforeLayer }) {
+export function initCoverage({ map, collections, beforeLayer, state, writeURL }) {
   // Targets are every layer but the corridors (as the API's default);
   // modes and statuses come from the vocabulary table.
   const MODES = values('mode');
@@ -125,6 +128,10 @@ export function initCoverage({ map, collections, beforeLayer }) {
     const targets = [...els.targets.querySelectorAll('input:checked')].map((i) => i.dataset.target);
     if (targets.length) p.set('targets', targets.join(','));
     p.set('distance', String(Math.round(distanceKm() * 1000)));
+    // the sidebar's filters narrow the targets too
+    if (state?.status) p.set('target_status', [...state.status].join(','));
+    if (state?.city) p.set('target_city', [...state.city].join(','));
+    if (state?.kind) p.set('target_kind', [...state.kind].join(','));
     return p;
   };
 
@@ -140,7 +147,7 @@ export function initCoverage({ map, collections, beforeLayer }) {
     }
     els.status.textContent = t('running');
     const bufferParams = new URLSearchParams(p);
-    bufferParams.delete('targets');
+    for (const k of ['targets', 'target_status', 'target_city', 'target_kind']) bufferParams.delete(k);
     try {
       const [coverage, buffer] = await Promise.all([
         getJSON(api('analysis/coverage', p)),
@@ -150,6 +157,10 @@ export function initCoverage({ map, collections, beforeLayer }) {
       draw(buffer, coverage);
       summarise(coverage);
       els.status.textContent = '';
+      if (state) {
+        state.cov = p.toString();
+        writeURL?.();
+      }
       return last;
     } catch (err) {
       els.status.textContent = String(err.message || err);
@@ -200,13 +211,19 @@ export function initCoverage({ map, collections, beforeLayer }) {
       h('div', { class: 'buttons' },
         h('button', { type: 'button', onclick: () => download(`planmap-coverage-${km}km.geojson`, JSON.stringify(last.coverage), 'application/geo+json') }, t('downloadGeoJSON')),
         h('a', { class: 'button', href: csvURL.href, download: `planmap-coverage-${km}km.csv` }, t('downloadCSV'))),
-      uncovered.length ? h('details', {}, h('summary', {}, `${t('uncoveredList')} (${uncovered.length})`),
-        h('ul', {}, uncovered.slice(0, 100).map((f) => h('li', {}, `${featureName(f.properties)} — ${(f.properties.distance_m / 1000).toFixed(1)} km`)))) : null);
+      (s.cities_without_corridor || []).length ? h('p', { class: 'coverage-note', 'data-cities': s.cities_without_corridor.join(',') }, t('noCorridorInCity', s.cities_without_corridor.join('、'))) : null,
+      uncovered.length ? h('details', { class: 'uncovered' }, h('summary', {}, `${t('uncoveredList')} (${uncovered.length})`),
+        h('ul', {}, uncovered.slice(0, 100).map((f) => h('li', { 'data-id': f.properties.id, 'data-status': f.properties.status ?? '' },
+          `${featureName(f.properties)} — ${label('status', f.properties.status)} — ${(f.properties.distance_m / 1000).toFixed(1)} km`)))) : null);
     els.summary.hidden = false;
   };
 
   const clear = () => {
     last = null;
+    if (state?.cov) {
+      state.cov = null;
+      writeURL?.();
+    }
     for (const id of [`${TARGETS}-point`, `${TARGETS}-fill`, `${BUFFER}-line`, `${BUFFER}-fill`]) if (map.getLayer(id)) map.removeLayer(id);
     for (const id of [TARGETS, BUFFER]) if (map.getSource(id)) map.removeSource(id);
     els.summary.hidden = true;
@@ -223,6 +240,19 @@ export function initCoverage({ map, collections, beforeLayer }) {
     if (last && !els.summary.hidden) summarise(last.coverage);
   });
   updateRule();
+  // An analysis in the share URL is run again as it was asked.
+  if (state?.cov) {
+    const q = new URLSearchParams(state.cov);
+    for (const id of (q.get('corridors') || '').split(',').filter(Boolean)) chosen.add(id);
+    for (const m of (q.get('corridor_mode') || '').split(',').filter(Boolean)) modes.add(m);
+    for (const st of (q.get('corridor_status') || '').split(',').filter(Boolean)) statuses.add(st);
+    for (const input of els.modes.querySelectorAll('input')) input.checked = modes.has(input.dataset.mode);
+    for (const input of els.statuses.querySelectorAll('input')) input.checked = statuses.has(input.dataset.corridorStatus);
+    if (q.get('targets')) for (const input of els.targets.querySelectorAll('input')) input.checked = q.get('targets').split(',').includes(input.dataset.target);
+    if (q.get('distance')) { els.distance.value = String(Number(q.get('distance')) / 1000); showDistance(); }
+    els.panel.open = true;
+    loadCorridors().catch(() => {}).finally(() => { renderList(); run(); });
+  }
   window.planmap.coverage = { run, clear, loadCorridors, choose: (ids) => { for (const id of ids) chosen.add(id); renderList(); }, last: () => last };
 }
 

@@ -1,6 +1,9 @@
 // planmap's web map: the planning layers on an offline basemap, with a
 // layer panel and legend, filters, search, a details panel, the list of
-// projects in view, downloads, a shareable URL and the coverage analysis.
+// projects in view, downloads, a shareable URL and the coverage analysis;
+// bookmarks and an overview map, hover tooltips and an overlap picker, a
+// timeline, measuring, printing and a basemap switcher (tools.js,
+// basemaps.js, overview.js).
 // window.planmap exposes the map and the page's state to automation.
 
 import * as maplibregl from './vendor/maplibre-gl.mjs';
@@ -10,6 +13,10 @@ import { api, debounce, download, getJSON, h } from './util.js';
 import { initSearch } from './search.js';
 import { initCoverage } from './coverage.js';
 import { initEdit } from './edit.js'; // edit9: editing (sign-in, attributes, geometry, history)
+import { initTools } from './tools.js';
+import { initBasemaps } from './basemaps.js';
+import { BOOKMARKS, initOverview, regionFrame } from './overview.js';
+import { cleanExcerpt, needsCleaning, parseT2S } from './text.js';
 
 const VIEW_LIST_MAX = 200;
 const SELECTION_SOURCE = 'planmap-selection';
@@ -31,6 +38,8 @@ const planmap = {
   openDetails,
   styleLayerIds,
   whenIdle,
+  featuresAt,
+  flyToCity,
 };
 window.planmap = planmap;
 
@@ -73,8 +82,9 @@ async function boot() {
   if (state.view) {
     Object.assign(mapOptions, { center: [state.view.lon, state.view.lat], zoom: state.view.zoom, bearing: state.view.bearing || 0 });
   } else {
-    const extent = datasetExtent(planmap.collections);
-    if (extent) Object.assign(mapOptions, { bounds: extent, fitBoundsOptions: { padding: 24 } });
+    // Framed on Wenzhou and Quanzhou when the data is theirs, else on the data.
+    const extent = regionFrame(facets) || datasetExtent(planmap.collections);
+    if (extent) Object.assign(mapOptions, { bounds: extent, fitBoundsOptions: { padding: 16 } });
   }
   const map = new maplibregl.Map(mapOptions);
   planmap.map = map;
@@ -91,13 +101,17 @@ async function boot() {
   collectStyleLayers(map);
   addAttribution(map);
   addSelectionLayers(map);
+  planmap.labelWidths = new Map(map.getStyle().layers.filter((l) => l.type === 'symbol' && l.layout?.['text-field']).map((l) => [l.id, l.layout['text-max-width'] ?? 10]));
 
   buildLayerPanel();
   buildFilters();
   applyState();
   wireInteractions(map);
   initSearch({ map, openDetails, fitFeature });
-  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill' });
+  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL: () => writeURL() });
+  initOverview({ map, state, onMove: () => {} });
+  initTools({ map, state, planmap, legendModel });
+  planmap.basemaps = initBasemaps({ map, state, writeURL: () => writeURL(), maplibregl });
   buildAbout();
   planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
 
@@ -190,11 +204,18 @@ function addAttribution(map) {
   }
 }
 
+/** The selection, drawn under every label (the first symbol layer) so that names stay readable over it. */
 function addSelectionLayers(map) {
+  const before = map.getStyle().layers.find((l) => l.type === 'symbol')?.id;
   map.addSource(SELECTION_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  map.addLayer({ id: `${SELECTION_SOURCE}-fill`, type: 'fill', source: SELECTION_SOURCE, filter: ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false], paint: { 'fill-color': '#ffd400', 'fill-opacity': 0.25 } });
-  map.addLayer({ id: `${SELECTION_SOURCE}-line`, type: 'line', source: SELECTION_SOURCE, filter: ['match', ['geometry-type'], ['Point', 'MultiPoint'], false, true], paint: { 'line-color': '#111', 'line-width': 3, 'line-opacity': 0.9 } });
-  map.addLayer({ id: `${SELECTION_SOURCE}-point`, type: 'circle', source: SELECTION_SOURCE, filter: ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false], paint: { 'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#111', 'circle-stroke-width': 3 } });
+  map.addLayer({ id: `${SELECTION_SOURCE}-fill`, type: 'fill', source: SELECTION_SOURCE, filter: ['==', '$type', 'Polygon'], paint: { 'fill-color': '#ffd400', 'fill-opacity': 0.25 } }, before);
+  map.addLayer({ id: `${SELECTION_SOURCE}-halo`, type: 'line', source: SELECTION_SOURCE, filter: ['!=', '$type', 'Point'], paint: { 'line-color': '#ffd400', 'line-width': 8, 'line-opacity': 0.7 } }, before);
+  map.addLayer({ id: `${SELECTION_SOURCE}-line`, type: 'line', source: SELECTION_SOURCE, filter: ['!=', '$type', 'Point'], paint: { 'line-color': '#111', 'line-width': 2.5, 'line-opacity': 0.9 } }, before);
+  map.addLayer({ id: `${SELECTION_SOURCE}-point`, type: 'circle', source: SELECTION_SOURCE, filter: ['==', '$type', 'Point'], paint: { 'circle-radius': 13, 'circle-color': 'rgba(255,212,0,0.35)', 'circle-stroke-color': '#111', 'circle-stroke-width': 2.5 } }, before);
+}
+
+function selectionLayerIds() {
+  return ['fill', 'halo', 'line', 'point'].map((s) => `${SELECTION_SOURCE}-${s}`);
 }
 
 /** Kind → colour, read from the style's match expressions on kind. */
@@ -231,9 +252,16 @@ function applyState() {
       map.setFilter(id, filter ?? null);
     }
   }
+  const en = language() === 'en';
   for (const [id, field] of originalTextFields) {
-    const en = language() === 'en' && JSON.stringify(field).includes('"name"');
-    map.setLayoutProperty(id, 'text-field', en ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : field);
+    map.setLayoutProperty(id, 'text-field', en && JSON.stringify(field).includes('"name"') ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : field);
+  }
+  // The basemap's place names: Chinese over English, or the other way round;
+  // English wraps wider, so it does not stack into towers.
+  for (const [id, width] of planmap.labelWidths) {
+    if (!map.getLayer(id)) continue;
+    if (id.startsWith('basemap-') && id !== 'basemap-river-label') map.setLayoutProperty(id, 'text-field', ['get', en ? 'label_en' : 'label']);
+    map.setLayoutProperty(id, 'text-max-width', en ? Math.max(width, 20) : width);
   }
   syncControls();
   writeURL();
@@ -288,14 +316,51 @@ function buildLayerPanel() {
         h('span', { class: 'count', 'data-layer-count': c.id }, String(c['planmap:count'] ?? ''))),
       kinds));
   }
+  buildStatusLegend();
 }
 
-/** The status legend: each status's label beside a sample of its line style (the vocabulary table's). */
+/**
+ * The status legend, drawn as the map draws status: a line and an area
+ * sample for each status in its line style (the vocabulary table's: solid,
+ * dashed, dotted and hatched, faint), with the dash patterns and opacities
+ * the style uses.
+ */
+const LINE_SAMPLES = {
+  solid: { dash: null, opacity: 1, fill: 0.38 },
+  dashed: { dash: '6 3', opacity: 1, fill: 0.26 },
+  dotted: { dash: '0.1 6', opacity: 0.95, fill: 0.12, hatch: true, round: true },
+  faint: { dash: '2.5 4.5', opacity: 0.45, fill: 0.06 },
+};
+const lineOf = (status) => vocabulary()?.statuses?.find((s) => s.value === status)?.line || 'dotted';
+function statusSample(status, colour = '#4c5fd5') {
+  const s = LINE_SAMPLES[lineOf(status)] || LINE_SAMPLES.dotted;
+  const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
+  const cap = s.round ? 'round' : 'butt';
+  const hatch = s.hatch ? '<pattern id="hatch-legend" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="4" stroke="#1e2430" stroke-opacity=".55" stroke-width="1.2"/></pattern>' : '';
+  const el = document.createElement('span');
+  el.className = 'status-sample';
+  el.innerHTML = `<svg width="58" height="16" viewBox="0 0 58 16" aria-hidden="true"><defs>${hatch}</defs>`
+    + `<line x1="2" y1="8" x2="28" y2="8" stroke="${colour}" stroke-width="2.5" stroke-linecap="${cap}" stroke-opacity="${s.opacity}"${dash}/>`
+    + `<rect x="34" y="2" width="22" height="12" fill="${colour}" fill-opacity="${s.fill}" stroke="${colour}" stroke-width="1.4" stroke-linecap="${cap}" stroke-opacity="${s.opacity}"${dash}/>`
+    + (s.hatch ? '<rect x="34" y="2" width="22" height="12" fill="url(#hatch-legend)"/>' : '') + '</svg>';
+  return el;
+}
 function buildStatusLegend() {
-  const border = { solid: 'solid', dashed: 'dashed', dotted: 'dotted', faint: 'solid' };
-  document.getElementById('status-legend').replaceChildren(...(vocabulary()?.statuses || []).map((s) => h('li', { 'data-status-line': s.line },
-    h('span', { class: 'line-sample', style: `display:inline-block;width:24px;vertical-align:middle;margin-right:4px;border-top:2px ${border[s.line] || 'solid'} #495057;opacity:${s.line === 'faint' ? 0.4 : 1}` }),
-    h('span', { 'data-status-label': s.value }, label('status', s.value)))));
+  const list = document.getElementById('status-legend');
+  list.replaceChildren(...values('status').map((st) => h('li', { 'data-status-legend': st, 'data-status-line': lineOf(st) }, statusSample(st), h('span', { 'data-status-label': st }, label('status', st)))));
+}
+
+/** What the legend shows, for the print export: layers with their kinds and colours, and the statuses. */
+function legendModel() {
+  const layers = planmap.collections.filter((c) => !state.hidden.has(c.id)).map((c) => {
+    const colours = kindColours(c.id);
+    const counts = planmap.facets?.layers?.[c.id]?.values?.kind || {};
+    return {
+      id: c.id, title: label('layer', c.id),
+      kinds: Object.keys(counts).filter((k) => k !== 'null' && (!state.kind || state.kind.has(k))).map((k) => ({ kind: k, label: label('kind', k), colour: colours[k] || colours['*'] || '#888' })),
+    };
+  });
+  return { layers, statuses: values('status').map((st) => ({ status: st, line: lineOf(st), label: label('status', st), ...LINE_SAMPLES[lineOf(st)] })) };
 }
 
 function onKindToggle() {
@@ -331,7 +396,6 @@ const refreshCounts = debounce(async () => {
 
 function buildFilters() {
   const STATUSES = values('status');
-  buildStatusLegend();
   els.statusFilter.replaceChildren(...STATUSES.map((s) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', 'data-status': s, onchange: () => {
       const checked = [...els.statusFilter.querySelectorAll('input:checked')].map((i) => i.dataset.status);
@@ -349,10 +413,12 @@ function buildFilters() {
   const cities = Object.entries(cityCounts).sort((a, b) => b[1] - a[1]).slice(0, 40).map(([c]) => c);
   for (const c of state.city || []) if (!cities.includes(c)) cities.push(c);
   els.cityFilter.replaceChildren(...cities.map((city) => h('label', { class: 'chip' },
-    h('input', { type: 'checkbox', 'data-city': city, onchange: () => {
+    h('input', { type: 'checkbox', 'data-city': city, onchange: (e) => {
       const checked = [...els.cityFilter.querySelectorAll('input:checked')].map((i) => i.dataset.city);
       state.city = checked.length ? new Set(checked) : null;
       onStateChange();
+      // Choosing a city moves the map there (to all the cities chosen).
+      if (e.target.checked) flyToCity(checked).catch((err) => console.warn(err));
     } }),
     h('span', {}, city))));
 
@@ -362,10 +428,22 @@ function buildFilters() {
     state.year = from == null && to == null ? null : { from, to };
     onStateChange();
   };
+  const by = document.getElementById('timeline');
+  const byOn = document.getElementById('timeline-on');
+  const years = Object.keys(Object.assign({}, ...Object.values(planmap.facets?.layers || {}).map((l) => l.values?.target_year || {}))).map(Number).filter((y) => y > 1900);
+  by.min = String(Math.min(2015, ...years));
+  by.max = String(Math.max(2035, ...years));
+  const onBy = () => {
+    state.by = byOn.checked ? Number(by.value) : null;
+    document.getElementById('timeline-value').textContent = byOn.checked ? by.value : '—';
+    onStateChange();
+  };
+  by.addEventListener('input', () => { byOn.checked = true; onBy(); });
+  byOn.addEventListener('change', onBy);
   els.yearFrom.addEventListener('change', onYear);
   els.yearTo.addEventListener('change', onYear);
   document.getElementById('filters-reset').addEventListener('click', () => {
-    Object.assign(state, { status: null, kind: null, city: null, year: null });
+    Object.assign(state, { status: null, kind: null, city: null, year: null, by: null });
     onStateChange();
   });
 }
@@ -378,6 +456,9 @@ function syncControls() {
   for (const input of els.cityFilter.querySelectorAll('input')) input.checked = Boolean(state.city?.has(input.dataset.city));
   els.yearFrom.value = state.year?.from ?? '';
   els.yearTo.value = state.year?.to ?? '';
+  document.getElementById('timeline-on').checked = Boolean(state.by);
+  if (state.by) document.getElementById('timeline').value = String(state.by);
+  document.getElementById('timeline-value').textContent = state.by ? String(state.by) : '—';
   for (const block of els.layerList.querySelectorAll('[data-layer-block]')) {
     block.classList.toggle('is-hidden', state.hidden.has(block.dataset.layerBlock));
   }
@@ -403,13 +484,25 @@ function wireInteractions(map) {
     refreshViewListSoon();
   });
   map.on('click', (e) => {
-    const f = featureAt(map, e.point);
-    if (!f) return;
-    openDetails(f.layerId, f.id, { fly: false }).catch((err) => console.warn(err));
+    if (planmap.tools?.measuring()) return;
+    hideTooltip();
+    const hits = featuresAt(map, e.point);
+    if (!hits.length) return closePicker();
+    if (hits.length === 1) return openClicked(hits[0], e.lngLat);
+    showPicker(hits, e.point, e.lngLat);
   });
+  let hoverFrame = 0;
   map.on('mousemove', (e) => {
-    map.getCanvas().style.cursor = featureAt(map, e.point) ? 'pointer' : '';
+    if (hoverFrame) return;
+    hoverFrame = requestAnimationFrame(() => {
+      hoverFrame = 0;
+      const hits = planmap.tools?.measuring() ? [] : featuresAt(map, e.point);
+      map.getCanvas().style.cursor = hits.length ? 'pointer' : '';
+      showTooltip(hits, e.point);
+    });
   });
+  map.getCanvas().addEventListener('mouseleave', hideTooltip);
+  map.on('movestart', hideTooltip);
   window.addEventListener('hashchange', () => {
     const next = parseHash(location.hash);
     if (formatHash(next) === formatHash(state)) return;
@@ -437,20 +530,120 @@ function wireInteractions(map) {
   toggle.addEventListener('click', () => setSidebar(els.sidebar.classList.contains('collapsed')));
   if (window.matchMedia('(max-width: 700px)').matches) setSidebar(false);
   document.getElementById('download-view').addEventListener('click', downloadView);
+  document.getElementById('copy-link').addEventListener('click', copyLink);
 }
 
-/** The planning feature drawn at (or within a few pixels of) a screen point. */
-function featureAt(map, point) {
+/** Copies the page's link (the view, filters, selection and analysis) to the clipboard. */
+async function copyLink() {
+  writeURL();
+  const button = document.getElementById('copy-link');
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(location.href);
+    ok = true;
+  } catch {
+    const input = h('input', { value: location.href, readonly: true, class: 'visually-hidden' });
+    document.body.append(input);
+    input.select();
+    ok = document.execCommand('copy');
+    input.remove();
+  }
+  planmap.copiedLink = ok ? location.href : null;
+  button.textContent = ok ? t('copied') : t('copyFailed');
+  setTimeout(() => { button.textContent = t('copyLink'); }, 1800);
+}
+
+/** Opens a clicked feature and keeps the clicked point in view once the panel has narrowed the map. */
+function openClicked(f, lngLat) {
+  closePicker();
+  openDetails(f.layerId, f.id, { fly: false }).then(() => {
+    const map = planmap.map;
+    const p = map.project(lngLat);
+    const c = map.getContainer();
+    const margin = 40;
+    if (p.x < margin || p.y < margin || p.x > c.clientWidth - margin || p.y > c.clientHeight - margin) map.easeTo({ center: lngLat, duration: 300 });
+  }).catch((err) => console.warn(err));
+}
+
+const tooltip = () => document.getElementById('map-tooltip');
+function describe(f) {
+  return `${label('kind', f.props.kind)} · ${label('status', f.props.status)}`;
+}
+function showTooltip(hits, point) {
+  const el = tooltip();
+  if (!hits.length) return hideTooltip();
+  const [first] = hits;
+  el.replaceChildren(h('strong', {}, featureName(first.props)), h('span', {}, describe(first)),
+    hits.length > 1 ? h('span', { class: 'more' }, t('moreHere', hits.length - 1)) : null);
+  el.hidden = false;
+  const c = planmap.map.getContainer();
+  el.style.left = `${Math.min(point.x + 14, c.clientWidth - el.offsetWidth - 4)}px`;
+  el.style.top = `${Math.min(point.y + 14, c.clientHeight - el.offsetHeight - 4)}px`;
+  planmap.tooltip = hits.map((f) => `${f.layerId}/${f.id}`);
+}
+function hideTooltip() {
+  const el = tooltip();
+  if (el) el.hidden = true;
+  planmap.tooltip = null;
+}
+
+/** The overlap picker: a list of the features under the pointer. */
+function showPicker(hits, point, lngLat) {
+  const el = document.getElementById('map-picker');
+  el.replaceChildren(h('p', { class: 'picker-title' }, t('pickOne', hits.length)), h('ul', {}, hits.map((f) => h('li', {},
+    h('button', { type: 'button', 'data-pick': `${f.layerId}/${f.id}`, onclick: () => openClicked(f, lngLat) },
+      h('span', { class: 'swatch', style: `background:${f.colour}` }), h('span', {}, featureName(f.props)), h('span', { class: 'hint' }, ` ${describe(f)}`))))));
+  el.hidden = false;
+  const c = planmap.map.getContainer();
+  el.style.left = `${Math.max(4, Math.min(point.x + 8, c.clientWidth - el.offsetWidth - 4))}px`;
+  el.style.top = `${Math.max(4, Math.min(point.y + 8, c.clientHeight - el.offsetHeight - 4))}px`;
+  el.querySelector('button')?.focus();
+}
+function closePicker() {
+  const el = document.getElementById('map-picker');
+  if (el) el.hidden = true;
+}
+
+/** Moves the map to show the features of the given cities (a bookmark when there is one). */
+async function flyToCity(cities) {
+  const map = planmap.map;
+  const known = cities.map((c) => Object.values(BOOKMARKS).find((b) => b.cities.includes(c)));
+  let bounds = null;
+  const grow = (b) => {
+    bounds = bounds ? [[Math.min(bounds[0][0], b[0][0]), Math.min(bounds[0][1], b[0][1])], [Math.max(bounds[1][0], b[1][0]), Math.max(bounds[1][1], b[1][1])]] : b;
+  };
+  for (let i = 0; i < cities.length; i++) {
+    if (known[i]) { grow(known[i].bounds); continue; }
+    for (const c of planmap.collections) {
+      if (c.id === 'corridors') continue;
+      const page = await getJSON(api(`collections/${encodeURIComponent(c.id)}/items`, new URLSearchParams({ city: cities[i], limit: '1000', properties: 'id' })));
+      for (const f of page.features || []) {
+        if (!f.geometry) continue;
+        const b = bboxOf(f.geometry);
+        grow([[b[0], b[1]], [b[2], b[3]]]);
+      }
+    }
+  }
+  if (bounds) map.fitBounds(bounds, { padding: 30, maxZoom: 12, duration: 700 });
+  return bounds;
+}
+
+/** The distinct planning features drawn at (or within a few pixels of) a screen point, topmost first. */
+function featuresAt(map, point, r = 4) {
   const layers = visibleStyleLayerIds().filter((id) => map.getLayer(id));
-  if (!layers.length) return null;
-  const r = 4;
+  if (!layers.length) return [];
   const hits = map.queryRenderedFeatures([[point.x - r, point.y - r], [point.x + r, point.y + r]], { layers });
+  const seen = new Map();
   for (const f of hits) {
     const layerId = f.layer.metadata?.['planmap:layer'];
     const id = f.properties?.id ?? f.id;
-    if (layerId && id != null) return { layerId, id: String(id) };
+    const key = `${layerId}/${id}`;
+    if (!layerId || id == null || seen.has(key) || f.sourceLayer === 'enclave-links') continue;
+    const paint = f.layer.paint || {};
+    const colour = paint['fill-color'] || paint['line-color'] || paint['circle-stroke-color'] || paint['circle-color'];
+    seen.set(key, { layerId, id: String(id), props: f.properties, colour: typeof colour === 'string' ? colour : colour?.toString?.() || '#888' });
   }
-  return null;
+  return [...seen.values()];
 }
 
 // ---- details panel -------------------------------------------------------
@@ -465,6 +658,11 @@ function bboxOf(geometry) {
   if (geometry.type === 'GeometryCollection') geometry.geometries.forEach((g) => walk(g.coordinates));
   else walk(geometry.coordinates);
   return [w, s, e, n];
+}
+
+/** Whether a view's bounds and a bbox [w, s, e, n] meet. */
+function boundsMeet(view, b) {
+  return b[0] <= view.getEast() && b[2] >= view.getWest() && b[1] <= view.getNorth() && b[3] >= view.getSouth();
 }
 
 /** Moves the map to show a bbox [w, s, e, n]. */
@@ -485,10 +683,29 @@ async function openDetails(layerId, id, { fly = true } = {}) {
   writeURL();
   const row = (key, value) => (value == null || value === '' ? null : [h('dt', { text: t(key) }), h('dd', {}, value)]);
   const place = [p.city, p.county].filter(Boolean).join(' ');
+  const en = language() === 'en' && p.name_en;
+  const t2s = p.source_excerpt ? await excerptTable() : null;
+  const excerpt = p.source_excerpt ? h('div', { class: 'excerpt' }) : null;
+  if (excerpt) {
+    const verbatim = p.source_excerpt;
+    const clean = cleanExcerpt(verbatim, t2s);
+    const quote = h('blockquote', { lang: 'zh-CN', 'data-verbatim': 'false' }, clean);
+    excerpt.append(quote);
+    if (needsCleaning(verbatim, t2s)) {
+      const toggle = h('button', { type: 'button', class: 'small link', 'aria-pressed': 'false', onclick: () => {
+        const showVerbatim = quote.dataset.verbatim !== 'true';
+        quote.dataset.verbatim = String(showVerbatim);
+        quote.textContent = showVerbatim ? verbatim : clean;
+        quote.lang = showVerbatim ? 'zh-Hant' : 'zh-CN';
+        toggle.setAttribute('aria-pressed', String(showVerbatim));
+      } }, t('verbatim'));
+      excerpt.append(h('p', { class: 'hint' }, t('excerptCleaned'), ' ', toggle));
+    }
+  }
   els.detailsBody.replaceChildren(
     h('p', { class: 'details-layer' }, label('layer', layerId)),
-    h('h2', { id: 'details-title', lang: 'zh-CN' }, p.name || p.id || id),
-    p.name_en ? h('p', { class: 'name-en', lang: 'en' }, p.name_en) : null,
+    h('h2', { id: 'details-title', lang: en ? 'en' : 'zh-CN' }, en ? p.name_en : (p.name || p.id || id)),
+    en ? h('p', { class: 'name-en', lang: 'zh-CN' }, p.name || '') : (p.name_en ? h('p', { class: 'name-en', lang: 'en' }, p.name_en) : null),
     h('dl', {},
       row('kind', label('kind', p.kind)),
       row('status', label('status', p.status)),
@@ -498,20 +715,31 @@ async function openDetails(layerId, id, { fly = true } = {}) {
       row('home', p.home),
       row('host', p.host),
       row('source', p.source_doc),
-      row('excerpt', p.source_excerpt ? h('blockquote', { lang: 'zh' }, p.source_excerpt) : null),
+      row('excerpt', excerpt),
       row('precision', label('geometry_precision', p.geometry_precision)),
       row('placement', p.placement_note),
       row('links', h('span', { class: 'links' },
         h('a', { href: `${url.href}?f=html`, target: '_blank', rel: 'noopener' }, t('ogcItem')),
         ' · ',
-        h('a', { href: url.href, target: '_blank', rel: 'noopener', type: 'application/geo+json' }, t('geojson'))))));
+        h('a', { href: url.href, target: '_blank', rel: 'noopener', type: 'application/geo+json' }, t('geojson'))))),
+    // Where editing will go (sign-in and the edit form come later).
+    h('section', { id: 'details-edit', class: 'details-edit', 'data-edit-slot': '', hidden: true, 'aria-label': t('edit') }));
   els.details.hidden = false;
   document.querySelector('.app').classList.add('has-details');
   planmap.map.resize(); // now, so that a camera move that follows fits the smaller map
   els.details.focus({ preventScroll: true });
-  if (fly) fitFeature(bboxOf(feature.geometry));
+  const b = bboxOf(feature.geometry);
+  if (fly) fitFeature(b);
+  else if (!boundsMeet(planmap.map.getBounds(), b)) fitFeature(b); // keep it in view once the panel has narrowed the map
   document.dispatchEvent(new CustomEvent('planmap:details', { detail: { layerId, id, feature } })); // edit9: edit.js adds its section
   return feature;
+}
+
+let t2sTable = null;
+/** The traditional → simplified table, fetched once when an excerpt is first shown. */
+async function excerptTable() {
+  t2sTable ??= fetch(new URL('app/vendor/t2s.txt', document.baseURI)).then((r) => (r.ok ? r.text() : '')).then(parseT2S).catch(() => new Map());
+  return t2sTable;
 }
 
 function closeDetails() {

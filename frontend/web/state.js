@@ -3,7 +3,8 @@
 // parameters stay the server's:
 //
 //   #map=9.25/27.9512/120.7123&hidden=enclaves&status=planned,proposed
-//    &kind=port,airport&city=温州市&year=2020-2035&lang=en&sel=ports/wz-port
+//    &kind=port,airport&city=温州市&year=2020-2035&by=2025&lang=en&sel=ports/wz-port
+//    &base=osm&cov=<the coverage request's query, encoded>
 
 /** Returns a fresh state with nothing filtered. */
 export function emptyState() {
@@ -14,8 +15,11 @@ export function emptyState() {
     kind: null, // Set of allowed kinds, or null for all
     city: null, // Set of allowed cities, or null for all
     year: null, // {from, to} (either may be null), or null
+    by: null, // the timeline's year: what the plan intends by then, or null
     lang: 'zh',
     sel: null, // {layer, id}
+    base: null, // the chosen basemap's id, or null for the offline one
+    cov: null, // the coverage analysis's query string, or null
   };
 }
 
@@ -37,7 +41,11 @@ export function parseHash(hash) {
   }
   const y = /^(\d{4})?-(\d{4})?$/.exec(params.get('year') || '');
   if (y && (y[1] || y[2])) state.year = { from: y[1] ? Number(y[1]) : null, to: y[2] ? Number(y[2]) : null };
+  const by = /^\d{4}$/.exec(params.get('by') || '');
+  if (by) state.by = Number(by[0]);
   if (params.get('lang') === 'en') state.lang = 'en';
+  if (params.get('base')) state.base = params.get('base');
+  if (params.get('cov')) state.cov = params.get('cov');
   const sel = /^([^/]+)\/(.+)$/.exec(params.get('sel') || '');
   if (sel) state.sel = { layer: sel[1], id: sel[2] };
   return state;
@@ -61,31 +69,37 @@ export function formatHash(state) {
     if (state[key]) parts.push(`${key}=${enc([...state[key]].join(','))}`);
   }
   if (state.year) parts.push(`year=${state.year.from ?? ''}-${state.year.to ?? ''}`);
+  if (state.by) parts.push(`by=${state.by}`);
   if (state.lang === 'en') parts.push('lang=en');
   if (state.sel) parts.push(`sel=${enc(state.sel.layer)}/${enc(state.sel.id)}`);
+  if (state.base) parts.push(`base=${enc(state.base)}`);
+  if (state.cov) parts.push(`cov=${encodeURIComponent(state.cov)}`);
   return parts.join('&');
 }
 
 /** Reports whether any filter narrows what is shown. */
 export function filtersActive(state) {
-  return Boolean(state.status || state.kind || state.city || state.year);
+  return Boolean(state.status || state.kind || state.city || state.year || state.by);
 }
 
 /**
- * The MapLibre filter conditions the state adds to every planning style
- * layer (AND-ed onto the layer's own filter), or [] when nothing is filtered.
+ * The filter conditions the state adds to every planning style layer
+ * (AND-ed onto the layer's own filter), or [] when nothing is filtered.
+ * They are legacy filters, like the style's own (a filter must not mix
+ * the two syntaxes). The timeline keeps what is built, what has no target
+ * year (it cannot be placed in time) and what is due by its year.
  */
 export function filterConditions(state) {
   const conds = [];
-  if (state.status) conds.push(['in', ['get', 'status'], ['literal', [...state.status]]]);
-  if (state.kind) conds.push(['in', ['get', 'kind'], ['literal', [...state.kind]]]);
-  if (state.city) conds.push(['in', ['get', 'city'], ['literal', [...state.city]]]);
+  if (state.status) conds.push(['in', 'status', ...state.status]);
+  if (state.kind) conds.push(['in', 'kind', ...state.kind]);
+  if (state.city) conds.push(['in', 'city', ...state.city]);
   if (state.year) {
-    const year = ['to-number', ['coalesce', ['get', 'target_year'], -1]];
-    if (state.year.from != null) conds.push(['>=', year, state.year.from]);
-    if (state.year.to != null) conds.push(['<=', year, state.year.to]);
-    if (state.year.from == null) conds.push(['>=', year, 0]);
+    conds.push(['has', 'target_year']);
+    if (state.year.from != null) conds.push(['>=', 'target_year', state.year.from]);
+    if (state.year.to != null) conds.push(['<=', 'target_year', state.year.to]);
   }
+  if (state.by) conds.push(['any', ['==', 'status', 'operational'], ['!has', 'target_year'], ['<=', 'target_year', state.by]]);
   return conds;
 }
 
@@ -100,6 +114,7 @@ export function matchesFilters(state, props) {
     if (state.year.from != null && y < state.year.from) return false;
     if (state.year.to != null && y > state.year.to) return false;
   }
+  if (state.by && props.status !== 'operational' && props.target_year != null && Number(props.target_year) > state.by) return false;
   return true;
 }
 

@@ -1,0 +1,74 @@
+package tiles
+
+import (
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/geo"
+)
+
+// Labels is the derived layer holding one point for each polygon and point
+// feature of every layer: the feature's label point (a point on the surface
+// of its largest polygon), computed once when the tiler is built. It carries
+// the feature's tile properties and two more: "layer", the source layer,
+// and "shape", "Polygon" or "Point". A point lies in exactly one tile (and
+// in the buffers of its neighbours, which MapLibre does not place), so a
+// style that labels polygons from this layer draws one label per polygon
+// rather than one per tile the polygon touches.
+const Labels = "labels"
+
+// labelLayer builds the Labels layer from the prepared layers (the enclave
+// links and the lines are left out: lines are labelled along themselves).
+func (t *Tiler) labelLayer() (*layer, error) {
+	var points []*geojson.Feature
+	var thinnable []bool
+	for _, l := range t.layers {
+		if l.name == EnclaveLinks {
+			continue
+		}
+		src := l.index.Features()
+		for i, f := range src {
+			ef := l.featureOf(i)
+			if ef.typ != mvtPolygon && ef.typ != mvtPoint {
+				continue
+			}
+			props := geojson.Properties{}
+			for _, key := range propertyKeys {
+				if v, ok := propertyValue(f, key); ok {
+					props[key] = plainValue(v)
+				}
+			}
+			props["layer"] = l.name
+			props["shape"] = "Point"
+			if ef.typ == mvtPolygon {
+				props["shape"] = "Polygon"
+			}
+			p := geojson.NewFeature(orb.Point{lonFromX(ef.labelX), latFromY(ef.labelY)})
+			p.Properties = props
+			points = append(points, p)
+			thinnable = append(thinnable, ef.thinnable)
+		}
+	}
+	l, err := prepareLayer(Labels, nil, geo.NewIndex(points), &t.opts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range thinnable { // a label may be thinned when its feature may
+		l.featureOf(i).thinnable = thinnable[i]
+	}
+	return l, nil
+}
+
+// plainValue turns a tile value back into the Go value a GeoJSON property
+// holds, for the derived layers built from prepared features.
+func plainValue(v value) any {
+	switch v.kind {
+	case valString:
+		return v.s
+	case valDouble:
+		return v.f
+	case valBool:
+		return v.n != 0
+	}
+	return float64(v.n)
+}
