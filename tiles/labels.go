@@ -4,6 +4,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/geo"
 )
 
@@ -26,29 +27,40 @@ func (t *Tiler) labelLayer() (*layer, error) {
 		if l.name == EnclaveLinks {
 			continue
 		}
-		src := l.index.Features()
-		for i, f := range src {
-			ef := l.featureOf(i)
-			if ef.typ != mvtPolygon && ef.typ != mvtPoint {
-				continue
-			}
-			props := geojson.Properties{}
-			for _, key := range propertyKeys {
-				if v, ok := propertyValue(f, key); ok {
-					props[key] = plainValue(v)
-				}
-			}
-			props["layer"] = l.name
-			props["shape"] = "Point"
-			if ef.typ == mvtPolygon {
-				props["shape"] = "Polygon"
-			}
-			p := geojson.NewFeature(orb.Point{lonFromX(ef.labelX), latFromY(ef.labelY)})
-			p.Properties = props
-			points = append(points, p)
-			thinnable = append(thinnable, ef.thinnable)
-		}
+		points, thinnable = appendLabelPoints(points, thinnable, l)
 	}
+	return t.prepareLabels(points, thinnable)
+}
+
+// appendLabelPoints appends the label points of l's polygon and point
+// features.
+func appendLabelPoints(points []*geojson.Feature, thinnable []bool, l *layer) ([]*geojson.Feature, []bool) {
+	src := l.index.Features()
+	for i, f := range src {
+		ef := l.featureOf(i)
+		if ef.typ != mvtPolygon && ef.typ != mvtPoint {
+			continue
+		}
+		props := geojson.Properties{}
+		for _, key := range propertyKeys {
+			if v, ok := propertyValue(f, key); ok {
+				props[key] = plainValue(v)
+			}
+		}
+		props["layer"] = l.name
+		props["shape"] = "Point"
+		if ef.typ == mvtPolygon {
+			props["shape"] = "Polygon"
+		}
+		p := geojson.NewFeature(orb.Point{lonFromX(ef.labelX), latFromY(ef.labelY)})
+		p.Properties = props
+		points = append(points, p)
+		thinnable = append(thinnable, ef.thinnable)
+	}
+	return points, thinnable
+}
+
+func (t *Tiler) prepareLabels(points []*geojson.Feature, thinnable []bool) (*layer, error) {
 	l, err := prepareLayer(Labels, nil, geo.NewIndex(points), &t.opts)
 	if err != nil {
 		return nil, err
@@ -57,6 +69,48 @@ func (t *Tiler) labelLayer() (*layer, error) {
 		l.featureOf(i).thinnable = thinnable[i]
 	}
 	return l, nil
+}
+
+// labelOverlay hides the label points of hidden features and adds those
+// of the changed layers' added ones (overlays holds them by layer index).
+func (t *Tiler) labelOverlay(labels *layer, overlays []*overlayLayer, changes map[string]LayerChanges) (*overlayLayer, error) {
+	hidden := map[string]bool{} // "layer/id"
+	for name, ch := range changes {
+		li := t.byName[name]
+		if ch.Hidden == nil {
+			continue
+		}
+		for i, f := range t.layers[li].index.Features() {
+			if ch.Hidden[i>>6]&(1<<(uint(i)&63)) != 0 {
+				hidden[name+"/"+data.FeatureID(f)] = true
+			}
+		}
+	}
+	lov := &overlayLayer{mask: make([]uint64, (len(labels.features)+63)/64)}
+	for i, f := range labels.index.Features() {
+		name, _ := f.Properties["layer"].(string)
+		id, _ := f.Properties["id"].(string)
+		if hidden[name+"/"+id] {
+			fi := labels.order[i]
+			lov.mask[fi>>6] |= 1 << (uint(fi) & 63)
+		}
+	}
+	var points []*geojson.Feature
+	var thinnable []bool
+	for li, ov := range overlays {
+		if ov == nil || li >= len(t.layers) || t.layers[li].name == EnclaveLinks || t.layers[li].name == Labels {
+			continue
+		}
+		points, thinnable = appendLabelPoints(points, thinnable, ov.layer)
+	}
+	l, err := t.prepareLabels(points, thinnable)
+	if err != nil {
+		return nil, err
+	}
+	l.buildGroups()
+	l.buildGrids()
+	lov.layer = l
+	return lov, nil
 }
 
 // plainValue turns a tile value back into the Go value a GeoJSON property

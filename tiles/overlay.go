@@ -80,6 +80,13 @@ func (t *Tiler) WithChanges(version string, changes map[string]LayerChanges) (*T
 			}
 		}
 	}
+	if li, ok := t.byName[Labels]; ok && len(changes) > 0 {
+		lov, err := t.labelOverlay(t.layers[li], nt.overlays, changes)
+		if err != nil {
+			return nil, err
+		}
+		nt.overlays[li] = lov
+	}
 	nt.pool = sync.Pool{New: func() any { return newEncoder(nt) }}
 	return nt, nil
 }
