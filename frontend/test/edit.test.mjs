@@ -130,6 +130,15 @@ describe('editing from the web map', { skip }, () => {
 
     // ---- draw a new park with pointer clicks on the canvas ----
     const parksBefore = (await api('/collections/industrial-parks/items?limit=1')).json.numberMatched;
+    // The map may still be moving to the feature whose panel is open (the
+    // web map keeps a selected feature in view): settle it over the park
+    // first, so every corner click lands where it was computed.
+    await page.evaluate(() => new Promise((resolve) => {
+      const map = window.planmap.map;
+      map.stop();
+      map.jumpTo({ center: [120.63, 27.78], zoom: 11 });
+      map.once('idle', resolve);
+    }));
     await page.click('[data-new=industrial-parks]');
     await page.waitForFunction(() => window.planmap.edit.active === 'draw');
     for (const corner of [...PARK, PARK[0]]) { // the last click closes the ring on the first corner
@@ -205,7 +214,8 @@ describe('editing from the web map', { skip }, () => {
       const p = window.planmap;
       const rect = p.map.getCanvas().getBoundingClientRect();
       const q = [x - rect.left, y - rect.top];
-      return p.map.queryRenderedFeatures([[q[0] - 3, q[1] - 3], [q[0] + 3, q[1] + 3]], { layers: ['ports-point'] }).map((f) => f.properties.id);
+      const layers = p.styleLayerIds('ports').filter((l) => p.map.getLayer(l));
+      return p.map.queryRenderedFeatures([[q[0] - 3, q[1] - 3], [q[0] + 3, q[1] + 3]], { layers }).map((f) => f.properties.id);
     }, pt);
     const deadline = Date.now() + 15000;
     while (!((await portsAt(movedPx)).includes(PORT_ID) && !(await portsAt(from)).includes(PORT_ID))) {
