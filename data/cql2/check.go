@@ -137,14 +137,8 @@ func (c *checker) call(n *Call) (Kind, error) {
 		if !orderable(a) {
 			return 0, errorf(n.Args[0].Pos(), "BETWEEN needs a number, string, date or timestamp, found %s (%s)", describeNode(n.Args[0]), a)
 		}
-		for _, b := range n.Args[1:] {
-			k, err := c.kind(b)
-			if err != nil {
-				return 0, err
-			}
-			if !comparable(a, k) {
-				return 0, errorf(b.Pos(), "cannot compare %s (%s) with %s (%s)", describeNode(n.Args[0]), a, describeNode(b), k)
-			}
+		if err := c.comparableWith(n.Args[0], a, n.Args[1:]); err != nil {
+			return 0, err
 		}
 		return KindBool, nil
 	case "in":
@@ -159,14 +153,8 @@ func (c *checker) call(n *Call) (Kind, error) {
 		if !ok {
 			return 0, errorf(n.Args[1].Pos(), "expected a list after IN, found %s", describeNode(n.Args[1]))
 		}
-		for _, it := range list.Items {
-			k, err := c.kind(it)
-			if err != nil {
-				return 0, err
-			}
-			if !comparable(a, k) {
-				return 0, errorf(it.Pos(), "cannot compare %s (%s) with %s (%s)", describeNode(n.Args[0]), a, describeNode(it), k)
-			}
+		if err := c.comparableWith(n.Args[0], a, list.Items); err != nil {
+			return 0, err
 		}
 		return KindBool, nil
 	case "like":
@@ -262,4 +250,19 @@ func likePatternText(n Node) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// comparableWith checks that every one of items can be compared with
+// first, of kind a (BETWEEN's bounds, IN's list).
+func (c *checker) comparableWith(first Node, a Kind, items []Node) error {
+	for _, it := range items {
+		k, err := c.kind(it)
+		if err != nil {
+			return err
+		}
+		if !comparable(a, k) {
+			return errorf(it.Pos(), "cannot compare %s (%s) with %s (%s)", describeNode(first), a, describeNode(it), k)
+		}
+	}
+	return nil
 }

@@ -61,22 +61,12 @@ func ReadAdoptConfig(path string) (*AdoptConfig, error) {
 // the planmap_version and planmap_pos columns, a GiST index on the
 // geometry when it has none, and planmap's triggers, in one transaction.
 func Adopt(ctx context.Context, url string, cfg *AdoptConfig, replace bool) error {
-	conn, err := pgx.Connect(ctx, url)
+	conn, tx, err := beginAsWriter(ctx, url)
 	if err != nil {
-		return fmt.Errorf("postgis: connecting: %w", err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("postgis: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	if err := ensureSchema(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, "SELECT set_config('planmap.writer', 'on', true)"); err != nil {
-		return fmt.Errorf("postgis: %w", err)
-	}
+	defer conn.Close(ctx)
+	defer tx.Rollback(ctx)
 	var next int
 	if err := tx.QueryRow(ctx, "SELECT coalesce(max(position) + 1, 0) FROM planmap_layers").Scan(&next); err != nil {
 		return fmt.Errorf("postgis: %w", err)

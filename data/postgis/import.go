@@ -63,22 +63,12 @@ func Import(ctx context.Context, url string, ds *data.Dataset, opts ImportOption
 	if opts.Schema == "" {
 		opts.Schema = "public"
 	}
-	conn, err := pgx.Connect(ctx, url)
+	conn, tx, err := beginAsWriter(ctx, url)
 	if err != nil {
-		return fmt.Errorf("postgis: connecting: %w", err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("postgis: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	if err := ensureSchema(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, "SELECT set_config('planmap.writer', 'on', true)"); err != nil {
-		return fmt.Errorf("postgis: %w", err)
-	}
+	defer conn.Close(ctx)
+	defer tx.Rollback(ctx)
 	for pos, l := range ds.Layers {
 		if err := importLayer(ctx, tx, opts, pos, l); err != nil {
 			return err
@@ -235,4 +225,31 @@ func appendCopyText(b []byte, s string) []byte {
 		}
 	}
 	return b
+}
+
+// beginAsWriter connects, begins a transaction, makes sure planmap's
+// bookkeeping tables exist and marks the transaction as planmap's own, so
+// its triggers do not record its changes as outside edits. The caller
+// rolls back (a no-op after commit) and closes the connection.
+func beginAsWriter(ctx context.Context, url string) (*pgx.Conn, pgx.Tx, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgis: connecting: %w", err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		conn.Close(ctx)
+		return nil, nil, fmt.Errorf("postgis: %w", err)
+	}
+	if err := ensureSchema(ctx, tx); err != nil {
+		tx.Rollback(ctx)
+		conn.Close(ctx)
+		return nil, nil, err
+	}
+	if _, err := tx.Exec(ctx, "SELECT set_config('planmap.writer', 'on', true)"); err != nil {
+		tx.Rollback(ctx)
+		conn.Close(ctx)
+		return nil, nil, fmt.Errorf("postgis: %w", err)
+	}
+	return conn, tx, nil
 }
