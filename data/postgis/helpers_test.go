@@ -19,7 +19,7 @@ var template struct {
 
 // importedDB returns the shared cluster and a fresh database holding the
 // built-in dataset, imported once into a template and copied per test.
-func importedDB(t *testing.T) (*pgtest.Cluster, string) {
+func importedDB(t testing.TB) (*pgtest.Cluster, string) {
 	t.Helper()
 	c := pgtest.Shared(t)
 	template.Lock()
@@ -48,7 +48,7 @@ func importedDB(t *testing.T) (*pgtest.Cluster, string) {
 }
 
 // openStore opens a store on url, closed when the test ends.
-func openStore(t *testing.T, url string) *Store {
+func openStore(t testing.TB, url string) *Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
