@@ -3,6 +3,8 @@ package postgis
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,7 +74,12 @@ func (o Options) withDefaults() Options {
 // planmap_changes, the sequence advanced, the replicas notified, and the
 // change acknowledged only after COMMIT. What the database stored
 // (RETURNING, after type coercion on adopted tables) is what the store
-// serves.
+// serves. Writes queued while one commits are committed together (group
+// commit): each request planned on the snapshot the ones before it make,
+// so a request the planmap rules refuse fails alone, and one transaction,
+// one notification and one COMMIT serve them all; should the database
+// refuse a change of such a group, its requests are applied again one by
+// one.
 //
 // Reads from other writers: the triggers on every served table NOTIFY on
 // each change; the store LISTENs, and on each notification (and every
@@ -98,6 +105,9 @@ type Store struct {
 	// uses it after Open.
 	layers   map[string]*tableLayer
 	requests chan *writeRequest
+	// notifyID is the payload of this store's own notifications, which
+	// its listener skips.
+	notifyID string
 	poke     chan bool // true: reload everything
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -137,7 +147,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgis: %w", err)
 	}
 	s := &Store{source: describe(cfg.ConnConfig), opts: opts, log: opts.Logger, pool: pool, connCfg: cfg.ConnConfig,
-		requests: make(chan *writeRequest, 256), poke: make(chan bool, 1)}
+		requests: make(chan *writeRequest, 256), poke: make(chan bool, 1), notifyID: newNotifyID()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	snap, layers, err := s.loadSnapshot(ctx)
 	if err != nil {
@@ -151,6 +161,13 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	go s.loop()
 	go s.listen()
 	return s, nil
+}
+
+// newNotifyID returns a random name for a store's notifications.
+func newNotifyID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "replica-" + hex.EncodeToString(b[:])
 }
 
 // describe names the database without its password.
@@ -224,8 +241,10 @@ func (s *Store) loop() {
 	for {
 		select {
 		case req := <-s.requests:
-			applied, err := s.write(req)
-			req.done <- writeResult{applied, err}
+			group := s.gather(req)
+			for i, res := range s.write(group) {
+				group[i].done <- res
+			}
 		case reload := <-s.poke:
 			s.sync(reload)
 		case <-tick.C:
@@ -241,6 +260,30 @@ func (s *Store) loop() {
 			}
 		}
 	}
+}
+
+// Group commit bounds: the requests, and the changes in them, that one
+// transaction takes at most.
+const (
+	maxGroupRequests = 64
+	maxGroupChanges  = 1024
+)
+
+// gather returns first and the write requests queued behind it, up to the
+// group commit bounds, to be committed in one transaction.
+func (s *Store) gather(first *writeRequest) []*writeRequest {
+	group := []*writeRequest{first}
+	changes := len(first.changes)
+	for len(group) < maxGroupRequests && changes < maxGroupChanges {
+		select {
+		case req := <-s.requests:
+			group = append(group, req)
+			changes += len(req.changes)
+		default:
+			return group
+		}
+	}
+	return group
 }
 
 func (s *Store) wake(reload bool) {
@@ -262,6 +305,16 @@ func (s *Store) sync(reload bool) {
 	ctx, cancel := context.WithTimeout(s.ctx, 2*s.opts.WriteTimeout)
 	defer cancel()
 	err := func() error {
+		if !reload {
+			// Most wakes find nothing new: one round trip says so.
+			var seq int64
+			if err := s.pool.QueryRow(ctx, "SELECT seq FROM planmap_state").Scan(&seq); err != nil {
+				return err
+			}
+			if seq == s.current.Load().Seq {
+				return nil
+			}
+		}
 		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 		if err != nil {
 			return err
@@ -425,33 +478,68 @@ func (s *Store) install(snap *data.Snapshot, force bool) {
 	s.notify()
 }
 
-// write applies one request, retrying when the database asks (a
+// write applies a group of requests — one transaction, one COMMIT, for
+// all of them (group commit) — retrying when the database asks (a
 // serialization failure or deadlock) or when a connection died before
-// anything was committed.
-func (s *Store) write(req *writeRequest) ([]data.Applied, error) {
-	var lastErr error
+// anything was committed. Each request is planned on its own, so one that
+// fails the planmap rules fails alone; when the database refuses a change
+// of a group of several, the group is applied again one request at a
+// time, so that the refusal reaches only its request.
+func (s *Store) write(reqs []*writeRequest) []writeResult {
+	var (
+		results   []writeResult
+		lastErr   error
+		committed bool
+	)
 	for attempt := 0; attempt < 4; attempt++ {
-		applied, committing, err := s.writeOnce(req)
+		var err error
+		results, committed, err = s.writeOnce(reqs)
 		if err == nil {
 			s.setUp()
-			return applied, nil
+			return results
 		}
 		lastErr = err
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01") {
 			continue
 		}
-		if !committing && isConnectionError(err) && attempt == 0 {
+		if !committed && isConnectionError(err) && attempt == 0 {
 			continue // a pooled connection the server dropped
+		}
+		if len(reqs) > 1 && !committed && (errors.Is(err, errRegroup) || !isConnectionError(err)) {
+			out := make([]writeResult, len(reqs))
+			for i, req := range reqs {
+				out[i] = s.write([]*writeRequest{req})[0]
+			}
+			return out
 		}
 		break
 	}
-	return nil, s.classify(lastErr)
+	if committed {
+		// The outcome is unknown: look at the database again soon, as our
+		// own notification is not followed.
+		s.wake(false)
+	}
+	err := s.classify(lastErr)
+	for i := range results {
+		if results[i].err == nil {
+			results[i] = writeResult{err: err}
+		}
+	}
+	return results
 }
+
+// errRegroup says a group's changes cannot be checked together (the
+// database stored a feature other than planned, which later requests of
+// the group were planned on): apply them one request at a time.
+var errRegroup = errors.New("postgis: the group must be applied request by request")
 
 // isConnectionError reports errors that say nothing about the change, only
 // that the database could not be reached.
 func isConnectionError(err error) bool {
+	if errors.Is(err, errRegroup) {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || strings.HasPrefix(pgErr.Code, "53")
@@ -486,39 +574,63 @@ func (s *Store) classify(err error) error {
 	return fmt.Errorf("postgis: %w", err)
 }
 
-// writeOnce runs one write transaction. committing says whether COMMIT
-// was sent, after which a lost connection leaves the outcome unknown.
-func (s *Store) writeOnce(req *writeRequest) (applied []data.Applied, committing bool, err error) {
+// plannedRequest is a request of a group that passed data.Plan.
+type plannedRequest struct {
+	index   int // in the group
+	planned *data.Planned
+	revs    []data.Revision // its part of the group's revisions
+}
+
+// writeOnce runs one write transaction for a group of requests. The
+// results hold the requests data.Plan refused; err is the transaction's
+// failure, which concerns the others. committing says whether COMMIT was
+// sent, after which a lost connection leaves the outcome unknown.
+func (s *Store) writeOnce(reqs []*writeRequest) (results []writeResult, committing bool, err error) {
+	results = make([]writeResult, len(reqs))
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.WriteTimeout)
 	defer cancel()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, false, err
+		return results, false, err
 	}
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctx, "SELECT set_config('planmap.writer', 'on', true)"); err != nil {
-		return nil, false, err
-	}
+	// planmap.writer tells the triggers that planmap records the changes
+	// itself; the row lock on planmap_state orders the writers.
 	var seq int64
-	if err := tx.QueryRow(ctx, "SELECT seq FROM planmap_state FOR UPDATE").Scan(&seq); err != nil {
-		return nil, false, err
+	if err := tx.QueryRow(ctx, "SELECT seq FROM planmap_state, set_config('planmap.writer', 'on', true) FOR UPDATE OF planmap_state").Scan(&seq); err != nil {
+		return results, false, err
 	}
-	cur := s.current.Load()
-	if seq != cur.Seq {
+	start := s.current.Load()
+	if seq != start.Seq {
 		// Another writer got in first: see its changes before planning.
-		next, err := s.catchUp(ctx, tx, cur, seq)
+		next, err := s.catchUp(ctx, tx, start, seq)
 		if err != nil {
-			return nil, false, err
+			return results, false, err
 		}
 		s.install(next, true)
-		cur = next
+		start = next
 	}
+	// Each request is planned on the snapshot the requests before it
+	// make, so their revisions number on from one another.
 	now := time.Now()
-	planned, err := data.Plan(cur, req.actor, now, req.changes, s.opts.MatchCacheBytes)
-	if err != nil {
-		return nil, false, err
+	cur := start
+	var (
+		plans []plannedRequest
+		revs  []data.Revision
+	)
+	for i, req := range reqs {
+		planned, err := data.Plan(cur, req.actor, now, req.changes, s.opts.MatchCacheBytes)
+		if err != nil {
+			results[i] = writeResult{err: s.classify(err)}
+			continue
+		}
+		plans = append(plans, plannedRequest{index: i, planned: planned, revs: planned.Revisions})
+		revs = append(revs, planned.Revisions...)
+		cur = planned.Next()
 	}
-	revs := planned.Revisions
+	if len(plans) == 0 {
+		return results, false, nil
+	}
 	// The optimistic lock: every row touched must still hold the version
 	// the plan started from.
 	ids := map[string][]string{}
@@ -534,7 +646,7 @@ func (s *Store) writeOnce(req *writeRequest) (applied []data.Applied, committing
 		l := s.layers[layer]
 		rows, err := s.readRows(ctx, tx, l, list, true)
 		if err != nil {
-			return nil, false, err
+			return results, false, err
 		}
 		for _, id := range list {
 			i := firstTouch[layer+"\x00"+id]
@@ -545,90 +657,140 @@ func (s *Store) writeOnce(req *writeRequest) (applied []data.Applied, committing
 			}
 			switch {
 			case r.Op == data.OpCreate && exists:
-				return nil, false, fail(fmt.Errorf("%w: %q", data.ErrExists, id))
+				return results, false, fail(fmt.Errorf("%w: %q", data.ErrExists, id))
 			case r.Op != data.OpCreate && !exists:
-				return nil, false, fail(fmt.Errorf("%w: layer %s has no feature %q", data.ErrNotFound, layer, id))
+				return results, false, fail(fmt.Errorf("%w: layer %s has no feature %q", data.ErrNotFound, layer, id))
 			case r.Op != data.OpCreate && data.ContentVersion(stored) != data.ContentVersion(r.Before):
-				return nil, false, fail(fmt.Errorf("%w: feature %q changed in the database", data.ErrPrecondition, id))
+				return results, false, fail(fmt.Errorf("%w: feature %q changed in the database", data.ErrPrecondition, id))
 			}
 		}
 	}
-	actual := make([]data.Revision, len(revs))
-	differs := false
+	// The rows are written in one pipelined batch: one round trip.
+	batch := &pgx.Batch{}
 	for i, r := range revs {
-		l := s.layers[r.Layer]
-		a := planned.Applied[i]
-		enc, err := s.applyRow(ctx, tx, l, r, a)
+		sql, args, err := rowStatement(s.layers[r.Layer], r, revisionFeature(plans, i))
 		if err != nil {
 			var ce *data.ChangeError
 			if errors.As(err, &ce) {
 				ce.Index = i
 			}
-			return nil, false, err
+			return results, false, err
 		}
-		actual[i] = r
-		if enc == nil {
-			actual[i].After = json.RawMessage("null")
-			actual[i].Version = ""
+		batch.Queue(sql, args...)
+	}
+	actual, err := s.readBatch(tx.SendBatch(ctx, batch), revs)
+	if err != nil {
+		return results, false, err
+	}
+	differs := false
+	for i, r := range revs {
+		if r.Op == data.OpDelete || bytes.Equal(actual[i].After, r.After) {
 			continue
 		}
-		actual[i].After = enc
-		actual[i].Version = data.ContentVersion(enc)
-		if !bytes.Equal(enc, r.After) {
-			differs = true
-			if _, err := tx.Exec(ctx, fmt.Sprintf("UPDATE %s SET planmap_version = $1 WHERE %s = $2::text::%s", l.qualified(), ident(l.Key), l.keyType),
-				actual[i].Version, r.ID); err != nil {
-				return nil, false, err
-			}
+		if len(plans) > 1 {
+			return results, false, errRegroup
+		}
+		differs = true
+		l := s.layers[r.Layer]
+		if _, err := tx.Exec(ctx, fmt.Sprintf("UPDATE %s SET planmap_version = $1 WHERE %s = $2::text::%s", l.qualified(), ident(l.Key), l.keyType),
+			actual[i].Version, r.ID); err != nil {
+			return results, false, err
 		}
 	}
 	if err := recordChanges(ctx, tx, actual); err != nil {
-		return nil, false, err
+		return results, false, err
 	}
 	last := actual[len(actual)-1].Seq
 	if _, err := tx.Exec(ctx, "UPDATE planmap_state SET seq = $1", last); err != nil {
-		return nil, false, err
+		return results, false, err
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, '')", Channel); err != nil {
-		return nil, false, err
+	// The payload names this replica, whose listener skips its own
+	// notifications: it installs its writes itself.
+	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", Channel, s.notifyID); err != nil {
+		return results, false, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, true, err
+		return results, true, err
 	}
-	next := planned.Next()
-	applied = planned.Applied
+	next := cur
 	if differs {
-		if next, err = cur.ReplayRevisions(actual, s.opts.MatchCacheBytes); err != nil {
-			return nil, true, err
+		// One request (len(plans) == 1): serve what the database stored.
+		if next, err = start.ReplayRevisions(actual, s.opts.MatchCacheBytes); err != nil {
+			return results, true, err
 		}
 		next.Seq = last
-		applied = make([]data.Applied, len(actual))
+		applied := make([]data.Applied, len(actual))
 		for i, r := range actual {
 			applied[i] = data.Applied{Seq: r.Seq, Op: r.Op, Layer: r.Layer, ID: r.ID, Version: r.Version}
 			if r.Version != "" {
 				f, err := geojson.UnmarshalFeature(r.After)
 				if err != nil {
-					return nil, true, err
+					return results, true, err
 				}
 				applied[i].Feature = f
 			}
 		}
+		results[plans[0].index] = writeResult{applied: applied}
+	} else {
+		for _, p := range plans {
+			results[p.index] = writeResult{applied: p.planned.Applied}
+		}
 	}
 	s.install(next, true)
-	return applied, true, nil
+	return results, true, nil
 }
 
-// applyRow writes one planned change and returns the feature as stored
-// (nil after a delete).
-func (s *Store) applyRow(ctx context.Context, tx pgx.Tx, l *tableLayer, r data.Revision, a data.Applied) ([]byte, error) {
+// readBatch reads the answers to the rows' statements and returns the
+// revisions with the features as stored.
+func (s *Store) readBatch(br pgx.BatchResults, revs []data.Revision) ([]data.Revision, error) {
+	defer br.Close()
+	actual := make([]data.Revision, len(revs))
+	for i, r := range revs {
+		actual[i] = r
+		if r.Op == data.OpDelete {
+			if _, err := br.Exec(); err != nil {
+				return nil, err
+			}
+			actual[i].After = json.RawMessage("null")
+			actual[i].Version = ""
+			continue
+		}
+		enc, err := storedRow(br.QueryRow(), s.layers[r.Layer])
+		if err != nil {
+			var ce *data.ChangeError
+			if errors.As(err, &ce) {
+				ce.Index = i
+			}
+			return nil, err
+		}
+		actual[i].After = enc
+		actual[i].Version = data.ContentVersion(enc)
+	}
+	return actual, br.Close()
+}
+
+// revisionFeature returns the planned Applied of the group's i-th
+// revision.
+func revisionFeature(plans []plannedRequest, i int) data.Applied {
+	for _, p := range plans {
+		if i < len(p.revs) {
+			return p.planned.Applied[i]
+		}
+		i -= len(p.revs)
+	}
+	panic("postgis: revision index out of range")
+}
+
+// rowStatement returns the statement that writes one planned change: a
+// DELETE, or an INSERT or UPDATE returning the row as stored.
+func rowStatement(l *tableLayer, r data.Revision, a data.Applied) (string, []any, error) {
 	if r.Op == data.OpDelete {
-		_, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = $1::text::%s", l.qualified(), ident(l.Key), l.keyType), r.ID)
-		return nil, err
+		return fmt.Sprintf("DELETE FROM %s WHERE %s = $1::text::%s", l.qualified(), ident(l.Key), l.keyType), []any{r.ID}, nil
 	}
 	f := a.Feature
 	ewkb, err := EncodeEWKB(f.Geometry)
 	if err != nil {
-		return nil, &data.ChangeError{Layer: r.Layer, ID: r.ID, Err: fmt.Errorf("%w: %v", data.ErrInvalid, err)}
+		return "", nil, &data.ChangeError{Layer: r.Layer, ID: r.ID, Err: fmt.Errorf("%w: %v", data.ErrInvalid, err)}
 	}
 	cols := map[string]any{}
 	extra := map[string]any{}
@@ -648,7 +810,7 @@ func (s *Store) applyRow(ctx context.Context, tx pgx.Tx, l *tableLayer, r data.R
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, &data.ChangeError{Layer: r.Layer, ID: r.ID, Err: fmt.Errorf("%w: table %s has no column for the properties %s",
+		return "", nil, &data.ChangeError{Layer: r.Layer, ID: r.ID, Err: fmt.Errorf("%w: table %s has no column for the properties %s",
 			data.ErrInvalid, l.qualified(), strings.Join(unknown, ", "))}
 	}
 	var colNames []string
@@ -699,8 +861,14 @@ func (s *Store) applyRow(ctx context.Context, tx pgx.Tx, l *tableLayer, r data.R
 		sql = fmt.Sprintf("UPDATE %s AS t0 SET %s%s WHERE t0.%s = $1::text::%s RETURNING %s", l.qualified(), strings.Join(sets, ", "),
 			from, ident(l.Key), l.keyType, l.selectList("t0"))
 	}
+	return sql, args, nil
+}
+
+// storedRow reads the answer to an INSERT or UPDATE of rowStatement: the
+// feature as stored.
+func storedRow(res pgx.Row, l *tableLayer) ([]byte, error) {
 	var rw row
-	if err := tx.QueryRow(ctx, sql, args...).Scan(&rw.key, &rw.geom, &rw.props); err != nil {
+	if err := res.Scan(&rw.key, &rw.geom, &rw.props); err != nil {
 		return nil, err
 	}
 	stored, err := decodeRow(rw, l)
@@ -809,6 +977,9 @@ func (s *Store) listen() {
 					s.setDown(fmt.Errorf("listening for changes: %w", err))
 				}
 				break
+			}
+			if n.Payload == s.notifyID {
+				continue // a write of this store, installed at its commit
 			}
 			s.wake(n.Payload == "reload")
 		}
