@@ -198,14 +198,8 @@ func (c *checker) call(n *Call) (Kind, error) {
 		if err := c.arity(n, 2); err != nil {
 			return 0, err
 		}
-		for _, x := range n.Args {
-			k, err := c.kind(x)
-			if err != nil {
-				return 0, err
-			}
-			if k != KindNumber {
-				return 0, errorf(x.Pos(), "arithmetic %s needs numbers, found %s (%s)", opName(n.Op), describeNode(x), k)
-			}
+		if err := c.allOfKind(n.Args, KindNumber, "arithmetic "+opName(n.Op)+" needs numbers"); err != nil {
+			return 0, err
 		}
 		return KindNumber, nil
 	}
@@ -213,14 +207,8 @@ func (c *checker) call(n *Call) (Kind, error) {
 		if err := c.arity(n, 2); err != nil {
 			return 0, err
 		}
-		for _, x := range n.Args {
-			k, err := c.kind(x)
-			if err != nil {
-				return 0, err
-			}
-			if k != KindGeometry {
-				return 0, errorf(x.Pos(), "%s needs geometries, found %s (%s)", opName(n.Op), describeNode(x), k)
-			}
+		if err := c.allOfKind(n.Args, KindGeometry, opName(n.Op)+" needs geometries"); err != nil {
+			return 0, err
 		}
 		return KindBool, nil
 	}
@@ -262,6 +250,21 @@ func (c *checker) comparableWith(first Node, a Kind, items []Node) error {
 		}
 		if !comparable(a, k) {
 			return errorf(it.Pos(), "cannot compare %s (%s) with %s (%s)", describeNode(first), a, describeNode(it), k)
+		}
+	}
+	return nil
+}
+
+// allOfKind checks that every one of args is of kind want; need says
+// what the operator needs, for the error ("… needs numbers, found …").
+func (c *checker) allOfKind(args []Node, want Kind, need string) error {
+	for _, x := range args {
+		k, err := c.kind(x)
+		if err != nil {
+			return err
+		}
+		if k != want {
+			return errorf(x.Pos(), "%s, found %s (%s)", need, describeNode(x), k)
 		}
 	}
 	return nil
