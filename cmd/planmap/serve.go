@@ -34,7 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	cacheMiB := fs.Int64("tile-cache-mib", 256, "tile cache budget in MiB")
 	benchEndpoints := fs.Bool("bench-endpoints", false, "add /bench/copy/*, the baseline for load tests (bench/*.sh)")
 	matchCacheMiB := fs.Int64("match-cache-mib", 64, "per-layer cache of filtered items answers in MiB (0 turns it off)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run, loading included, to this file (for benchmarks)")
 	archive := fs.String("tiles", "", "serve /tiles from this PMTiles archive (planmap tiles --out FILE.pmtiles) instead of making them")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
 	tokensFile := fs.String("tokens", "", "file of write tokens: one \"name role sha256:HEX\" a line (role editor or viewer; `planmap token` makes one)")
@@ -89,6 +89,17 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if *storeURL != "" && *dir != "" {
 		return fmt.Errorf("give either --data or --store, not both")
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	loadStart := time.Now()
 	store, err := openStore(*dir, *storeURL, *watch, log, matchCacheBytes(*matchCacheMiB), *maxFileMiB<<20)
 	if err != nil {
@@ -126,17 +137,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	srv.ObserveLoad("load", time.Since(loadStart))
 	defer srv.Close()
 	ds := store.Current()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	features := 0
