@@ -314,16 +314,27 @@ func (b *txBuilder) targets(ft *featureType, filter *node, where string) ([]targ
 	return out, nil
 }
 
-func (b *txBuilder) update(a action) *Exception {
+// selected resolves what an Update or Replace action works on: its
+// feature type, the reader of its geometries and the features its filter
+// selects.
+func (b *txBuilder) selected(a action) (*featureType, gmlReader, []target, *Exception) {
 	ft, e := b.featureType(a.typeName, a.handle)
 	if e != nil {
-		return e
+		return nil, gmlReader{}, nil, e
 	}
 	r, e := b.reader(a.srsName)
 	if e != nil {
-		return e
+		return nil, gmlReader{}, nil, e
 	}
 	targets, e := b.targets(ft, a.filter, a.handle)
+	if e != nil {
+		return nil, gmlReader{}, nil, e
+	}
+	return ft, r, targets, nil
+}
+
+func (b *txBuilder) update(a action) *Exception {
+	ft, r, targets, e := b.selected(a)
 	if e != nil {
 		return e
 	}
@@ -371,15 +382,7 @@ func (b *txBuilder) update(a action) *Exception {
 }
 
 func (b *txBuilder) replace(a action) *Exception {
-	ft, e := b.featureType(a.typeName, a.handle)
-	if e != nil {
-		return e
-	}
-	r, e := b.reader(a.srsName)
-	if e != nil {
-		return e
-	}
-	targets, e := b.targets(ft, a.filter, a.handle)
+	ft, r, targets, e := b.selected(a)
 	if e != nil {
 		return e
 	}
