@@ -138,18 +138,26 @@ func (s *Server) handleCollections(c *fiber.Ctx) error {
 	return c.JSON(body)
 }
 
-func (s *Server) handleCollection(c *fiber.Ctx) error {
-	f, err := formatOnly(c)
+// collectionDocument starts the answer of a document about one collection
+// (its description, its queryables): the format asked for and the layer,
+// or done when a conditional request was answered 304.
+func (s *Server) collectionDocument(c *fiber.Ctx) (f format, ls *layerState, done bool, err error) {
+	f, err = formatOnly(c)
 	if err != nil {
-		return err
+		return f, nil, false, err
 	}
 	snap := s.state.Load()
-	ls, err := snap.layer(c.Params("collectionId"))
+	ls, err = snap.layer(c.Params("collectionId"))
 	if err != nil {
-		return err
+		return f, nil, false, err
 	}
-	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
-		return nil
+	return f, ls, notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))), nil
+}
+
+func (s *Server) handleCollection(c *fiber.Ctx) error {
+	f, ls, done, err := s.collectionDocument(c)
+	if done || err != nil {
+		return err
 	}
 	doc := s.collection(s.baseURL(c), ls)
 	if f == formatHTML {
@@ -159,17 +167,9 @@ func (s *Server) handleCollection(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleQueryables(c *fiber.Ctx) error {
-	f, err := formatOnly(c)
-	if err != nil {
+	f, ls, done, err := s.collectionDocument(c)
+	if done || err != nil {
 		return err
-	}
-	snap := s.state.Load()
-	ls, err := snap.layer(c.Params("collectionId"))
-	if err != nil {
-		return err
-	}
-	if notModified(c, etagFor(snap.etag, c.Path(), fmt.Sprint(f))) {
-		return nil
 	}
 	base := s.baseURL(c)
 	props := ls.queryableDocs()

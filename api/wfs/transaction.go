@@ -522,35 +522,33 @@ func (s *Service) transactionResponse(version string, b *txBuilder, ids []string
 		fmt.Fprintf(&w, `<wfs:totalInserted>%d</wfs:totalInserted><wfs:totalUpdated>%d</wfs:totalUpdated><wfs:totalDeleted>%d</wfs:totalDeleted>`,
 			b.counts["Insert"], b.counts["Update"]+b.counts["Replace"], b.counts["Delete"])
 		w.WriteString(`</wfs:TransactionSummary>`)
-		if len(ids) > 0 {
-			w.WriteString(`<wfs:InsertResults>`)
-			for i, id := range ids {
-				w.WriteString(`<wfs:Feature handle="`)
-				xmlEscape(&w, b.inserts[i].handle)
-				w.WriteString(`"><ogc:FeatureId fid="`)
-				xmlEscape(&w, id)
-				w.WriteString(`"/></wfs:Feature>`)
-			}
-			w.WriteString(`</wfs:InsertResults>`)
-		}
+		b.insertResults(&w, ids, `ogc:FeatureId`, `fid`)
 		w.WriteString(`</wfs:TransactionResponse>`)
 	default:
 		w.WriteString(`<wfs:TransactionResponse xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0" version="2.0.0"><wfs:TransactionSummary>`)
 		fmt.Fprintf(&w, `<wfs:totalInserted>%d</wfs:totalInserted><wfs:totalUpdated>%d</wfs:totalUpdated><wfs:totalReplaced>%d</wfs:totalReplaced><wfs:totalDeleted>%d</wfs:totalDeleted>`,
 			b.counts["Insert"], b.counts["Update"], b.counts["Replace"], b.counts["Delete"])
 		w.WriteString(`</wfs:TransactionSummary>`)
-		if len(ids) > 0 {
-			w.WriteString(`<wfs:InsertResults>`)
-			for i, id := range ids {
-				w.WriteString(`<wfs:Feature handle="`)
-				xmlEscape(&w, b.inserts[i].handle)
-				w.WriteString(`"><fes:ResourceId rid="`)
-				xmlEscape(&w, id)
-				w.WriteString(`"/></wfs:Feature>`)
-			}
-			w.WriteString(`</wfs:InsertResults>`)
-		}
+		b.insertResults(&w, ids, `fes:ResourceId`, `rid`)
 		w.WriteString(`</wfs:TransactionResponse>`)
 	}
 	return &Response{Status: http.StatusOK, ContentType: "application/xml; charset=utf-8", Body: w.Bytes(), Header: map[string]string{"Cache-Control": "no-store"}}
+}
+
+// insertResults writes the ids given to the inserted features, each under
+// its action's handle, as idElement (ogc:FeatureId in 1.1, fes:ResourceId
+// in 2.0) with the id in idAttribute.
+func (b *txBuilder) insertResults(w *bytes.Buffer, ids []string, idElement, idAttribute string) {
+	if len(ids) == 0 {
+		return
+	}
+	w.WriteString(`<wfs:InsertResults>`)
+	for i, id := range ids {
+		w.WriteString(`<wfs:Feature handle="`)
+		xmlEscape(w, b.inserts[i].handle)
+		w.WriteString(`"><` + idElement + ` ` + idAttribute + `="`)
+		xmlEscape(w, id)
+		w.WriteString(`"/></wfs:Feature>`)
+	}
+	w.WriteString(`</wfs:InsertResults>`)
 }
