@@ -76,19 +76,14 @@ func (ix *bruteNameIndex) Search(query string, opts SearchOptions) []SearchHit {
 	if words := strings.Fields(queries[1]); len(words) > 1 {
 		ix.scanWords(1, words, allowed, sc)
 	}
-	// Keep the best `limit` in a heap whose root is the worst kept.
-	top := bruteHeap{ix: ix, sc: sc}
-	for _, g := range sc.touched {
-		if len(top.items) < limit {
-			top.push(g)
-		} else if top.better(g, top.items[0]) {
-			top.items[0] = g
-			top.down(0)
-		}
+	// The reference sorts every hit; the index keeps a bounded heap.
+	ranked := append([]int32(nil), sc.touched...)
+	sort.Slice(ranked, func(i, j int) bool { return ix.better(sc, ranked[i], ranked[j]) })
+	if len(ranked) > limit {
+		ranked = ranked[:limit]
 	}
-	sort.Slice(top.items, func(i, j int) bool { return top.better(top.items[i], top.items[j]) })
-	hits := make([]SearchHit, len(top.items))
-	for i, g := range top.items {
+	hits := make([]SearchHit, len(ranked))
+	for i, g := range ranked {
 		layer, index := ix.locate(g)
 		hits[i] = SearchHit{Layer: ix.layers[layer], Index: index, Field: searchFields[sc.field[g]], Score: int(sc.score[g])}
 	}
@@ -131,51 +126,15 @@ func (ix *bruteNameIndex) release(sc *bruteScratch) {
 	ix.pool.Put(sc)
 }
 
-// bruteHeap is a min-heap of global feature numbers, worst hit at the root.
-type bruteHeap struct {
-	ix    *bruteNameIndex
-	sc    *bruteScratch
-	items []int32
-}
-
 // better orders hits: higher score, then shorter name, then earlier feature.
-func (h *bruteHeap) better(a, b int32) bool {
-	if sa, sb := h.sc.score[a], h.sc.score[b]; sa != sb {
+func (ix *bruteNameIndex) better(sc *bruteScratch, a, b int32) bool {
+	if sa, sb := sc.score[a], sc.score[b]; sa != sb {
 		return sa > sb
 	}
-	if la, lb := h.ix.nameLens[a], h.ix.nameLens[b]; la != lb {
+	if la, lb := ix.nameLens[a], ix.nameLens[b]; la != lb {
 		return la < lb
 	}
 	return a < b
-}
-
-func (h *bruteHeap) push(g int32) {
-	h.items = append(h.items, g)
-	for i := len(h.items) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if !h.better(h.items[parent], h.items[i]) {
-			break
-		}
-		h.items[parent], h.items[i] = h.items[i], h.items[parent]
-		i = parent
-	}
-}
-
-func (h *bruteHeap) down(i int) {
-	for {
-		worst, l, r := i, 2*i+1, 2*i+2
-		if l < len(h.items) && h.better(h.items[worst], h.items[l]) {
-			worst = l
-		}
-		if r < len(h.items) && h.better(h.items[worst], h.items[r]) {
-			worst = r
-		}
-		if worst == i {
-			return
-		}
-		h.items[i], h.items[worst] = h.items[worst], h.items[i]
-		i = worst
-	}
 }
 
 // layerFilter returns which layers (by position) a search may return, or
