@@ -14,6 +14,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // csvPoints reads the X,Y columns ogr2ogr writes with GEOMETRY=AS_XY, with
@@ -69,9 +70,9 @@ func gdalHasOAPIFCRS(t *testing.T, ogrinfo string) bool {
 // with -t_srs is checked to give the same numbers; with GDAL 3.7+ the
 // OAPIF driver is opened with -oo CRS= and must send crs= itself.
 func TestGDALGetsCRSCoordinates(t *testing.T) {
-	ogrinfo := requireTool(t, "ogrinfo")
-	ogr2ogr := requireTool(t, "ogr2ogr")
-	requireCS2CS(t)
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
+	testtool.Program(t, "cs2cs", "proj-bin")
 	ds := syntheticDataset(t, 200, 3)
 	base := serveForTest(t, ds)
 	ref := ds.Layer("points").Features.Features
@@ -159,14 +160,8 @@ func TestGDALGetsCRSCoordinates(t *testing.T) {
 // client, which passes crs and bbox-crs through as query parameters, and
 // compares the coordinates with cs2cs.
 func TestOWSLibReadsWithCRS(t *testing.T) {
-	python := "/usr/bin/python3"
-	if out, err := exec.Command(python, "-c", "import owslib.ogcapi.features").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-owslib is not installed, and CI=true requires it: %s", out)
-		}
-		t.Skipf("python3-owslib is not installed (apt-get install python3-owslib): %s", out)
-	}
-	requireCS2CS(t)
+	python := testtool.Python(t, "owslib.ogcapi.features", "python3-owslib")
+	testtool.Program(t, "cs2cs", "proj-bin")
 	ds := syntheticDataset(t, 200, 8)
 	base := serveForTest(t, ds)
 	script := `

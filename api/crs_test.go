@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"os"
 	"os/exec"
 	"sort"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/planmap/planmap/data/testtool"
 	"github.com/planmap/planmap/geo/crs"
 )
 
@@ -50,25 +50,11 @@ func featureIDs(fc *geojson.FeatureCollection) []string {
 	return ids
 }
 
-// requireCS2CS returns cs2cs's path, skipping (or failing under CI=true)
-// when PROJ is not installed.
-func requireCS2CS(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("cs2cs")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("cs2cs is not installed, and CI=true requires it (apt-get install proj-bin)")
-		}
-		t.Skip("cs2cs is not installed (apt-get install proj-bin); skipping the PROJ comparison")
-	}
-	return path
-}
-
 // cs2cs transforms CRS84 points into the EPSG CRS target with PROJ, in
 // target's authority axis order (cs2cs takes EPSG:4326 latitude first).
 func cs2cs(t *testing.T, target string, pts []orb.Point) []orb.Point {
 	t.Helper()
-	bin := requireCS2CS(t)
+	bin := testtool.Program(t, "cs2cs", "proj-bin")
 	var in strings.Builder
 	for _, p := range pts {
 		fmt.Fprintf(&in, "%.12f %.12f\n", p[1], p[0])
@@ -296,7 +282,7 @@ func TestCRSParameterHandling(t *testing.T) {
 // 1e-9° for the geographic CRS): the single feature and the items paths,
 // lines and polygons too.
 func TestCRSOutputMatchesCS2CS(t *testing.T) {
-	requireCS2CS(t)
+	testtool.Program(t, "cs2cs", "proj-bin")
 	srv := newTestServer(t, syntheticDataset(t, 300, 5))
 	for _, target := range []struct {
 		code string

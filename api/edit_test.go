@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 const testToken = "test-editor-secret"
@@ -487,7 +488,7 @@ func TestJournalSurvivesRestart(t *testing.T) {
 // TestGDALReadsEditedCollection: after edits, GDAL's OAPIF driver pulls
 // the collection back feature for feature as the API holds it.
 func TestGDALReadsEditedCollection(t *testing.T) {
-	ogr2ogr := requireTool(t, "ogr2ogr")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
 	es := newEditableServer(t)
 	if r := es.do(t, "POST", "/collections/ports/items", newPort("GDAL港", 120.4, 27.7), headers(authEditor, geoJSON)...); r.status != 201 {
 		t.Fatal(r.status, string(r.body))

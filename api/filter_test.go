@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // TestFilterMatchesBruteForce: filters in cql2-text and cql2-json select
@@ -121,7 +122,7 @@ func TestFilterErrorsPointAtThePosition(t *testing.T) {
 // AND/OR goes to the server as a CQL2 filter (seen in GDAL's debug output)
 // and returns exactly the features a brute-force evaluation selects.
 func TestGDALPushesWhereAsCQL2(t *testing.T) {
-	ogr2ogr := requireTool(t, "ogr2ogr")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
 	ds, _ := data.Default()
 	base := serveForTest(t, ds)
 	str := func(f *geojson.Feature, k string) string { s, _ := f.Properties[k].(string); return s }
@@ -184,7 +185,7 @@ func TestGDALPushesWhereAsCQL2(t *testing.T) {
 // TestOWSLibFiltersWithCQL2JSON: OWSLib's OGC API Features client sends a
 // cql2-json filter and gets the brute-force selection.
 func TestOWSLibFiltersWithCQL2JSON(t *testing.T) {
-	python := requirePythonModule(t, "owslib", "python3-owslib")
+	python := testtool.Python(t, "owslib", "python3-owslib")
 	ds, _ := data.Default()
 	base := serveForTest(t, ds)
 	script := `
@@ -213,18 +214,4 @@ print(json.dumps(sorted(f["properties"]["id"] for f in items["features"])))
 	if !slices.Equal(got, want) {
 		t.Errorf("OWSLib got %v, brute force %v", got, want)
 	}
-}
-
-// requirePythonModule returns Debian's python3 when it can import the
-// module, else skips (or fails under CI=true).
-func requirePythonModule(t *testing.T, module, pkg string) string {
-	t.Helper()
-	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import "+module).Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s cannot import %s, and CI=true requires it (apt-get install %s)", python, module, pkg)
-		}
-		t.Skipf("%s cannot import %s (apt-get install %s); skipping", python, module, pkg)
-	}
-	return python
 }

@@ -3,12 +3,12 @@ package api
 import (
 	"encoding/json"
 	"io/fs"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 	"github.com/planmap/planmap/frontend"
 )
 
@@ -18,10 +18,7 @@ func requireFrontendBuild(t *testing.T) {
 	if frontend.Built() {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("frontend/dist has no build: run make frontend (npm ci && npm run build in frontend/) before go test")
-	}
-	t.Skip("frontend/dist has no build; run make frontend to test the built assets")
+	testtool.Missing(t, "frontend/dist has no build (run make frontend: npm ci && npm run build in frontend/, before go test)")
 }
 
 func TestWebMapAssets(t *testing.T) {

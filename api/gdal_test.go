@@ -20,22 +20,9 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 	"github.com/planmap/planmap/geo"
 )
-
-// requireTool returns the path of an external program, skipping the test
-// when it is missing, except under CI=true, where a missing tool fails.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed, and CI=true requires it (apt-get install gdal-bin)", name)
-		}
-		t.Skipf("%s is not installed (apt-get install gdal-bin); skipping the GDAL client test", name)
-	}
-	return path
-}
 
 // serveForTest serves ds on a free loopback port until the test ends and
 // returns its base URL.
@@ -89,8 +76,8 @@ func runTool(t *testing.T, name string, args ...string) (stdout, stderr string) 
 // server: ogrinfo must list every layer with its feature count, and
 // ogr2ogr, paging 20 at a time, must pull every feature unchanged.
 func TestGDALReadsEveryCollection(t *testing.T) {
-	ogrinfo := requireTool(t, "ogrinfo")
-	ogr2ogr := requireTool(t, "ogr2ogr")
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
 	def, err := data.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +129,7 @@ func TestGDALReadsEveryCollection(t *testing.T) {
 // the API declares one (else as query parameters), and the counts must
 // equal a brute-force count over the source.
 func TestGDALAttributeFilters(t *testing.T) {
-	ogrinfo := requireTool(t, "ogrinfo")
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
 	ds := syntheticDataset(t, 700, 11)
 	base := serveForTest(t, ds)
 	fetch := regexp.MustCompile(`Fetch\((\S+/items\S*)\)`)

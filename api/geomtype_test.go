@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 func TestGeometryTypeOf(t *testing.T) {
@@ -51,8 +52,8 @@ var gdalGeometryType = map[string]string{
 // With -nlt PROMOTE_TO_MULTI, no feature's type then differs from its
 // layer's, so the GeoPackage is conformant.
 func TestGDALWritesDeclaredGeometryTypes(t *testing.T) {
-	ogr2ogr := requireTool(t, "ogr2ogr")
-	ogrinfo := requireTool(t, "ogrinfo")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)

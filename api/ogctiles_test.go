@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // TestTileMatrixSetDefinition checks WebMercatorQuad against PROJ: the
@@ -211,7 +212,7 @@ func TestOGCTilesDeclared(t *testing.T) {
 // WebMercatorQuad and then gives up without an error; the tile requests
 // it would make are not made. See the package report.
 func TestGDALReadsTilesThroughTileJSON(t *testing.T) {
-	ogr2ogr := requireTool(t, "ogr2ogr")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)

@@ -16,24 +16,16 @@ import (
 	"unicode"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // requireQGIS skips (or, under CI=true, fails) when Debian's python3-qgis
 // is missing.
 func requireQGIS(t *testing.T) string {
 	t.Helper()
-	python := "/usr/bin/python3"
-	if out, err := exec.Command(python, "-c", "import qgis.core").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-qgis is not installed, and CI=true requires it: %s", out)
-		}
-		t.Skipf("python3-qgis is not installed (apt-get install python3-qgis): %s", out)
-	}
+	python := testtool.Python(t, "qgis.core", "python3-qgis")
 	if out, _ := exec.Command("fc-list", ":lang=zh").Output(); len(bytes.TrimSpace(out)) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chinese font is installed (apt-get install fonts-noto-cjk)")
-		}
-		t.Skip("no Chinese font is installed (apt-get install fonts-noto-cjk)")
+		testtool.Missing(t, "no Chinese font is installed (apt-get install fonts-noto-cjk)")
 	}
 	return python
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,10 +52,7 @@ func defaultDatasetOrSkip(t *testing.T) *data.Dataset {
 	t.Helper()
 	ds, err := data.Default()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("default dataset: %v", err)
-		}
-		t.Skipf("default dataset not loadable yet: %v", err)
+		t.Fatalf("default dataset: %v", err)
 	}
 	return ds
 }

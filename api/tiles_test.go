@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 	"github.com/planmap/planmap/tiles"
 )
 
@@ -254,7 +255,7 @@ func TestTileJSONAndStyleEndpoints(t *testing.T) {
 // reads a tile with GDAL's MVT driver over HTTP (/vsicurl/): it must see
 // the four layers with every feature.
 func TestGDALReadsServedTile(t *testing.T) {
-	ogrinfo := requireTool(t, "ogrinfo")
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)

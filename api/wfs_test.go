@@ -27,6 +27,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 	"github.com/planmap/planmap/geo/crs"
 )
 
@@ -64,23 +65,6 @@ func startWFSServer(t *testing.T) *wfsServer {
 		t.Fatal(err)
 	}
 	return &wfsServer{base: serveOnLoopback(t, srv, store.Close), srv: srv, store: store}
-}
-
-// requirePython returns Debian's python3 when it can import module,
-// skipping (or failing under CI=true) when it cannot.
-func requirePython(t *testing.T, module, pkg string) string {
-	t.Helper()
-	const python = "/usr/bin/python3"
-	cmd := exec.Command(python, "-c", "import "+module)
-	cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		msg := fmt.Sprintf("%s cannot import %s (apt-get install %s): %v %s", python, module, pkg, err, bytes.TrimSpace(out))
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + "; skipping the client test")
-	}
-	return python
 }
 
 func httpDo(t *testing.T, method, target string, body []byte, header ...string) (int, http.Header, []byte) {
@@ -205,7 +189,7 @@ func (q *qgisSession) resume() {
 // items and the vector tiles show it. WFS 2.0 (QGIS sends its edits as
 // WFS 1.0 transactions then) and 1.1 (GML 3 with latitude first).
 func TestWFSQGISEditing(t *testing.T) {
-	python := requirePython(t, "qgis.core", "python3-qgis")
+	python := testtool.Python(t, "qgis.core", "python3-qgis")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -471,8 +455,8 @@ func wfsCompare(t *testing.T, l *data.Layer, got []*geojson.Feature) {
 // every layer completely (paging 7 at a time), and ogr2ogr -append
 // inserts through a transaction with the token, and not without it.
 func TestWFSGDAL(t *testing.T) {
-	ogrinfo := requireTool(t, "ogrinfo")
-	ogr2ogr := requireTool(t, "ogr2ogr")
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -539,7 +523,7 @@ func TestWFSGDAL(t *testing.T) {
 // TestWFSOWSLib reads capabilities, schema and features with OWSLib's
 // WebFeatureService in both versions.
 func TestWFSOWSLib(t *testing.T) {
-	python := requirePython(t, "owslib.wfs", "python3-owslib")
+	python := testtool.Python(t, "owslib.wfs", "python3-owslib")
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 	"github.com/planmap/planmap/geo/crs"
 )
 
@@ -125,13 +126,7 @@ func TestLoadCRSProblems(t *testing.T) {
 // the sidecar, and loads it back: every vertex must be where it was, to
 // 1e-9° (0.1 mm), and rings keep their orientation.
 func TestLoadGDALReprojectedLayer(t *testing.T) {
-	ogr2ogr, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ogr2ogr is not installed, and CI=true requires it (apt-get install gdal-bin)")
-		}
-		t.Skip("ogr2ogr is not installed (apt-get install gdal-bin)")
-	}
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
 	src := geojson.NewFeatureCollection()
 	ring := orb.Ring{{120.60, 27.95}, {120.75, 27.95}, {120.75, 28.05}, {120.60, 28.05}, {120.60, 27.95}}
 	poly := geojson.NewFeature(orb.Polygon{ring})

@@ -3,7 +3,6 @@ package data
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,10 +119,7 @@ func describeHits(hits []SearchHit) []string {
 func TestIndexedSearchMatchesScan(t *testing.T) {
 	def, err := Default()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("default dataset: %v", err)
-		}
-		t.Skipf("default dataset not loadable: %v", err)
+		t.Fatalf("default dataset: %v", err)
 	}
 	size := 100000
 	if testing.Short() {

@@ -2,7 +2,6 @@ package data
 
 import (
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"unicode"
@@ -212,10 +211,7 @@ func TestSearchAgreesWithBruteForce(t *testing.T) {
 func TestSearchDefaultDataset(t *testing.T) {
 	ds, err := Default()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("default dataset: %v", err)
-		}
-		t.Skipf("default dataset not loadable yet: %v", err)
+		t.Fatalf("default dataset: %v", err)
 	}
 	var port *geojson.Feature
 	for _, f := range ds.Layer(Ports).Features.Features {

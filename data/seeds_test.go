@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // These tests check the default dataset (data/default, embedded) against
@@ -23,10 +24,6 @@ import (
 //
 // Set PLANMAP_SEEDS to the seed documents' folder when it is not
 // ../../shared/seeds from this package (shared/seeds next to the repo).
-
-// inCI reports whether tests run in CI, where missing inputs fail instead
-// of skipping.
-func inCI() bool { return os.Getenv("CI") == "true" }
 
 // defaultDataset loads the dataset under test: PLANMAP_DATASET_DIR or the
 // embedded default. Until the embedded folder holds any layer, it skips
@@ -42,10 +39,7 @@ func defaultDataset(t *testing.T) (ds *Dataset, embedded bool) {
 	}
 	layers, _ := fs.Glob(DefaultFS(), "*.geojson")
 	if len(layers) == 0 {
-		if inCI() {
-			t.Fatal("data/default holds no *.geojson layer (CI=true)")
-		}
-		t.Skip("data/default holds no *.geojson layer yet")
+		t.Fatal("data/default holds no *.geojson layer")
 	}
 	ds, err := Default()
 	if err != nil {
@@ -63,10 +57,7 @@ func seedsDir(t *testing.T) string {
 		dir = filepath.Join("..", "..", "shared", "seeds")
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		if inCI() {
-			t.Fatalf("seed documents not found at %s (CI=true): %v", dir, err)
-		}
-		t.Skipf("seed documents not found at %s; set PLANMAP_SEEDS", dir)
+		testtool.Missing(t, "the seed documents are not at %s (set PLANMAP_SEEDS): %v", dir, err)
 	}
 	return dir
 }

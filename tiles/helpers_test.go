@@ -2,8 +2,6 @@ package tiles
 
 import (
 	"math"
-	"os"
-	"os/exec"
 	"sync"
 	"testing"
 
@@ -167,20 +165,6 @@ func newTiler(t testing.TB, ds *data.Dataset, opts Options) *Tiler {
 		t.Fatal(err)
 	}
 	return tl
-}
-
-// requireTool returns the path of an external program, skipping the test
-// when it is missing unless CI=true, where a missing tool fails it.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed and CI=true requires it (apt-get install %s)", name, pkg)
-		}
-		t.Skipf("%s is not installed (apt-get install %s); skipping", name, pkg)
-	}
-	return path
 }
 
 // chebyshev is the larger of the two coordinate differences.

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // ogrCounts runs ogrinfo -so -al and returns each layer's feature count.
@@ -137,7 +138,7 @@ func TestMBTilesReadByGDAL(t *testing.T) {
 		t.Errorf("%d rows, %d written", n, stats.Written)
 	}
 
-	ogrinfo := requireTool(t, "ogrinfo", "gdal-bin")
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
 	got := ogrCounts(t, ogrinfo, "-oo", "ZOOM_LEVEL=5", path)
 	t.Logf("GDAL MBTiles driver: %v", got)
 	for layer, want := range expectedCounts(ds) {
@@ -151,7 +152,7 @@ func TestMBTilesReadByGDAL(t *testing.T) {
 // driver takes its georeferencing from, and checks GDAL sees every layer
 // and feature.
 func TestTileReadByGDAL(t *testing.T) {
-	ogrinfo := requireTool(t, "ogrinfo", "gdal-bin")
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
 	ds := generated(t, 400, testSeed)
 	tl := newTiler(t, ds, Options{})
 	raw, err := tl.Encode(5, 26, 13, tl.AllLayers())

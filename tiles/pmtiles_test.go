@@ -17,6 +17,7 @@ import (
 
 	"github.com/planmap/planmap/api"
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 	"github.com/planmap/planmap/tiles"
 )
 
@@ -199,13 +200,7 @@ func itoa(v uint32) string {
 // driver the test skips, naming the version (go-pmtiles is the independent
 // reader above).
 func TestPMTilesGDAL(t *testing.T) {
-	ogrinfo, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ogrinfo is not installed and CI=true requires it (apt-get install gdal-bin)")
-		}
-		t.Skip("ogrinfo is not installed (apt-get install gdal-bin); skipping")
-	}
+	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
 	formats, err := exec.Command(ogrinfo, "--formats").Output()
 	if err != nil {
 		t.Fatal(err)

@@ -17,19 +17,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
-
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed, and CI=true requires it (apt-get install gdal-bin)", name)
-		}
-		t.Skipf("%s is not installed (apt-get install gdal-bin); skipping", name)
-	}
-	return path
-}
 
 func runTool(t *testing.T, name string, args ...string) string {
 	t.Helper()
@@ -48,7 +37,7 @@ func runTool(t *testing.T, name string, args ...string) string {
 // back: every feature, property and coordinate must be what PostGIS holds.
 // A write through planmap to the adopted table lands in its columns.
 func TestAdoptOGRTables(t *testing.T) {
-	ogr2ogr := requireTool(t, "ogr2ogr")
+	ogr2ogr := testtool.Program(t, "ogr2ogr", "gdal-bin")
 	c, db := importedDB(t)
 	pg := "PG:" + c.LibpqArgs(db)
 	runTool(t, ogr2ogr, "-f", "PostgreSQL", pg, "../default/corridors.geojson", "-nln", "ogr_corridors", "-lco", "GEOMETRY_NAME=wkb_geometry")

@@ -5,28 +5,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/planmap/planmap/data/testtool"
 )
-
-// requireCs2cs returns the path of PROJ's cs2cs, skipping the test when it
-// is missing (failing when CI=true).
-func requireCs2cs(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("cs2cs")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("cs2cs (Debian proj-bin) is required when CI=true")
-		}
-		t.Skip("cs2cs not found: install Debian proj-bin to compare with PROJ")
-	}
-	return path
-}
 
 // cs2cs runs PROJ's cs2cs from one CRS to another over the given pairs, in
 // the axis orders of those CRSs, and returns its output pairs.
@@ -36,7 +22,7 @@ func cs2cs(t *testing.T, from, to string, in []orb.Point) []orb.Point {
 	for _, p := range in {
 		fmt.Fprintf(&stdin, "%.12f %.12f\n", p[0], p[1])
 	}
-	cmd := exec.Command(requireCs2cs(t), "-f", "%.12f", from, to)
+	cmd := exec.Command(testtool.Program(t, "cs2cs", "proj-bin"), "-f", "%.12f", from, to)
 	cmd.Stdin = &stdin
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -86,7 +72,7 @@ func randomIn(r *rand.Rand, b [4]float64, n int) []orb.Point {
 // and writes each CRS in its own axis order, so its output is compared with
 // FromCRS84 directly: this also checks NorthingFirst.
 func TestAgainstCs2cs(t *testing.T) {
-	requireCs2cs(t)
+	testtool.Program(t, "cs2cs", "proj-bin")
 	tests := []struct {
 		ref, proj string // planmap reference, cs2cs name
 		region    [4]float64
@@ -165,7 +151,7 @@ func TestAgainstCs2cs(t *testing.T) {
 // TestTransformAgainstCs2cs checks Transform between two projected CRSs
 // (through CRS84) against cs2cs going directly.
 func TestTransformAgainstCs2cs(t *testing.T) {
-	requireCs2cs(t)
+	testtool.Program(t, "cs2cs", "proj-bin")
 	reg := Builtin()
 	pairs := [][2]string{{"EPSG:4549", "EPSG:32650"}, {"EPSG:4529", "EPSG:4549"}, {"EPSG:32651", "EPSG:3857"}, {"EPSG:4548", "EPSG:4490"}}
 	r := rand.New(rand.NewPCG(5, 5))
