@@ -23,6 +23,13 @@ import (
 // numbers, rewrites the path to /tiles/{z}/{x}/{y}.mvt (with layers= for a
 // collection) and routes the request again, so handleTile serves it
 // through the same cache, with the same ETags and encodings.
+//
+// GDAL before 3.7.1 reads no vector OGC API – Tiles from any server: its
+// OGCAPI driver's vector-tile code is compiled out (see
+// gdal_tiles_test.go). As a collection links its tilesets, that driver's
+// default API=AUTO tries the tiles, fails and does not fall back to the
+// items; GDAL users read the features with OAPIF: or OGCAPI: with
+// -oo API=ITEMS.
 
 const (
 	tmsID   = "WebMercatorQuad"
