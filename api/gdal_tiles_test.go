@@ -23,18 +23,18 @@ import (
 
 // GDAL and planmap's OGC API – Tiles.
 //
-// GDAL 3.6's OGCAPI driver cannot read vector tiles from any server: in
-// GDAL 3.6.x the vector-tile branch of OGCAPIDataset::InitWithTilesAPI
-// (frmts/ogcapi/gdalogcapidataset.cpp) sits inside #ifdef
-// OGR_ENABLE_DRIVER_GML (added by GDAL PR #6648, backported to 3.6 as
-// #6651), and the CMake build never defines that macro for the driver
-// until GDAL PR #7993 (3.7.1). The branch is compiled out, the function
-// returns false without an error after reading the tiling scheme, and
-// ogrinfo says "Unable to open datasource". Debian's libgdal32 3.6.2
-// lacks the string "vectorType", which that branch reads. So these
-// tests check planmap's OGC API – Tiles with the parts of GDAL 3.6 that
-// do work: its tile matrix set parser, its MVT decoder, and the OGCAPI
-// driver's link following up to the branch it lacks.
+// GDAL 3.6's OGCAPI driver cannot read vector tiles from any server: from
+// GDAL PR #6648 (backported to 3.6 as #6651) the vector-tile branch of
+// OGCAPIDataset::InitWithTilesAPI (frmts/ogcapi/gdalogcapidataset.cpp)
+// sits inside #ifdef OGR_ENABLE_DRIVER_GML, and the CMake build did not
+// define that macro for the driver until GDAL PR #7993 (3.7.1). The
+// branch is compiled out, the function returns false without an error
+// after reading the tiling scheme, and ogrinfo says "Unable to open
+// datasource". Debian's libgdal32 3.6.2 lacks the string "vectorType",
+// which only that branch reads. So these tests check planmap's OGC API –
+// Tiles with the parts of GDAL 3.6 that work: its tile matrix set parser,
+// its MVT decoder, and the OGCAPI driver's link following up to the
+// branch it lacks.
 
 // TestGDALParsesTileMatrixSet hands planmap's
 // /tileMatrixSets/WebMercatorQuad, by URL, to GDAL's tile matrix set
@@ -247,7 +247,8 @@ func gdalVersion(t *testing.T, ogrinfo string) int {
 // older than 3.7.1 the vector branch that would come next is compiled
 // out (see the note at the top of this file), so the open then fails
 // silently; that is asserted, so that a GDAL that reads the tiles makes
-// this test ask to be extended. On the landing page GDAL must list every
+// this test ask to be extended. With API=ITEMS the driver must read the
+// collection's features, and on the landing page it must list every
 // collection as a subdataset.
 func TestGDALOGCAPIFollowsTileLinks(t *testing.T) {
 	ogrinfo := testtool.Program(t, "ogrinfo", "gdal-bin")
@@ -280,6 +281,13 @@ func TestGDALOGCAPIFollowsTileLinks(t *testing.T) {
 		}
 	} else {
 		t.Logf("GDAL %d, OGCAPI with API=TILES (err %v):\n%s", v, runErr, out)
+	}
+
+	// The features stay readable through the same driver with API=ITEMS
+	// (which hands the collection to the OAPIF driver).
+	items, _ := runTool(t, ogrinfo, "-ro", "-so", "-oo", "API=ITEMS", "OGCAPI:"+collection, "ports")
+	if want := fmt.Sprintf("Feature Count: %d\n", len(ds.Layer("ports").Features.Features)); !strings.Contains(items, want) {
+		t.Errorf("OGCAPI with API=ITEMS: no %q in\n%s", want, items)
 	}
 
 	info, _ := runTool(t, gdalinfo, "OGCAPI:"+base+"/")

@@ -24,7 +24,7 @@ import (
 // collection) and routes the request again, so handleTile serves it
 // through the same cache, with the same ETags and encodings.
 //
-// GDAL before 3.7.1 reads no vector OGC API – Tiles from any server: its
+// GDAL 3.6 and 3.7.0 read no vector OGC API – Tiles from any server: the
 // OGCAPI driver's vector-tile code is compiled out (see
 // gdal_tiles_test.go). As a collection links its tilesets, that driver's
 // default API=AUTO tries the tiles, fails and does not fall back to the
