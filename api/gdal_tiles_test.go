@@ -40,9 +40,9 @@ import (
 // /tileMatrixSets/WebMercatorQuad, by URL, to GDAL's tile matrix set
 // parser (the COG driver's TILING_SCHEME, the parser the OGCAPI driver
 // uses) and checks that it tiles a raster exactly as GDAL's built-in
-// GoogleMapsCompatible does, at several zooms. GDAL 3.6 reads only
-// topLeftCorner for the origin (not TMS 2.0's pointOfOrigin): without
-// it the parse fails.
+// GoogleMapsCompatible does, at several zooms. GDAL 3.6 takes the CRS
+// from supportedCRS and the origin from topLeftCorner, TMS 1.0's names,
+// even in a TMS 2.0 document: without either the parse fails.
 func TestGDALParsesTileMatrixSet(t *testing.T) {
 	gdalCreate := testtool.Program(t, "gdal_create", "gdal-bin")
 	gdalTranslate := testtool.Program(t, "gdal_translate", "gdal-bin")
