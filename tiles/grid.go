@@ -1,10 +1,8 @@
 package tiles
 
 import (
-	"cmp"
 	"math"
 	"slices"
-	"sort"
 
 	"github.com/paulmach/orb/geojson"
 
@@ -12,7 +10,8 @@ import (
 )
 
 // gridZooms are the zooms whose tiles are the cells of the line grids;
-// a tile at zoom z uses the deepest grid at or above it.
+// a tile at zoom z uses the deepest grid at or above it. They are at most
+// 16, so that a cell's x and y fit in 16 bits each (cellKey).
 var gridZooms = []int{12, 13, 14, 15, 16}
 
 // maxGridEntries bounds a grid's size: a level whose lines would cross
@@ -27,7 +26,7 @@ const maxGridEntries = 24_000_000
 // county seats), where the grid names only the lines that pass.
 type lineGrid struct {
 	zoom    int
-	cells   []uint64 // sorted distinct cell keys, x<<32 | y
+	cells   []uint32 // sorted distinct cell keys (cellKey)
 	starts  []uint32 // features of cells[i] are members[starts[i]:starts[i+1]]
 	members []int32
 	minZoom []uint8 // the members' minZoom, to skip thinned ones in place
@@ -64,18 +63,19 @@ func (l *layer) buildGrids() {
 	if deepest < 0 {
 		return
 	}
-	entries := gridEntries(l, gridZooms[deepest])
+	// the deepest level's entries in feature order; each level sorts its
+	// own copy by cell, stably, so the features of a cell stay ascending
+	raw := gridEntries(l, gridZooms[deepest])
+	entries := make([]gridEntry, len(raw))
+	tmp := make([]gridEntry, len(raw))
 	l.grids = make([]*lineGrid, deepest+1)
 	for i := deepest; i >= 0; i-- {
-		if i < deepest {
-			shift := uint(gridZooms[i+1] - gridZooms[i])
-			for k := range entries {
-				c := entries[k].cell
-				entries[k].cell = (c>>32)>>shift<<32 | (c&math.MaxUint32)>>shift
-			}
-			sortEntries(entries)
-			entries = slices.Compact(entries)
+		shift := uint(gridZooms[deepest] - gridZooms[i])
+		entries = entries[:len(raw)]
+		for k, e := range raw {
+			entries[k] = e.coarser(shift)
 		}
+		entries = compactEntries(sortEntries(entries, tmp[:len(raw)]))
 		g := newLineGrid(l, gridZooms[i], entries)
 		g.large = l.largeEnvelopes(gridZooms[i])
 		l.grids[i] = g
@@ -148,32 +148,71 @@ type largeSet struct {
 	members []int32
 }
 
-type gridEntry struct {
-	cell    uint64 // x<<32 | y
-	feature int32
+// gridEntry is one cell a feature is listed in: the cell's key (cellKey)
+// in the high 32 bits, the feature in the low 32, so that entries ordered
+// as numbers are ordered by cell, then feature.
+type gridEntry uint64
+
+// cellKey packs the cell (cx, cy) of a grid zoom (at most 16) in 32 bits.
+func cellKey(cx, cy uint32) uint32 { return cx<<16 | cy }
+
+func newGridEntry(cx, cy uint32, feature int32) gridEntry {
+	return gridEntry(uint64(cellKey(cx, cy))<<32 | uint64(uint32(feature)))
 }
 
-func sortEntries(entries []gridEntry) {
-	slices.SortFunc(entries, func(a, b gridEntry) int {
-		if c := cmp.Compare(a.cell, b.cell); c != 0 {
-			return c
+func (e gridEntry) cell() uint32   { return uint32(e >> 32) }
+func (e gridEntry) feature() int32 { return int32(uint32(e)) }
+
+// coarser is the entry of the same feature in the cell shift zooms above.
+func (e gridEntry) coarser(shift uint) gridEntry {
+	c := e.cell()
+	return gridEntry(uint64((c>>16)>>shift<<16|(c&0xffff)>>shift)<<32 | uint64(uint32(e)))
+}
+
+// sortEntries orders entries by cell, stably (two counting passes of 16
+// bits each: linear), using tmp (as long as entries) as scratch, and
+// returns the sorted slice (entries or tmp). Entries listed feature by
+// feature in ascending order therefore come out ordered by cell and then
+// feature, repeats next to each other.
+func sortEntries(entries, tmp []gridEntry) []gridEntry {
+	src, dst := entries, tmp[:len(entries)]
+	var counts [1 << 16]uint32
+	for _, shift := range [2]uint{32, 48} { // cy, then cx
+		clear(counts[:])
+		for _, e := range src {
+			counts[uint16(e>>shift)]++
 		}
-		return cmp.Compare(a.feature, b.feature)
-	})
+		sum := uint32(0)
+		for d, c := range counts {
+			counts[d] = sum
+			sum += c
+		}
+		for _, e := range src {
+			d := uint16(e >> shift)
+			dst[counts[d]] = e
+			counts[d]++
+		}
+		src, dst = dst, src
+	}
+	return src
 }
 
-// gridEntries lists, sorted and without repeats, the cells of zoom z each
-// line of l crosses, and the cells of the envelope of any other feature
-// that covers at most maxEnvelopeCells of them.
+// compactEntries drops repeated entries next to each other, in place.
+func compactEntries(entries []gridEntry) []gridEntry { return slices.Compact(entries) }
+
+// gridEntries lists, feature by feature in ascending order, the cells of
+// zoom z each line of l crosses, and the cells of the envelope of any
+// other feature that covers at most maxEnvelopeCells of them (a feature's
+// cells in any order, possibly repeated).
 func gridEntries(l *layer, zoom int) []gridEntry {
-	var entries []gridEntry
+	entries := make([]gridEntry, 0, l.gridEntriesBound(zoom))
 	n := math.Ldexp(1, zoom)
 	shift := uint(fixedBits - zoom)
 	for fi := range l.features {
 		f := &l.features[fi]
 		add := func(cx, cy uint32) bool {
-			e := gridEntry{uint64(cx)<<32 | uint64(cy), int32(fi)}
-			if len(entries) == 0 || entries[len(entries)-1] != e {
+			e := newGridEntry(cx, cy, int32(fi))
+			if n := len(entries); n == 0 || entries[n-1] != e {
 				entries = append(entries, e)
 			}
 			return true
@@ -197,20 +236,52 @@ func gridEntries(l *layer, zoom int) []gridEntry {
 			}
 		}
 	}
-	sortEntries(entries)
-	return slices.Compact(entries)
+	return entries
+}
+
+// gridEntriesBound is the most entries gridEntries lists at zoom z: a
+// segment's walk visits at most one cell more than the cells between its
+// ends' cells (walkCells), an envelope its cells.
+func (l *layer) gridEntriesBound(zoom int) int {
+	shift := uint(fixedBits - zoom)
+	total := 0
+	for fi := range l.features {
+		f := &l.features[fi]
+		if f.typ != mvtLine {
+			if c := envelopeCells(f, zoom); c <= maxEnvelopeCells {
+				total += int(c)
+			}
+			continue
+		}
+		for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
+			for i := p.start; i+1 < p.end; i++ {
+				x0, y0 := int(l.xy[2*i]>>shift), int(l.xy[2*i+1]>>shift)
+				x1, y1 := int(l.xy[2*i+2]>>shift), int(l.xy[2*i+3]>>shift)
+				total += abs(x1-x0) + abs(y1-y0) + 1
+			}
+		}
+	}
+	return total
 }
 
 // newLineGrid indexes sorted entries of cells of zoom z.
 func newLineGrid(l *layer, zoom int, entries []gridEntry) *lineGrid {
 	g := &lineGrid{zoom: zoom, members: make([]int32, len(entries)), minZoom: make([]uint8, len(entries))}
+	cells := 0
 	for i, e := range entries {
-		if i == 0 || e.cell != entries[i-1].cell {
-			g.cells = append(g.cells, e.cell)
+		if i == 0 || e.cell() != entries[i-1].cell() {
+			cells++
+		}
+	}
+	g.cells = make([]uint32, 0, cells)
+	g.starts = make([]uint32, 0, cells+1)
+	for i, e := range entries {
+		if i == 0 || e.cell() != entries[i-1].cell() {
+			g.cells = append(g.cells, e.cell())
 			g.starts = append(g.starts, uint32(i))
 		}
-		g.members[i] = e.feature
-		g.minZoom[i] = l.features[e.feature].minZoom
+		g.members[i] = e.feature()
+		g.minZoom[i] = l.features[e.feature()].minZoom
 	}
 	g.starts = append(g.starts, uint32(len(entries)))
 	return g
@@ -266,14 +337,14 @@ func walkCells(x0, y0, x1, y1 float64, zoom int, fn func(cx, cy uint32) bool) {
 // y1] (in cell units) that appear at zoom z, each once, ascending.
 func (g *lineGrid) query(z uint32, x0, y0, x1, y1 float64, dst []int32) []int32 {
 	last := float64(int(1)<<g.zoom - 1)
-	clamp := func(v float64) uint64 { return uint64(math.Min(math.Max(math.Floor(v), 0), last)) }
+	clamp := func(v float64) uint32 { return uint32(math.Min(math.Max(math.Floor(v), 0), last)) }
 	start := len(dst)
 	cells := 0
 	for cx := clamp(x0); cx <= clamp(x1); cx++ {
 		for cy := clamp(y0); cy <= clamp(y1); cy++ {
-			key := cx<<32 | cy
-			i := sort.Search(len(g.cells), func(i int) bool { return g.cells[i] >= key })
-			if i == len(g.cells) || g.cells[i] != key {
+			key := cellKey(cx, cy)
+			i, found := slices.BinarySearch(g.cells, key)
+			if !found {
 				continue
 			}
 			cells++
