@@ -43,13 +43,19 @@ const (
 	maxSpread = 64
 )
 
-// presence is a feature's share of one tile, for the thinning planner.
+// presence is a feature's share of one tile, for the thinning planner
+// (24 bytes: a zoom holds one per feature and tile it occupies).
 type presence struct {
-	tile int64   // the tile's slot in the zoom's tileSums
+	size float64 // estimated bytes
+	tile int32   // the tile's slot in the zoom's tileSums
 	cell uint32  // cell of the tile's thinGrid×thinGrid grid
 	ref  int32   // the feature, as its position in the visible list
-	size float64 // estimated bytes
-	// the order within a cell: bigger first, then layer and id
+}
+
+// crowdedPresence is a presence in a crowded tile with what orders it
+// within its cell: bigger first, then layer and id.
+type crowdedPresence struct {
+	presence
 	weight float64
 	tie    uint64
 }
@@ -66,7 +72,7 @@ type tileSum struct {
 type tileSlots struct {
 	x0, y0, w, h uint64
 	dense        []slotSum
-	slots        map[uint64]int64
+	slots        map[uint64]int32
 	sparse       []slotSum
 }
 
@@ -93,21 +99,21 @@ func (ts *tileSlots) reset(b box, z int) {
 	}
 	ts.dense = ts.dense[:0]
 	if ts.slots == nil {
-		ts.slots = map[uint64]int64{}
+		ts.slots = map[uint64]int32{}
 	}
 	clear(ts.slots)
 	ts.sparse = ts.sparse[:0]
 }
 
 // slot returns tile (tx, ty)'s slot.
-func (ts *tileSlots) slot(tx, ty uint64) int64 {
+func (ts *tileSlots) slot(tx, ty uint64) int32 {
 	if len(ts.dense) > 0 {
-		return int64((tx-ts.x0)*ts.h + (ty - ts.y0))
+		return int32((tx-ts.x0)*ts.h + (ty - ts.y0))
 	}
 	key := tx<<32 | ty
 	s, ok := ts.slots[key]
 	if !ok {
-		s = int64(len(ts.sparse))
+		s = int32(len(ts.sparse))
 		ts.slots[key] = s
 		ts.sparse = append(ts.sparse, slotSum{})
 	}
@@ -235,7 +241,7 @@ func (t *Tiler) planThinning() {
 		all = box{min(all.minX, f.minX), min(all.minY, f.minY), max(all.maxX, f.maxX), max(all.maxY, f.maxY)}
 	}
 	var slots tileSlots
-	var pres, crowded []presence
+	var crowded []crowdedPresence
 	var dropped []bool
 	var ranks []int
 	var byRank []tileSum
@@ -275,7 +281,6 @@ func (t *Tiler) planThinning() {
 				places = append(places, [2]float64{f.labelX, f.labelY})
 			}
 			mark := len(pres)
-			tie := uint64(r.layer)<<53 | f.id
 			for _, p := range places {
 				cx := math.Min(math.Max(p[0]*n, 0), n-1e-9)
 				cy := math.Min(math.Max(p[1]*n, 0), n-1e-9)
@@ -285,7 +290,7 @@ func (t *Tiler) planThinning() {
 					continue // a line's places often fall in the tile before
 				}
 				cell := uint32((cy-float64(ty))*thinGrid)*thinGrid + uint32((cx-float64(tx))*thinGrid)
-				pres = append(pres, presence{tile, cell, int32(vi), 0, f.weight, tie})
+				pres = append(pres, presence{tile: tile, cell: cell, ref: int32(vi)})
 			}
 			// framing and properties in every tile, the geometry shared
 			share := base + geom/float64(len(pres)-mark)
@@ -316,34 +321,36 @@ func (t *Tiler) planThinning() {
 			}()
 		}
 		wg.Wait()
-		pres = pres[:0]
-		for w := range workers {
-			pres = append(pres, parts[w]...)
-		}
+		// the workers' presences, in the order of the visible features
 		sums := slots.sums()
-		for _, p := range pres {
-			sums[p.tile].bytes += float32(p.size)
-			sums[p.tile].features++
+		for _, pres := range parts[:workers] {
+			for _, p := range pres {
+				sums[p.tile].bytes += float32(p.size)
+				sums[p.tile].features++
+			}
 		}
 		// in a crowded tile, the features of whole layers (sorted first)
 		// take their share, and the thinnable ones compete for what they
 		// leave; only when the whole layers alone overflow the target do
 		// they compete for it in turn, and the thinnable ones all go
 		crowded = crowded[:0]
-		for _, p := range pres {
-			if s := sums[p.tile]; float64(s.bytes) <= target && s.features <= targetFeatures {
-				continue
+		for _, pres := range parts[:workers] {
+			for _, p := range pres {
+				if s := sums[p.tile]; float64(s.bytes) <= target && s.features <= targetFeatures {
+					continue
+				}
+				r := visible[p.ref]
+				f := &t.layers[r.layer].features[r.feature]
+				if f.thinnable {
+					p.cell |= thinnableCell
+				}
+				crowded = append(crowded, crowdedPresence{p, f.weight, uint64(r.layer)<<53 | f.id})
 			}
-			r := visible[p.ref]
-			if t.layers[r.layer].features[r.feature].thinnable {
-				p.cell |= thinnableCell
-			}
-			crowded = append(crowded, p)
 		}
 		if len(crowded) == 0 {
 			continue
 		}
-		slices.SortFunc(crowded, func(a, b presence) int {
+		slices.SortFunc(crowded, func(a, b crowdedPresence) int {
 			if c := cmp.Compare(a.tile, b.tile); c != 0 {
 				return c
 			}
@@ -407,7 +414,7 @@ const thinnableCell = 1 << 31
 // and then biggest first, at most K per cell, K as large as fits in budget
 // bytes and room features, and marks the others dropped. ranks is scratch
 // as long as tile; it returns byRank for reuse.
-func keepPerCell(tile []presence, lo, hi int, budget float64, room int32, ranks []int, byRank []tileSum, dropped []bool) []tileSum {
+func keepPerCell(tile []crowdedPresence, lo, hi int, budget float64, room int32, ranks []int, byRank []tileSum, dropped []bool) []tileSum {
 	byRank = byRank[:0]
 	for i := lo; i < hi; i++ {
 		ranks[i] = 0
