@@ -670,22 +670,49 @@ func insideRings(parts []part, xy []uint32, x, y float64) bool {
 // feature's tags and pre-encoded own values, in feature order. A value
 // used by one feature only is written into the feature's own values,
 // ready to copy into a tile's values table in one piece.
+//
+// Every property is read once: the values are interned per layer (one map
+// look-up per feature and key), their uses counted by intern number.
 func (l *layer) collectProperties(src []*geojson.Feature) {
-	present := make([]bool, len(propertyKeys))
-	counts := map[value]int32{}
-	for _, f := range src {
+	const noValue = -1
+	nk := len(propertyKeys)
+	idKey := slices.Index(propertyKeys, "id")
+	present := make([]bool, nk)
+	// refs[i*nk+k] is source feature i's value of key k as an intern
+	// number, or noValue; ids holds the id values, which are never shared
+	refs := make([]int32, len(src)*nk)
+	ids := make([]string, len(src))
+	intern := make(map[value]int32, 256)
+	var values []value
+	var counts []int32
+	for i, f := range src {
+		row := refs[i*nk : (i+1)*nk]
 		for k, key := range propertyKeys {
+			row[k] = noValue
+			if k == idKey {
+				if id := data.FeatureID(f); id != "" {
+					present[k] = true
+					ids[i] = id
+				}
+				continue
+			}
 			v, ok := propertyValue(f, key)
 			if !ok {
 				continue
 			}
 			present[k] = true
-			if key != "id" {
-				counts[v]++
+			n, seen := intern[v]
+			if !seen {
+				n = int32(len(values))
+				intern[v] = n
+				values = append(values, v)
+				counts = append(counts, 0)
 			}
+			counts[n]++
+			row[k] = n
 		}
 	}
-	keyIndex := make([]int, len(propertyKeys))
+	keyIndex := make([]int, nk)
 	l.fields = map[string]string{}
 	for k, key := range propertyKeys {
 		keyIndex[k] = -1
@@ -695,46 +722,58 @@ func (l *layer) collectProperties(src []*geojson.Feature) {
 			l.keyGlobal = append(l.keyGlobal, k)
 		}
 	}
-	sharedIndex := make(map[value]uint32, 64)
-	var scratch []byte
-	sharedBytes := 0.0
+	// what a shared value adds to a tile per feature, by estimate: a value
+	// few features share is, within one tile, still mostly written once
+	// per feature
+	share := make([]float64, len(values))
+	sharedOf := make([]int32, len(values)) // position in l.shared, or -1
+	for n, v := range values {
+		share[n] = float64(len(appendValue(nil, v))) * math.Min(1, sharedPerTile/float64(counts[n]))
+		sharedOf[n] = -1
+	}
+	typed := make([]bool, nk)
 	l.tags = make([]uint32, 0, 2*len(l.keys)*len(src))
 	for k := range l.features {
 		f := &l.features[k]
-		sf := src[f.src]
+		row := refs[int(f.src)*nk : int(f.src+1)*nk]
 		f.tags, f.uvals = uint32(len(l.tags)), uint32(len(l.uvals))
+		sharedBytes := 0.0
 		for ki, key := range propertyKeys {
-			v, ok := propertyValue(sf, key)
-			if !ok {
+			var v value
+			n := row[ki]
+			switch {
+			case ki == idKey:
+				if ids[f.src] == "" {
+					continue
+				}
+				v = value{kind: valString, s: ids[f.src]}
+			case n == noValue:
 				continue
+			default:
+				v = values[n]
 			}
-			if _, seen := l.fields[key]; !seen {
+			if !typed[ki] {
+				typed[ki] = true
 				l.fields[key] = fieldType(v)
 			}
 			var ref uint32
-			if v.kind == valString && (key == "id" || counts[v] == 1) {
+			if v.kind == valString && (ki == idKey || counts[n] == 1) {
 				ref = uniqueRef | uint32(f.nUnique)
 				f.nUnique++
 				l.uvals = appendValue(l.uvals, v)
 			} else {
-				idx, ok := sharedIndex[v]
-				if !ok {
-					idx = uint32(len(l.shared))
-					sharedIndex[v] = idx
+				if sharedOf[n] < 0 {
+					sharedOf[n] = int32(len(l.shared))
 					l.shared = append(l.shared, v)
 				}
-				ref = idx
-				// a value few features share is, within one tile, still
-				// mostly written once per feature
-				share := float64(len(appendValue(scratch[:0], v))) * math.Min(1, sharedPerTile/float64(counts[v]))
-				sharedBytes += share
+				ref = uint32(sharedOf[n])
+				sharedBytes += share[n]
 			}
 			l.tags = append(l.tags, uint32(keyIndex[ki]), ref)
 			f.nTags++
 		}
 		f.uvalLen = uint32(len(l.uvals)) - f.uvals
 		f.propBytes = uint16(min(float64(math.MaxUint16), float64(f.uvalLen)+2*float64(f.nTags)+sharedBytes))
-		sharedBytes = 0
 	}
 }
 
