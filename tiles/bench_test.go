@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo"
 )
 
 // The benchmarks run over a generated dataset of PLANMAP_BENCH_FEATURES
@@ -221,4 +222,33 @@ func BenchmarkCachedTile(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkNew measures preparing a tiler (tiles.New: projection,
+// simplification, properties, thinning plan, zoom groups and line grids)
+// over PLANMAP_BENCH_NEW_FEATURES generated features (default 100,000),
+// relabelled as a user's export, with the layers' indexes built
+// beforehand as the server has them.
+//
+//	go test -run '^$' -bench '^BenchmarkNew$' -benchtime 3x ./tiles
+func BenchmarkNew(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("PLANMAP_BENCH_NEW_FEATURES")); err == nil && v > 0 {
+		n = v
+	}
+	ds := data.Generate(data.GenOptions{Features: n, Seed: 1})
+	sources := make([]Source, len(ds.Layers))
+	for i, l := range ds.Layers {
+		for _, f := range l.Features.Features {
+			f.Properties["source_doc"] = "county survey export (benchmark)"
+		}
+		sources[i] = Source{Layer: l, Index: geo.NewIndex(l.Features.Features)}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := New(ds.Version, sources, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
