@@ -63,18 +63,27 @@ func (l *layer) buildGrids() {
 	if deepest < 0 {
 		return
 	}
-	// the deepest level's entries in feature order; each level sorts its
-	// own copy by cell, stably, so the features of a cell stay ascending
+	// the deepest level's entries in feature order; each level above
+	// takes its list from the level below, in the same order, and sorts a
+	// copy by cell, stably, so the features of a cell stay ascending
 	raw := gridEntries(l, gridZooms[deepest])
 	entries := make([]gridEntry, len(raw))
 	tmp := make([]gridEntry, len(raw))
 	l.grids = make([]*lineGrid, deepest+1)
 	for i := deepest; i >= 0; i-- {
-		shift := uint(gridZooms[deepest] - gridZooms[i])
-		entries = entries[:len(raw)]
-		for k, e := range raw {
-			entries[k] = e.coarser(shift)
+		if i < deepest {
+			shift := uint(gridZooms[i+1] - gridZooms[i])
+			n := 0
+			for _, e := range raw {
+				if c := e.coarser(shift); n == 0 || raw[n-1] != c {
+					raw[n] = c
+					n++
+				}
+			}
+			raw = raw[:n]
 		}
+		entries = entries[:len(raw)]
+		copy(entries, raw)
 		entries = compactEntries(sortEntries(entries, tmp[:len(raw)]))
 		g := newLineGrid(l, gridZooms[i], entries)
 		g.large = l.largeEnvelopes(gridZooms[i])
@@ -291,7 +300,7 @@ func newLineGrid(l *layer, zoom int, entries []gridEntry) *lineGrid {
 // its start, until fn returns false (grid traversal in cell units).
 func walkCells(x0, y0, x1, y1 float64, zoom int, fn func(cx, cy uint32) bool) {
 	last := 1<<zoom - 1
-	clamp := func(v float64) int { return int(math.Min(math.Max(math.Floor(v), 0), float64(last))) }
+	clamp := func(v float64) int { return int(min(max(math.Floor(v), 0), float64(last))) }
 	cx, cy := clamp(x0), clamp(y0)
 	ex, ey := clamp(x1), clamp(y1)
 	dx, dy := x1-x0, y1-y0

@@ -245,14 +245,17 @@ func (t *Tiler) planThinning() {
 	var dropped []bool
 	var ranks []int
 	var byRank []tileSum
-	var parts [][]presence
+	var parts []presenceBlocks
+	var scratch [][]presence
 	var partPlaces [][][2]float64
 	for z := int(top); z >= 0; z-- {
 		n := float64(uint64(1) << z)
 		slots.reset(all, z)
 		// place each feature; in parallel over contiguous ranges of
-		// features when tiles are numbered densely, concatenated in order
+		// features when tiles are numbered densely, taken in order; pres
+		// is scratch for the feature's presences
 		place := func(vi int, r thinRef, pres []presence, places [][2]float64) ([]presence, [][2]float64) {
+			pres = pres[:0]
 			l := t.layers[r.layer]
 			f := &l.features[r.feature]
 			base, geom := size(r, uint8(z))
@@ -272,8 +275,8 @@ func (t *Tiler) planThinning() {
 				for tx := x0; tx <= x1; tx++ {
 					for ty := y0; ty <= y1; ty++ {
 						places = append(places, [2]float64{
-							math.Min(math.Max(f.labelX*n, float64(tx)), float64(tx)+0.999) / n,
-							math.Min(math.Max(f.labelY*n, float64(ty)), float64(ty)+0.999) / n,
+							min(max(f.labelX*n, float64(tx)), float64(tx)+0.999) / n,
+							min(max(f.labelY*n, float64(ty)), float64(ty)+0.999) / n,
 						})
 					}
 				}
@@ -282,8 +285,8 @@ func (t *Tiler) planThinning() {
 			}
 			mark := len(pres)
 			for _, p := range places {
-				cx := math.Min(math.Max(p[0]*n, 0), n-1e-9)
-				cy := math.Min(math.Max(p[1]*n, 0), n-1e-9)
+				cx := min(max(p[0]*n, 0), n-1e-9)
+				cy := min(max(p[1]*n, 0), n-1e-9)
 				tx, ty := uint64(cx), uint64(cy)
 				tile := slots.slot(tx, ty)
 				if f.typ == mvtLine && slices.ContainsFunc(pres[max(mark, len(pres)-8):], func(q presence) bool { return q.tile == tile }) {
@@ -304,7 +307,8 @@ func (t *Tiler) planThinning() {
 			workers = 1
 		}
 		if len(parts) < workers {
-			parts = make([][]presence, workers)
+			parts = make([]presenceBlocks, workers)
+			scratch = make([][]presence, workers)
 			partPlaces = make([][][2]float64, workers)
 		}
 		var wg sync.WaitGroup
@@ -313,20 +317,25 @@ func (t *Tiler) planThinning() {
 			go func() {
 				defer wg.Done()
 				lo, hi := len(visible)*w/workers, len(visible)*(w+1)/workers
-				out, pl := parts[w][:0], partPlaces[w]
+				out := &parts[w]
+				out.reset()
+				fp, pl := scratch[w], partPlaces[w]
 				for vi := lo; vi < hi; vi++ {
-					out, pl = place(vi, visible[vi], out, pl)
+					fp, pl = place(vi, visible[vi], fp, pl)
+					out.add(fp)
 				}
-				parts[w], partPlaces[w] = out, pl
+				scratch[w], partPlaces[w] = fp, pl
 			}()
 		}
 		wg.Wait()
 		// the workers' presences, in the order of the visible features
 		sums := slots.sums()
-		for _, pres := range parts[:workers] {
-			for _, p := range pres {
-				sums[p.tile].bytes += float32(p.size)
-				sums[p.tile].features++
+		for w := range workers {
+			for _, pres := range parts[w].all() {
+				for _, p := range pres {
+					sums[p.tile].bytes += float32(p.size)
+					sums[p.tile].features++
+				}
 			}
 		}
 		// in a crowded tile, the features of whole layers (sorted first)
@@ -334,17 +343,19 @@ func (t *Tiler) planThinning() {
 		// leave; only when the whole layers alone overflow the target do
 		// they compete for it in turn, and the thinnable ones all go
 		crowded = crowded[:0]
-		for _, pres := range parts[:workers] {
-			for _, p := range pres {
-				if s := sums[p.tile]; float64(s.bytes) <= target && s.features <= targetFeatures {
-					continue
+		for w := range workers {
+			for _, pres := range parts[w].all() {
+				for _, p := range pres {
+					if s := sums[p.tile]; float64(s.bytes) <= target && s.features <= targetFeatures {
+						continue
+					}
+					r := visible[p.ref]
+					f := &t.layers[r.layer].features[r.feature]
+					if f.thinnable {
+						p.cell |= thinnableCell
+					}
+					crowded = append(crowded, crowdedPresence{p, f.weight, uint64(r.layer)<<53 | f.id})
 				}
-				r := visible[p.ref]
-				f := &t.layers[r.layer].features[r.feature]
-				if f.thinnable {
-					p.cell |= thinnableCell
-				}
-				crowded = append(crowded, crowdedPresence{p, f.weight, uint64(r.layer)<<53 | f.id})
 			}
 		}
 		if len(crowded) == 0 {
@@ -405,6 +416,41 @@ func (t *Tiler) planThinning() {
 		visible = kept
 	}
 }
+
+// presenceBlocks holds a zoom's presences in fixed-size blocks, kept from
+// zoom to zoom: the list grows without copying what it holds.
+type presenceBlocks struct {
+	blocks [][]presence
+	used   int // blocks in use; the last may be partly filled
+}
+
+const presenceBlock = 1 << 14
+
+func (b *presenceBlocks) reset() {
+	for i := range b.blocks[:b.used] {
+		b.blocks[i] = b.blocks[i][:0]
+	}
+	b.used = 0
+}
+
+// add appends ps.
+func (b *presenceBlocks) add(ps []presence) {
+	for len(ps) > 0 {
+		if b.used == 0 || len(b.blocks[b.used-1]) == presenceBlock {
+			if b.used == len(b.blocks) {
+				b.blocks = append(b.blocks, make([]presence, 0, presenceBlock))
+			}
+			b.used++
+		}
+		last := &b.blocks[b.used-1]
+		k := min(len(ps), presenceBlock-len(*last))
+		*last = append(*last, ps[:k]...)
+		ps = ps[k:]
+	}
+}
+
+// all returns the blocks in use, in order.
+func (b *presenceBlocks) all() [][]presence { return b.blocks[:b.used] }
 
 // thinnableCell marks, in a crowded tile's presences, the features of
 // layers that may be thinned: they sort after the whole layers' features.
@@ -479,8 +525,8 @@ func (t *Tiler) linePlaces(l *layer, f *feature, z int, places [][2]float64) [][
 				for tx := x0; tx <= x1; tx++ {
 					for ty := y0; ty <= y1; ty++ {
 						places = append(places, [2]float64{
-							math.Min(math.Max(cx, float64(tx)), float64(tx)+0.999) / n,
-							math.Min(math.Max(cy, float64(ty)), float64(ty)+0.999) / n,
+							min(max(cx, float64(tx)), float64(tx)+0.999) / n,
+							min(max(cy, float64(ty)), float64(ty)+0.999) / n,
 						})
 					}
 				}
