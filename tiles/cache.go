@@ -44,9 +44,15 @@ func (t *Tile) Plain() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-var gzipWriters = sync.Pool{New: func() any {
+// gzipper is a pooled gzip writer with the buffer it compresses into.
+type gzipper struct {
+	w   *gzip.Writer
+	buf bytes.Buffer
+}
+
+var gzippers = sync.Pool{New: func() any {
 	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-	return w
+	return &gzipper{w: w}
 }}
 
 // Render encodes tile z/x/y of the selected layers and compresses it.
@@ -68,18 +74,22 @@ func NewTile(raw []byte) (*Tile, error) {
 		return &Tile{}, nil
 	}
 	sum := sha256.Sum256(raw)
-	var buf bytes.Buffer
-	buf.Grow(len(raw)/2 + 64)
-	w := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(w)
-	w.Reset(&buf)
-	if _, err := w.Write(raw); err != nil {
+	// compressed into the pooled writer's buffer, then copied out at its
+	// exact size: one allocation per tile, none of it spare capacity
+	g := gzippers.Get().(*gzipper)
+	defer gzippers.Put(g)
+	g.buf.Reset()
+	g.w.Reset(&g.buf)
+	if _, err := g.w.Write(raw); err != nil {
 		return nil, fmt.Errorf("tiles: compressing tile: %w", err)
 	}
-	if err := w.Close(); err != nil {
+	if err := g.w.Close(); err != nil {
 		return nil, fmt.Errorf("tiles: compressing tile: %w", err)
 	}
-	return &Tile{Gzip: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`, Size: len(raw)}, nil
+	if g.buf.Cap() > 4<<20 { // an outsized tile's buffer is not kept
+		defer func() { g.buf = bytes.Buffer{} }()
+	}
+	return &Tile{Gzip: bytes.Clone(g.buf.Bytes()), ETag: `"` + hex.EncodeToString(sum[:12]) + `"`, Size: len(raw)}, nil
 }
 
 // TileKey names one cached tile.

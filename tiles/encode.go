@@ -685,7 +685,7 @@ func (e *encoder) writeFeature(l *layer, li int, f *feature, typ uint8) {
 			e.nVals++
 			e.sharedStamp[li][ref] = e.stamp
 			e.sharedLocal[li][ref] = lv
-			e.vals = appendValue(e.vals, l.shared[ref])
+			e.vals = append(e.vals, l.sharedEnc[l.sharedAt[ref]:l.sharedAt[ref+1]]...)
 		}
 		e.tags = appendVarint(e.tags, uint64(lk))
 		e.tags = appendVarint(e.tags, uint64(lv))

@@ -121,7 +121,11 @@ type layer struct {
 	keyGlobal []int
 	// shared holds values that several features use, deduplicated per
 	// tile; values only one feature uses are pre-encoded in uvals.
-	shared []value
+	// sharedEnc holds the shared values pre-encoded as values table
+	// entries, value i at sharedEnc[sharedAt[i]:sharedAt[i+1]].
+	shared    []value
+	sharedEnc []byte
+	sharedAt  []uint32
 	// features are in Hilbert order of their envelopes' centres; order
 	// maps a source position to its feature.
 	features []feature
@@ -775,6 +779,12 @@ func (l *layer) collectProperties(src []*geojson.Feature) {
 		f.uvalLen = uint32(len(l.uvals)) - f.uvals
 		f.propBytes = uint16(min(float64(math.MaxUint16), float64(f.uvalLen)+2*float64(f.nTags)+sharedBytes))
 	}
+	l.sharedAt = make([]uint32, 0, len(l.shared)+1)
+	for _, v := range l.shared {
+		l.sharedAt = append(l.sharedAt, uint32(len(l.sharedEnc)))
+		l.sharedEnc = appendValue(l.sharedEnc, v)
+	}
+	l.sharedAt = append(l.sharedAt, uint32(len(l.sharedEnc)))
 }
 
 // sharedPerTile is how many features may share a value before it costs a
