@@ -67,8 +67,7 @@ func (l *layer) buildGrids() {
 	// takes its list from the level below, in the same order, and sorts a
 	// copy by cell, stably, so the features of a cell stay ascending
 	raw := gridEntries(l, gridZooms[deepest])
-	entries := make([]gridEntry, len(raw))
-	tmp := make([]gridEntry, len(raw))
+	work, tmp := make([]gridEntry, len(raw)), make([]gridEntry, len(raw))
 	l.grids = make([]*lineGrid, deepest+1)
 	for i := deepest; i >= 0; i-- {
 		if i < deepest {
@@ -82,10 +81,9 @@ func (l *layer) buildGrids() {
 			}
 			raw = raw[:n]
 		}
-		entries = entries[:len(raw)]
-		copy(entries, raw)
-		entries = compactEntries(sortEntries(entries, tmp[:len(raw)]))
-		g := newLineGrid(l, gridZooms[i], entries)
+		copy(work, raw)
+		entries := compactEntries(sortEntries(work[:len(raw)], tmp[:len(raw)]))
+		g := newLineGrid(l, gridZooms[i], entries) // copies what it keeps
 		g.large = l.largeEnvelopes(gridZooms[i])
 		l.grids[i] = g
 	}
