@@ -41,7 +41,7 @@ func appendLabelPoints(points []*geojson.Feature, thinnable []bool, l *layer) ([
 		if ef.typ != mvtPolygon && ef.typ != mvtPoint {
 			continue
 		}
-		props := geojson.Properties{}
+		props := make(geojson.Properties, len(propertyKeys)+2) // sized once
 		for _, key := range propertyKeys {
 			if v, ok := propertyValue(f, key); ok {
 				props[key] = plainValue(v)
