@@ -349,7 +349,8 @@ func CheckTile(z, x, y uint32) error {
 
 // candidates appends the positions of l's features visible at zoom z
 // whose envelope meets b, the bounds of tile z/x/y grown by buffer tile
-// units, in ascending order.
+// units, each once, in no particular order (the encoder orders a tile's
+// features by MVT id).
 func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []int32) []int32 {
 	for gi := len(l.grids) - 1; gi >= 0; gi-- {
 		g := l.grids[gi]
@@ -359,24 +360,18 @@ func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []in
 		k := math.Ldexp(1, g.zoom-int(z)) // cells per tile
 		pad := buffer / tileExtent * k
 		x0, y0 := float64(x)*k-pad, float64(y)*k-pad
-		start := len(dst)
 		dst = g.query(z, x0, y0, x0+k+2*pad, y0+k+2*pad, dst)
-		if g.large != nil {
-			before := len(dst)
+		if g.large != nil { // never in the grid's cells: no repeats
 			g.large.index.Candidates(b, func(i int) bool {
 				if m := g.large.members[i]; uint32(l.features[m].minZoom) <= z {
 					dst = append(dst, m)
 				}
 				return true
 			})
-			if len(dst) > before {
-				slices.Sort(dst[start:])
-			}
 		}
 		return dst
 	}
-	start := len(dst)
-	for _, g := range l.groups {
+	for _, g := range l.groups { // the groups' members are disjoint
 		if uint32(g.zoom) > z {
 			break
 		}
@@ -386,6 +381,5 @@ func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []in
 		}
 		g.index.Candidates(b, func(i int) bool { dst = append(dst, g.members[i]); return true })
 	}
-	slices.Sort(dst[start:])
 	return dst
 }
