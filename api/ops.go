@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,41 @@ type opsState struct {
 	inFlight prometheus.Gauge
 	limited  *prometheus.CounterVec
 	loads    *prometheus.HistogramVec
+}
+
+// matchTotals keeps the match cache lookups of the layer views no longer
+// served (each view has its own cache, so a write starts the layer's
+// afresh), so that the counters only grow. The server installs each
+// snapshot through install, under mu, which Collect holds too: a view's
+// lookups are counted as retired or as current, never both.
+type matchTotals struct {
+	mu      sync.Mutex
+	retired map[string]data.MatchCacheStats // by layer id; Hits and Misses only
+}
+
+// install makes snap the snapshot requests see, retiring the lookups of
+// the views of the one before that it no longer holds.
+func (s *Server) install(snap *snapshot) {
+	m := &s.matches
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev := s.state.Load(); prev != nil {
+		for _, ls := range prev.layers {
+			if snap != nil {
+				if cur, ok := snap.byID[ls.meta.ID]; ok && cur.view == ls.view {
+					continue
+				}
+			}
+			if m.retired == nil {
+				m.retired = map[string]data.MatchCacheStats{}
+			}
+			st, r := ls.view.MatchCacheStats(), m.retired[ls.meta.ID]
+			r.Hits += st.Hits
+			r.Misses += st.Misses
+			m.retired[ls.meta.ID] = r
+		}
+	}
+	s.state.Store(snap)
 }
 
 // problemReport is the last reload or journal problem.
@@ -320,12 +356,17 @@ var (
 	descTileMisses  = prometheus.NewDesc("planmap_tile_cache_misses_total", "Tile cache misses of the current dataset version.", nil, nil)
 	descTileBytes   = prometheus.NewDesc("planmap_tile_cache_bytes", "Bytes held by the tile cache.", nil, nil)
 	descTileEntries = prometheus.NewDesc("planmap_tile_cache_entries", "Tiles held by the tile cache.", nil, nil)
+	descMatchHits   = prometheus.NewDesc("planmap_match_cache_hits_total", "Filtered items selections answered from a layer's match cache.", []string{"layer"}, nil)
+	descMatchMisses = prometheus.NewDesc("planmap_match_cache_misses_total", "Filtered items selections computed (not in a layer's match cache).", []string{"layer"}, nil)
+	descMatchBytes  = prometheus.NewDesc("planmap_match_cache_bytes", "Bytes held by a layer's match cache (current version).", []string{"layer"}, nil)
+	descMatchEnts   = prometheus.NewDesc("planmap_match_cache_entries", "Selections held by a layer's match cache (current version).", []string{"layer"}, nil)
 	descLimitInUse  = prometheus.NewDesc("planmap_limit_in_use", "Requests of a limited kind running now.", []string{"kind"}, nil)
 	descLimitCap    = prometheus.NewDesc("planmap_limit_capacity", "Concurrency limit of a request kind.", []string{"kind"}, nil)
 )
 
 func (sc snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descInfo, descFeatures, descTileHits, descTileMisses, descTileBytes, descTileEntries, descLimitInUse, descLimitCap} {
+	for _, d := range []*prometheus.Desc{descInfo, descFeatures, descTileHits, descTileMisses, descTileBytes, descTileEntries,
+		descMatchHits, descMatchMisses, descMatchBytes, descMatchEnts, descLimitInUse, descLimitCap} {
 		ch <- d
 	}
 }
@@ -347,4 +388,32 @@ func (sc snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descTileMisses, prometheus.CounterValue, float64(f.Tiles.Misses))
 	ch <- prometheus.MustNewConstMetric(descTileBytes, prometheus.GaugeValue, float64(f.Tiles.Bytes))
 	ch <- prometheus.MustNewConstMetric(descTileEntries, prometheus.GaugeValue, float64(f.Tiles.Entries))
+	sc.collectMatches(ch)
+}
+
+// collectMatches reports each layer's match cache: lookups of every
+// version served (retired ones included), contents of the current one.
+func (sc snapshotCollector) collectMatches(ch chan<- prometheus.Metric) {
+	m := &sc.s.matches
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	totals := map[string]data.MatchCacheStats{}
+	for id, r := range m.retired {
+		totals[id] = r
+	}
+	if snap := sc.s.state.Load(); snap != nil {
+		for _, ls := range snap.layers {
+			st, t := ls.view.MatchCacheStats(), totals[ls.meta.ID]
+			t.Hits += st.Hits
+			t.Misses += st.Misses
+			t.Bytes, t.Entries = st.Bytes, st.Entries
+			totals[ls.meta.ID] = t
+		}
+	}
+	for id, t := range totals {
+		ch <- prometheus.MustNewConstMetric(descMatchHits, prometheus.CounterValue, float64(t.Hits), id)
+		ch <- prometheus.MustNewConstMetric(descMatchMisses, prometheus.CounterValue, float64(t.Misses), id)
+		ch <- prometheus.MustNewConstMetric(descMatchBytes, prometheus.GaugeValue, float64(t.Bytes), id)
+		ch <- prometheus.MustNewConstMetric(descMatchEnts, prometheus.GaugeValue, float64(t.Entries), id)
+	}
 }

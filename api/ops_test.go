@@ -659,3 +659,59 @@ func TestSortByLongerThanSchema(t *testing.T) {
 		t.Errorf("two terms: %v %v", keys, err)
 	}
 }
+
+// TestMatchCacheMetricsMove checks the match cache figures of /metrics:
+// a filtered items query asked n times is one miss and n-1 hits of its
+// layer's cache, which then holds bytes; after a write (a new version of
+// the layer, with a cache of its own) the same query misses once more,
+// and the counters keep what the earlier version counted.
+func TestMatchCacheMetricsMove(t *testing.T) {
+	es := newEditableServer(t)
+	scrapeES := func() map[string]*dto.MetricFamily {
+		t.Helper()
+		r := es.do(t, "GET", "/metrics", nil)
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("/metrics does not parse: %v", err)
+		}
+		return families
+	}
+	ports := map[string]string{"layer": "ports"}
+	value := func(f map[string]*dto.MetricFamily, name string) float64 { return metricValue(f, name, ports) }
+	before := scrapeES()
+	const n = 5
+	query := "/collections/ports/items?status=planned&limit=2"
+	for i := range n {
+		if r := es.do(t, "GET", fmt.Sprintf("%s&offset=%d", query, i), nil); r.status != 200 {
+			t.Fatalf("%s: %d %s", query, r.status, r.body)
+		}
+	}
+	mid := scrapeES()
+	if d := value(mid, "planmap_match_cache_misses_total") - value(before, "planmap_match_cache_misses_total"); d != 1 {
+		t.Errorf("match cache misses moved by %v, want 1", d)
+	}
+	if d := value(mid, "planmap_match_cache_hits_total") - value(before, "planmap_match_cache_hits_total"); d != n-1 {
+		t.Errorf("match cache hits moved by %v, want %d", d, n-1)
+	}
+	if value(mid, "planmap_match_cache_bytes") <= 0 || value(mid, "planmap_match_cache_entries") != 1 {
+		t.Errorf("match cache holds %v bytes in %v entries, want some bytes in 1", value(mid, "planmap_match_cache_bytes"), value(mid, "planmap_match_cache_entries"))
+	}
+	if other := metricValue(mid, "planmap_match_cache_misses_total", map[string]string{"layer": "corridors"}) - metricValue(before, "planmap_match_cache_misses_total", map[string]string{"layer": "corridors"}); other != 0 {
+		t.Errorf("another layer's misses moved by %v", other)
+	}
+	if r := es.do(t, "POST", "/collections/ports/items", newPort("指标港", 121.2, 28.3), headers(authEditor, geoJSON)...); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	es.do(t, "GET", query, nil)
+	after := scrapeES()
+	if d := value(after, "planmap_match_cache_misses_total") - value(mid, "planmap_match_cache_misses_total"); d != 1 {
+		t.Errorf("after a write, misses moved by %v, want 1 (the new version's cache is empty)", d)
+	}
+	if d := value(after, "planmap_match_cache_hits_total") - value(mid, "planmap_match_cache_hits_total"); d != 0 {
+		t.Errorf("after a write, hits moved by %v, want 0 (and never back)", d)
+	}
+	if value(after, "planmap_match_cache_entries") != 1 {
+		t.Errorf("the new version's cache holds %v entries, want 1", value(after, "planmap_match_cache_entries"))
+	}
+}

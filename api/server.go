@@ -86,6 +86,9 @@ type Server struct {
 	opts  Options
 	log   *slog.Logger
 	state atomic.Pointer[snapshot]
+	// matches keeps the match cache lookups of retired versions; state
+	// changes through install (api/ops.go).
+	matches matchTotals
 	// store keeps the data; refreshMu serialises deriving the API's
 	// snapshot from a new store snapshot.
 	store       data.Store
@@ -220,7 +223,7 @@ func (s *Server) Swap(ds *data.Dataset) error {
 	if oldUnsub != nil {
 		oldUnsub()
 	}
-	s.state.Store(nil)
+	s.install(nil)
 	if err := s.refresh(); err != nil {
 		return err
 	}
@@ -246,7 +249,7 @@ func (s *Server) refresh() error {
 	if err != nil {
 		return err
 	}
-	s.state.Store(snap)
+	s.install(snap)
 	return nil
 }
 
