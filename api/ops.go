@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"github.com/planmap/planmap/data"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +31,9 @@ import (
 //	GET /metrics  Prometheus text format
 //
 // Every metric label is bounded: route is a registered route template
-// (never a raw path; requests no route matched count as "unmatched"),
+// (never a raw path; requests no route matched, and requests refused
+// before routing — by fasthttp (431, 413, 400, 408) or guardRequests
+// (501, 400) — count as "unmatched"),
 // method one of the HTTP methods routes use (else "OTHER"), status an
 // HTTP status code, kind one of the request kinds of limits.go, layer a
 // layer id of the dataset.
@@ -211,6 +215,56 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 		)
 	}
 	return nil
+}
+
+// refusedRoute is the route label of requests answered before routing:
+// the fasthttp layer's refusals (a request line or headers over the read
+// buffer, 431; a body over the limit, 413; an unparsable request, 400;
+// a slow request, 408) and guardRequests' (501, 400).
+const refusedRoute = "unmatched"
+
+// watchRefusals makes the fasthttp server's parse errors (which fiber
+// answers through its ErrorHandler without running any middleware)
+// count in the metrics and write an access log line.
+func (s *Server) watchRefusals() {
+	srv := s.app.Server()
+	inner := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		start := time.Now()
+		inner(ctx, err)
+		s.recordRefused(ctx, start, err)
+	}
+}
+
+// recordRefused counts and logs a request answered below fiber's
+// routing, by refusedRoute. Its client is the connection's address
+// (proxy headers are not read from a refused request).
+func (s *Server) recordRefused(ctx *fasthttp.RequestCtx, start time.Time, err error) {
+	o := s.ops
+	status := ctx.Response.StatusCode()
+	method := metricMethod(string(ctx.Method()))
+	elapsed := time.Since(start)
+	o.requests.WithLabelValues(refusedRoute, method, strconv.Itoa(status)).Inc()
+	o.duration.WithLabelValues(refusedRoute, method).Observe(elapsed.Seconds())
+	id := utils.UUID()
+	ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
+	if o.access == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", id),
+		slog.String("method", truncate(string(ctx.Method()), 32)),
+		slog.String("route", refusedRoute),
+		slog.String("path", truncate(string(ctx.Path()), 512)),
+		slog.Int("status", status),
+		slog.Int("bytes", len(ctx.Response.Body())),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		slog.String("client", ctx.RemoteIP().String()),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("err", truncate(err.Error(), 200)))
+	}
+	o.access.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 }
 
 func metricMethod(m string) string {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -713,5 +714,74 @@ func TestMatchCacheMetricsMove(t *testing.T) {
 	}
 	if value(after, "planmap_match_cache_entries") != 1 {
 		t.Errorf("the new version's cache holds %v entries, want 1", value(after, "planmap_match_cache_entries"))
+	}
+}
+
+// TestRefusalsBelowRoutingCountedAndLogged sends what fasthttp itself
+// refuses (headers over the read buffer, a body over the limit, a request
+// line it cannot parse) and what guardRequests refuses (an unknown
+// method, a control byte), and checks each is counted in /metrics under
+// route "unmatched" with its status and written to the access log.
+func TestRefusalsBelowRoutingCountedAndLogged(t *testing.T) {
+	ds, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{&logBuf, &mu}, nil))
+	srv, err := New(ds, Options{AccessLog: logger, ReadBufferSize: 4096, MaxBody: 1 << 10, MaxWriteBytes: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startServer(t, srv)
+	cases := []struct {
+		name, req string
+		status    int
+	}{
+		{"headers too large", "GET /collections HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 8000) + "\r\n\r\n", 431},
+		{"body too large", "POST /analysis/buffer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n" + strings.Repeat("a", 5000), 413},
+		{"bad request line", "GET\r\n\r\n", 400},
+		{"unknown method", "FOO /collections HTTP/1.1\r\nHost: x\r\n\r\n", 501},
+		{"control byte", "GET /collections\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	}
+	before := scrape(t, srv)
+	want := map[int]float64{}
+	for _, c := range cases {
+		status, body := rawRequest(t, base, c.req)
+		if status != c.status {
+			t.Errorf("%s: status %d, want %d: %.200s", c.name, status, c.status, body)
+		}
+		want[c.status]++
+	}
+	after := scrape(t, srv)
+	for status, n := range want {
+		labels := map[string]string{"route": "unmatched", "status": fmt.Sprint(status)}
+		if d := metricValue(after, "planmap_http_requests_total", labels) - metricValue(before, "planmap_http_requests_total", labels); d != n {
+			t.Errorf("refusals with status %d counted %v, want %v", status, d, n)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	logged := map[int]float64{}
+	for _, line := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
+		var rec struct {
+			Route     string `json:"route"`
+			Status    int    `json:"status"`
+			RequestID string `json:"request_id"`
+			Client    string `json:"client"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("access log line is not JSON: %v: %s", err, line)
+		}
+		if rec.Route == "unmatched" && rec.Status != 404 {
+			logged[rec.Status]++
+			if rec.RequestID == "" || rec.Client != "127.0.0.1" {
+				t.Errorf("refusal logged without request id or client: %s", line)
+			}
+		}
+	}
+	if !reflect.DeepEqual(logged, want) {
+		t.Errorf("refusals logged by status %v, want %v\n%s", logged, want, logBuf.String())
 	}
 }

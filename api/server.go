@@ -186,7 +186,8 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
 	s.ops = newOpsState(s)
-	s.app.Server().Handler = guardRequests(s.app.Server().Handler)
+	s.app.Server().Handler = s.guardRequests(s.app.Server().Handler)
+	s.watchRefusals()
 	s.app.Use(requestid.New())
 	s.app.Use(s.opsMiddleware)
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
