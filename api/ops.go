@@ -310,6 +310,15 @@ type dataFigures struct {
 	Features int           `json:"features"`
 	Layers   []layerFigure `json:"layers"`
 	Tiles    tileFigures   `json:"tile_cache"`
+	Matches  matchFigures  `json:"match_cache"`
+}
+
+// matchFigures sums the layers' match caches of the current version.
+type matchFigures struct {
+	Entries int   `json:"entries"`
+	Bytes   int64 `json:"bytes"`
+	// Budget is each layer's.
+	Budget int64 `json:"budget_bytes_per_layer"`
 }
 
 type layerFigure struct {
@@ -337,7 +346,11 @@ func (s *Server) currentFigures() (dataFigures, bool) {
 		n := ls.view.Len()
 		f.Layers = append(f.Layers, layerFigure{ID: ls.meta.ID, Features: n})
 		f.Features += n
+		m := ls.view.MatchCacheStats()
+		f.Matches.Entries += m.Entries
+		f.Matches.Bytes += m.Bytes
 	}
+	f.Matches.Budget = max(s.opts.MatchCacheBytes, 0)
 	if s.tileCache != nil {
 		st := s.tileCache.Stats()
 		f.Tiles = tileFigures{Entries: st.Entries, Bytes: st.Bytes, Budget: s.opts.TileCacheBytes, Hits: st.Hits, Misses: st.Misses}

@@ -698,6 +698,13 @@ func TestMatchCacheMetricsMove(t *testing.T) {
 	if value(mid, "planmap_match_cache_bytes") <= 0 || value(mid, "planmap_match_cache_entries") != 1 {
 		t.Errorf("match cache holds %v bytes in %v entries, want some bytes in 1", value(mid, "planmap_match_cache_bytes"), value(mid, "planmap_match_cache_entries"))
 	}
+	var h healthReport
+	if err := json.Unmarshal(es.do(t, "GET", "/health", nil).body, &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Data.Matches.Entries != 1 || h.Data.Matches.Bytes != int64(value(mid, "planmap_match_cache_bytes")) {
+		t.Errorf("/health match_cache %+v, want 1 entry of %v bytes", h.Data.Matches, value(mid, "planmap_match_cache_bytes"))
+	}
 	if other := metricValue(mid, "planmap_match_cache_misses_total", map[string]string{"layer": "corridors"}) - metricValue(before, "planmap_match_cache_misses_total", map[string]string{"layer": "corridors"}); other != 0 {
 		t.Errorf("another layer's misses moved by %v", other)
 	}
