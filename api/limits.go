@@ -180,25 +180,31 @@ var knownMethods = []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost,
 // guardRequests wraps the fasthttp handler under fiber to answer, in the
 // OGC form, what fiber answers in plain text or misroutes: methods it does
 // not know (501), control bytes in the request target, and conflicting
-// Content-Length or Transfer-Encoding headers (400).
-func guardRequests(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+// Content-Length or Transfer-Encoding headers (400). Its refusals are
+// counted and logged as route "unmatched" (recordRefused).
+func (s *Server) guardRequests(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
+		start := time.Now()
+		refuse := func(e *Error) {
+			writeRawError(ctx, e)
+			s.recordRefused(ctx, start, nil)
+		}
 		method := string(ctx.Method())
 		if !slices.Contains(knownMethods, method) && method != fiber.MethodTrace && method != fiber.MethodConnect {
 			ctx.Response.Header.Set(fiber.HeaderAllow, "GET, HEAD, OPTIONS")
-			writeRawError(ctx, &Error{Status: fiber.StatusNotImplemented, Code: "NotImplemented",
+			refuse(&Error{Status: fiber.StatusNotImplemented, Code: "NotImplemented",
 				Description: fmt.Sprintf("method %q is not one this server implements", truncate(method, 32))})
 			return
 		}
 		for _, b := range ctx.Request.Header.RequestURI() {
 			if b < 0x20 || b == 0x7f {
-				writeRawError(ctx, badRequest("the request target holds a control character (byte 0x%02x); percent-encode it", b))
+				refuse(badRequest("the request target holds a control character (byte 0x%02x); percent-encode it", b))
 				return
 			}
 		}
 		if problem := framingProblem(ctx.Request.Header.RawHeaders()); problem != "" {
 			ctx.SetConnectionClose()
-			writeRawError(ctx, badRequest("%s", problem))
+			refuse(badRequest("%s", problem))
 			return
 		}
 		next(ctx)

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"github.com/planmap/planmap/data"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +31,9 @@ import (
 //	GET /metrics  Prometheus text format
 //
 // Every metric label is bounded: route is a registered route template
-// (never a raw path; requests no route matched count as "unmatched"),
+// (never a raw path; requests no route matched, and requests refused
+// before routing — by fasthttp (431, 413, 400, 408) or guardRequests
+// (501, 400) — count as "unmatched"),
 // method one of the HTTP methods routes use (else "OTHER"), status an
 // HTTP status code, kind one of the request kinds of limits.go, layer a
 // layer id of the dataset.
@@ -47,6 +52,41 @@ type opsState struct {
 	inFlight prometheus.Gauge
 	limited  *prometheus.CounterVec
 	loads    *prometheus.HistogramVec
+}
+
+// matchTotals keeps the match cache lookups of the layer views no longer
+// served (each view has its own cache, so a write starts the layer's
+// afresh), so that the counters only grow. The server installs each
+// snapshot through install, under mu, which Collect holds too: a view's
+// lookups are counted as retired or as current, never both.
+type matchTotals struct {
+	mu      sync.Mutex
+	retired map[string]data.MatchCacheStats // by layer id; Hits and Misses only
+}
+
+// install makes snap the snapshot requests see, retiring the lookups of
+// the views of the one before that it no longer holds.
+func (s *Server) install(snap *snapshot) {
+	m := &s.matches
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev := s.state.Load(); prev != nil {
+		for _, ls := range prev.layers {
+			if snap != nil {
+				if cur, ok := snap.byID[ls.meta.ID]; ok && cur.view == ls.view {
+					continue
+				}
+			}
+			if m.retired == nil {
+				m.retired = map[string]data.MatchCacheStats{}
+			}
+			st, r := ls.view.MatchCacheStats(), m.retired[ls.meta.ID]
+			r.Hits += st.Hits
+			r.Misses += st.Misses
+			m.retired[ls.meta.ID] = r
+		}
+	}
+	s.state.Store(snap)
 }
 
 // problemReport is the last reload or journal problem.
@@ -177,6 +217,56 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 	return nil
 }
 
+// refusedRoute is the route label of requests answered before routing:
+// the fasthttp layer's refusals (a request line or headers over the read
+// buffer, 431; a body over the limit, 413; an unparsable request, 400;
+// a slow request, 408) and guardRequests' (501, 400).
+const refusedRoute = "unmatched"
+
+// watchRefusals makes the fasthttp server's parse errors (which fiber
+// answers through its ErrorHandler without running any middleware)
+// count in the metrics and write an access log line.
+func (s *Server) watchRefusals() {
+	srv := s.app.Server()
+	inner := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		start := time.Now()
+		inner(ctx, err)
+		s.recordRefused(ctx, start, err)
+	}
+}
+
+// recordRefused counts and logs a request answered below fiber's
+// routing, by refusedRoute. Its client is the connection's address
+// (proxy headers are not read from a refused request).
+func (s *Server) recordRefused(ctx *fasthttp.RequestCtx, start time.Time, err error) {
+	o := s.ops
+	status := ctx.Response.StatusCode()
+	method := metricMethod(string(ctx.Method()))
+	elapsed := time.Since(start)
+	o.requests.WithLabelValues(refusedRoute, method, strconv.Itoa(status)).Inc()
+	o.duration.WithLabelValues(refusedRoute, method).Observe(elapsed.Seconds())
+	id := utils.UUID()
+	ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
+	if o.access == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", id),
+		slog.String("method", truncate(string(ctx.Method()), 32)),
+		slog.String("route", refusedRoute),
+		slog.String("path", truncate(string(ctx.Path()), 512)),
+		slog.Int("status", status),
+		slog.Int("bytes", len(ctx.Response.Body())),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		slog.String("client", ctx.RemoteIP().String()),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("err", truncate(err.Error(), 200)))
+	}
+	o.access.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+}
+
 func metricMethod(m string) string {
 	for _, k := range knownMethods {
 		if m == k {
@@ -220,6 +310,15 @@ type dataFigures struct {
 	Features int           `json:"features"`
 	Layers   []layerFigure `json:"layers"`
 	Tiles    tileFigures   `json:"tile_cache"`
+	Matches  matchFigures  `json:"match_cache"`
+}
+
+// matchFigures sums the layers' match caches of the current version.
+type matchFigures struct {
+	Entries int   `json:"entries"`
+	Bytes   int64 `json:"bytes"`
+	// Budget is each layer's.
+	Budget int64 `json:"budget_bytes_per_layer"`
 }
 
 type layerFigure struct {
@@ -247,7 +346,11 @@ func (s *Server) currentFigures() (dataFigures, bool) {
 		n := ls.view.Len()
 		f.Layers = append(f.Layers, layerFigure{ID: ls.meta.ID, Features: n})
 		f.Features += n
+		m := ls.view.MatchCacheStats()
+		f.Matches.Entries += m.Entries
+		f.Matches.Bytes += m.Bytes
 	}
+	f.Matches.Budget = max(s.opts.MatchCacheBytes, 0)
 	if s.tileCache != nil {
 		st := s.tileCache.Stats()
 		f.Tiles = tileFigures{Entries: st.Entries, Bytes: st.Bytes, Budget: s.opts.TileCacheBytes, Hits: st.Hits, Misses: st.Misses}
@@ -320,12 +423,17 @@ var (
 	descTileMisses  = prometheus.NewDesc("planmap_tile_cache_misses_total", "Tile cache misses of the current dataset version.", nil, nil)
 	descTileBytes   = prometheus.NewDesc("planmap_tile_cache_bytes", "Bytes held by the tile cache.", nil, nil)
 	descTileEntries = prometheus.NewDesc("planmap_tile_cache_entries", "Tiles held by the tile cache.", nil, nil)
+	descMatchHits   = prometheus.NewDesc("planmap_match_cache_hits_total", "Filtered items selections answered from a layer's match cache.", []string{"layer"}, nil)
+	descMatchMisses = prometheus.NewDesc("planmap_match_cache_misses_total", "Filtered items selections computed (not in a layer's match cache).", []string{"layer"}, nil)
+	descMatchBytes  = prometheus.NewDesc("planmap_match_cache_bytes", "Bytes held by a layer's match cache (current version).", []string{"layer"}, nil)
+	descMatchEnts   = prometheus.NewDesc("planmap_match_cache_entries", "Selections held by a layer's match cache (current version).", []string{"layer"}, nil)
 	descLimitInUse  = prometheus.NewDesc("planmap_limit_in_use", "Requests of a limited kind running now.", []string{"kind"}, nil)
 	descLimitCap    = prometheus.NewDesc("planmap_limit_capacity", "Concurrency limit of a request kind.", []string{"kind"}, nil)
 )
 
 func (sc snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descInfo, descFeatures, descTileHits, descTileMisses, descTileBytes, descTileEntries, descLimitInUse, descLimitCap} {
+	for _, d := range []*prometheus.Desc{descInfo, descFeatures, descTileHits, descTileMisses, descTileBytes, descTileEntries,
+		descMatchHits, descMatchMisses, descMatchBytes, descMatchEnts, descLimitInUse, descLimitCap} {
 		ch <- d
 	}
 }
@@ -347,4 +455,32 @@ func (sc snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descTileMisses, prometheus.CounterValue, float64(f.Tiles.Misses))
 	ch <- prometheus.MustNewConstMetric(descTileBytes, prometheus.GaugeValue, float64(f.Tiles.Bytes))
 	ch <- prometheus.MustNewConstMetric(descTileEntries, prometheus.GaugeValue, float64(f.Tiles.Entries))
+	sc.collectMatches(ch)
+}
+
+// collectMatches reports each layer's match cache: lookups of every
+// version served (retired ones included), contents of the current one.
+func (sc snapshotCollector) collectMatches(ch chan<- prometheus.Metric) {
+	m := &sc.s.matches
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	totals := map[string]data.MatchCacheStats{}
+	for id, r := range m.retired {
+		totals[id] = r
+	}
+	if snap := sc.s.state.Load(); snap != nil {
+		for _, ls := range snap.layers {
+			st, t := ls.view.MatchCacheStats(), totals[ls.meta.ID]
+			t.Hits += st.Hits
+			t.Misses += st.Misses
+			t.Bytes, t.Entries = st.Bytes, st.Entries
+			totals[ls.meta.ID] = t
+		}
+	}
+	for id, t := range totals {
+		ch <- prometheus.MustNewConstMetric(descMatchHits, prometheus.CounterValue, float64(t.Hits), id)
+		ch <- prometheus.MustNewConstMetric(descMatchMisses, prometheus.CounterValue, float64(t.Misses), id)
+		ch <- prometheus.MustNewConstMetric(descMatchBytes, prometheus.GaugeValue, float64(t.Bytes), id)
+		ch <- prometheus.MustNewConstMetric(descMatchEnts, prometheus.GaugeValue, float64(t.Entries), id)
+	}
 }

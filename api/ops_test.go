@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -657,5 +658,137 @@ func TestSortByLongerThanSchema(t *testing.T) {
 	}
 	if keys, err := parseSortBy("name,-kind", []string{"name", "kind"}); err != nil || len(keys) != 2 {
 		t.Errorf("two terms: %v %v", keys, err)
+	}
+}
+
+// TestMatchCacheMetricsMove checks the match cache figures of /metrics:
+// a filtered items query asked n times is one miss and n-1 hits of its
+// layer's cache, which then holds bytes; after a write (a new version of
+// the layer, with a cache of its own) the same query misses once more,
+// and the counters keep what the earlier version counted.
+func TestMatchCacheMetricsMove(t *testing.T) {
+	es := newEditableServer(t)
+	scrapeES := func() map[string]*dto.MetricFamily {
+		t.Helper()
+		r := es.do(t, "GET", "/metrics", nil)
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("/metrics does not parse: %v", err)
+		}
+		return families
+	}
+	ports := map[string]string{"layer": "ports"}
+	value := func(f map[string]*dto.MetricFamily, name string) float64 { return metricValue(f, name, ports) }
+	before := scrapeES()
+	const n = 5
+	query := "/collections/ports/items?status=planned&limit=2"
+	for i := range n {
+		if r := es.do(t, "GET", fmt.Sprintf("%s&offset=%d", query, i), nil); r.status != 200 {
+			t.Fatalf("%s: %d %s", query, r.status, r.body)
+		}
+	}
+	mid := scrapeES()
+	if d := value(mid, "planmap_match_cache_misses_total") - value(before, "planmap_match_cache_misses_total"); d != 1 {
+		t.Errorf("match cache misses moved by %v, want 1", d)
+	}
+	if d := value(mid, "planmap_match_cache_hits_total") - value(before, "planmap_match_cache_hits_total"); d != n-1 {
+		t.Errorf("match cache hits moved by %v, want %d", d, n-1)
+	}
+	if value(mid, "planmap_match_cache_bytes") <= 0 || value(mid, "planmap_match_cache_entries") != 1 {
+		t.Errorf("match cache holds %v bytes in %v entries, want some bytes in 1", value(mid, "planmap_match_cache_bytes"), value(mid, "planmap_match_cache_entries"))
+	}
+	var h healthReport
+	if err := json.Unmarshal(es.do(t, "GET", "/health", nil).body, &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Data.Matches.Entries != 1 || h.Data.Matches.Bytes != int64(value(mid, "planmap_match_cache_bytes")) {
+		t.Errorf("/health match_cache %+v, want 1 entry of %v bytes", h.Data.Matches, value(mid, "planmap_match_cache_bytes"))
+	}
+	if other := metricValue(mid, "planmap_match_cache_misses_total", map[string]string{"layer": "corridors"}) - metricValue(before, "planmap_match_cache_misses_total", map[string]string{"layer": "corridors"}); other != 0 {
+		t.Errorf("another layer's misses moved by %v", other)
+	}
+	if r := es.do(t, "POST", "/collections/ports/items", newPort("指标港", 121.2, 28.3), headers(authEditor, geoJSON)...); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	es.do(t, "GET", query, nil)
+	after := scrapeES()
+	if d := value(after, "planmap_match_cache_misses_total") - value(mid, "planmap_match_cache_misses_total"); d != 1 {
+		t.Errorf("after a write, misses moved by %v, want 1 (the new version's cache is empty)", d)
+	}
+	if d := value(after, "planmap_match_cache_hits_total") - value(mid, "planmap_match_cache_hits_total"); d != 0 {
+		t.Errorf("after a write, hits moved by %v, want 0 (and never back)", d)
+	}
+	if value(after, "planmap_match_cache_entries") != 1 {
+		t.Errorf("the new version's cache holds %v entries, want 1", value(after, "planmap_match_cache_entries"))
+	}
+}
+
+// TestRefusalsBelowRoutingCountedAndLogged sends what fasthttp itself
+// refuses (headers over the read buffer, a body over the limit, a request
+// line it cannot parse) and what guardRequests refuses (an unknown
+// method, a control byte), and checks each is counted in /metrics under
+// route "unmatched" with its status and written to the access log.
+func TestRefusalsBelowRoutingCountedAndLogged(t *testing.T) {
+	ds, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{&logBuf, &mu}, nil))
+	srv, err := New(ds, Options{AccessLog: logger, ReadBufferSize: 4096, MaxBody: 1 << 10, MaxWriteBytes: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startServer(t, srv)
+	cases := []struct {
+		name, req string
+		status    int
+	}{
+		{"headers too large", "GET /collections HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 8000) + "\r\n\r\n", 431},
+		{"body too large", "POST /analysis/buffer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n" + strings.Repeat("a", 5000), 413},
+		{"bad request line", "GET\r\n\r\n", 400},
+		{"unknown method", "FOO /collections HTTP/1.1\r\nHost: x\r\n\r\n", 501},
+		{"control byte", "GET /collections\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	}
+	before := scrape(t, srv)
+	want := map[int]float64{}
+	for _, c := range cases {
+		status, body := rawRequest(t, base, c.req)
+		if status != c.status {
+			t.Errorf("%s: status %d, want %d: %.200s", c.name, status, c.status, body)
+		}
+		want[c.status]++
+	}
+	after := scrape(t, srv)
+	for status, n := range want {
+		labels := map[string]string{"route": "unmatched", "status": fmt.Sprint(status)}
+		if d := metricValue(after, "planmap_http_requests_total", labels) - metricValue(before, "planmap_http_requests_total", labels); d != n {
+			t.Errorf("refusals with status %d counted %v, want %v", status, d, n)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	logged := map[int]float64{}
+	for _, line := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
+		var rec struct {
+			Route     string `json:"route"`
+			Status    int    `json:"status"`
+			RequestID string `json:"request_id"`
+			Client    string `json:"client"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("access log line is not JSON: %v: %s", err, line)
+		}
+		if rec.Route == "unmatched" && rec.Status != 404 {
+			logged[rec.Status]++
+			if rec.RequestID == "" || rec.Client != "127.0.0.1" {
+				t.Errorf("refusal logged without request id or client: %s", line)
+			}
+		}
+	}
+	if !reflect.DeepEqual(logged, want) {
+		t.Errorf("refusals logged by status %v, want %v\n%s", logged, want, logBuf.String())
 	}
 }

@@ -40,7 +40,8 @@ type searchState struct {
 
 // newSearchState makes the search state of a snapshot; prev is the
 // previous snapshot's (or nil), whose name index, if built, seeds this
-// one so that a change re-indexes only the changed layer.
+// one: a change indexes only the changed features (the layers' bases are
+// indexed once; see data.NewSnapshotNameIndex).
 func newSearchState(ds *data.Snapshot, prev *searchState) *searchState {
 	st := &searchState{snap: ds}
 	if prev != nil {
@@ -55,7 +56,7 @@ func newSearchState(ds *data.Snapshot, prev *searchState) *searchState {
 
 func (st *searchState) nameIndex() *data.NameIndex {
 	st.once.Do(func() {
-		st.index.Store(data.NewNameIndexFrom(st.from.Load(), st.snap.Dataset()))
+		st.index.Store(data.NewSnapshotNameIndex(st.from.Load(), st.snap))
 		st.from.Store(nil)
 	})
 	return st.index.Load()
@@ -147,7 +148,7 @@ func (s *Server) handleSearch(c *fiber.Ctx) error {
 var searchHitProperties = []string{"id", "name", "name_en", "kind", "status", "target_year", "city", "county"}
 
 func appendSearchHit(b []byte, base string, h data.SearchHit) []byte {
-	f := h.Layer.Features.Features[h.Index]
+	f := h.Feature
 	id := data.FeatureID(f)
 	bound := f.Geometry.Bound()
 	b = append(b, `{"type":"Feature","id":`...)

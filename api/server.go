@@ -86,6 +86,9 @@ type Server struct {
 	opts  Options
 	log   *slog.Logger
 	state atomic.Pointer[snapshot]
+	// matches keeps the match cache lookups of retired versions; state
+	// changes through install (api/ops.go).
+	matches matchTotals
 	// store keeps the data; refreshMu serialises deriving the API's
 	// snapshot from a new store snapshot.
 	store       data.Store
@@ -183,7 +186,8 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
 	s.ops = newOpsState(s)
-	s.app.Server().Handler = guardRequests(s.app.Server().Handler)
+	s.app.Server().Handler = s.guardRequests(s.app.Server().Handler)
+	s.watchRefusals()
 	s.app.Use(requestid.New())
 	s.app.Use(s.opsMiddleware)
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
@@ -220,7 +224,7 @@ func (s *Server) Swap(ds *data.Dataset) error {
 	if oldUnsub != nil {
 		oldUnsub()
 	}
-	s.state.Store(nil)
+	s.install(nil)
 	if err := s.refresh(); err != nil {
 		return err
 	}
@@ -246,7 +250,7 @@ func (s *Server) refresh() error {
 	if err != nil {
 		return err
 	}
-	s.state.Store(snap)
+	s.install(snap)
 	return nil
 }
 

@@ -138,6 +138,15 @@ func (s *Server) newSnapshot(ds *data.Snapshot, prev *snapshot) (*snapshot, erro
 		snap.layers = append(snap.layers, ls)
 		snap.byID[v.Meta.ID] = ls
 	}
+	// The corridors prepared for analysis (and their cached buffers)
+	// depend on the corridors layer alone: a change to another layer
+	// keeps them, rather than preparing them again on the next analysis
+	// request (seconds at 100k features).
+	if prev != nil && prev.analysis != nil {
+		if old, ok := prev.byID[data.Corridors]; ok && snap.byID[data.Corridors] == old {
+			snap.analysis = prev.analysis
+		}
+	}
 	var prevSearch *searchState
 	if prev != nil {
 		prevSearch = prev.search

@@ -22,6 +22,8 @@
 # (to tell which one costs the reads). Everything runs on 127.0.0.1 and ends with the
 # script.
 #
+# PORT sets the port (default: a random one from 20000).
+#
 #   SOAK_SECONDS=120 bench/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +41,7 @@ command -v python3 >/dev/null || { echo "bench/soak.sh: python3 is needed" >&2; 
 echo "generating $features features..."
 "$bin" gen --features "$features" --seed 1 --out "$work/data" >/dev/null
 token=soak-$RANDOM$RANDOM
-port=$((20000 + RANDOM % 20000))
+port=${PORT:-$((20000 + RANDOM % 20000))}
 base="http://127.0.0.1:$port"
 PLANMAP_WRITE_TOKEN=$token "$bin" serve --data "$work/data" --addr "127.0.0.1:$port" \
   --access-log=false --log-level warn --watch=false 2>"$work/server.log" >/dev/null &
@@ -148,6 +150,7 @@ for p in json.loads("[" + re.search(r"\{(.*)\}", open(sys.argv[2]).read(), re.S)
     urllib.request.urlopen(sys.argv[1] + p).read()
 PY
 
+curl -s "$base/metrics" >"$work/metrics.before"
 echo "soak: ${seconds}s against $features features at $base (pid $server_pid), sampling every ${sample}s"
 PATHS=$work/reads.lua wrk -t2 -c16 -d"${seconds}s" --timeout 30s -s "$work/load.lua" "$base" >"$work/reads.out" 2>&1 &
 reads_pid=$!
@@ -173,6 +176,43 @@ while kill -0 "$reads_pid" 2>/dev/null; do
 done
 # shellcheck disable=SC2086
 wait $pids || true
+curl -s --max-time 10 "$base/metrics" >"$work/metrics.after" || true
+
+# Latency per route, from the server's histograms (the soak's requests
+# only: the scrape before the load is subtracted), estimated within the
+# buckets as Prometheus's histogram_quantile does: for telling which kind
+# of request is slow; the bound is on wrk's figures.
+python3 - "$work/metrics.before" "$work/metrics.after" <<'PY' || true
+import re, sys
+def load(path):
+    h = {}
+    for line in open(path):
+        m = re.match(r'planmap_http_request_duration_seconds_bucket\{(.*)\} (\S+)$', line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        key = (labels["route"], float(labels["le"]))
+        h[key] = h.get(key, 0) + float(m.group(2))
+    return h
+before, after = load(sys.argv[1]), load(sys.argv[2])
+routes = sorted({r for r, _ in after})
+def quantile(q, buckets):
+    total = buckets[-1][1]
+    rank, lo, prev = q * total, 0.0, 0.0
+    for le, n in buckets:
+        if n >= rank:
+            if le == float("inf"):
+                return lo
+            return lo + (le - lo) * ((rank - prev) / (n - prev) if n > prev else 1)
+        lo, prev = le, n
+    return lo
+print("server-side latency by route (from /metrics buckets):")
+for r in routes:
+    b = sorted((le, after[(r, le)] - before.get((r, le), 0)) for rr, le in after if rr == r)
+    if b[-1][1] == 0:
+        continue
+    print("  %-40s n=%7d  p50~%7.1f ms  p99~%7.1f ms" % (r, b[-1][1], 1000 * quantile(0.5, b), 1000 * quantile(0.99, b)))
+PY
 
 fail=0
 for load in $loads; do

@@ -3,6 +3,7 @@ package data
 import (
 	"container/list"
 	"sync"
+	"sync/atomic"
 )
 
 // matchCache remembers the ordered feature positions a filtered items
@@ -13,6 +14,8 @@ import (
 // in a snapshot, so a new dataset version starts with an empty cache.
 type matchCache struct {
 	budget int64
+	// hits and misses count lookups, for metrics.
+	hits, misses atomic.Int64
 
 	mu      sync.Mutex
 	used    int64
@@ -36,8 +39,10 @@ func (m *matchCache) get(key string) ([]Ref, bool) {
 	defer m.mu.Unlock()
 	el, ok := m.entries[key]
 	if !ok {
+		m.misses.Add(1)
 		return nil, false
 	}
+	m.hits.Add(1)
 	m.order.MoveToFront(el)
 	return el.Value.(*matchEntry).matches, true
 }
@@ -62,4 +67,23 @@ func (m *matchCache) put(key string, matches []Ref) {
 		delete(m.entries, old.key)
 		m.used -= m.cost(old)
 	}
+}
+
+// MatchCacheStats describes a layer view's match cache.
+type MatchCacheStats struct {
+	// Hits and Misses count the view's filtered selections answered from
+	// the cache and computed, since the view was made.
+	Hits, Misses int64
+	// Entries and Bytes are what the cache holds now (Bytes as the budget
+	// counts it: 4 bytes per match, the key and an overhead per entry).
+	Entries int
+	Bytes   int64
+}
+
+// MatchCacheStats returns the figures of the view's match cache.
+func (l *LayerView) MatchCacheStats() MatchCacheStats {
+	m := l.matches
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return MatchCacheStats{Hits: m.hits.Load(), Misses: m.misses.Load(), Entries: len(m.entries), Bytes: m.used}
 }

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sort"
@@ -64,9 +65,12 @@ const maxReadings = 8
 
 // SearchHit is one feature a query found.
 type SearchHit struct {
-	// Layer is the feature's layer and Index its position in it.
-	Layer *Layer
-	Index int
+	// Layer is the feature's layer and Index its position in it (in the
+	// layer view's order, for an index of a snapshot, whose Layer is the
+	// view's Meta); Feature is the feature.
+	Layer   *Layer
+	Index   int
+	Feature *geojson.Feature
 	// Field is the name form that matched best, and Score how well (higher
 	// is better; only the order means something).
 	Field SearchField
@@ -112,16 +116,80 @@ func (h *haystack) add(owner int32, entry string) {
 // with how many features could match, not with the dataset. A query
 // shorter than a gram, or whose rarest gram is in more than half the
 // layer's features, is answered by a scan of the text, as every query
-// once was; either way the hits, scores and order are the scan's. NewNameIndexFrom reuses the layers that did not change, and, for a
-// changed layer, the folded names and pinyin of the features that did not.
+// once was; either way the hits, scores and order are the scan's.
+// NewNameIndexFrom reuses the layers that did not change, and, for a
+// changed layer, the folded names and pinyin of the features that did
+// not. NewSnapshotNameIndex indexes a snapshot's layer views as their
+// base (indexed once, with the replaced and deleted features masked) and
+// a small index of the overlay's features, so a change costs O(changed).
 type NameIndex struct {
 	layers []*Layer
-	parts  []*layerNames
-	// starts[i] is the global number of layer i's first feature.
-	starts []int32
-	total  int
-	pool   sync.Pool // of *searchScratch
-	cache  *answerCache
+	// segs are the indexed parts, in layer order: one per layer for a
+	// Dataset, a base and an overlay per changed layer view.
+	segs []nameSegment
+	// total is the number of features of all segments (global numbers).
+	total int
+	pool  sync.Pool // of *searchScratch
+	cache *answerCache
+}
+
+// nameSegment is one layerNames searched as part of a layer.
+type nameSegment struct {
+	names *layerNames
+	// layer is the layer's position in NameIndex.layers.
+	layer int
+	// start is the global number of the segment's first feature.
+	start int32
+	// hidden masks features (by index in names) that a search skips: the
+	// base features an overlay replaced or deleted. nil: none.
+	hidden []uint64
+	// view, when set, is the layer view the segment is part of, and
+	// overlay says whether the segment holds its overlay's features.
+	view    *LayerView
+	overlay bool
+}
+
+// rank orders the segment's feature i among its layer's features.
+func (s *nameSegment) rank(i int) int64 {
+	if s.overlay {
+		return s.view.over.live[i].rank
+	}
+	return int64(i)
+}
+
+// masked reports whether feature i of the segment is hidden.
+func (s *nameSegment) masked(i int32) bool {
+	return s.hidden != nil && s.hidden[i>>6]&(1<<(uint(i)&63)) != 0
+}
+
+// feature returns the segment's feature i.
+func (s *nameSegment) feature(i int) *geojson.Feature {
+	return s.names.layer.Features.Features[i]
+}
+
+// position returns feature i's position in its layer's order.
+func (s *nameSegment) position(i int) int {
+	if s.view == nil || s.view.over == nil {
+		return i
+	}
+	over := s.view.over
+	n := len(s.view.base.features)
+	visibleBefore := func(r int) int { // base features before position r not hidden
+		r = min(r, n)
+		hiddenBefore := 0
+		for w := 0; w < r>>6; w++ {
+			hiddenBefore += bits.OnesCount64(over.hidden[w])
+		}
+		if rem := uint(r) & 63; rem > 0 {
+			hiddenBefore += bits.OnesCount64(over.hidden[r>>6] & (1<<rem - 1))
+		}
+		return r - hiddenBefore
+	}
+	if s.overlay {
+		return visibleBefore(int(over.live[i].rank)) + i
+	}
+	liveBefore, _ := slices.BinarySearchFunc(over.live, int64(i), func(e *entry, r int64) int { return cmpInt64(e.rank, r) })
+	return visibleBefore(i) + liveBefore
 }
 
 // layerNames is one layer's name index, shared by every NameIndex whose
@@ -152,20 +220,16 @@ func NewNameIndex(ds *Dataset) *NameIndex { return NewNameIndexFrom(nil, ds) }
 // again, so a change costs a copy of the changed layer's names and its
 // n-gram postings (see BenchmarkNameIndexSearch/rebuild-one-layer).
 func NewNameIndexFrom(prev *NameIndex, ds *Dataset) *NameIndex {
-	ix := &NameIndex{layers: ds.Layers, parts: make([]*layerNames, len(ds.Layers)), cache: newAnswerCache(answerCacheSize)}
-	var global int32
-	for _, l := range ds.Layers {
-		ix.starts = append(ix.starts, global)
-		global += int32(len(l.Features.Features))
-	}
-	ix.total = int(global)
+	ix := &NameIndex{layers: ds.Layers, segs: make([]nameSegment, len(ds.Layers)), cache: newAnswerCache(answerCacheSize)}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 	for i, l := range ds.Layers {
+		ix.segs[i].layer = i
 		var same, sameID *layerNames
 		if prev != nil {
-			for _, p := range prev.parts {
-				switch {
+			for _, seg := range prev.segs {
+				switch p := seg.names; {
+				case seg.view != nil:
 				case p.layer == l:
 					same = p
 				case p.layer.ID == l.ID:
@@ -174,19 +238,30 @@ func NewNameIndexFrom(prev *NameIndex, ds *Dataset) *NameIndex {
 			}
 		}
 		if same != nil {
-			ix.parts[i] = same
+			ix.segs[i].names = same
 			continue
 		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			ix.parts[i] = newLayerNames(l, sameID)
+			ix.segs[i].names = newLayerNames(l, sameID)
 			<-sem
 		}()
 	}
 	wg.Wait()
+	ix.number()
 	return ix
+}
+
+// number gives each segment its global numbers.
+func (ix *NameIndex) number() {
+	var global int32
+	for i := range ix.segs {
+		ix.segs[i].start = global
+		global += int32(len(ix.segs[i].names.nameLens))
+	}
+	ix.total = int(global)
 }
 
 // newLayerNames indexes one layer, copying the entries of the features
@@ -297,8 +372,9 @@ func (ix *NameIndex) search(query string, limit int, layers []string) []SearchHi
 	sort.Slice(top.items, func(i, j int) bool { return top.better(top.items[i], top.items[j]) })
 	hits := make([]SearchHit, len(top.items))
 	for i, g := range top.items {
-		layer, index := ix.locate(g)
-		hits[i] = SearchHit{Layer: ix.layers[layer], Index: index, Field: searchFields[sc.field[g]], Score: int(sc.score[g])}
+		seg, index := ix.locate(g)
+		hits[i] = SearchHit{Layer: ix.layers[seg.layer], Index: seg.position(index), Feature: seg.feature(index),
+			Field: searchFields[sc.field[g]], Score: int(sc.score[g])}
 	}
 	return hits
 }
@@ -343,8 +419,16 @@ func (ix *NameIndex) release(sc *searchScratch) {
 
 // nameLen returns the rune count of a feature's name (global number).
 func (ix *NameIndex) nameLen(g int32) int32 {
-	layer, index := ix.locate(g)
-	return ix.parts[layer].nameLens[index]
+	seg, index := ix.locate(g)
+	return seg.names.nameLens[index]
+}
+
+// order returns the layer position and the rank in the layer of a
+// feature (global number): the order of features that tie on everything
+// else.
+func (ix *NameIndex) order(g int32) (int, int64) {
+	seg, index := ix.locate(g)
+	return seg.layer, seg.rank(index)
 }
 
 // hitHeap is a min-heap of global feature numbers, worst hit at the root.
@@ -362,7 +446,12 @@ func (h *hitHeap) better(a, b int32) bool {
 	if la, lb := h.ix.nameLen(a), h.ix.nameLen(b); la != lb {
 		return la < lb
 	}
-	return a < b
+	la, ra := h.ix.order(a)
+	lb, rb := h.ix.order(b)
+	if la != lb {
+		return la < lb
+	}
+	return ra < rb
 }
 
 func (h *hitHeap) push(g int32) {
@@ -411,10 +500,10 @@ func (ix *NameIndex) layerFilter(ids []string) []bool {
 	return allowed
 }
 
-// locate returns the layer position and feature index of a global number.
-func (ix *NameIndex) locate(global int32) (int, int) {
-	layer := sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > global }) - 1
-	return layer, int(global - ix.starts[layer])
+// locate returns the segment and the index in it of a global number.
+func (ix *NameIndex) locate(global int32) (*nameSegment, int) {
+	i := sort.Search(len(ix.segs), func(i int) bool { return ix.segs[i].start > global }) - 1
+	return &ix.segs[i], int(global - ix.segs[i].start)
 }
 
 // scan finds every entry of one field that contains q and keeps each
@@ -443,12 +532,14 @@ func (ix *NameIndex) scan(field int, q string, allowed []bool, sc *searchScratch
 // layer's features, is answered by scanning the text instead.
 func (ix *NameIndex) eachEntryContaining(field int, q string, allowed []bool, sc *searchScratch, fn func(text []byte, at, start, end int, owner int32)) {
 	qb := []byte(q)
-	for li, p := range ix.parts {
-		if allowed != nil && !allowed[li] {
+	for si := range ix.segs {
+		seg := &ix.segs[si]
+		if allowed != nil && !allowed[seg.layer] {
 			continue
 		}
+		p := seg.names
 		text := p.texts[field]
-		base := ix.starts[li]
+		base := seg.start
 		grams := p.trigrams[field]
 		if len(qb) < 3 && field == 3 {
 			grams = p.bigrams
@@ -459,11 +550,18 @@ func (ix *NameIndex) eachEntryContaining(field int, q string, allowed []bool, sc
 			candidates, ok = grams.candidates(qb, len(p.nameLens)/2, &sc.candidates)
 		}
 		if !ok {
-			p.scanText(field, qb, func(at, start, end int, owner int32) { fn(text, at, start, end, base+owner) })
+			p.scanText(field, qb, func(at, start, end int, owner int32) {
+				if !seg.masked(owner) {
+					fn(text, at, start, end, base+owner)
+				}
+			})
 			continue
 		}
 		first := p.firstEntry[field]
 		for _, owner := range candidates {
+			if seg.masked(owner) {
+				continue
+			}
 			for e := first[owner]; e < first[owner+1]; e++ {
 				start, end := p.bounds(field, int(e))
 				if at := indexFirst(text[start:end], qb); at >= 0 {

@@ -165,7 +165,7 @@ func TestNameIndexFromReusesLayers(t *testing.T) {
 	next.Layers[1] = &changed
 	ix := NewNameIndexFrom(old, next)
 	for i := range next.Layers {
-		if reused := ix.parts[i] == old.parts[i]; reused != (i != 1) {
+		if reused := ix.segs[i].names == old.segs[i].names; reused != (i != 1) {
 			t.Errorf("layer %d reused = %v", i, reused)
 		}
 	}

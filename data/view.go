@@ -113,6 +113,9 @@ type layerBase struct {
 	encoded  []atomic.Pointer[[]byte]
 	versions []atomic.Pointer[string]
 	hash     string
+	// names is the base's name index, built on first search
+	// (search_view.go).
+	names baseNames
 }
 
 // overlay holds the features changed since the base was built. It is

@@ -54,6 +54,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	accessLog := fs.Bool("access-log", true, "write one log line per request")
+	fs.String("config", "", "read settings from this file: one \"flag-name = value\" a line (# comments; values may be \"quoted\")")
 	var basemaps []api.Basemap
 	fs.Func("basemap", "add a basemap to the web map's switcher (repeatable): title|url|attribution|datum, or a JSON object; url an XYZ template ({z}/{x}/{y}) or a style URL; datum wgs84 (default), gcj02 or bd09; PLANMAP_BASEMAPS may hold a JSON array of them", func(v string) error {
 		b, err := api.ParseBasemap(v)
@@ -64,9 +65,14 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: planmap serve [flags]\n\nEvery flag can also be set by an environment variable: --tile-cache-mib by PLANMAP_TILE_CACHE_MIB, and so on.\n\n")
+		fmt.Fprintf(fs.Output(), "usage: planmap serve [flags]\n\n"+
+			"Every flag can also be set by an environment variable (--tile-cache-mib by PLANMAP_TILE_CACHE_MIB, and so on)\n"+
+			"or in the config file --config (or PLANMAP_CONFIG) names, one \"name = value\" a line named as the flags:\n"+
+			"  tile-cache-mib = 512\n  base-url = \"https://plan.example.org\"\n"+
+			"A flag on the command line wins over its environment variable, which wins over the file, which wins over the default.\n"+
+			"Unknown names in the file are refused with the file name and line.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
-			env := "PLANMAP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+			env := envName(f.Name)
 			def := f.DefValue
 			if def == "" {
 				def = `""`
@@ -74,7 +80,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(fs.Output(), "  --%s (env %s, default %s)\n    \t%s\n", f.Name, env, def, f.Usage)
 		})
 	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlagsWithConfig(fs, args, stderr, "config", map[string]bool{"basemap": true}); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
