@@ -100,7 +100,7 @@ func (ix *Index) Candidates(b orb.Bound, fn func(i int) bool) {
 // geometry intersects the closed box b, and returns the extended slice.
 func (ix *Index) Query(b orb.Bound, dst []int) []int {
 	start := len(dst)
-	dst = ix.tree.appendHits(b, dst, func(i int) bool { return ix.exact(i, b) })
+	dst = ix.tree.appendHits(b, dst, func(i int, env orb.Bound) bool { return ix.exactEnv(i, env, b) })
 	ix.sortHits(dst[start:])
 	return dst
 }
@@ -150,10 +150,14 @@ func (ix *Index) Count(b orb.Bound) int {
 }
 
 // exact tests feature i's geometry against b, reusing its stored envelope.
-func (ix *Index) exact(i int, b orb.Bound) bool {
-	if hit, ok := ix.runs.decide(i, ix.bounds[i], b); ok {
+func (ix *Index) exact(i int, b orb.Bound) bool { return ix.exactEnv(i, ix.bounds[i], b) }
+
+// exactEnv is exact with feature i's envelope env given (the tree's leaf
+// holds a copy, already in cache).
+func (ix *Index) exactEnv(i int, env, b orb.Bound) bool {
+	if hit, ok := ix.runs.decide(i, env, b); ok {
 		return hit
 	}
 	g := ix.features[i].Geometry
-	return g != nil && IntersectsBoundEnvelope(g, ix.bounds[i], b)
+	return g != nil && IntersectsBoundEnvelope(g, env, b)
 }
