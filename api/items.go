@@ -169,21 +169,9 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	if notModified(c, etagFor(ls.view.Version(), c.Path(), encodeQuery(q.params), fmt.Sprint(q.format))) {
 		return nil
 	}
-	matched := ls.view.Len()
-	selection := ls.view.Select(&q.query)
-	if selection != nil {
-		matched = len(selection)
-	}
+	matched, page := ls.view.SelectPage(&q.query, q.offset, q.limit, make([]data.Ref, 0, min(q.limit, 1000)))
 	start := min(q.offset, matched)
-	end := min(start+q.limit, matched)
-	page := make([]data.Ref, 0, end-start)
-	for i := start; i < end; i++ {
-		if selection != nil {
-			page = append(page, selection[i])
-		} else {
-			page = append(page, ls.view.At(i))
-		}
-	}
+	end := start + len(page)
 
 	base := s.baseURL(c)
 	itemsURL := base + "/collections/" + ls.meta.ID + "/items"
