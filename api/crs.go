@@ -157,6 +157,9 @@ func (ls *layerState) addFootprintFilter(q *data.Query, c *crs.CRS, box orb.Boun
 }
 
 // contentCRS sets the Content-Crs header of a GeoJSON answer.
+// crs84ContentCrs is the Content-Crs header of CRS84 answers.
+const crs84ContentCrs = "<" + crs.CRS84URI + ">"
+
 func contentCRS(c *fiber.Ctx, out *crs.CRS) {
 	uri := crs.CRS84URI
 	if out != nil {

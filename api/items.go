@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/valyala/fasthttp"
 
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/geo/crs"
@@ -167,21 +169,9 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	if notModified(c, etagFor(ls.view.Version(), c.Path(), encodeQuery(q.params), fmt.Sprint(q.format))) {
 		return nil
 	}
-	matched := ls.view.Len()
-	selection := ls.view.Select(&q.query)
-	if selection != nil {
-		matched = len(selection)
-	}
+	matched, page := ls.view.SelectPage(&q.query, q.offset, q.limit, make([]data.Ref, 0, min(q.limit, 1000)))
 	start := min(q.offset, matched)
-	end := min(start+q.limit, matched)
-	page := make([]data.Ref, 0, end-start)
-	for i := start; i < end; i++ {
-		if selection != nil {
-			page = append(page, selection[i])
-		} else {
-			page = append(page, ls.view.At(i))
-		}
-	}
+	end := start + len(page)
 
 	base := s.baseURL(c)
 	itemsURL := base + "/collections/" + ls.meta.ID + "/items"
@@ -312,14 +302,30 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 		return nil
 	}
 	base := s.baseURL(c)
-	self := base + "/collections/" + ls.meta.ID + "/items/" + pathEscape(id)
 	if f == formatHTML {
+		self := base + "/collections/" + ls.meta.ID + "/items/" + pathEscape(id)
 		return s.renderHTML(c, "item", fiber.Map{"Layer": ls.meta, "F": ls.htmlFeature(i, base), "Self": self, "Base": base})
 	}
-	selfJSON := self
-	if hasParam(params, "crs") {
-		selfJSON = urlWith(self, withoutParam(params, "f"))
+	if t := ls.itemLinks(base); t != nil && !hasParam(params, "crs") {
+		// The common case, GeoJSON in CRS84: the feature's pre-encoded bytes
+		// and the links, from fragments made once per layer and base URL,
+		// appended straight into fasthttp's pooled body buffer.
+		enc := ls.view.Encoded(i)
+		escapedID := pathEscape(id)
+		resp := c.Response()
+		resp.ResetBody()
+		resp.AppendBody(enc[:len(enc)-1])
+		resp.AppendBody(t.beforeSelf)
+		t.appendEscapedID(resp, escapedID)
+		resp.AppendBody(t.beforeAlternate)
+		t.appendEscapedID(resp, escapedID)
+		resp.AppendBody(t.rest)
+		c.Set(fiber.HeaderContentType, mediaGeoJSON)
+		c.Set(headerContentCrs, crs84ContentCrs)
+		return nil
 	}
+	self := base + "/collections/" + ls.meta.ID + "/items/" + pathEscape(id)
+	selfJSON := urlWith(self, withoutParam(params, "f"))
 	links := []link{
 		{Href: selfJSON, Rel: "self", Type: mediaGeoJSON, Title: "this feature"},
 		{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this feature as HTML"},
@@ -339,6 +345,70 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, mediaGeoJSON)
 	contentCRS(c, out)
 	return c.Send(b)
+}
+
+// itemLinkTemplate holds the links of a single feature's GeoJSON answer
+// for one layer and base URL, as JSON fragments around the two places the
+// feature's id goes: beforeSelf, id, beforeAlternate, id, rest. Escaping
+// JSON character by character, the fragments joined around the escaped id
+// are the escaped joined string, so the answer is the one appendLinks
+// writes for the same links.
+type itemLinkTemplate struct {
+	base                        string
+	beforeSelf, beforeAlternate []byte
+	rest                        []byte
+}
+
+// appendEscapedID appends the path-escaped id as it reads inside a JSON
+// string.
+func (t *itemLinkTemplate) appendEscapedID(resp *fasthttp.Response, escapedID string) {
+	if jsonPlain(escapedID) {
+		resp.AppendBodyString(escapedID)
+		return
+	}
+	quoted := appendJSONString(nil, escapedID)
+	resp.AppendBody(quoted[1 : len(quoted)-1])
+}
+
+// jsonPlain reports whether s reads the same inside a JSON string:
+// printable ASCII without quotes, backslashes or the characters the
+// encoder escapes for HTML.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b < 0x20, b >= 0x7f, b == '"', b == '\\', b == '<', b == '>', b == '&':
+			return false
+		}
+	}
+	return true
+}
+
+// itemLinks returns the layer's link fragments for base, made on first
+// use and remade when the base URL changes (it comes from the request's
+// Host, so only the last one is kept: a client cannot grow it); nil in
+// the unlikely case that the layer's title holds the id marker.
+func (ls *layerState) itemLinks(base string) *itemLinkTemplate {
+	if t := ls.linkTemplate.Load(); t != nil && t.base == base {
+		return t
+	}
+	const marker = "\x00id\x00"
+	self := base + "/collections/" + ls.meta.ID + "/items/" + marker
+	links := []link{
+		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "this feature"},
+		{Href: self + "?f=html", Rel: "alternate", Type: mediaHTML, Title: "this feature as HTML"},
+		{Href: base + "/collections/" + ls.meta.ID, Rel: "collection", Type: mediaJSON, Title: ls.meta.Title},
+	}
+	b := append([]byte(`,"links":`), appendLinks(nil, links)...)
+	b = append(b, '}')
+	escapedMarker := appendJSONString(nil, marker)
+	escapedMarker = escapedMarker[1 : len(escapedMarker)-1]
+	parts := bytes.Split(b, escapedMarker)
+	if len(parts) != 3 {
+		return nil // the marker in the layer's title: the caller writes the links itself
+	}
+	t := &itemLinkTemplate{base: base, beforeSelf: parts[0], beforeAlternate: parts[1], rest: parts[2]}
+	ls.linkTemplate.Store(t)
+	return t
 }
 
 // propertyWriter writes features with a chosen subset of properties.

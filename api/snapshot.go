@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -55,6 +56,10 @@ type layerState struct {
 
 	cqlOnce sync.Once
 	cql     cql2.Queryables
+
+	// linkTemplate holds a single feature's links for the last base URL
+	// (itemLinks).
+	linkTemplate atomic.Pointer[itemLinkTemplate]
 }
 
 // layer returns the named layer, or a 404 error.

@@ -9,7 +9,7 @@
 # machine and on whatever else it is doing. Rounds alternate to spread
 # noise; the median of each is reported.
 #
-#   bench/items.sh [FEATURES] [SECONDS] [ROUNDS]
+#   bench/items.sh [FEATURES] [SECONDS] [ROUNDS]     (PORT=N: serve on port N)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 features=${1:-100000}
@@ -24,7 +24,7 @@ bench_init bench/items.sh
 # start_server FLAGS...: serve the generated data, set $base and $server_pid.
 start_server() {
   [ -n "$server_pid" ] && { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
-  local port=$((20000 + RANDOM % 20000))
+  local port=${PORT:-$((20000 + RANDOM % 20000))}
   "$bin" serve --data "$work/data" --addr "127.0.0.1:$port" --bench-endpoints "$@" 2>"$work/server.log" &
   server_pid=$!
   base="http://127.0.0.1:$port"

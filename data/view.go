@@ -482,14 +482,53 @@ func (l *LayerView) Select(q *Query) []Ref {
 	if m, ok := l.matches.get(key); ok {
 		return m
 	}
-	found := l.match(q)
+	found := l.match(q, nil)
 	l.matches.put(key, found)
 	return found
 }
 
-// match answers q from the base's index and the overlay.
-func (l *LayerView) match(q *Query) []Ref {
-	var candidates []Ref
+// SelectPage returns how many features q selects and the refs of the
+// page of them from offset, at most limit, in order (appended to dst):
+// what an items request needs. With the match cache on, it reads the
+// cached selection (Select); with it off, the selection is made in a
+// pooled buffer, and only the page is copied out, so a request allocates
+// nothing in proportion to its matches.
+func (l *LayerView) SelectPage(q *Query, offset, limit int, dst []Ref) (matched int, page []Ref) {
+	if !q.Selects() {
+		matched = l.Len()
+		for i := offset; i < min(offset+limit, matched); i++ {
+			dst = append(dst, l.At(i))
+		}
+		return matched, dst
+	}
+	var sel []Ref
+	if l.matches.budget > 0 {
+		sel = l.Select(q)
+	} else {
+		buf, _ := refBuffers.Get().(*[]Ref)
+		if buf == nil {
+			buf = new([]Ref)
+		}
+		sel = l.match(q, (*buf)[:0])
+		defer func() {
+			*buf = sel[:0]
+			refBuffers.Put(buf)
+		}()
+	}
+	start := min(offset, len(sel))
+	end := min(start+limit, len(sel))
+	return len(sel), append(dst, sel[start:end]...)
+}
+
+// refBuffers and hitBuffers hold the scratch slices of uncached matching.
+var (
+	refBuffers sync.Pool // *[]Ref
+	hitBuffers sync.Pool // *[]int
+)
+
+// match answers q from the base's index and the overlay, appending the
+// refs to candidates (which may be a scratch buffer) and returning it.
+func (l *LayerView) match(q *Query, candidates []Ref) []Ref {
 	n := len(l.base.features)
 	boxes := q.BBoxes
 	if q.Filter != nil {
@@ -517,7 +556,11 @@ func (l *LayerView) match(q *Query) []Ref {
 	}
 	switch {
 	case len(boxes) > 0:
-		var hits []int
+		hitBuf, _ := hitBuffers.Get().(*[]int)
+		if hitBuf == nil {
+			hitBuf = new([]int)
+		}
+		hits := (*hitBuf)[:0]
 		for _, b := range boxes {
 			hits = l.base.index.Query(b, hits)
 		}
@@ -525,12 +568,16 @@ func (l *LayerView) match(q *Query) []Ref {
 			slices.Sort(hits)
 			hits = slices.Compact(hits)
 		}
-		candidates = make([]Ref, 0, len(hits))
+		if candidates == nil {
+			candidates = make([]Ref, 0, len(hits))
+		}
 		for _, i := range hits {
 			if !l.isHidden(i) {
 				candidates = append(candidates, Ref(i))
 			}
 		}
+		*hitBuf = hits[:0]
+		hitBuffers.Put(hitBuf)
 		if l.over != nil && len(l.over.live) > 0 {
 			for oi, e := range l.over.live {
 				if e.feature.Geometry == nil {
@@ -546,7 +593,7 @@ func (l *LayerView) match(q *Query) []Ref {
 			l.sortByRank(candidates)
 		}
 	default:
-		candidates = slices.Clone(l.Refs())
+		candidates = append(candidates, l.Refs()...)
 	}
 	if q.filtersProperties() {
 		kept := candidates[:0]

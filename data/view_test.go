@@ -149,6 +149,7 @@ func checkAgainstModel(t *testing.T, step int, lv *LayerView, m *model, rng *ran
 		if !slices.Equal(have, want) {
 			t.Fatalf("step %d: bbox %v selected %v, brute force %v", step, b, have, want)
 		}
+		checkPages(t, step, lv, &Query{BBoxes: []orb.Bound{b}}, want, rng)
 		status := Statuses[rng.IntN(len(Statuses))]
 		want = want[:0]
 		for _, id := range got {
@@ -162,6 +163,35 @@ func checkAgainstModel(t *testing.T, step int, lv *LayerView, m *model, rng *ran
 		}
 		if !slices.Equal(have, want) {
 			t.Fatalf("step %d: status=%s selected %v, brute force %v", step, status, have, want)
+		}
+		checkPages(t, step, lv, &Query{Equals: map[string][]string{"status": {status}}}, want, rng)
+		checkPages(t, step, lv, &Query{}, got, rng)
+	}
+}
+
+// checkPages checks SelectPage, with the match cache on (lv's) and off
+// (the same data in a view without one, matching in pooled buffers),
+// against the brute-force matches want: the count and random pages.
+func checkPages(t *testing.T, step int, lv *LayerView, q *Query, want []string, rng *rand.Rand) {
+	t.Helper()
+	uncached := newView(lv.base, lv.over, lv.version, 0)
+	for _, v := range []*LayerView{lv, uncached, uncached} {
+		offset, limit := rng.IntN(len(want)+2), 1+rng.IntN(len(want)+2)
+		if rng.IntN(3) == 0 {
+			offset = 0
+		}
+		matched, page := v.SelectPage(q, offset, limit, nil)
+		if matched != len(want) {
+			t.Fatalf("step %d: %s: SelectPage matched %d, brute force %d", step, q.Key(), matched, len(want))
+		}
+		end := min(offset+limit, len(want))
+		wantPage := want[min(offset, len(want)):max(end, min(offset, len(want)))]
+		var have []string
+		for _, r := range page {
+			have = append(have, v.ID(r))
+		}
+		if !slices.Equal(have, wantPage) {
+			t.Fatalf("step %d: %s: page from %d, limit %d is %v, brute force %v", step, q.Key(), offset, limit, have, wantPage)
 		}
 	}
 }

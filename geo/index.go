@@ -47,6 +47,9 @@ type Index struct {
 	extent   orb.Bound
 	tree     *packedRTree
 	runs     runBoxes
+	// connected marks the features exactEnv may settle from the envelope
+	// (connectedSet).
+	connected []uint64
 	// bitsets holds zeroed []uint64 of one bit per feature, for sortHits.
 	bitsets sync.Pool
 }
@@ -70,7 +73,39 @@ func NewIndex(features []*geojson.Feature) *Index {
 		}
 	}
 	ix.tree = newPackedRTree(ix.bounds, defaultNodeSize)
+	ix.connected = connectedSet(features)
 	return ix
+}
+
+// connectedSet marks, one bit per feature, the geometries that are one
+// connected piece whose envelope is the envelope of a connected line: a
+// line string, a ring, a polygon (its outer ring) or a multi-geometry of
+// one such part. exactEnv settles those from the envelope alone when it
+// lies within the query box's range on one axis.
+func connectedSet(features []*geojson.Feature) []uint64 {
+	set := make([]uint64, (len(features)+63)/64)
+	for i, f := range features {
+		if f.Geometry != nil && connectedLine(f.Geometry) {
+			set[i>>6] |= 1 << (uint(i) & 63)
+		}
+	}
+	return set
+}
+
+func connectedLine(g orb.Geometry) bool {
+	switch g := g.(type) {
+	case orb.LineString:
+		return len(g) > 0
+	case orb.Ring:
+		return len(g) > 0
+	case orb.Polygon:
+		return len(g) > 0 && len(g[0]) > 0
+	case orb.MultiLineString:
+		return len(g) == 1 && len(g[0]) > 0
+	case orb.MultiPolygon:
+		return len(g) == 1 && len(g[0]) > 0 && len(g[0][0]) > 0
+	}
+	return false
 }
 
 // Len returns the number of features in the index.
@@ -100,7 +135,7 @@ func (ix *Index) Candidates(b orb.Bound, fn func(i int) bool) {
 // geometry intersects the closed box b, and returns the extended slice.
 func (ix *Index) Query(b orb.Bound, dst []int) []int {
 	start := len(dst)
-	dst = ix.tree.appendHits(b, dst, func(i int) bool { return ix.exact(i, b) })
+	dst = ix.tree.appendHits(b, dst, func(i int, env orb.Bound) bool { return ix.exactEnv(i, env, b) })
 	ix.sortHits(dst[start:])
 	return dst
 }
@@ -150,10 +185,21 @@ func (ix *Index) Count(b orb.Bound) int {
 }
 
 // exact tests feature i's geometry against b, reusing its stored envelope.
-func (ix *Index) exact(i int, b orb.Bound) bool {
-	if hit, ok := ix.runs.decide(i, ix.bounds[i], b); ok {
+func (ix *Index) exact(i int, b orb.Bound) bool { return ix.exactEnv(i, ix.bounds[i], b) }
+
+// exactEnv is exact with feature i's envelope env given (the tree's leaf
+// holds a copy, already in cache).
+func (ix *Index) exactEnv(i int, env, b orb.Bound) bool {
+	// A connected line (or a polygon's outer ring) whose envelope meets b
+	// and lies within b's range on one axis enters b, as a run does (see
+	// runBoxes.decide): no need to read its runs.
+	if ix.connected[i>>6]&(1<<(uint(i)&63)) != 0 &&
+		((env.Min[0] >= b.Min[0] && env.Max[0] <= b.Max[0]) || (env.Min[1] >= b.Min[1] && env.Max[1] <= b.Max[1])) {
+		return true
+	}
+	if hit, ok := ix.runs.decide(i, env, b); ok {
 		return hit
 	}
 	g := ix.features[i].Geometry
-	return g != nil && IntersectsBoundEnvelope(g, ix.bounds[i], b)
+	return g != nil && IntersectsBoundEnvelope(g, env, b)
 }

@@ -113,9 +113,10 @@ func (t *packedRTree) search(b orb.Bound, fn func(item int, inside bool) bool) {
 }
 
 // appendHits appends to dst every item whose box intersects b and, for
-// items whose box is not wholly inside b, passes exact. It is search without
+// items whose box is not wholly inside b, passes exact (given the item's
+// box). It is search without
 // a call per item, for the common case where most hits are inside the box.
-func (t *packedRTree) appendHits(b orb.Bound, dst []int, exact func(item int) bool) []int {
+func (t *packedRTree) appendHits(b orb.Bound, dst []int, exact func(item int, env orb.Bound) bool) []int {
 	if len(t.refs) == 0 {
 		return dst
 	}
@@ -139,7 +140,7 @@ func (t *packedRTree) appendHits(b orb.Bound, dst []int, exact func(item int) bo
 				continue
 			}
 			item := int(refs[c])
-			if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY) || exact(item) {
+			if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY) || exact(item, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}) {
 				dst = append(dst, item)
 			}
 		}

@@ -68,8 +68,18 @@ func appendLineRuns(dst []orb.Bound, pts []orb.Point) []orb.Bound {
 
 // decide settles whether feature i, with envelope env, intersects the box
 // b from its run boxes alone. It reports the answer and whether it could
-// give one; when it cannot (a run straddles b's edge, the feature has no
-// runs, or b may lie inside a polygon), the caller tests the geometry.
+// give one; when it cannot (a run crosses a corner of b or spans it, the
+// feature has no runs, or b may lie inside a polygon), the caller tests
+// the geometry.
+//
+// A run is a connected chain of segments whose box is the box of its
+// vertices, so its projection on either axis is the whole of its box's
+// range on that axis. When a run's box meets b and lies within b's range
+// on one axis, the run therefore has a point at any value of the other
+// axis its box shares with b, and that point lies in b: the run meets b.
+// So only runs whose box sticks out of b on both axes (across a corner,
+// or across the whole of b) need their segments read; for a query box
+// larger than the features, those are the few near its four corners.
 func (rb *runBoxes) decide(i int, env, b orb.Bound) (intersects, decided bool) {
 	runs := rb.boxes[rb.start[i]:rb.start[i+1]]
 	if len(runs) == 0 {
@@ -80,8 +90,8 @@ func (rb *runBoxes) decide(i int, env, b orb.Bound) (intersects, decided bool) {
 		if r.Max[0] < b.Min[0] || r.Max[1] < b.Min[1] || r.Min[0] > b.Max[0] || r.Min[1] > b.Max[1] {
 			continue
 		}
-		if r.Min[0] >= b.Min[0] && r.Min[1] >= b.Min[1] && r.Max[0] <= b.Max[0] && r.Max[1] <= b.Max[1] {
-			return true, true // the run's vertices lie in b
+		if (r.Min[0] >= b.Min[0] && r.Max[0] <= b.Max[0]) || (r.Min[1] >= b.Min[1] && r.Max[1] <= b.Max[1]) {
+			return true, true // the connected run enters b (see above)
 		}
 		straddles = true
 	}
