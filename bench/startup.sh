@@ -13,7 +13,9 @@
 #
 # Measured: the wall time from launch until /readyz answers; the process's
 # peak resident memory (VmHWM from /proc/PID/status, the kernel's figure,
-# not the Go heap) just after ready; and its resident memory (VmRSS) after
+# not the Go heap) just after ready; the CPU time it used until ready (user
+# + system, from /proc/PID/stat: steadier than the wall time on a shared
+# machine); and its resident memory (VmRSS) after
 # IDLE seconds of idling, the steady figure. Each is printed beside the
 # GeoJSON folder's size, with the ratio memory / GeoJSON size; figures are
 # medians over the rounds.
@@ -52,7 +54,7 @@ status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 # measure DIR: starts the server on DIR, prints "seconds peak_kb steady_kb".
 measure() {
-  local dir=$1 log=$work/serve.log t0 t1 peak steady
+  local dir=$1 log=$work/serve.log t0 t1 cpu peak steady
   t0=$(date +%s%N)
   "$bin" serve --data "$dir" --addr "127.0.0.1:$port" --access-log=false --watch=false >"$log" 2>&1 &
   server_pid=$!
@@ -61,6 +63,7 @@ measure() {
     sleep 0.05
   done
   t1=$(date +%s%N)
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$server_pid/stat")
   peak=$(status_kb "$server_pid" VmHWM)
   # the snapshot is written after ready: wait for it, then idle
   for _ in $(seq 1 1200); do
@@ -70,11 +73,11 @@ measure() {
   sleep "$idle"
   steady=$(status_kb "$server_pid" VmRSS)
   peak=$(( $(status_kb "$server_pid" VmHWM) > peak ? $(status_kb "$server_pid" VmHWM) : peak ))
-  grep -q 'snapshot' "$log" && grep 'snapshot' "$log" | sed 's/^/    /' >&2
+  grep -E 'snapshot|planmap (loaded|indexed)' "$log" | sed 's/^/    /' >&2 || true
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null || true
   server_pid=
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}') $peak $steady"
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}') $cpu $peak $steady"
 }
 
 rows=()
@@ -87,31 +90,31 @@ for n in $sizes; do
   bytes=$(cat "$dir"/*.geojson "$dir"/*.json 2>/dev/null | wc -c)
   r=$rounds
   [ "$n" -gt 200000 ] && r=$big_rounds
-  declare -A secs=() peaks=() steadies=()
+  declare -A secs=() cpus=() peaks=() steadies=()
   for i in $(seq 1 "$r"); do
     for source in geojson snapshot; do
       [ "$source" = geojson ] && rm -f "$dir"/.planmap/snapshot-*.bin
       if [ "$source" = snapshot ] && ! compgen -G "$dir/.planmap/snapshot-*.bin" >/dev/null; then
         echo "startup.sh: no snapshot was written in $dir/.planmap" >&2; exit 1
       fi
-      read -r s p st < <(measure "$dir")
-      echo "  N=$n $source round $i: ready ${s}s, peak $((p / 1024)) MiB, steady $((st / 1024)) MiB" >&2
-      secs[$source]+="$s "; peaks[$source]+="$p "; steadies[$source]+="$st "
+      read -r s c p st < <(measure "$dir")
+      echo "  N=$n $source round $i: ready ${s}s (${c} CPU s), peak $((p / 1024)) MiB, steady $((st / 1024)) MiB" >&2
+      secs[$source]+="$s "; cpus[$source]+="$c "; peaks[$source]+="$p "; steadies[$source]+="$st "
     done
   done
   for source in geojson snapshot; do
     # shellcheck disable=SC2086
-    s=$(median ${secs[$source]}); p=$(median ${peaks[$source]}); st=$(median ${steadies[$source]})
-    rows+=("$(awk -v n="$n" -v src="$source" -v b="$bytes" -v s="$s" -v p="$p" -v st="$st" -v r="$r" 'BEGIN {
+    s=$(median ${secs[$source]}); c=$(median ${cpus[$source]}); p=$(median ${peaks[$source]}); st=$(median ${steadies[$source]})
+    rows+=("$(awk -v n="$n" -v src="$source" -v b="$bytes" -v s="$s" -v c="$c" -v p="$p" -v st="$st" -v r="$r" 'BEGIN {
       mb = b / 1048576; pm = p / 1024; sm = st / 1024
-      printf "| %d | %.0f MiB | %s | %.1f s | %.0f MiB | %.2f× | %.0f MiB | %.2f× | %d |", n, mb, src, s, pm, pm / mb, sm, sm / mb, r }')")
+      printf "| %d | %.0f MiB | %s | %.1f s | %.1f s | %.0f MiB | %.2f× | %.0f MiB | %.2f× | %d |", n, mb, src, s, c, pm, pm / mb, sm, sm / mb, r }')")
   done
-  unset secs peaks steadies
+  unset secs cpus peaks steadies
 done
 
 echo
 echo "planmap serve --data DIR start-up (idle ${idle}s before the steady figure; medians)"
 echo
-echo "| features | GeoJSON | from | ready | peak RSS | peak/GeoJSON | steady RSS | steady/GeoJSON | rounds |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| features | GeoJSON | from | ready | CPU to ready | peak RSS | peak/GeoJSON | steady RSS | steady/GeoJSON | rounds |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -189,13 +189,24 @@ var errSnapshotAbandoned = errors.New("data: the store closed before the snapsho
 var errSnapshotStale = errors.New("it was made from other data or by another planmap")
 
 // loadBinarySnapshot loads the dataset of dir from its snapshot. It
-// returns (nil, nil) when there is none.
+// returns (nil, "", nil) when there is none.
 func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, string, error) {
 	files := snapshotFiles(filepath.Join(dir, StateDir))
 	if len(files) == 0 {
 		return nil, "", nil
 	}
 	path := files[len(files)-1]
+	f, r, hdr, err := openBinarySnapshot(path)
+	if err != nil {
+		return nil, path, err
+	}
+	defer f.Close()
+	// What costs nothing first: the program, the options and the files'
+	// names and sizes.
+	if hdr.Program != programIdentity() || hdr.Converter != (opts.Converter != nil) || !sameFileSizes(dir, hdr.Files) {
+		return nil, path, errSnapshotStale
+	}
+	// Then the files' content, hashed while the layers are decoded.
 	type digestResult struct {
 		digests []fileDigest
 		sums    map[string]string
@@ -206,16 +217,16 @@ func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, string, error) 
 		d, s, err := digestDir(dir, opts.maxFileBytes())
 		digested <- digestResult{d, s, err}
 	}()
-	ds, hdr, metas, err := readBinarySnapshot(path)
+	ds, metas, err := readSnapshotLayers(r, hdr)
 	dr := <-digested
-	if err != nil {
-		return nil, path, err
+	if dr.err == nil && !sameDigests(hdr.Files, dr.digests) {
+		dr.err = errors.New("a file's content differs")
 	}
 	if dr.err != nil {
 		return nil, path, fmt.Errorf("%w (%v)", errSnapshotStale, dr.err)
 	}
-	if hdr.Program != programIdentity() || hdr.Converter != (opts.Converter != nil) || !sameDigests(hdr.Files, dr.digests) {
-		return nil, path, errSnapshotStale
+	if err != nil {
+		return nil, path, err
 	}
 	for i, l := range ds.Layers {
 		l.fileSum = dr.sums[metas[i].File]
@@ -225,6 +236,30 @@ func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, string, error) 
 	}
 	ds.Source = dir
 	return ds, path, nil
+}
+
+// sameFileSizes reports whether dir's *.geojson files are those listed,
+// of the sizes listed.
+func sameFileSizes(dir string, files []fileDigest) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	i := 0
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".geojson") {
+			continue
+		}
+		if i >= len(files) || files[i].File != e.Name() {
+			return false
+		}
+		st, err := os.Stat(filepath.Join(dir, e.Name()))
+		if err != nil || st.Size() != files[i].Size {
+			return false
+		}
+		i++
+	}
+	return i == len(files)
 }
 
 func sameDigests(a, b []fileDigest) bool {
@@ -242,48 +277,78 @@ func sameDigests(a, b []fileDigest) bool {
 // readBinarySnapshot decodes a snapshot file, checking its structure and
 // every block's checksum (not whether it matches the folder).
 func readBinarySnapshot(path string) (*Dataset, *binSnapHeader, []binSnapLayer, error) {
-	f, err := os.Open(path)
+	f, r, hdr, err := openBinarySnapshot(path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	defer f.Close()
+	ds, metas, err := readSnapshotLayers(r, hdr)
+	return ds, hdr, metas, err
+}
+
+// openBinarySnapshot opens a snapshot and reads its header.
+func openBinarySnapshot(path string) (*os.File, *bufio.Reader, *binSnapHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	hdr, r, err := readSnapshotHeader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	return f, r, hdr, nil
+}
+
+func readSnapshotHeader(f *os.File) (*binSnapHeader, *bufio.Reader, error) {
 	r := bufio.NewReaderSize(f, 1<<20)
 	head := make([]byte, len(binSnapMagic)+8)
 	if _, err := io.ReadFull(r, head); err != nil {
-		return nil, nil, nil, fmt.Errorf("reading the header: %w", err)
+		return nil, nil, fmt.Errorf("reading the header: %w", err)
 	}
 	if string(head[:len(binSnapMagic)]) != binSnapMagic {
-		return nil, nil, nil, errors.New("it is not a planmap snapshot")
+		return nil, nil, errors.New("it is not a planmap snapshot")
 	}
 	if v := binary.LittleEndian.Uint32(head[len(binSnapMagic):]); v != binSnapFormat {
-		return nil, nil, nil, fmt.Errorf("it is of format %d, this planmap reads %d", v, binSnapFormat)
+		return nil, nil, fmt.Errorf("it is of format %d, this planmap reads %d", v, binSnapFormat)
 	}
 	hdrBytes, err := readChecked(r, binary.LittleEndian.Uint32(head[len(binSnapMagic)+4:]), true)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("reading the header: %w", err)
+		return nil, nil, fmt.Errorf("reading the header: %w", err)
 	}
 	var hdr binSnapHeader
 	if err := json.Unmarshal(hdrBytes, &hdr); err != nil {
-		return nil, nil, nil, fmt.Errorf("reading the header: %w", err)
+		return nil, nil, fmt.Errorf("reading the header: %w", err)
 	}
+	if hdr.Layers < 0 || hdr.Layers > 1<<16 {
+		return nil, nil, fmt.Errorf("the header says %d layers", hdr.Layers)
+	}
+	return &hdr, r, nil
+}
+
+// readSnapshotLayers decodes the layers following the header.
+func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader) (*Dataset, []binSnapLayer, error) {
 	ds := &Dataset{Version: hdr.Version}
 	metas := make([]binSnapLayer, hdr.Layers)
 	for i := range hdr.Layers {
 		var n [4]byte
 		if _, err := io.ReadFull(r, n[:]); err != nil {
-			return nil, nil, nil, fmt.Errorf("layer %d: %w", i, err)
+			return nil, nil, fmt.Errorf("layer %d: %w", i, err)
 		}
 		mb, err := readChecked(r, binary.LittleEndian.Uint32(n[:]), true)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("layer %d: %w", i, err)
+			return nil, nil, fmt.Errorf("layer %d: %w", i, err)
 		}
 		m := &metas[i]
 		if err := json.Unmarshal(mb, m); err != nil {
-			return nil, nil, nil, fmt.Errorf("layer %d: %w", i, err)
+			return nil, nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		if m.Features < 0 || m.Features > 1<<28 {
+			return nil, nil, fmt.Errorf("layer %d: %d features", i, m.Features)
 		}
 		feats, err := readBlocks(r, m.Features)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
+			return nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
 		}
 		fc := geojson.NewFeatureCollection()
 		fc.Features = feats
@@ -292,9 +357,9 @@ func readBinarySnapshot(path string) (*Dataset, *binSnapHeader, []binSnapLayer, 
 	}
 	var trail [1]byte
 	if n, _ := r.Read(trail[:]); n != 0 {
-		return nil, nil, nil, errors.New("it has bytes after its last layer")
+		return nil, nil, errors.New("it has bytes after its last layer")
 	}
-	return ds, &hdr, metas, nil
+	return ds, metas, nil
 }
 
 // readChecked reads n bytes, then, when crc is set, their CRC-32C.

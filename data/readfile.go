@@ -45,7 +45,14 @@ func readDataFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
+	// Read into a buffer of the file's size (and a byte more, to see it
+	// grow), not one io.ReadAll doubles as it goes: at 1.5 GB that would
+	// allocate and copy twice the file.
+	size := int64(512)
+	if st, err := f.Stat(); err == nil && st.Size() < limit {
+		size = st.Size() + 1
+	}
+	raw, err := readAllSized(io.LimitReader(f, limit+1), size)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +60,24 @@ func readDataFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, &fileRefused{fmt.Sprintf("grew past the %d bytes (%s) a file may be while being read", limit, formatBytes(limit))}
 	}
 	return raw, nil
+}
+
+// readAllSized is io.ReadAll into a buffer of size bytes to start with.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // openDataFile opens the regular file name of fsys with readDataFile's
