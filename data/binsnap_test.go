@@ -405,3 +405,39 @@ func replaceInFile(t *testing.T, path, old, new string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBinarySnapshotDeferred: with DeferBinarySnapshot nothing is written
+// until WriteDeferredSnapshot, and then the snapshot is the same; with
+// NoBinarySnapshot none is read or written.
+func TestBinarySnapshotDeferred(t *testing.T) {
+	dir := builtInFolder(t)
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := OpenFiles(dir, FileOptions{NoSync: true, Logger: logger, DeferBinarySnapshot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if files := snapshotFiles(filepath.Join(dir, StateDir)); len(files) != 0 {
+		t.Fatalf("a deferred snapshot was written before it was asked for: %v", files)
+	}
+	s.WriteDeferredSnapshot()
+	waitSnapshot(t, dir, &logs)
+	s.WriteDeferredSnapshot() // a second call does nothing
+	s.Close()
+
+	var logs2 syncBuffer
+	s2, err := OpenFiles(dir, FileOptions{NoSync: true, NoBinarySnapshot: true, Logger: slog.New(slog.NewTextHandler(&logs2, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
+	if strings.Contains(logs2.String(), "binary snapshot") {
+		t.Errorf("NoBinarySnapshot still used the snapshot:\n%s", logs2.String())
+	}
+	s3, logs3 := openLogged(t, dir)
+	defer s3.Close()
+	if !strings.Contains(logs3.String(), "loaded the binary snapshot") {
+		t.Fatalf("the deferred snapshot is not used; log:\n%s", logs3)
+	}
+}

@@ -47,6 +47,11 @@ type FileOptions struct {
 	// (DIR/.planmap/snapshot-*.bin, see binsnap.go): the layers are then
 	// parsed from their GeoJSON at every start, and no snapshot written.
 	NoBinarySnapshot bool
+	// DeferBinarySnapshot leaves writing the snapshot, after a GeoJSON
+	// load, to a call of WriteDeferredSnapshot, so that a server can
+	// finish its own start-up first (the writing takes a core for a few
+	// seconds at a million features).
+	DeferBinarySnapshot bool
 }
 
 func (o FileOptions) withDefaults() FileOptions {
@@ -110,6 +115,9 @@ type FileStore struct {
 	// written holds the content hash of each layer file as planmap last
 	// wrote or read it, so the watcher tells others' edits from its own.
 	written map[string]string
+	// unsnapshotted is the dataset as loaded from GeoJSON until its binary
+	// snapshot is started.
+	unsnapshotted *Dataset
 
 	watcher  *fsnotify.Watcher
 	notifier Notifier
@@ -244,13 +252,38 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	s.wg.Add(1)
 	go s.commitLoop()
 	if !fromSnapshot && !opts.NoBinarySnapshot {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.writeBinarySnapshot(ds)
-		}()
+		s.unsnapshotted = ds
+		if !opts.DeferBinarySnapshot {
+			s.WriteDeferredSnapshot()
+		}
 	}
 	return s, nil
+}
+
+// WriteDeferredSnapshot starts writing the binary snapshot of the layer
+// files as loaded, in the background, when the store loaded them from
+// GeoJSON and has not written it yet (see FileOptions.DeferBinarySnapshot).
+func (s *FileStore) WriteDeferredSnapshot() {
+	if s.done == nil {
+		return
+	}
+	select {
+	case <-s.done:
+		return // closed
+	default:
+	}
+	s.mu.Lock()
+	ds := s.unsnapshotted
+	s.unsnapshotted = nil
+	s.mu.Unlock()
+	if ds == nil {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.writeBinarySnapshot(ds)
+	}()
 }
 
 // writeBinarySnapshot writes the snapshot of the layer files as loaded,

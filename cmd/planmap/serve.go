@@ -171,6 +171,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	// preparation scratch): give it back to the system now rather than
 	// over the next minutes, so the steady memory is what is in use.
 	go debug.FreeOSMemory()
+	if files, ok := store.(*data.FileStore); ok {
+		files.WriteDeferredSnapshot() // for the next start, now that this one is done
+	}
 	log.Info("planmap serving", "addr", ln.Addr().String(), "data", ds.Source, "layers", len(ds.Layers()), "features", features, "version", ds.Version, "editing", editing)
 	fmt.Fprintf(stdout, "planmap: open %s/ in a browser\n", openURL(*baseURL, ln.Addr()))
 	if err := srv.ServeListener(ctx, ln, *grace); err != nil {
@@ -189,7 +192,8 @@ func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget, maxFi
 		defer cancel()
 		return postgis.Open(ctx, url, postgis.Options{MatchCacheBytes: matchBudget, Logger: log})
 	}
-	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch, Converter: crs.FileConverter, MaxFileBytes: maxFileBytes}
+	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch, Converter: crs.FileConverter, MaxFileBytes: maxFileBytes,
+		DeferBinarySnapshot: true}
 	if dir == "" {
 		return data.OpenEmbedded(opts)
 	}
