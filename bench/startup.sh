@@ -66,7 +66,7 @@ measure() {
   cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$server_pid/stat")
   peak=$(status_kb "$server_pid" VmHWM)
   # the snapshot is written after ready: wait for it, then idle
-  for _ in $(seq 1 1200); do
+  for _ in $(seq 1 6000); do
     compgen -G "$dir/.planmap/snapshot-*.bin" >/dev/null && break
     sleep 0.1
   done
