@@ -931,6 +931,9 @@ func writeBinarySnapshot(stateDir string, ds *Dataset, digests []fileDigest, con
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err := tmp.Chmod(0o644); err != nil {
+		return "", err
+	}
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	var head bytes.Buffer
 	head.WriteString(binSnapMagic)
