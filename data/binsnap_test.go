@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -440,4 +441,54 @@ func TestBinarySnapshotDeferred(t *testing.T) {
 	if !strings.Contains(logs3.String(), "loaded the binary snapshot") {
 		t.Fatalf("the deferred snapshot is not used; log:\n%s", logs3)
 	}
+}
+
+// BenchmarkBinarySnapshot: loading a generated folder from its GeoJSON
+// (parse and validate) against loading it from its binary snapshot (hash
+// the files, decode), and writing the snapshot, in one run.
+func BenchmarkBinarySnapshot(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "gen")
+	if err := WriteDir(Generate(GenOptions{Features: 20000, Seed: 7}), dir); err != nil {
+		b.Fatal(err)
+	}
+	ds, err := LoadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var digests []fileDigest
+	for _, l := range ds.Layers {
+		digests = append(digests, l.digest)
+	}
+	slices.SortFunc(digests, func(a, b fileDigest) int { return strings.Compare(a.File, b.File) })
+	state := filepath.Join(dir, StateDir)
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := writeBinarySnapshot(state, ds, digests, false, true, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("geojson", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := LoadDir(dir); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("snapshot", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, _, err := loadBinarySnapshot(dir, LoadOptions{}); err != nil || got == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("write", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := writeBinarySnapshot(state, ds, digests, false, true, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
