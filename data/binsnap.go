@@ -43,7 +43,7 @@ import (
 //	magic "PLANMAPSNAP\x00", format uint32, header length uint32,
 //	header (JSON: binSnapHeader), header CRC-32C uint32,
 //	then for each layer: meta length uint32, meta (JSON: binSnapLayer),
-//	and its features in blocks: payload length uint32, CRC-32C uint32,
+//	meta CRC-32C uint32, and its features in blocks: payload length uint32, CRC-32C uint32,
 //	payload; a block of length 0 ends the layer.
 //
 // A block's payload holds its own string table (every property key and
