@@ -6,7 +6,7 @@ BIN     := bin/planmap
 ADDR    ?= :8080
 GOFILES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*')
 
-.PHONY: all build frontend run test test-go test-browser check lint bench bench-go bench-load clean
+.PHONY: all build frontend run test test-go test-browser check lint bench bench-go bench-load bench-startup clean
 
 all: build
 
@@ -48,7 +48,12 @@ bench-load: build
 	bench/items.sh
 	bench/tiles.sh
 
-bench: bench-go bench-load
+# start-up time and peak/steady RSS at 100k and 1M features, from GeoJSON
+# and from the binary snapshot (1M needs several GB of free memory)
+bench-startup: build
+	bench/startup.sh
+
+bench: bench-go bench-load bench-startup
 
 clean:
 	rm -rf bin frontend/test-output

@@ -43,6 +43,15 @@ type FileOptions struct {
 	// MaxFileBytes is the largest layer file read, at start and on
 	// reload (0: DefaultMaxFileBytes).
 	MaxFileBytes int64
+	// NoBinarySnapshot turns off the binary snapshot of the layer files
+	// (DIR/.planmap/snapshot-*.bin, see binsnap.go): the layers are then
+	// parsed from their GeoJSON at every start, and no snapshot written.
+	NoBinarySnapshot bool
+	// DeferBinarySnapshot leaves writing the snapshot, after a GeoJSON
+	// load, to a call of WriteDeferredSnapshot, so that a server can
+	// finish its own start-up first (the writing takes a core for a few
+	// seconds at a million features).
+	DeferBinarySnapshot bool
 }
 
 func (o FileOptions) withDefaults() FileOptions {
@@ -106,6 +115,9 @@ type FileStore struct {
 	// written holds the content hash of each layer file as planmap last
 	// wrote or read it, so the watcher tells others' edits from its own.
 	written map[string]string
+	// unsnapshotted is the dataset as loaded from GeoJSON until its binary
+	// snapshot is started.
+	unsnapshotted *Dataset
 
 	watcher  *fsnotify.Watcher
 	notifier Notifier
@@ -149,15 +161,36 @@ func NewMemoryStore(ds *Dataset, opts FileOptions) *FileStore {
 // replays the journal and, when the folder is writable, takes changes.
 func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	opts = opts.withDefaults()
-	ds, err := LoadDirWith(dir, LoadOptions{Converter: opts.Converter, MaxFileBytes: opts.MaxFileBytes})
-	if err != nil {
-		return nil, err
+	loadOpts := LoadOptions{Converter: opts.Converter, MaxFileBytes: opts.MaxFileBytes}
+	var ds *Dataset
+	if !opts.NoBinarySnapshot {
+		start := time.Now()
+		snapDS, path, err := loadBinarySnapshot(dir, loadOpts)
+		switch {
+		case errors.Is(err, errSnapshotStale):
+			opts.Logger.Info("data: the binary snapshot is of other data: loading the GeoJSON", "snapshot", path)
+		case err != nil:
+			opts.Logger.Warn("data: the binary snapshot cannot be read: loading the GeoJSON", "snapshot", path, "err", err)
+		case snapDS != nil:
+			opts.Logger.Info("data: loaded the binary snapshot", "snapshot", path, "seconds", time.Since(start).Seconds())
+			ds = snapDS
+		}
+	}
+	fromSnapshot := ds != nil
+	if ds == nil {
+		var err error
+		if ds, err = LoadDirWith(dir, loadOpts); err != nil {
+			return nil, err
+		}
 	}
 	s := &FileStore{dir: dir, opts: opts, log: opts.Logger,
 		byFeature: map[string][]int{}, written: map[string]string{}, lastLoad: time.Now(),
 		requests: make(chan *writeRequest, 256), done: make(chan struct{})}
 	for _, l := range ds.Layers {
-		s.written[l.File] = fileHash(filepath.Join(dir, l.File), LoadOptions{MaxFileBytes: opts.MaxFileBytes}.maxFileBytes())
+		s.written[l.File] = l.fileSum
+		if l.fileSum == "" {
+			s.written[l.File] = fileHash(filepath.Join(dir, l.File), LoadOptions{MaxFileBytes: opts.MaxFileBytes}.maxFileBytes())
+		}
 	}
 	snap := NewSnapshot(ds, opts.MatchCacheBytes)
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
@@ -218,7 +251,64 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	}
 	s.wg.Add(1)
 	go s.commitLoop()
+	if !fromSnapshot && !opts.NoBinarySnapshot {
+		s.unsnapshotted = ds
+		if !opts.DeferBinarySnapshot {
+			s.WriteDeferredSnapshot()
+		}
+	}
 	return s, nil
+}
+
+// WriteDeferredSnapshot starts writing the binary snapshot of the layer
+// files as loaded, in the background, when the store loaded them from
+// GeoJSON and has not written it yet (see FileOptions.DeferBinarySnapshot).
+func (s *FileStore) WriteDeferredSnapshot() {
+	if s.done == nil {
+		return
+	}
+	select {
+	case <-s.done:
+		return // closed
+	default:
+	}
+	s.mu.Lock()
+	ds := s.unsnapshotted
+	s.unsnapshotted = nil
+	s.mu.Unlock()
+	if ds == nil {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.writeBinarySnapshot(ds)
+	}()
+}
+
+// writeBinarySnapshot writes the snapshot of the layer files as loaded,
+// for the next start; a failure costs only that start's speed, so it is
+// logged, not returned.
+func (s *FileStore) writeBinarySnapshot(ds *Dataset) {
+	start := time.Now()
+	digests := make([]fileDigest, 0, len(ds.Layers))
+	for _, l := range ds.Layers {
+		if l.digest.File == "" {
+			return // not read from files
+		}
+		digests = append(digests, l.digest)
+	}
+	sort.Slice(digests, func(i, j int) bool { return digests[i].File < digests[j].File })
+	path, err := writeBinarySnapshot(filepath.Join(s.dir, StateDir), ds, digests, s.opts.Converter != nil, s.opts.NoSync, s.done)
+	if errors.Is(err, errSnapshotAbandoned) {
+		s.log.Debug("data: the binary snapshot was not written: the store closed first")
+		return
+	}
+	if err != nil {
+		s.log.Warn("data: writing the binary snapshot", "err", err)
+		return
+	}
+	s.log.Info("data: wrote the binary snapshot", "snapshot", path, "seconds", time.Since(start).Seconds())
 }
 
 func fileHash(path string, limit int64) string {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -348,6 +349,7 @@ func findSelfIntersection(p orb.Polygon) (first, second segment, spike, found bo
 		}
 	}
 	sw := newSweep(p, orient)
+	defer sw.release()
 	if a, b, ok := sw.run(); ok {
 		first, second = sw.segs[a], sw.segs[b]
 		if first.ring > second.ring || (first.ring == second.ring && first.index > second.index) {
@@ -367,6 +369,10 @@ type sweep struct {
 	left, right []orb.Point
 	active      *treapNode
 	rng         uint64
+	// events and nodes (one treap node per edge) are run's, kept here to
+	// be reused.
+	events []sweepEvent
+	nodes  []treapNode
 }
 
 // sweepEvent is an edge entering (at its left end) or leaving the sweep.
@@ -376,8 +382,14 @@ type sweepEvent struct {
 	enter bool
 }
 
+// sweepPool keeps sweeps' slices for the next polygon: validation checks
+// every polygon of a layer, and would otherwise allocate them anew each time.
+var sweepPool = sync.Pool{New: func() any { return new(sweep) }}
+
 func newSweep(p orb.Polygon, orient orientation) *sweep {
-	sw := &sweep{poly: p, orient: orient, rng: 0x9e3779b97f4a7c15}
+	sw := sweepPool.Get().(*sweep)
+	*sw = sweep{poly: p, orient: orient, rng: 0x9e3779b97f4a7c15,
+		segs: sw.segs[:0], left: sw.left[:0], right: sw.right[:0], events: sw.events[:0], nodes: sw.nodes[:0]}
 	for ri, r := range p {
 		for i := 0; i+1 < len(r); i++ {
 			s := segment{ring: ri, index: i, a: r[i], b: r[i+1]}
@@ -389,7 +401,18 @@ func newSweep(p orb.Polygon, orient orientation) *sweep {
 			sw.left, sw.right = append(sw.left, l), append(sw.right, rt)
 		}
 	}
+	sw.nodes = slices.Grow(sw.nodes, len(sw.segs))[:len(sw.segs)]
 	return sw
+}
+
+// release returns the sweep to the pool (unless it grew very large).
+func (sw *sweep) release() {
+	if cap(sw.segs) > 1<<16 {
+		return
+	}
+	clear(sw.nodes)
+	sw.poly, sw.active = nil, nil
+	sweepPool.Put(sw)
 }
 
 func comparePoints(a, b orb.Point) int {
@@ -443,7 +466,8 @@ func (sw *sweep) compare(i, j int) int {
 
 // run sweeps the edges and returns a pair that meets.
 func (sw *sweep) run() (int, int, bool) {
-	events := make([]sweepEvent, 0, 2*len(sw.segs))
+	events := slices.Grow(sw.events[:0], 2*len(sw.segs))
+	defer func() { sw.events = events }()
 	for i := range sw.segs {
 		events = append(events, sweepEvent{sw.left[i], i, true}, sweepEvent{sw.right[i], i, false})
 	}
@@ -575,7 +599,9 @@ func (sw *sweep) insert(seg int) (below, above, clash int) {
 	clash = -1
 	l, r := sw.split(sw.active, seg, false, &clash)
 	below, above = lastOf(l), firstOf(r)
-	sw.active = mergeTreaps(mergeTreaps(l, &treapNode{seg: seg, prio: sw.nextPriority()}), r)
+	node := &sw.nodes[seg] // each edge enters once
+	*node = treapNode{seg: seg, prio: sw.nextPriority()}
+	sw.active = mergeTreaps(mergeTreaps(l, node), r)
 	return below, above, clash
 }
 

@@ -60,6 +60,10 @@ type Layer struct {
 	// every reader: treat it as read-only (clone before any orb function
 	// that changes geometry in place).
 	Features *geojson.FeatureCollection `json:"-"`
+	// fileSum is the hex SHA-256 of the layer file alone, as read.
+	fileSum string
+	// digest identifies the file and sidecar read (binsnap.go).
+	digest fileDigest
 }
 
 // Bound returns the bounding box of every feature in the layer, or an empty
@@ -158,10 +162,12 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		layer := &Layer{ID: id, File: e.Name(), Title: id}
 		layerSum := sha256.New()
 		layerSum.Write(raw)
+		layer.fileSum = hex.EncodeToString(layerSum.Sum(nil)) // Sum leaves the state as it is
 		if !validSlug(id) {
 			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: fmt.Sprintf("layer id %q (the file name) must be a URL-safe slug: lowercase letters, digits, '-' and '_'", id)})
 		}
-		if side, err := readDataFile(fsys, id+".json", MaxSidecarBytes); err == nil {
+		side, err := readDataFile(fsys, id+".json", MaxSidecarBytes)
+		if err == nil {
 			hash.Write(side)
 			layerSum.Write(side)
 			if err := json.Unmarshal(side, layer); err != nil {
@@ -173,7 +179,11 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, id+".json"), err)
 		}
-		layer.Hash = hex.EncodeToString(layerSum.Sum(nil))[:16]
+		layer.digest = fileDigest{File: e.Name(), Size: int64(len(raw)), SideSize: -1, Sum: hex.EncodeToString(layerSum.Sum(nil))}
+		if side != nil {
+			layer.digest.SideSize = int64(len(side))
+		}
+		layer.Hash = layer.digest.Sum[:16]
 		toCRS84, _, err := layerConversions(layer, opts.Converter)
 		if err != nil {
 			problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: err.Error()})

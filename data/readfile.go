@@ -40,6 +40,49 @@ func (e *fileRefused) Error() string { return e.reason }
 // through a bounded reader, so a file swapped or grown in between is
 // caught too.
 func readDataFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := openDataFile(fsys, name, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Read into a buffer of the file's size (and a byte more, to see it
+	// grow), not one io.ReadAll doubles as it goes: at 1.5 GB that would
+	// allocate and copy twice the file.
+	size := int64(512)
+	if st, err := f.Stat(); err == nil && st.Size() < limit {
+		size = st.Size() + 1
+	}
+	raw, err := readAllSized(io.LimitReader(f, limit+1), size)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, &fileRefused{fmt.Sprintf("grew past the %d bytes (%s) a file may be while being read", limit, formatBytes(limit))}
+	}
+	return raw, nil
+}
+
+// readAllSized is io.ReadAll into a buffer of size bytes to start with.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// openDataFile opens the regular file name of fsys with readDataFile's
+// checks; the caller reads at most limit bytes of it.
+func openDataFile(fsys fs.FS, name string, limit int64) (fs.File, error) {
 	st, err := fs.Stat(fsys, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -60,21 +103,15 @@ func readDataFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	if st, err = f.Stat(); err != nil {
+		f.Close()
 		return nil, err
 	}
 	if err := checkRegular(st, limit, link); err != nil {
+		f.Close()
 		return nil, err
 	}
-	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(raw)) > limit {
-		return nil, &fileRefused{fmt.Sprintf("grew past the %d bytes (%s) a file may be while being read", limit, formatBytes(limit))}
-	}
-	return raw, nil
+	return f, nil
 }
 
 // checkRegular refuses anything but a regular file of at most limit bytes.

@@ -59,13 +59,23 @@ type Index struct {
 func NewIndex(features []*geojson.Feature) *Index {
 	ix := &Index{features: features, bounds: make([]orb.Bound, len(features))}
 	ix.runs.start = make([]int32, 1, len(features)+1)
+	// Count the runs first so their array is allocated once, at its size.
+	runs := 0
+	for _, f := range features {
+		runs += countRuns(f.Geometry)
+	}
+	ix.runs.boxes = make([]orb.Bound, 0, runs)
 	for i, f := range features {
+		first := len(ix.runs.boxes)
 		ix.runs.add(f.Geometry)
 		if f.Geometry == nil {
 			ix.bounds[i] = orb.Bound{Min: orb.Point{1, 1}, Max: orb.Point{-1, -1}} // matches nothing
 			continue
 		}
-		ix.bounds[i] = f.Geometry.Bound()
+		var ok bool
+		if ix.bounds[i], ok = boundFromRuns(f.Geometry, ix.runs.boxes[first:]); !ok {
+			ix.bounds[i] = f.Geometry.Bound()
+		}
 		if i == 0 {
 			ix.extent = ix.bounds[i]
 		} else {

@@ -51,6 +51,94 @@ func appendRuns(dst []orb.Bound, g orb.Geometry) []orb.Bound {
 	return dst
 }
 
+// countRuns is how many boxes appendRuns appends for g.
+func countRuns(g orb.Geometry) int {
+	line := func(pts []orb.Point) int {
+		if len(pts) == 1 {
+			return 1
+		}
+		return (max(len(pts)-1, 0) + runLength - 1) / runLength
+	}
+	n := 0
+	switch g := g.(type) {
+	case orb.LineString:
+		n = line(g)
+	case orb.Ring:
+		n = line(g)
+	case orb.MultiLineString:
+		for _, ls := range g {
+			n += line(ls)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			n += line(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				n += line(r)
+			}
+		}
+	}
+	return n
+}
+
+// boundFromRuns returns g's envelope (what g.Bound() gives) from its run
+// boxes, which appendRuns just appended to runs, without reading the
+// vertices again: the union of every run of a line, and of the outer
+// rings' runs of polygons (orb bounds a polygon by its outer ring). ok is
+// false for geometries it does not cover, or with an empty line or ring.
+func boundFromRuns(g orb.Geometry, runs []orb.Bound) (b orb.Bound, ok bool) {
+	union := func(rs []orb.Bound) {
+		for _, r := range rs {
+			if !ok {
+				b, ok = r, true
+				continue
+			}
+			b = b.Union(r)
+		}
+	}
+	line := func(pts []orb.Point) int {
+		if len(pts) == 1 {
+			return 1
+		}
+		return (len(pts) - 1 + runLength - 1) / runLength
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		if len(g) == 0 {
+			return b, false
+		}
+		union(runs)
+	case orb.MultiLineString:
+		for _, ls := range g {
+			if len(ls) == 0 {
+				return b, false
+			}
+		}
+		union(runs)
+	case orb.Polygon:
+		if len(g) == 0 || len(g[0]) == 0 {
+			return b, false
+		}
+		union(runs[:line(g[0])])
+	case orb.MultiPolygon:
+		at := 0
+		for _, p := range g {
+			if len(p) == 0 || len(p[0]) == 0 {
+				return b, false
+			}
+			union(runs[at : at+line(p[0])])
+			for _, r := range p {
+				at += line(r)
+			}
+		}
+	default:
+		return b, false
+	}
+	return b, ok
+}
+
 func appendLineRuns(dst []orb.Bound, pts []orb.Point) []orb.Bound {
 	if len(pts) == 1 {
 		return append(dst, orb.Bound{Min: pts[0], Max: pts[0]})

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -35,6 +37,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	benchEndpoints := fs.Bool("bench-endpoints", false, "add /bench/copy/*, the baseline for load tests (bench/*.sh)")
 	matchCacheMiB := fs.Int64("match-cache-mib", 64, "per-layer cache of filtered items answers in MiB (0 turns it off)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run, loading included, to this file (for benchmarks)")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file once the data is loaded and indexed (for benchmarks)")
 	archive := fs.String("tiles", "", "serve /tiles from this PMTiles archive (planmap tiles --out FILE.pmtiles) instead of making them")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
 	tokensFile := fs.String("tokens", "", "file of write tokens: one \"name role sha256:HEX\" a line (role editor or viewer; `planmap token` makes one)")
@@ -112,6 +115,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	log.Info("planmap loaded the data", "seconds", time.Since(loadStart).Seconds(), "peak_rss_mib", peakRSSMiB())
 	tokens, err := loadTokens(*tokensFile, *writeToken)
 	if err != nil {
 		return err
@@ -141,6 +145,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv.ObserveLoad("load", time.Since(loadStart))
+	log.Info("planmap indexed the data and prepared the tiles", "seconds", time.Since(loadStart).Seconds(), "peak_rss_mib", peakRSSMiB())
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
+	}
 	defer srv.Close()
 	ds := store.Current()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -156,6 +166,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: listening on %s: %w", *addr, err)
+	}
+	// Loading leaves much garbage behind (file bytes, validation and tile
+	// preparation scratch): give it back to the system now rather than
+	// over the next minutes, so the steady memory is what is in use.
+	go debug.FreeOSMemory()
+	if files, ok := store.(*data.FileStore); ok {
+		files.WriteDeferredSnapshot() // for the next start, now that this one is done
 	}
 	log.Info("planmap serving", "addr", ln.Addr().String(), "data", ds.Source, "layers", len(ds.Layers()), "features", features, "version", ds.Version, "editing", editing)
 	fmt.Fprintf(stdout, "planmap: open %s/ in a browser\n", openURL(*baseURL, ln.Addr()))
@@ -175,11 +192,44 @@ func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget, maxFi
 		defer cancel()
 		return postgis.Open(ctx, url, postgis.Options{MatchCacheBytes: matchBudget, Logger: log})
 	}
-	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch, Converter: crs.FileConverter, MaxFileBytes: maxFileBytes}
+	opts := data.FileOptions{MatchCacheBytes: matchBudget, Logger: log, Watch: watch, Converter: crs.FileConverter, MaxFileBytes: maxFileBytes,
+		DeferBinarySnapshot: true}
 	if dir == "" {
 		return data.OpenEmbedded(opts)
 	}
 	return data.OpenFiles(dir, opts)
+}
+
+// peakRSSMiB is the process's peak resident memory so far (VmHWM), or -1
+// where /proc does not say.
+func peakRSSMiB() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err == nil {
+				return kb >> 10
+			}
+		}
+	}
+	return -1
+}
+
+// writeHeapProfile writes the live heap (after a collection) to file.
+func writeHeapProfile(file string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return nil
 }
 
 // loadTokens reads the tokens file and adds the one given in clear.

@@ -1,0 +1,998 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// This file keeps a binary copy of a loaded data folder beside it, so a
+// restart or a new replica reads the layers without parsing and validating
+// their GeoJSON again: DIR/.planmap/snapshot-VERSION.bin.
+//
+// The copy holds the layer files' content as loaded and validated (the
+// journal of edits is replayed on top, as after a GeoJSON load). It is
+// used only when it was written by the same planmap executable, with the
+// same CRS converter setting, for the same *.geojson files and sidecars:
+// each file's SHA-256 (with its sidecar's) is computed again at every
+// start and must equal the one recorded. A snapshot that is truncated,
+// corrupt (every block carries a CRC-32C), of another format version or
+// of other data is ignored with a logged reason and the GeoJSON is loaded
+// as usual, and a new snapshot written.
+//
+// Layout, little-endian:
+//
+//	magic "PLANMAPSNAP\x00", format uint32, header length uint32,
+//	header (JSON: binSnapHeader), header CRC-32C uint32,
+//	then for each layer: meta length uint32, meta (JSON: binSnapLayer),
+//	meta CRC-32C uint32, and its features in blocks: payload length uint32, CRC-32C uint32,
+//	payload; a block of length 0 ends the layer.
+//
+// A block's payload holds its own string table (every property key and
+// string value of its features once), every coordinate of its features as
+// one flat array of float64 pairs, and then the features, each its id,
+// geometry (type tags and counts; the points come from the flat array in
+// order), properties, bbox and foreign members.
+
+const (
+	binSnapMagic  = "PLANMAPSNAP\x00"
+	binSnapFormat = 1
+	binSnapPrefix = "snapshot-"
+	binSnapSuffix = ".bin"
+	// binSnapBlock is how many features a block holds: blocks are decoded
+	// in parallel.
+	binSnapBlock = 2048
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// binSnapHeader says what a snapshot was made from.
+type binSnapHeader struct {
+	Program   string       `json:"program"`
+	Converter bool         `json:"converter"`
+	Version   string       `json:"version"`
+	Files     []fileDigest `json:"files"`
+	Layers    int          `json:"layers"`
+	Features  int          `json:"features"`
+}
+
+// binSnapLayer is one layer's metadata.
+type binSnapLayer struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	License     string `json:"license"`
+	Attribution string `json:"attribution"`
+	CRS         string `json:"crs,omitempty"`
+	File        string `json:"file"`
+	Hash        string `json:"hash"`
+	FileSum     string `json:"file_sum"`
+	Features    int    `json:"features"`
+}
+
+// fileDigest identifies one layer file and its sidecar.
+type fileDigest struct {
+	File string `json:"file"`
+	Size int64  `json:"size"`
+	// SideSize is the sidecar's size, -1 when there is none.
+	SideSize int64 `json:"side_size"`
+	// Sum is the hex SHA-256 of the file followed by its sidecar.
+	Sum string `json:"sum"`
+}
+
+// programIdentity identifies the running executable by its content, so a
+// snapshot is read only by the planmap that wrote it (another one may
+// validate differently).
+var programIdentity = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
+
+// digestDir computes the fileDigest of every *.geojson file of dir, in
+// name order, in parallel, reading each file once in pieces; fileSums
+// holds each file's own SHA-256.
+func digestDir(dir string, limit int64) (digests []fileDigest, fileSums map[string]string, err error) {
+	fsys := newOSDirFS(dir)
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".geojson") {
+			digests = append(digests, fileDigest{File: e.Name()})
+		}
+	}
+	sums := make([]string, len(digests))
+	errs := make([]error, len(digests))
+	parallelChunks(len(digests), 1, func() func(lo, hi int) {
+		buf := make([]byte, 1<<20)
+		return func(lo, _ int) {
+			d := &digests[lo]
+			f, err := openDataFile(fsys, d.File, limit)
+			if err != nil {
+				errs[lo] = fmt.Errorf("%s: %w", d.File, err)
+				return
+			}
+			defer f.Close()
+			h := sha256.New()
+			n, err := io.CopyBuffer(h, io.LimitReader(f, limit+1), buf)
+			if err != nil || n > limit {
+				errs[lo] = fmt.Errorf("%s: reading: %v", d.File, err)
+				return
+			}
+			d.Size = n
+			sums[lo] = hex.EncodeToString(h.Sum(nil))
+			d.SideSize = -1
+			side, err := readDataFile(fsys, strings.TrimSuffix(d.File, ".geojson")+".json", MaxSidecarBytes)
+			if err == nil {
+				h.Write(side)
+				d.SideSize = int64(len(side))
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				errs[lo] = fmt.Errorf("%s: sidecar: %w", d.File, err)
+				return
+			}
+			d.Sum = hex.EncodeToString(h.Sum(nil))
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	fileSums = make(map[string]string, len(digests))
+	for i, d := range digests {
+		fileSums[d.File] = sums[i]
+	}
+	return digests, fileSums, nil
+}
+
+// snapshotFiles lists the snapshot files in the state folder.
+func snapshotFiles(stateDir string) []string {
+	matches, _ := filepath.Glob(filepath.Join(stateDir, binSnapPrefix+"*"+binSnapSuffix))
+	sort.Strings(matches)
+	return matches
+}
+
+// errSnapshotAbandoned says the store closed before the snapshot was
+// written.
+var errSnapshotAbandoned = errors.New("data: the store closed before the snapshot was written")
+
+// errSnapshotStale says the snapshot is sound but of other data.
+var errSnapshotStale = errors.New("it was made from other data or by another planmap")
+
+// loadBinarySnapshot loads the dataset of dir from its snapshot. It
+// returns (nil, "", nil) when there is none.
+func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, string, error) {
+	files := snapshotFiles(filepath.Join(dir, StateDir))
+	if len(files) == 0 {
+		return nil, "", nil
+	}
+	path := files[len(files)-1]
+	f, r, hdr, err := openBinarySnapshot(path)
+	if err != nil {
+		return nil, path, err
+	}
+	defer f.Close()
+	// What costs nothing first: the program, the options and the files'
+	// names and sizes.
+	if hdr.Program != programIdentity() || hdr.Converter != (opts.Converter != nil) || !sameFileSizes(dir, hdr.Files) {
+		return nil, path, errSnapshotStale
+	}
+	// Then the files' content, hashed while the layers are decoded.
+	type digestResult struct {
+		digests []fileDigest
+		sums    map[string]string
+		err     error
+	}
+	digested := make(chan digestResult, 1)
+	go func() {
+		d, s, err := digestDir(dir, opts.maxFileBytes())
+		digested <- digestResult{d, s, err}
+	}()
+	ds, metas, err := readSnapshotLayers(r, hdr)
+	dr := <-digested
+	if dr.err == nil && !sameDigests(hdr.Files, dr.digests) {
+		dr.err = errors.New("a file's content differs")
+	}
+	if dr.err != nil {
+		return nil, path, fmt.Errorf("%w (%v)", errSnapshotStale, dr.err)
+	}
+	if err != nil {
+		return nil, path, err
+	}
+	for i, l := range ds.Layers {
+		l.fileSum = dr.sums[metas[i].File]
+		if l.fileSum != metas[i].FileSum {
+			return nil, path, errSnapshotStale
+		}
+	}
+	ds.Source = dir
+	return ds, path, nil
+}
+
+// sameFileSizes reports whether dir's *.geojson files are those listed,
+// of the sizes listed.
+func sameFileSizes(dir string, files []fileDigest) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	i := 0
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".geojson") {
+			continue
+		}
+		if i >= len(files) || files[i].File != e.Name() {
+			return false
+		}
+		st, err := os.Stat(filepath.Join(dir, e.Name()))
+		if err != nil || st.Size() != files[i].Size {
+			return false
+		}
+		i++
+	}
+	return i == len(files)
+}
+
+func sameDigests(a, b []fileDigest) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// readBinarySnapshot decodes a snapshot file, checking its structure and
+// every block's checksum (not whether it matches the folder).
+func readBinarySnapshot(path string) (*Dataset, *binSnapHeader, []binSnapLayer, error) {
+	f, r, hdr, err := openBinarySnapshot(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer f.Close()
+	ds, metas, err := readSnapshotLayers(r, hdr)
+	return ds, hdr, metas, err
+}
+
+// openBinarySnapshot opens a snapshot and reads its header.
+func openBinarySnapshot(path string) (*os.File, *bufio.Reader, *binSnapHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	hdr, r, err := readSnapshotHeader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	return f, r, hdr, nil
+}
+
+func readSnapshotHeader(f *os.File) (*binSnapHeader, *bufio.Reader, error) {
+	r := bufio.NewReaderSize(f, 1<<20)
+	head := make([]byte, len(binSnapMagic)+8)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, nil, fmt.Errorf("reading the header: %w", err)
+	}
+	if string(head[:len(binSnapMagic)]) != binSnapMagic {
+		return nil, nil, errors.New("it is not a planmap snapshot")
+	}
+	if v := binary.LittleEndian.Uint32(head[len(binSnapMagic):]); v != binSnapFormat {
+		return nil, nil, fmt.Errorf("it is of format %d, this planmap reads %d", v, binSnapFormat)
+	}
+	hdrBytes, err := readChecked(r, binary.LittleEndian.Uint32(head[len(binSnapMagic)+4:]), true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the header: %w", err)
+	}
+	var hdr binSnapHeader
+	if err := json.Unmarshal(hdrBytes, &hdr); err != nil {
+		return nil, nil, fmt.Errorf("reading the header: %w", err)
+	}
+	if hdr.Layers < 0 || hdr.Layers > 1<<16 {
+		return nil, nil, fmt.Errorf("the header says %d layers", hdr.Layers)
+	}
+	return &hdr, r, nil
+}
+
+// readSnapshotLayers decodes the layers following the header.
+func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader) (*Dataset, []binSnapLayer, error) {
+	ds := &Dataset{Version: hdr.Version}
+	metas := make([]binSnapLayer, hdr.Layers)
+	for i := range hdr.Layers {
+		var n [4]byte
+		if _, err := io.ReadFull(r, n[:]); err != nil {
+			return nil, nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		mb, err := readChecked(r, binary.LittleEndian.Uint32(n[:]), true)
+		if err != nil {
+			return nil, nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		m := &metas[i]
+		if err := json.Unmarshal(mb, m); err != nil {
+			return nil, nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		if m.Features < 0 || m.Features > 1<<28 {
+			return nil, nil, fmt.Errorf("layer %d: %d features", i, m.Features)
+		}
+		feats, err := readBlocks(r, m.Features)
+		if err != nil {
+			return nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
+		}
+		fc := geojson.NewFeatureCollection()
+		fc.Features = feats
+		ds.Layers = append(ds.Layers, &Layer{ID: m.ID, Title: m.Title, Description: m.Description, License: m.License,
+			Attribution: m.Attribution, CRS: m.CRS, File: m.File, Hash: m.Hash, Features: fc})
+	}
+	var trail [1]byte
+	if n, _ := r.Read(trail[:]); n != 0 {
+		return nil, nil, errors.New("it has bytes after its last layer")
+	}
+	return ds, metas, nil
+}
+
+// readChecked reads n bytes, then, when crc is set, their CRC-32C.
+func readChecked(r io.Reader, n uint32, crc bool) ([]byte, error) {
+	if n > 1<<30 {
+		return nil, fmt.Errorf("a length of %d bytes", n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	if crc {
+		var c [4]byte
+		if _, err := io.ReadFull(r, c[:]); err != nil {
+			return nil, err
+		}
+		if binary.LittleEndian.Uint32(c[:]) != crc32.Checksum(b, crcTable) {
+			return nil, errors.New("a checksum does not match")
+		}
+	}
+	return b, nil
+}
+
+// readBlocks reads one layer's blocks and decodes them in parallel.
+func readBlocks(r io.Reader, want int) ([]*geojson.Feature, error) {
+	type job struct {
+		i       int
+		payload []byte
+	}
+	var (
+		jobs    = make(chan job, 4)
+		mu      sync.Mutex
+		decoded [][]*geojson.Feature
+		firstEr error
+		wg      sync.WaitGroup
+	)
+	for range max(runtime.GOMAXPROCS(0), 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := &blockDecoder{interned: map[string]any{}}
+			for j := range jobs {
+				feats, err := d.decode(j.payload)
+				mu.Lock()
+				if err != nil && firstEr == nil {
+					firstEr = fmt.Errorf("block %d: %w", j.i, err)
+				}
+				for len(decoded) <= j.i {
+					decoded = append(decoded, nil)
+				}
+				decoded[j.i] = feats
+				mu.Unlock()
+			}
+		}()
+	}
+	var readErr error
+	for i := 0; ; i++ {
+		var h [8]byte
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			readErr = fmt.Errorf("block %d: %w", i, err)
+			break
+		}
+		n := binary.LittleEndian.Uint32(h[:4])
+		if n == 0 {
+			break
+		}
+		if n > 1<<30 {
+			readErr = fmt.Errorf("block %d: a length of %d bytes", i, n)
+			break
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			readErr = fmt.Errorf("block %d: %w", i, err)
+			break
+		}
+		if binary.LittleEndian.Uint32(h[4:]) != crc32.Checksum(payload, crcTable) {
+			readErr = fmt.Errorf("block %d: the checksum does not match", i)
+			break
+		}
+		jobs <- job{i, payload}
+	}
+	close(jobs)
+	wg.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	if firstEr != nil {
+		return nil, firstEr
+	}
+	feats := make([]*geojson.Feature, 0, want)
+	for _, b := range decoded {
+		feats = append(feats, b...)
+	}
+	if len(feats) != want {
+		return nil, fmt.Errorf("%d features where the layer says %d", len(feats), want)
+	}
+	return feats, nil
+}
+
+// Value tags.
+const (
+	tagNull byte = iota
+	tagFalse
+	tagTrue
+	tagFloat
+	tagInt // a float64 holding an integer, as a zigzag varint
+	tagString
+	tagArray
+	tagObject
+)
+
+// Geometry tags.
+const (
+	geomNil byte = iota
+	geomPoint
+	geomMultiPoint
+	geomLineString
+	geomMultiLineString
+	geomPolygon
+	geomMultiPolygon
+	geomCollection
+)
+
+// blockEncoder encodes features into block payloads.
+type blockEncoder struct {
+	strings map[string]uint32
+	table   []string
+	points  []orb.Point
+	body    []byte
+	out     []byte
+}
+
+func (e *blockEncoder) encode(feats []*geojson.Feature) ([]byte, error) {
+	if e.strings == nil {
+		e.strings = map[string]uint32{}
+	}
+	clear(e.strings)
+	e.table, e.points, e.body = e.table[:0], e.points[:0], e.body[:0]
+	for _, f := range feats {
+		if f.Type != "Feature" {
+			return nil, fmt.Errorf("a feature of type %q", f.Type)
+		}
+		if err := e.value(f.ID, 0); err != nil {
+			return nil, err
+		}
+		if err := e.geometry(f.Geometry, 0); err != nil {
+			return nil, err
+		}
+		if f.Properties == nil {
+			e.body = append(e.body, tagNull)
+		} else if err := e.value(map[string]any(f.Properties), 0); err != nil {
+			return nil, err
+		}
+		if f.BBox == nil {
+			e.body = binary.AppendUvarint(e.body, 0)
+		} else {
+			e.body = binary.AppendUvarint(e.body, uint64(len(f.BBox))+1)
+			for _, v := range f.BBox {
+				e.body = binary.LittleEndian.AppendUint64(e.body, math.Float64bits(v))
+			}
+		}
+		if f.ExtraMembers == nil {
+			e.body = append(e.body, tagNull)
+		} else if err := e.value(map[string]any(f.ExtraMembers), 0); err != nil {
+			return nil, err
+		}
+	}
+	out := e.out[:0]
+	out = binary.AppendUvarint(out, uint64(len(e.table)))
+	for _, s := range e.table {
+		out = binary.AppendUvarint(out, uint64(len(s)))
+		out = append(out, s...)
+	}
+	out = binary.AppendUvarint(out, uint64(len(e.points)))
+	for _, p := range e.points {
+		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(p[0]))
+		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(p[1]))
+	}
+	out = binary.AppendUvarint(out, uint64(len(feats)))
+	out = append(out, e.body...)
+	e.out = out
+	return out, nil
+}
+
+func (e *blockEncoder) str(s string) {
+	i, ok := e.strings[s]
+	if !ok {
+		i = uint32(len(e.table))
+		e.strings[s] = i
+		e.table = append(e.table, s)
+	}
+	e.body = binary.AppendUvarint(e.body, uint64(i))
+}
+
+func (e *blockEncoder) value(v any, depth int) error {
+	if depth > maxJSONDepth {
+		return errors.New("a value nested too deep")
+	}
+	switch v := v.(type) {
+	case nil:
+		e.body = append(e.body, tagNull)
+	case bool:
+		if v {
+			e.body = append(e.body, tagTrue)
+		} else {
+			e.body = append(e.body, tagFalse)
+		}
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 && !(v == 0 && math.Signbit(v)) {
+			e.body = append(e.body, tagInt)
+			e.body = binary.AppendVarint(e.body, int64(v))
+		} else {
+			e.body = append(e.body, tagFloat)
+			e.body = binary.LittleEndian.AppendUint64(e.body, math.Float64bits(v))
+		}
+	case string:
+		e.body = append(e.body, tagString)
+		e.str(v)
+	case []any:
+		e.body = append(e.body, tagArray)
+		e.body = binary.AppendUvarint(e.body, uint64(len(v)))
+		for _, x := range v {
+			if err := e.value(x, depth+1); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		e.body = append(e.body, tagObject)
+		e.body = binary.AppendUvarint(e.body, uint64(len(v)))
+		for k, x := range v {
+			e.str(k)
+			if err := e.value(x, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("a value of type %T", v)
+	}
+	return nil
+}
+
+func (e *blockEncoder) line(pts []orb.Point) {
+	e.body = binary.AppendUvarint(e.body, uint64(len(pts)))
+	e.points = append(e.points, pts...)
+}
+
+func (e *blockEncoder) polygon(p orb.Polygon) {
+	e.body = binary.AppendUvarint(e.body, uint64(len(p)))
+	for _, r := range p {
+		e.line(r)
+	}
+}
+
+func (e *blockEncoder) geometry(g orb.Geometry, depth int) error {
+	switch g := g.(type) {
+	case nil:
+		e.body = append(e.body, geomNil)
+	case orb.Point:
+		e.body = append(e.body, geomPoint)
+		e.points = append(e.points, g)
+	case orb.MultiPoint:
+		e.body = append(e.body, geomMultiPoint)
+		e.line(g)
+	case orb.LineString:
+		e.body = append(e.body, geomLineString)
+		e.line(g)
+	case orb.MultiLineString:
+		e.body = append(e.body, geomMultiLineString)
+		e.body = binary.AppendUvarint(e.body, uint64(len(g)))
+		for _, l := range g {
+			e.line(l)
+		}
+	case orb.Polygon:
+		e.body = append(e.body, geomPolygon)
+		e.polygon(g)
+	case orb.MultiPolygon:
+		e.body = append(e.body, geomMultiPolygon)
+		e.body = binary.AppendUvarint(e.body, uint64(len(g)))
+		for _, p := range g {
+			e.polygon(p)
+		}
+	case orb.Collection:
+		if depth > 32 {
+			return errors.New("geometry collections nested too deep")
+		}
+		e.body = append(e.body, geomCollection)
+		e.body = binary.AppendUvarint(e.body, uint64(len(g)))
+		for _, m := range g {
+			if err := e.geometry(m, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("a geometry of type %T", g)
+	}
+	return nil
+}
+
+// blockDecoder decodes block payloads. Its interned strings (boxed once)
+// are shared by every feature it decodes.
+type blockDecoder struct {
+	b        []byte
+	i        int
+	table    []string
+	boxed    []any
+	points   []orb.Point
+	interned map[string]any
+	err      error
+}
+
+var errBlockShort = errors.New("the block ends early")
+
+func (d *blockDecoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b[d.i:])
+	if n <= 0 {
+		d.fail(errBlockShort)
+		return 0
+	}
+	d.i += n
+	return v
+}
+
+// count reads a count of items each taking at least size bytes of what
+// is left to read.
+func (d *blockDecoder) count(size int) int {
+	return d.bounded(d.uvarint(), (len(d.b)-d.i)/size)
+}
+
+// pointCount reads a count of points of the slab.
+func (d *blockDecoder) pointCount() int { return d.bounded(d.uvarint(), len(d.points)) }
+
+func (d *blockDecoder) bounded(v uint64, limit int) int {
+	if v > uint64(limit) {
+		d.fail(fmt.Errorf("a count of %d where at most %d can follow", v, limit))
+		return 0
+	}
+	return int(v)
+}
+
+func (d *blockDecoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.i = len(d.b)
+}
+
+func (d *blockDecoder) byte1() byte {
+	if d.i >= len(d.b) {
+		d.fail(errBlockShort)
+		return 0
+	}
+	c := d.b[d.i]
+	d.i++
+	return c
+}
+
+func (d *blockDecoder) float() float64 {
+	if len(d.b)-d.i < 8 {
+		d.fail(errBlockShort)
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b[d.i:]))
+	d.i += 8
+	return v
+}
+
+func (d *blockDecoder) strIndex() int {
+	i := d.uvarint()
+	if i >= uint64(len(d.table)) {
+		d.fail(fmt.Errorf("string %d of a table of %d", i, len(d.table)))
+		return -1
+	}
+	return int(i)
+}
+
+func (d *blockDecoder) decode(payload []byte) ([]*geojson.Feature, error) {
+	d.b, d.i, d.err = payload, 0, nil
+	nStrings := d.count(1)
+	d.table, d.boxed = d.table[:0], d.boxed[:0]
+	for range nStrings {
+		n := d.count(1)
+		s := d.b[d.i : d.i+n]
+		d.i += n
+		v, ok := d.interned[string(s)]
+		if !ok {
+			v = string(s)
+			if len(d.interned) < maxInterned && len(s) <= maxInternLen {
+				d.interned[v.(string)] = v
+			}
+		}
+		d.table = append(d.table, v.(string))
+		d.boxed = append(d.boxed, v)
+	}
+	nPoints := d.count(16)
+	// One slab for every coordinate of the block: rings are slices of it.
+	d.points = make([]orb.Point, nPoints)
+	for k := range d.points {
+		d.points[k] = orb.Point{d.float(), d.float()}
+	}
+	nFeatures := d.count(1)
+	out := make([]*geojson.Feature, nFeatures)
+	slab := make([]geojson.Feature, nFeatures)
+	for k := range out {
+		f := &slab[k]
+		f.Type = "Feature"
+		f.ID = d.value(0)
+		f.Geometry = d.geometry(0)
+		if p, ok := d.value(0).(map[string]any); ok {
+			f.Properties = p
+		}
+		if n := d.count(1); n > 0 {
+			f.BBox = make(geojson.BBox, n-1)
+			for j := range f.BBox {
+				f.BBox[j] = d.float()
+			}
+		}
+		if m, ok := d.value(0).(map[string]any); ok {
+			f.ExtraMembers = m
+		}
+		out[k] = f
+	}
+	if d.err == nil && d.i != len(d.b) {
+		d.fail(errors.New("bytes after the last feature"))
+	}
+	if d.err == nil && len(d.points) != 0 {
+		d.fail(fmt.Errorf("%d coordinates left over", len(d.points)))
+	}
+	d.points = nil
+	return out, d.err
+}
+
+func (d *blockDecoder) value(depth int) any {
+	if depth > maxJSONDepth {
+		d.fail(errors.New("a value nested too deep"))
+		return nil
+	}
+	switch tag := d.byte1(); tag {
+	case tagNull:
+		return nil
+	case tagFalse:
+		return false
+	case tagTrue:
+		return true
+	case tagFloat:
+		return d.float()
+	case tagInt:
+		v, n := binary.Varint(d.b[d.i:])
+		if n <= 0 {
+			d.fail(errBlockShort)
+			return nil
+		}
+		d.i += n
+		return float64(v)
+	case tagString:
+		if i := d.strIndex(); i >= 0 {
+			return d.boxed[i]
+		}
+		return nil
+	case tagArray:
+		n := d.count(1)
+		a := make([]any, n)
+		for k := range a {
+			a[k] = d.value(depth + 1)
+		}
+		return a
+	case tagObject:
+		n := d.count(2)
+		m := make(map[string]any, n)
+		for range n {
+			i := d.strIndex()
+			v := d.value(depth + 1)
+			if i >= 0 {
+				m[d.table[i]] = v
+			}
+		}
+		return m
+	default:
+		d.fail(fmt.Errorf("unknown value tag %d", tag))
+		return nil
+	}
+}
+
+// take returns the next n points of the slab, as a slice of exactly n.
+func (d *blockDecoder) take(n int) []orb.Point {
+	if n > len(d.points) {
+		d.fail(fmt.Errorf("%d coordinates where %d are left", n, len(d.points)))
+		return []orb.Point{}
+	}
+	pts := d.points[:n:n]
+	d.points = d.points[n:]
+	return pts
+}
+
+func (d *blockDecoder) line() []orb.Point { return d.take(d.pointCount()) }
+
+func (d *blockDecoder) polygon() orb.Polygon {
+	p := make(orb.Polygon, d.count(1))
+	for k := range p {
+		p[k] = d.line()
+	}
+	return p
+}
+
+func (d *blockDecoder) geometry(depth int) orb.Geometry {
+	switch tag := d.byte1(); tag {
+	case geomNil:
+		return nil
+	case geomPoint:
+		if p := d.take(1); len(p) == 1 {
+			return p[0]
+		}
+		return orb.Point{}
+	case geomMultiPoint:
+		return orb.MultiPoint(d.line())
+	case geomLineString:
+		return orb.LineString(d.line())
+	case geomMultiLineString:
+		m := make(orb.MultiLineString, d.count(1))
+		for k := range m {
+			m[k] = d.line()
+		}
+		return m
+	case geomPolygon:
+		return d.polygon()
+	case geomMultiPolygon:
+		m := make(orb.MultiPolygon, d.count(1))
+		for k := range m {
+			m[k] = d.polygon()
+		}
+		return m
+	case geomCollection:
+		if depth > 32 {
+			d.fail(errors.New("geometry collections nested too deep"))
+			return nil
+		}
+		c := make(orb.Collection, d.count(1))
+		for k := range c {
+			c[k] = d.geometry(depth + 1)
+		}
+		return c
+	default:
+		d.fail(fmt.Errorf("unknown geometry tag %d", tag))
+		return nil
+	}
+}
+
+// writeBinarySnapshot writes ds's snapshot into stateDir atomically (a
+// temporary file, fsynced, renamed, the folder fsynced) and removes every
+// other snapshot there. stop, when it is closed, abandons the writing.
+func writeBinarySnapshot(stateDir string, ds *Dataset, digests []fileDigest, converter bool, noSync bool, stop <-chan struct{}) (string, error) {
+	features := 0
+	for _, l := range ds.Layers {
+		features += len(l.Features.Features)
+	}
+	hdr, err := json.Marshal(binSnapHeader{Program: programIdentity(), Converter: converter, Version: ds.Version,
+		Files: digests, Layers: len(ds.Layers), Features: features})
+	if err != nil {
+		return "", err
+	}
+	final := filepath.Join(stateDir, binSnapPrefix+ds.Version+binSnapSuffix)
+	tmp, err := os.CreateTemp(stateDir, ".snapshot-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o644); err != nil {
+		return "", err
+	}
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	var head bytes.Buffer
+	head.WriteString(binSnapMagic)
+	head.Write(binary.LittleEndian.AppendUint32(nil, binSnapFormat))
+	head.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(hdr))))
+	head.Write(hdr)
+	head.Write(binary.LittleEndian.AppendUint32(nil, crc32.Checksum(hdr, crcTable)))
+	w.Write(head.Bytes())
+	var enc blockEncoder
+	for _, l := range ds.Layers {
+		meta, err := json.Marshal(binSnapLayer{ID: l.ID, Title: l.Title, Description: l.Description, License: l.License,
+			Attribution: l.Attribution, CRS: l.CRS, File: l.File, Hash: l.Hash, FileSum: l.fileSum, Features: len(l.Features.Features)})
+		if err != nil {
+			return "", err
+		}
+		w.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(meta))))
+		w.Write(meta)
+		w.Write(binary.LittleEndian.AppendUint32(nil, crc32.Checksum(meta, crcTable)))
+		feats := l.Features.Features
+		for lo := 0; lo < len(feats); lo += binSnapBlock {
+			select {
+			case <-stop:
+				return "", errSnapshotAbandoned
+			default:
+			}
+			payload, err := enc.encode(feats[lo:min(lo+binSnapBlock, len(feats))])
+			if err != nil {
+				return "", fmt.Errorf("layer %s: %w", l.ID, err)
+			}
+			var h [8]byte
+			binary.LittleEndian.PutUint32(h[:4], uint32(len(payload)))
+			binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(payload, crcTable))
+			w.Write(h[:])
+			w.Write(payload)
+		}
+		w.Write(make([]byte, 8))
+	}
+	if err := w.Flush(); err != nil {
+		return "", err
+	}
+	if !noSync {
+		if err := tmp.Sync(); err != nil {
+			return "", err
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return "", err
+	}
+	ok = true
+	if !noSync {
+		syncDir(stateDir)
+	}
+	for _, old := range snapshotFiles(stateDir) {
+		if old != final {
+			os.Remove(old)
+		}
+	}
+	return final, nil
+}

@@ -1,0 +1,494 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"hash/crc32"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// syncBuffer is a log destination tests read while the store writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// openLogged opens dir as a file store logging into the returned buffer.
+func openLogged(t *testing.T, dir string) (*FileStore, *syncBuffer) {
+	t.Helper()
+	var logs syncBuffer
+	s, err := OpenFiles(dir, FileOptions{NoSync: true, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &logs
+}
+
+// waitSnapshot waits until the store has written its binary snapshot and
+// returns its path.
+func waitSnapshot(t *testing.T, dir string, logs *syncBuffer) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(logs.String(), "wrote the binary snapshot") {
+		if strings.Contains(logs.String(), "writing the binary snapshot") || time.Now().After(deadline) {
+			t.Fatalf("no snapshot written; log:\n%s", logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	files := snapshotFiles(filepath.Join(dir, StateDir))
+	if len(files) != 1 {
+		t.Fatalf("snapshot files %v, want exactly one", files)
+	}
+	return files[0]
+}
+
+// sameDataset compares two loads of a folder feature by feature: layer
+// metadata and every feature's id, geometry,
+// properties and members, its canonical encoding and its version.
+func sameDataset(t *testing.T, got, want *Dataset) {
+	t.Helper()
+	if got.Source != want.Source {
+		t.Errorf("source %q, want %q", got.Source, want.Source)
+	}
+	if len(got.Layers) != len(want.Layers) {
+		t.Fatalf("%d layers, want %d", len(got.Layers), len(want.Layers))
+	}
+	for i, wl := range want.Layers {
+		gl := got.Layers[i]
+		gm, wm := *gl, *wl
+		gm.Features, wm.Features, gm.digest, wm.digest = nil, nil, fileDigest{}, fileDigest{}
+		if !reflect.DeepEqual(gm, wm) {
+			t.Errorf("layer %d metadata\n got %+v\nwant %+v", i, gm, wm)
+		}
+		if len(gl.Features.Features) != len(wl.Features.Features) {
+			t.Errorf("layer %s: %d features, want %d", wl.ID, len(gl.Features.Features), len(wl.Features.Features))
+			continue
+		}
+		if gl.Features.Type != wl.Features.Type {
+			t.Errorf("layer %s: collection type %q", wl.ID, gl.Features.Type)
+		}
+		bad := 0
+		for j, wf := range wl.Features.Features {
+			gf := gl.Features.Features[j]
+			id := FeatureID(wf)
+			ge, we := EncodeFeature(FeatureID(gf), gf), EncodeFeature(id, wf)
+			if !reflect.DeepEqual(gf, wf) || !bytes.Equal(ge, we) || ContentVersion(ge) != ContentVersion(we) {
+				if bad++; bad <= 3 {
+					t.Errorf("layer %s feature %d (%s) differs:\n got %s\nwant %s", wl.ID, j, id, ge, we)
+				}
+			}
+		}
+	}
+}
+
+func generatedFolder(t *testing.T, n int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "gen")
+	if err := WriteDir(Generate(GenOptions{Features: n, Seed: 7}), dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func builtInFolder(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "plan")
+	if err := InitFolder(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestBinarySnapshotRoundTrip: a store opened a second time reads the
+// snapshot the first one wrote, and serves exactly what a fresh GeoJSON
+// load gives, on the built-in plan and on generated data (several blocks
+// a layer).
+func TestBinarySnapshotRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		folder func(*testing.T) string
+	}{
+		{"built-in", builtInFolder},
+		{"generated", func(t *testing.T) string { return generatedFolder(t, 3*binSnapBlock) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tc.folder(t)
+			fresh, err := LoadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, logs := openLogged(t, dir)
+			waitSnapshot(t, dir, logs)
+			first := s.Current()
+			s.Close()
+
+			s2, logs2 := openLogged(t, dir)
+			defer s2.Close()
+			if !strings.Contains(logs2.String(), "loaded the binary snapshot") {
+				t.Fatalf("the second start did not read the snapshot; log:\n%s", logs2)
+			}
+			snap := s2.Current()
+			sameDataset(t, snap.Dataset(), fresh)
+			direct, _, err := loadBinarySnapshot(dir, LoadOptions{})
+			if err != nil || direct == nil {
+				t.Fatalf("reading the snapshot: %v", err)
+			}
+			sameDataset(t, direct, fresh)
+			if direct.Version != fresh.Version {
+				t.Errorf("dataset version %q from the snapshot, %q from GeoJSON", direct.Version, fresh.Version)
+			}
+			for i, l := range direct.Layers {
+				if l.fileSum != fresh.Layers[i].fileSum {
+					t.Errorf("layer %s: file sum %q, from GeoJSON %q", l.ID, l.fileSum, fresh.Layers[i].fileSum)
+				}
+			}
+			if snap.Version != first.Version {
+				t.Errorf("snapshot version %q, from GeoJSON %q", snap.Version, first.Version)
+			}
+			for _, lv := range snap.Layers() {
+				flv := first.Layer(lv.Meta.ID)
+				if lv.Version() != flv.Version() || lv.Len() != flv.Len() {
+					t.Errorf("layer %s: version %q len %d, from GeoJSON %q %d", lv.Meta.ID, lv.Version(), lv.Len(), flv.Version(), flv.Len())
+				}
+				for _, r := range flv.Refs() {
+					id := flv.ID(r)
+					r2, ok := lv.Lookup(id)
+					if !ok || lv.FeatureVersion(r2) != flv.FeatureVersion(r) || !bytes.Equal(lv.Encoded(r2), flv.Encoded(r)) {
+						t.Errorf("layer %s feature %s: not the same from the snapshot", lv.Meta.ID, id)
+						break
+					}
+				}
+			}
+			// The file hashes the watcher compares are those of the files.
+			for file, sum := range s2.written {
+				if want := fileHash(filepath.Join(dir, file), DefaultMaxFileBytes); sum != want {
+					t.Errorf("%s: remembered hash %s, the file's %s", file, sum, want)
+				}
+			}
+		})
+	}
+}
+
+// TestBinarySnapshotValues: values of every JSON kind survive, including
+// those the generated data does not have.
+func TestBinarySnapshotValues(t *testing.T) {
+	feats := []*geojson.Feature{
+		{Type: "Feature", ID: "a", Geometry: orb.Point{1.5, -2.25}, Properties: geojson.Properties{
+			"s": "x", "i": 2030.0, "neg": -7.0, "f": 0.1, "negzero": math.Copysign(0, -1), "big": 1e300, "t": true, "n": nil,
+			"arr": []any{1.0, "y", []any{}, map[string]any{"k": false}}, "obj": map[string]any{"nested": map[string]any{}}},
+			BBox: geojson.BBox{1, 2, 3, 4}, ExtraMembers: geojson.Properties{"foreign": "member"}},
+		{Type: "Feature", ID: 12.0, Geometry: orb.MultiPoint{{1, 2}, {3, 4}}},
+		{Type: "Feature", Geometry: orb.Collection{orb.LineString{{0, 0}, {1, 1}}, orb.MultiLineString{{{0, 0}, {1, 1}}, {{2, 2}, {3, 3}}}}, Properties: geojson.Properties{}},
+		{Type: "Feature", Geometry: orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}, {{{5, 5}, {6, 5}, {6, 6}, {5, 5}}, {{5.2, 5.1}, {5.8, 5.1}, {5.8, 5.5}, {5.2, 5.1}}}}},
+		{Type: "Feature", Geometry: nil, BBox: geojson.BBox{}},
+	}
+	var e blockEncoder
+	payload, err := e.encode(feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &blockDecoder{interned: map[string]any{}}
+	got, err := d.decode(bytes.Clone(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, feats) {
+		for i := range feats {
+			if !reflect.DeepEqual(got[i], feats[i]) {
+				t.Errorf("feature %d\n got %#v\nwant %#v", i, got[i], feats[i])
+			}
+		}
+	}
+	if v := got[0].Properties["negzero"].(float64); v != 0 || !math.Signbit(v) {
+		t.Errorf("negative zero came back as %v", v)
+	}
+	// Every truncation of the payload is an error, never a panic.
+	for n := range len(payload) {
+		if _, err := d.decode(payload[:n]); err == nil {
+			t.Errorf("payload cut to %d of %d bytes decoded without error", n, len(payload))
+		}
+	}
+}
+
+// TestBinarySnapshotInvalidated: a snapshot of other data, or one that is
+// damaged, is not used: the store loads the GeoJSON, serves what it holds,
+// says why in the log, and writes a new snapshot.
+func TestBinarySnapshotInvalidated(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir, snap string)
+		why    string
+	}{
+		{"layer file edited", func(t *testing.T, dir, _ string) {
+			replaceInFile(t, filepath.Join(dir, "ports.geojson"), `"name":"温州港"`, `"name":"温州港（改）"`)
+		}, "of other data"},
+		{"same size edit", func(t *testing.T, dir, _ string) {
+			replaceInFile(t, filepath.Join(dir, "ports.geojson"), `"name":"温州港"`, `"name":"温州湾"`)
+		}, "of other data"},
+		{"sidecar edited", func(t *testing.T, dir, _ string) {
+			replaceInFile(t, filepath.Join(dir, "ports.json"), `"title": "`, `"title": "New `)
+		}, "of other data"},
+		{"layer added", func(t *testing.T, dir, _ string) {
+			raw, err := os.ReadFile(filepath.Join(dir, "ports.geojson"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = bytes.ReplaceAll(raw, []byte(`"id":"`), []byte(`"id":"copy-`))
+			if err := os.WriteFile(filepath.Join(dir, "more-ports.geojson"), raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "of other data"},
+		{"layer removed", func(t *testing.T, dir, _ string) {
+			if err := os.Remove(filepath.Join(dir, "enclaves.geojson")); err != nil {
+				t.Fatal(err)
+			}
+		}, "of other data"},
+		{"truncated", func(t *testing.T, _, snap string) {
+			st, err := os.Stat(snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(snap, st.Size()/2); err != nil {
+				t.Fatal(err)
+			}
+		}, "cannot be read"},
+		{"byte flipped", func(t *testing.T, _, snap string) {
+			raw, err := os.ReadFile(snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw[len(raw)*2/3] ^= 0x40
+			if err := os.WriteFile(snap, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "cannot be read"},
+		{"old format", func(t *testing.T, _, snap string) {
+			raw, err := os.ReadFile(snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			binary.LittleEndian.PutUint32(raw[len(binSnapMagic):], binSnapFormat+1)
+			if err := os.WriteFile(snap, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "cannot be read"},
+		{"not a snapshot", func(t *testing.T, _, snap string) {
+			if err := os.WriteFile(snap, []byte("hello"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "cannot be read"},
+		{"another program", func(t *testing.T, _, snap string) {
+			_, hdr, _, err := readBinarySnapshot(snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := os.ReadFile(snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Rewrite the header's program with one of the same length
+			// and a valid checksum.
+			other := strings.Repeat("0", len(hdr.Program))
+			hb := raw[len(binSnapMagic)+8:]
+			n := binary.LittleEndian.Uint32(raw[len(binSnapMagic)+4:])
+			fixed := bytes.Replace(hb[:n], []byte(hdr.Program), []byte(other), 1)
+			copy(hb, fixed)
+			binary.LittleEndian.PutUint32(hb[n:], crc32.Checksum(fixed, crcTable))
+			if err := os.WriteFile(snap, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "of other data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := builtInFolder(t)
+			s, logs := openLogged(t, dir)
+			snap := waitSnapshot(t, dir, logs)
+			s.Close()
+			tc.change(t, dir, snap)
+			fresh, err := LoadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s2, logs2 := openLogged(t, dir)
+			defer s2.Close()
+			if strings.Contains(logs2.String(), "loaded the binary snapshot") || !strings.Contains(logs2.String(), tc.why) {
+				t.Fatalf("log does not say the snapshot is not used because %q:\n%s", tc.why, logs2)
+			}
+			sameDataset(t, s2.Current().Dataset(), fresh)
+			if want := NewSnapshot(fresh, 0).Version; s2.Current().Version != want {
+				t.Errorf("version %q, from a fresh load %q", s2.Current().Version, want)
+			}
+			if again := waitSnapshot(t, dir, logs2); again == "" {
+				t.Fatal("no new snapshot")
+			}
+			s2.Close()
+			s3, logs3 := openLogged(t, dir)
+			defer s3.Close()
+			if !strings.Contains(logs3.String(), "loaded the binary snapshot") {
+				t.Fatalf("the new snapshot is not used; log:\n%s", logs3)
+			}
+			sameDataset(t, s3.Current().Dataset(), fresh)
+		})
+	}
+}
+
+// TestBinarySnapshotJournal: the journal of edits is replayed over a
+// snapshot as over the GeoJSON it stands for.
+func TestBinarySnapshotJournal(t *testing.T) {
+	dir := builtInFolder(t)
+	s, logs := openLogged(t, dir)
+	waitSnapshot(t, dir, logs)
+	patch := []byte(`{"properties":{"name":"温州港（改）"}}`)
+	if _, err := s.Apply(context.Background(), "test", []Change{{Op: OpPatch, Layer: Ports, ID: "wenzhou-port", Patch: patch}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(context.Background(), "test", []Change{{Op: OpDelete, Layer: Ports, ID: "ningbo-zhoushan-port"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := s.Current()
+	s.Close()
+
+	s2, logs2 := openLogged(t, dir)
+	defer s2.Close()
+	if !strings.Contains(logs2.String(), "loaded the binary snapshot") {
+		t.Fatalf("the snapshot was not used; log:\n%s", logs2)
+	}
+	got := s2.Current()
+	if got.Version != want.Version {
+		t.Errorf("version after replay %q, before the restart %q", got.Version, want.Version)
+	}
+	sameDataset(t, got.Dataset(), want.Dataset())
+	lv := got.Layer(Ports)
+	if r, ok := lv.Lookup("wenzhou-port"); !ok || lv.Feature(r).Properties["name"] != "温州港（改）" {
+		t.Error("the patch was not replayed over the snapshot")
+	}
+	if _, ok := lv.Lookup("ningbo-zhoushan-port"); ok {
+		t.Error("the deletion was not replayed over the snapshot")
+	}
+}
+
+func replaceInFile(t *testing.T, path, old, new string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.Replace(raw, []byte(old), []byte(new), 1)
+	if bytes.Equal(edited, raw) {
+		t.Fatalf("fixture: %q not found in %s", old, path)
+	}
+	if err := os.WriteFile(path, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBinarySnapshotDeferred: with DeferBinarySnapshot nothing is written
+// until WriteDeferredSnapshot, and then the snapshot is the same; with
+// NoBinarySnapshot none is read or written.
+func TestBinarySnapshotDeferred(t *testing.T) {
+	dir := builtInFolder(t)
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := OpenFiles(dir, FileOptions{NoSync: true, Logger: logger, DeferBinarySnapshot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if files := snapshotFiles(filepath.Join(dir, StateDir)); len(files) != 0 {
+		t.Fatalf("a deferred snapshot was written before it was asked for: %v", files)
+	}
+	s.WriteDeferredSnapshot()
+	waitSnapshot(t, dir, &logs)
+	s.WriteDeferredSnapshot() // a second call does nothing
+	s.Close()
+
+	var logs2 syncBuffer
+	s2, err := OpenFiles(dir, FileOptions{NoSync: true, NoBinarySnapshot: true, Logger: slog.New(slog.NewTextHandler(&logs2, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
+	if strings.Contains(logs2.String(), "binary snapshot") {
+		t.Errorf("NoBinarySnapshot still used the snapshot:\n%s", logs2.String())
+	}
+	s3, logs3 := openLogged(t, dir)
+	defer s3.Close()
+	if !strings.Contains(logs3.String(), "loaded the binary snapshot") {
+		t.Fatalf("the deferred snapshot is not used; log:\n%s", logs3)
+	}
+}
+
+// BenchmarkBinarySnapshot: loading a generated folder from its GeoJSON
+// (parse and validate) against loading it from its binary snapshot (hash
+// the files, decode), and writing the snapshot, in one run.
+func BenchmarkBinarySnapshot(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "gen")
+	if err := WriteDir(Generate(GenOptions{Features: 20000, Seed: 7}), dir); err != nil {
+		b.Fatal(err)
+	}
+	ds, err := LoadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var digests []fileDigest
+	for _, l := range ds.Layers {
+		digests = append(digests, l.digest)
+	}
+	slices.SortFunc(digests, func(a, b fileDigest) int { return strings.Compare(a.File, b.File) })
+	state := filepath.Join(dir, StateDir)
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := writeBinarySnapshot(state, ds, digests, false, true, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("geojson", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := LoadDir(dir); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("snapshot", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, _, err := loadBinarySnapshot(dir, LoadOptions{}); err != nil || got == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("write", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := writeBinarySnapshot(state, ds, digests, false, true, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
