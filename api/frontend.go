@@ -49,7 +49,10 @@ func (a *assetStore) etag(name string, body []byte) string {
 	}
 	sum := sha256.Sum256(body)
 	e := `"` + hex.EncodeToString(sum[:12]) + `"`
-	a.etags.Store(name, e)
+	// name may come from fiber's request buffer, which is reused after the
+	// handler returns: a key kept in the map must be a copy, or later
+	// requests rewrite it in place (and corrupt the map).
+	a.etags.Store(strings.Clone(name), e)
 	return e
 }
 
