@@ -101,6 +101,7 @@ var webAssets = struct {
 func (s *Server) routesFrontend() {
 	s.app.Get("/app/*", s.handleAppAsset)
 	s.app.Get("/basemap/land.geojson", s.handleBasemap)
+	s.app.Get("/basemap/tiles/:z/:x/:y.mvt", s.handleBasemapTile)
 }
 
 // serveWebMap answers a browser's request for / with the web map page, or
