@@ -49,7 +49,10 @@ func (a *assetStore) etag(name string, body []byte) string {
 	}
 	sum := sha256.Sum256(body)
 	e := `"` + hex.EncodeToString(sum[:12]) + `"`
-	a.etags.Store(name, e)
+	// name may come from fiber's request buffer, which is reused after the
+	// handler returns: a key kept in the map must be a copy, or later
+	// requests rewrite it in place (and corrupt the map).
+	a.etags.Store(strings.Clone(name), e)
 	return e
 }
 
@@ -98,6 +101,7 @@ var webAssets = struct {
 func (s *Server) routesFrontend() {
 	s.app.Get("/app/*", s.handleAppAsset)
 	s.app.Get("/basemap/land.geojson", s.handleBasemap)
+	s.app.Get("/basemap/tiles/:z/:x/:y.mvt", s.handleBasemapTile)
 }
 
 // serveWebMap answers a browser's request for / with the web map page, or

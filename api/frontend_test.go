@@ -1,11 +1,21 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"math/rand"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/testtool"
@@ -175,4 +185,169 @@ func TestBuiltAssets(t *testing.T) {
 	if res := get(t, srv, "/app/vendor/maplibre-gl.css"); res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/css") {
 		t.Errorf("maplibre-gl.css: status %d, type %q", res.status, res.header.Get("Content-Type"))
 	}
+}
+
+// TestWebMapETagsStable asks for every page file twice, in an order that
+// reuses request buffers of other lengths: each answer is 200 with the
+// ETag of its own bytes (sha256 of the embedded file), so no path's ETag is
+// kept under a key a later request rewrote.
+func TestWebMapETagsStable(t *testing.T) {
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	var names []string
+	err := fs.WalkDir(frontend.Page(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && name != "index.html" {
+			names = append(names, name)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pass := range 3 {
+		for i := range names {
+			name := names[(i*7+pass)%len(names)]
+			body, err := fs.ReadFile(frontend.Page(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(body)
+			want := `"` + hex.EncodeToString(sum[:12]) + `"`
+			res := get(t, srv, "/app/"+name)
+			if res.status != 200 || res.header.Get("ETag") != want || string(res.body) != string(body) {
+				t.Errorf("pass %d /app/%s: status %d, ETag %s, want %s (%d bytes, want %d)", pass, name, res.status, res.header.Get("ETag"), want, len(res.body), len(body))
+			}
+		}
+	}
+}
+
+// TestBasemapTiles checks the basemap's vector tiles against the GeoJSON
+// they are made from: at random points of the region (away from the
+// coast by more than the tiles' simplification and quantisation), a point
+// is on land in the z10 tile exactly when it is on land in land.geojson;
+// the tile of Wenzhou names the city; an open-ocean tile is empty (204);
+// bad coordinates get a 400.
+func TestBasemapTiles(t *testing.T) {
+	requireFrontendBuild(t)
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	fc, err := geojson.UnmarshalFeatureCollection(get(t, srv, "/basemap/land.geojson").body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var land [][][][]float64
+	var edges [][2]orb.Point
+	for _, f := range fc.Features {
+		if f.Properties["kind"] != "land" {
+			continue
+		}
+		for _, p := range asMultiPolygon(f.Geometry) {
+			var polygon [][][]float64
+			for _, ring := range p {
+				var r [][]float64
+				for i, pt := range ring {
+					r = append(r, []float64{pt[0], pt[1]})
+					if i > 0 {
+						edges = append(edges, [2]orb.Point{ring[i-1], pt})
+					}
+				}
+				polygon = append(polygon, r)
+			}
+			land = append(land, polygon)
+		}
+	}
+	const z = 10
+	tileLand := map[maptile.Tile][][][][]float64{}
+	landInTile := func(tile maptile.Tile) [][][][]float64 {
+		if l, ok := tileLand[tile]; ok {
+			return l
+		}
+		res := get(t, srv, fmt.Sprintf("/basemap/tiles/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y))
+		var polygons [][][][]float64
+		if res.status == 200 {
+			layers, err := mvt.Unmarshal(res.body)
+			if err != nil || len(layers) != 1 || layers[0].Name != "basemap" {
+				t.Fatalf("tile %v: %v, %d layers", tile, err, len(layers))
+			}
+			layers.ProjectToWGS84(tile)
+			for _, f := range layers[0].Features {
+				if f.Properties["kind"] != "land" {
+					continue
+				}
+				for _, p := range asMultiPolygon(f.Geometry) {
+					var polygon [][][]float64
+					for _, ring := range p {
+						var r [][]float64
+						for _, pt := range ring {
+							r = append(r, []float64{pt[0], pt[1]})
+						}
+						polygon = append(polygon, r)
+					}
+					polygons = append(polygons, polygon)
+				}
+			}
+		} else if res.status != 204 {
+			t.Fatalf("tile %v: status %d", tile, res.status)
+		}
+		tileLand[tile] = polygons
+		return polygons
+	}
+	rng := rand.New(rand.NewSource(12))
+	checked := 0
+	for checked < 150 {
+		p := orb.Point{116 + rng.Float64()*7, 23 + rng.Float64()*9}
+		if nearEdge(edges, p, 0.003) {
+			continue
+		}
+		checked++
+		want := landContains(land, p[0], p[1])
+		if got := landContains(landInTile(maptile.At(p, z)), p[0], p[1]); got != want {
+			t.Errorf("%v: on land %v in the z%d tile, %v in land.geojson", p, got, z, want)
+		}
+	}
+	// Wenzhou's tile at z8 has the city among its places.
+	wenzhou := maptile.At(orb.Point{120.699, 28.001}, 8)
+	res := get(t, srv, fmt.Sprintf("/basemap/tiles/8/%d/%d.mvt", wenzhou.X, wenzhou.Y))
+	layers, err := mvt.Unmarshal(res.body)
+	if err != nil || res.status != 200 {
+		t.Fatalf("Wenzhou's tile: %d %v", res.status, err)
+	}
+	found := false
+	for _, f := range layers[0].Features {
+		if f.Properties["kind"] == "place" && strings.Contains(fmt.Sprint(f.Properties["label"]), "温州") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("Wenzhou's z8 basemap tile does not name 温州")
+	}
+	// The middle of the Pacific has nothing; bad coordinates are refused.
+	ocean := maptile.At(orb.Point{-150, 0}, 10)
+	if res := get(t, srv, fmt.Sprintf("/basemap/tiles/10/%d/%d.mvt", ocean.X, ocean.Y)); res.status != 204 {
+		t.Errorf("an open-ocean tile: status %d, want 204", res.status)
+	}
+	for _, target := range []string{"/basemap/tiles/23/0/0.mvt", "/basemap/tiles/2/4/0.mvt", "/basemap/tiles/a/0/0.mvt", "/basemap/tiles/2/0/0.mvt?x=1"} {
+		if res := get(t, srv, target); res.status != 400 || res.json(t)["code"] == nil {
+			t.Errorf("%s: status %d %.100s, want a 400 with an OGC body", target, res.status, res.body)
+		}
+	}
+}
+
+func asMultiPolygon(g orb.Geometry) orb.MultiPolygon {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		return g
+	}
+	return nil
+}
+
+// nearEdge reports whether p is within d degrees of any edge (planar, in
+// degrees: a screen for points too near the coast to compare).
+func nearEdge(edges [][2]orb.Point, p orb.Point, d float64) bool {
+	for _, e := range edges {
+		if planar.DistanceFromSegmentSquared(e[0], e[1], p) < d*d {
+			return true
+		}
+	}
+	return false
 }

@@ -51,6 +51,17 @@ func tilePaths() []apiPath {
 			Responses: map[string]string{mediaMVT: "Mapbox Vector Tile"},
 		},
 		{Path: "/tiles.json", Summary: "TileJSON 3.0 for the tiles: URL template, zooms, bounds, centre, vector_layers with their fields, attribution.", Responses: map[string]string{mediaJSON: "TileJSON 3.0.0"}},
+		{
+			Path: "/basemap/tiles/{z}/{x}/{y}.mvt",
+			Summary: "The web map's offline basemap (land, water, rivers, coastline, reference places) as a Mapbox Vector Tile with one layer, basemap. " +
+				"Gzip-encoded when the client accepts it; 204 when nothing touches the tile.",
+			Params: []apiParam{
+				coordinate("z", "Zoom, 0 to 22."),
+				coordinate("x", "Column, 0 to 2^z - 1."),
+				coordinate("y", "Row from the north, 0 to 2^z - 1."),
+			},
+			Responses: map[string]string{mediaMVT: "Mapbox Vector Tile"},
+		},
 		{Path: "/styles/default.json", Summary: "A MapLibre style (version 8) for the planning layers over planmap's offline basemap.", Responses: map[string]string{mediaMapboxStyle: "MapLibre style"}},
 	}
 }
@@ -145,6 +156,12 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return sendTile(c, tile)
+}
+
+// sendTile answers with a tile: 204 when it is empty, else its gzip or
+// identity body, each with its own strong ETag, 304 on a match.
+func sendTile(c *fiber.Ctx, tile *tiles.Tile) error {
 	c.Set(fiber.HeaderCacheControl, tileCacheControl)
 	c.Vary(fiber.HeaderAcceptEncoding)
 	if tile.Empty() {
@@ -257,5 +274,5 @@ func (s *Server) handleStyle(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, "styles/default.json", base)) {
 		return nil
 	}
-	return c.JSON(snap.tiler.StyleFor(tiles.StyleURLs{Tiles: s.tileURL(base), Basemap: base + "/basemap/land.geojson", Sprite: spriteURL(base)}), mediaMapboxStyle)
+	return c.JSON(snap.tiler.StyleFor(tiles.StyleURLs{Tiles: s.tileURL(base), Basemap: base + "/basemap/land.geojson", BasemapTiles: s.basemapTileURL(base), Sprite: spriteURL(base)}), mediaMapboxStyle)
 }

@@ -232,7 +232,7 @@ func TestTileJSONAndStyleEndpoints(t *testing.T) {
 	if s := style.Sources["planmap"]; len(s.Tiles) != 1 || s.Tiles[0] != "http://planmap.test/tiles/{z}/{x}/{y}.mvt" {
 		t.Errorf("planmap source %+v", s)
 	}
-	if s := style.Sources["basemap"]; s.Data != "http://planmap.test/basemap/land.geojson" {
+	if s := style.Sources["basemap"]; len(s.Tiles) != 1 || s.Tiles[0] != "http://planmap.test/basemap/tiles/{z}/{x}/{y}.mvt" {
 		t.Errorf("basemap source %+v", s)
 	}
 	// without Options.BaseURL, URLs come from the request

@@ -148,8 +148,9 @@ type layer struct {
 }
 
 // propertyKeys are the properties tiles carry, in the order their keys are
-// written.
-var propertyKeys = []string{"id", "name", "name_en", "kind", "status", "target_year", "city", "mode", "home", "host", "layer", "shape"}
+// written (rank, label and label_en are the offline basemap's: see
+// NewBasemap).
+var propertyKeys = []string{"id", "name", "name_en", "kind", "status", "target_year", "city", "mode", "home", "host", "layer", "shape", "rank", "label", "label_en"}
 
 // prepareLayer projects, simplifies and labels every feature of index and
 // collects their properties. It reads the features and never changes them.

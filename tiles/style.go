@@ -118,6 +118,11 @@ type StyleURLs struct {
 	Tiles string
 	// Basemap is the offline basemap GeoJSON (land, water, places).
 	Basemap string
+	// BasemapTiles, when set, is the {z}/{x}/{y} template of the same
+	// basemap as vector tiles (one layer, BasemapLayer, up to zoom
+	// BasemapMaxZoom); the style then draws the basemap from them, so a
+	// browser parses a few small tiles instead of the whole GeoJSON.
+	BasemapTiles string
 	// Sprite is the sprite's base URL (MapLibre adds .json, .png, @2x);
 	// empty leaves icons and hatching out.
 	Sprite string
@@ -154,8 +159,17 @@ func (t *Tiler) StyleFor(u StyleURLs) object {
 		"basemap": object{
 			"type":        "geojson",
 			"data":        u.Basemap,
-			"attribution": "Coastline © OpenStreetMap contributors (ODbL); land outside the region: Natural Earth; places, rivers and lakes: planmap contributors (CC BY 4.0)",
+			"attribution": basemapAttribution,
 		},
+	}
+	if u.BasemapTiles != "" {
+		sources["basemap"] = object{
+			"type":        "vector",
+			"tiles":       []string{u.BasemapTiles},
+			"minzoom":     0,
+			"maxzoom":     BasemapMaxZoom,
+			"attribution": basemapAttribution,
+		}
 	}
 	sprite := u.Sprite != ""
 	layers := basemapLayers()
@@ -189,6 +203,13 @@ func (t *Tiler) StyleFor(u StyleURLs) object {
 		}
 	}
 	layers = append(layers, basemapLabelLayers()...)
+	if u.BasemapTiles != "" {
+		for _, l := range layers {
+			if o, ok := l.(object); ok && o["source"] == "basemap" {
+				o["source-layer"] = BasemapLayer
+			}
+		}
+	}
 	// corridor names first: MapLibre places the upper layers' labels
 	// first, so the places' names win over the lines'
 	for _, name := range names {
@@ -611,6 +632,16 @@ func labelLayers(name string, sprite bool) []any {
 	l["minzoom"] = minzoom
 	return []any{l}
 }
+
+// BasemapLayer is the name of the offline basemap's layer in its vector
+// tiles, and BasemapMaxZoom the deepest zoom a style asks them for (the
+// map overzooms beyond: the basemap has no finer detail to show).
+const (
+	BasemapLayer   = "basemap"
+	BasemapMaxZoom = 12
+)
+
+const basemapAttribution = "Coastline © OpenStreetMap contributors (ODbL); land outside the region: Natural Earth; places, rivers and lakes: planmap contributors (CC BY 4.0)"
 
 // The offline basemap's colours.
 const (

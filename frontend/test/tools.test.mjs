@@ -57,6 +57,13 @@ async function gcjTileServer() {
   const mark = wgs84ToGcj02(PORT);
   const requests = [];
   const server = http.createServer((req, res) => {
+    if (req.url === '/style.json') {
+      // a vector style declared GCJ-02: drawn as it comes (only a background here)
+      requests.push(req.url);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' });
+      res.end(JSON.stringify({ version: 8, sources: {}, layers: [{ id: 'paper', type: 'background', paint: { 'background-color': '#e2e4de' } }] }));
+      return;
+    }
     const m = /^\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(req.url);
     if (!m) { res.writeHead(404); res.end(); return; }
     requests.push(req.url);
@@ -99,7 +106,7 @@ describe('map symbology and tools in headless Chromium', { skip }, () => {
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });
     data = fixture();
     tiles = await gcjTileServer();
-    server = await startPlanmap({ data, flags: ['--basemap', `Test GCJ-02|${tiles.url}/{z}/{x}/{y}.png|test tiles|gcj02`] });
+    server = await startPlanmap({ data, flags: ['--basemap', `Test GCJ-02|${tiles.url}/{z}/{x}/{y}.png|test tiles|gcj02`, '--basemap', `Test GCJ-02 style|${tiles.url}/style.json|test style|gcj02`] });
     browser = await launchBrowser();
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
     ({ page, errors } = await openMap(browser, `${server.base}/#map=13/28.215/120.65`));
@@ -280,7 +287,7 @@ describe('map symbology and tools in headless Chromium', { skip }, () => {
   test('a GCJ-02 basemap and the plan line up on a known point within 3 pixels', async () => {
     await page.evaluate(() => window.planmap.basemaps.ready);
     const options = await page.locator('.planmap-basemap-select option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(options, ['offline', 'test-gcj-02']);
+    assert.deepEqual(options, ['offline', 'test-gcj-02', 'test-gcj-02-style']);
     await page.evaluate(() => window.planmap.map.jumpTo({ center: [120.80, 27.97], zoom: 15 }));
     await page.locator('.planmap-basemap-select').selectOption('test-gcj-02');
     await page.waitForFunction(() => location.hash.includes('base=test-gcj-02'));
@@ -321,6 +328,26 @@ describe('map symbology and tools in headless Chromium', { skip }, () => {
     await page.locator('.planmap-basemap-select').selectOption('offline');
     await idle(page);
     assert.equal(await page.evaluate(() => window.planmap.map.getLayer('planmap-external')), undefined);
+  });
+
+  test('a GCJ-02 vector style is drawn unshifted and the map says so', async () => {
+    await page.evaluate(() => window.planmap.basemaps.ready);
+    const option = (id) => page.locator(`.planmap-basemap-select option[value="${id}"]`).textContent();
+    assert.match(await option('test-gcj-02-style'), /GCJ02, 未纠偏/);
+    assert.doesNotMatch(await option('test-gcj-02'), /未纠偏/, 'the raster GCJ-02 basemap is aligned');
+    const note = page.locator('.planmap-basemap-note');
+    assert.equal(await note.isVisible(), false);
+    await page.locator('.planmap-basemap-select').selectOption('test-gcj-02-style');
+    await page.waitForFunction(() => location.hash.includes('base=test-gcj-02-style'));
+    await idle(page);
+    assert.ok(await page.evaluate(() => !!window.planmap.map.getLayer('planmap-external:paper')), 'the style\'s layer is not on the map');
+    assert.equal(await note.isVisible(), true, 'no note that the plan is not aligned with the GCJ-02 style');
+    assert.match(await note.textContent(), /GCJ-02.*未与之对齐/);
+    await page.locator('.planmap-basemap-select').selectOption('test-gcj-02');
+    await page.waitForFunction(() => location.hash.includes('base=test-gcj-02') && !location.hash.includes('style'));
+    assert.equal(await note.isVisible(), false, 'the note stays for a raster GCJ-02 basemap, which is aligned');
+    await page.locator('.planmap-basemap-select').selectOption('offline');
+    await idle(page);
   });
 
   test('the timeline keeps what is built, undated or due by its year', async () => {

@@ -109,6 +109,12 @@ export function initBasemaps({ map, state, writeURL, maplibregl }) {
         try { map.addLayer(copy, before); } catch (err) { console.warn('basemap layer skipped', l.id, err.message); }
       }
     }
+    // A vector style in GCJ-02/BD-09 is drawn as it comes: its tiles are
+    // not recomposed (as raster ones are), so the plan does not line up
+    // with it, and the map says so.
+    const unshifted = b.type === 'style' && b.datum !== 'wgs84';
+    note.hidden = !unshifted;
+    note.textContent = unshifted ? t('basemapNotShifted', b.datum.toUpperCase().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')) : '';
     current = b;
     state.base = offline ? null : b.id;
     select.value = b.id;
@@ -117,11 +123,13 @@ export function initBasemaps({ map, state, writeURL, maplibregl }) {
   }
 
   const select = h('select', { 'aria-label': t('basemap'), class: 'planmap-basemap-select', onchange: (e) => choose(e.target.value).catch((err) => console.warn(err)) });
+  const note = h('p', { class: 'planmap-basemap-note', role: 'status', hidden: true });
   const ready = getJSON(api('basemaps')).then(async (body) => {
     list = body.basemaps || [];
     if (list.length < 2) return list;
-    select.replaceChildren(...list.map((b) => h('option', { value: b.id }, b.type === 'offline' ? t('offline') : `${b.title}${b.datum !== 'wgs84' ? ` (${b.datum.toUpperCase()})` : ''}`)));
-    const box = h('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group planmap-basemaps' }, select);
+    const datumNote = (b) => (b.datum === 'wgs84' ? '' : ` (${b.datum.toUpperCase()}${b.type === 'style' ? `, ${t('notShifted')}` : ''})`);
+    select.replaceChildren(...list.map((b) => h('option', { value: b.id }, b.type === 'offline' ? t('offline') : `${b.title}${datumNote(b)}`)));
+    const box = h('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group planmap-basemaps' }, select, note);
     map.addControl({ onAdd: () => box, onRemove: () => box.remove() }, 'top-left');
     await choose(state.base || 'offline');
     return list;

@@ -59,25 +59,44 @@ const els = {
   mapError: document.getElementById('map-error'),
 };
 
+// MapLibre's worker starts loading now, while the page asks for its data,
+// rather than when the map is made.
+maplibregl.prewarm();
+
 planmap.ready = boot().catch((err) => {
   showError(err);
   throw err;
 });
 
 async function boot() {
-  const [collections, facets] = await Promise.all([
+  // The style comes with the collections, in parallel, and is made what the
+  // state asks (filters, hidden layers, label language, the selection
+  // layers) before the map sees it: changing a filter or a layout property
+  // after the map has loaded makes MapLibre parse every tile again.
+  const [collections, facets, style] = await Promise.all([
     getJSON(api('collections')),
     getJSON(api('search/facets')).catch(() => null),
+    getJSON(api('styles/default.json')),
   ]);
   planmap.collections = collections.collections || [];
   planmap.facets = facets;
+  planmap.timings.styleFetched = performance.now();
+  setVocabulary(style.metadata?.['planmap:vocabulary']);
+  collectStyleLayers(style);
+  addSelectionLayers(style);
+  planmap.labelWidths = new Map(style.layers.filter((l) => l.type === 'symbol' && l.layout?.['text-field']).map((l) => [l.id, l.layout['text-max-width'] ?? 10]));
+  planmap.styleJSON = style;
+  applyStateToStyle(style);
   const mapOptions = {
     container: 'planmap-map',
-    style: api('styles/default.json').href,
+    style,
     attributionControl: false,
     dragRotate: false,
     pitchWithRotate: false,
     maxPitch: 0,
+    // Labels appear at once instead of fading in over 300 ms: the map is
+    // idle (and still) sooner, and no frames are drawn only to fade.
+    fadeDuration: 0,
   };
   if (state.view) {
     Object.assign(mapOptions, { center: [state.view.lon, state.view.lat], zoom: state.view.zoom, bearing: state.view.bearing || 0 });
@@ -92,16 +111,14 @@ async function boot() {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   map.on('error', (e) => console.warn('map error', e.error?.message || e));
 
-  await new Promise((resolve, reject) => {
-    map.once('style.load', resolve);
-    map.once('error', (e) => { if (!map.isStyleLoaded()) reject(e.error || new Error('style failed to load')); });
-  });
+  if (!map.isStyleLoaded()) {
+    await new Promise((resolve, reject) => {
+      map.once('style.load', resolve);
+      map.once('error', (e) => { if (!map.isStyleLoaded()) reject(e.error || new Error('style failed to load')); });
+    });
+  }
   planmap.timings.styleLoaded = performance.now();
-  setVocabulary(map.getStyle().metadata?.['planmap:vocabulary']);
-  collectStyleLayers(map);
   addAttribution(map);
-  addSelectionLayers(map);
-  planmap.labelWidths = new Map(map.getStyle().layers.filter((l) => l.type === 'symbol' && l.layout?.['text-field']).map((l) => [l.id, l.layout['text-max-width'] ?? 10]));
 
   buildLayerPanel();
   buildFilters();
@@ -115,8 +132,12 @@ async function boot() {
   buildAbout();
   planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
 
-  await new Promise((resolve) => map.once('idle', resolve));
-  planmap.timings.firstIdle = performance.now();
+  // The time is taken in the idle event itself: other idle listeners (the
+  // list of projects in view) run before a promise's continuation would.
+  await new Promise((resolve) => map.once('idle', () => {
+    planmap.timings.firstIdle = performance.now();
+    resolve();
+  }));
   // A link that names a feature but no view (the API's HTML pages) flies to it.
   if (state.sel) openDetails(state.sel.layer, state.sel.id, { fly: !state.view }).catch(() => {});
   refreshViewList();
@@ -155,9 +176,9 @@ function datasetExtent(collections) {
 
 // ---- style layers -------------------------------------------------------
 
-function collectStyleLayers(map) {
+function collectStyleLayers(style) {
   planmap.styleLayers = {};
-  for (const layer of map.getStyle().layers) {
+  for (const layer of style.layers) {
     const id = layer.metadata?.['planmap:layer'];
     if (!id) continue;
     (planmap.styleLayers[id] ||= []).push(layer.id);
@@ -179,7 +200,7 @@ function visibleStyleLayerIds() {
 }
 
 function addAttribution(map) {
-  const sources = map.getStyle().sources || {};
+  const sources = planmap.styleJSON.sources || {};
   const credited = Object.values(sources).some((s) => /OpenStreetMap/i.test(s.attribution || ''));
   const custom = credited ? undefined : '<a href="#panel-about">© OpenStreetMap contributors</a> · Natural Earth';
   map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: custom }), 'bottom-right');
@@ -204,14 +225,15 @@ function addAttribution(map) {
   }
 }
 
-/** The selection, drawn under every label (the first symbol layer) so that names stay readable over it. */
-function addSelectionLayers(map) {
-  const before = map.getStyle().layers.find((l) => l.type === 'symbol')?.id;
-  map.addSource(SELECTION_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  map.addLayer({ id: `${SELECTION_SOURCE}-fill`, type: 'fill', source: SELECTION_SOURCE, filter: ['==', '$type', 'Polygon'], paint: { 'fill-color': '#ffd400', 'fill-opacity': 0.25 } }, before);
-  map.addLayer({ id: `${SELECTION_SOURCE}-halo`, type: 'line', source: SELECTION_SOURCE, filter: ['!=', '$type', 'Point'], paint: { 'line-color': '#ffd400', 'line-width': 8, 'line-opacity': 0.7 } }, before);
-  map.addLayer({ id: `${SELECTION_SOURCE}-line`, type: 'line', source: SELECTION_SOURCE, filter: ['!=', '$type', 'Point'], paint: { 'line-color': '#111', 'line-width': 2.5, 'line-opacity': 0.9 } }, before);
-  map.addLayer({ id: `${SELECTION_SOURCE}-point`, type: 'circle', source: SELECTION_SOURCE, filter: ['==', '$type', 'Point'], paint: { 'circle-radius': 13, 'circle-color': 'rgba(255,212,0,0.35)', 'circle-stroke-color': '#111', 'circle-stroke-width': 2.5 } }, before);
+/** The selection, drawn under every label (the first symbol layer) so that names stay readable over it; added to the style before the map loads it. */
+function addSelectionLayers(style) {
+  const at = style.layers.findIndex((l) => l.type === 'symbol');
+  style.sources[SELECTION_SOURCE] = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
+  style.layers.splice(at < 0 ? style.layers.length : at, 0,
+    { id: `${SELECTION_SOURCE}-fill`, type: 'fill', source: SELECTION_SOURCE, filter: ['==', '$type', 'Polygon'], paint: { 'fill-color': '#ffd400', 'fill-opacity': 0.25 } },
+    { id: `${SELECTION_SOURCE}-halo`, type: 'line', source: SELECTION_SOURCE, filter: ['!=', '$type', 'Point'], paint: { 'line-color': '#ffd400', 'line-width': 8, 'line-opacity': 0.7 } },
+    { id: `${SELECTION_SOURCE}-line`, type: 'line', source: SELECTION_SOURCE, filter: ['!=', '$type', 'Point'], paint: { 'line-color': '#111', 'line-width': 2.5, 'line-opacity': 0.9 } },
+    { id: `${SELECTION_SOURCE}-point`, type: 'circle', source: SELECTION_SOURCE, filter: ['==', '$type', 'Point'], paint: { 'circle-radius': 13, 'circle-color': 'rgba(255,212,0,0.35)', 'circle-stroke-color': '#111', 'circle-stroke-width': 2.5 } });
 }
 
 function selectionLayerIds() {
@@ -221,7 +243,7 @@ function selectionLayerIds() {
 /** Kind → colour, read from the style's match expressions on kind. */
 function kindColours(layerId) {
   const colours = {};
-  const style = planmap.map.getStyle();
+  const style = planmap.styleJSON;
   for (const id of styleLayerIds(layerId)) {
     const layer = style.layers.find((l) => l.id === id);
     for (const prop of ['fill-color', 'line-color', 'circle-color']) {
@@ -241,27 +263,59 @@ function kindColours(layerId) {
 
 // ---- applying the state -------------------------------------------------
 
-function applyState() {
-  const map = planmap.map;
+/**
+ * What the state asks of the style layers: [id, property, value] for each
+ * layout property ('visibility', 'text-field', 'text-max-width') and
+ * filter ('filter'), for every layer the page controls.
+ */
+function styleSettings() {
+  const out = [];
   const conds = filterConditions(state);
   for (const [layerId, ids] of Object.entries(planmap.styleLayers)) {
     for (const id of ids) {
-      map.setLayoutProperty(id, 'visibility', state.hidden.has(layerId) ? 'none' : 'visible');
+      out.push([id, 'visibility', state.hidden.has(layerId) ? 'none' : 'visible']);
       const own = originalFilters.get(id);
       const filter = conds.length ? ['all', ...(own ? [own] : []), ...conds] : own;
-      map.setFilter(id, filter ?? null);
+      out.push([id, 'filter', filter ?? null]);
     }
   }
   const en = language() === 'en';
+  const fields = new Map();
   for (const [id, field] of originalTextFields) {
-    map.setLayoutProperty(id, 'text-field', en && JSON.stringify(field).includes('"name"') ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : field);
+    fields.set(id, en && JSON.stringify(field).includes('"name"') ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : field);
   }
   // The basemap's place names: Chinese over English, or the other way round;
   // English wraps wider, so it does not stack into towers.
   for (const [id, width] of planmap.labelWidths) {
+    if (id.startsWith('basemap-') && id !== 'basemap-river-label') fields.set(id, ['get', en ? 'label_en' : 'label']);
+    out.push([id, 'text-max-width', en ? Math.max(width, 20) : width]);
+  }
+  for (const [id, field] of fields) out.push([id, 'text-field', field]);
+  return out;
+}
+
+/** Writes styleSettings() into a style object before the map loads it. */
+function applyStateToStyle(style) {
+  const byId = new Map(style.layers.map((l) => [l.id, l]));
+  for (const [id, prop, value] of styleSettings()) {
+    const layer = byId.get(id);
+    if (!layer) continue;
+    if (prop === 'filter') {
+      if (value == null) delete layer.filter; else layer.filter = value;
+    } else {
+      layer.layout = { ...layer.layout, [prop]: value };
+    }
+  }
+}
+
+function applyState() {
+  const map = planmap.map;
+  // MapLibre ignores a setting equal to the current one, so only what the
+  // state changed is sent to the map.
+  for (const [id, prop, value] of styleSettings()) {
     if (!map.getLayer(id)) continue;
-    if (id.startsWith('basemap-') && id !== 'basemap-river-label') map.setLayoutProperty(id, 'text-field', ['get', en ? 'label_en' : 'label']);
-    map.setLayoutProperty(id, 'text-max-width', en ? Math.max(width, 20) : width);
+    if (prop === 'filter') map.setFilter(id, value);
+    else map.setLayoutProperty(id, prop, value);
   }
   syncControls();
   writeURL();

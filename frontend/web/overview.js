@@ -56,8 +56,9 @@ export function initOverview({ map }) {
     } else ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
     canvas.dataset.view = [x0, y0, x1, y1].map((v) => v.toFixed(1)).join(',');
   };
-  // The land, drawn once from the basemap (the browser's cached copy).
-  fetch(api('basemap/land.geojson')).then((r) => r.json()).then((fc) => {
+  // The land, drawn once from the basemap, after the map's first render
+  // (parsing the basemap is not worth delaying the map for).
+  map.once('idle', () => fetch(api('basemap/land.geojson')).then((r) => r.json()).then((fc) => {
     const off = document.createElement('canvas');
     off.width = W; off.height = H;
     const ctx = off.getContext('2d');
@@ -72,7 +73,7 @@ export function initOverview({ map }) {
     }
     land = off;
     draw();
-  }).catch(() => {});
+  }).catch(() => {}));
   map.on('moveend', draw);
   map.on('resize', draw);
   canvas.addEventListener('click', (e) => {
