@@ -131,6 +131,7 @@ async function boot() {
   planmap.basemaps = initBasemaps({ map, state, writeURL: () => writeURL(), maplibregl });
   buildAbout();
   planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
+  planmap.timings.panelsBuilt = performance.now();
 
   // The time is taken in the idle event itself: other idle listeners (the
   // list of projects in view) run before a promise's continuation would.
