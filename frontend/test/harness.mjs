@@ -173,6 +173,8 @@ export async function launchBrowser() {
     context,
     offsite,
     seen,
+    /** The profile folder, which every browser process's command line names. */
+    profile: userDataDir,
     async close() {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
