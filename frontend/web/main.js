@@ -73,11 +73,16 @@ async function boot() {
   // state asks (filters, hidden layers, label language, the selection
   // layers) before the map sees it: changing a filter or a layout property
   // after the map has loaded makes MapLibre parse every tile again.
-  const [collections, facets, style] = await Promise.all([
+  const [collections, facets, [style, sprite]] = await Promise.all([
     getJSON(api('collections')),
     getJSON(api('search/facets')).catch(() => null),
-    getJSON(api('styles/default.json')),
+    getJSON(api('styles/default.json')).then(async (style) => [style, await loadSprite(style.sprite)]),
   ]);
+  // The sprite, decoded already, is handed to the map as images as soon as
+  // its style loads: MapLibre would ask for it only then, and the plan's
+  // tiles (icons, hatching) wait for it, so the first idle waited for a
+  // chain of tasks behind the frames SwiftShader was drawing.
+  if (sprite) delete style.sprite;
   planmap.collections = collections.collections || [];
   planmap.facets = facets;
   planmap.timings.styleFetched = performance.now();
@@ -107,6 +112,11 @@ async function boot() {
   }
   const map = new maplibregl.Map(mapOptions);
   planmap.map = map;
+  if (sprite) {
+    const addSprite = () => { for (const [id, { image, options }] of sprite) if (!map.hasImage(id)) map.addImage(id, image, options); };
+    if (map.isStyleLoaded()) addSprite();
+    else map.once('style.load', addSprite);
+  }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   map.on('error', (e) => console.warn('map error', e.error?.message || e));
@@ -143,6 +153,38 @@ async function boot() {
   if (state.sel) openDetails(state.sel.layer, state.sel.id, { fly: !state.view }).catch(() => {});
   refreshViewList();
   return planmap;
+}
+
+/**
+ * The sprite at url (the style's sprite: MapLibre's suffixes, @2x on a
+ * high-density screen) as id → { image, options } for map.addImage, or null
+ * when it is not a single URL or cannot be loaded (MapLibre loads it then).
+ */
+async function loadSprite(url) {
+  if (typeof url !== 'string' || typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function') return null;
+  const suffix = window.devicePixelRatio > 1 ? '@2x' : '';
+  try {
+    const [index, png] = await Promise.all([
+      fetch(`${url}${suffix}.json`).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`sprite index ${r.status}`)))),
+      fetch(`${url}${suffix}.png`).then((r) => (r.ok ? r.blob() : Promise.reject(new Error(`sprite image ${r.status}`)))),
+    ]);
+    const bitmap = await createImageBitmap(png);
+    const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(bitmap, 0, 0);
+    const images = new Map();
+    for (const [id, e] of Object.entries(index)) {
+      if (!(e.width > 0 && e.height > 0) || e.x + e.width > bitmap.width || e.y + e.height > bitmap.height) continue;
+      const { data } = ctx.getImageData(e.x, e.y, e.width, e.height);
+      const options = { pixelRatio: e.pixelRatio || 1, sdf: !!e.sdf };
+      for (const k of ['stretchX', 'stretchY', 'content', 'textFitWidth', 'textFitHeight']) if (e[k] !== undefined) options[k] = e[k];
+      images.set(id, { image: { width: e.width, height: e.height, data: new Uint8Array(data.buffer) }, options });
+    }
+    bitmap.close();
+    return images;
+  } catch (err) {
+    console.warn('sprite: left to MapLibre', err);
+    return null;
+  }
 }
 
 function showError(err) {
