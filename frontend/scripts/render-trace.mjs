@@ -11,7 +11,6 @@ const browser = await launchBrowser();
 const page = await browser.context.newPage();
 await page.addInitScript(() => {
   window.__ev = [];
-  const origOn = Object.getOwnPropertyDescriptor(window, 'planmap');
   const iv = setInterval(() => {
     const m = window.planmap?.map;
     if (!m || m.__traced) return;
