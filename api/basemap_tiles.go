@@ -53,16 +53,7 @@ func (s *Server) basemapTileURL(base string) string {
 // with nothing in it, gzip when the client takes it, ETags as for the
 // plan's tiles.
 func (s *Server) handleBasemapTile(c *fiber.Ctx) error {
-	z, err := parseTileNumber("z", c.Params("z"), tiles.MaxZoom)
-	if err != nil {
-		return err
-	}
-	last := uint64(1)<<z - 1
-	x, err := parseTileNumber("x", c.Params("x"), last)
-	if err != nil {
-		return err
-	}
-	y, err := parseTileNumber("y", c.Params("y"), last)
+	z, x, y, err := tileAddress(c, "z", "x", "y")
 	if err != nil {
 		return err
 	}

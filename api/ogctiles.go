@@ -338,16 +338,7 @@ func (s *Server) handleOGCTile(c *fiber.Ctx) error {
 	if err := checkTileMatrixSet(c.Params("tileMatrixSetId")); err != nil {
 		return err
 	}
-	z, err := parseTileNumber("tileMatrix", c.Params("tileMatrix"), tiles.MaxZoom)
-	if err != nil {
-		return err
-	}
-	last := uint64(1)<<z - 1
-	row, err := parseTileNumber("tileRow", c.Params("tileRow"), last)
-	if err != nil {
-		return err
-	}
-	col, err := parseTileNumber("tileCol", c.Params("tileCol"), last)
+	z, row, col, err := tileAddress(c, "tileMatrix", "tileRow", "tileCol")
 	if err != nil {
 		return err
 	}

@@ -120,17 +120,25 @@ func (s *Server) buildTiles(snap, prev *snapshot) error {
 	return nil
 }
 
-func (s *Server) handleTile(c *fiber.Ctx) error {
-	z, err := parseTileNumber("z", c.Params("z"), tiles.MaxZoom)
-	if err != nil {
-		return err
+// tileAddress reads a tile's zoom and its two numbers from the route
+// parameters named zoom, first and second, each checked against the range
+// the zoom allows.
+func tileAddress(c *fiber.Ctx, zoom, first, second string) (z, a, b uint64, err error) {
+	if z, err = parseTileNumber(zoom, c.Params(zoom), tiles.MaxZoom); err != nil {
+		return 0, 0, 0, err
 	}
 	last := uint64(1)<<z - 1
-	x, err := parseTileNumber("x", c.Params("x"), last)
-	if err != nil {
-		return err
+	if a, err = parseTileNumber(first, c.Params(first), last); err != nil {
+		return 0, 0, 0, err
 	}
-	y, err := parseTileNumber("y", c.Params("y"), last)
+	if b, err = parseTileNumber(second, c.Params(second), last); err != nil {
+		return 0, 0, 0, err
+	}
+	return z, a, b, nil
+}
+
+func (s *Server) handleTile(c *fiber.Ctx) error {
+	z, x, y, err := tileAddress(c, "z", "x", "y")
 	if err != nil {
 		return err
 	}
