@@ -213,37 +213,47 @@ func compactEntries(entries []gridEntry) []gridEntry { return slices.Compact(ent
 // cells in any order, possibly repeated).
 func gridEntries(l *layer, zoom int) []gridEntry {
 	entries := make([]gridEntry, 0, l.gridEntriesBound(zoom))
-	n := math.Ldexp(1, zoom)
-	shift := uint(fixedBits - zoom)
+	var feature int32
+	add := func(cx, cy uint32) bool {
+		e := newGridEntry(cx, cy, feature)
+		if n := len(entries); n == 0 || entries[n-1] != e {
+			entries = append(entries, e)
+		}
+		return true
+	}
 	for fi := range l.features {
-		f := &l.features[fi]
-		add := func(cx, cy uint32) bool {
-			e := newGridEntry(cx, cy, int32(fi))
-			if n := len(entries); n == 0 || entries[n-1] != e {
-				entries = append(entries, e)
-			}
-			return true
-		}
-		if f.typ != mvtLine {
-			if envelopeCells(f, zoom) > maxEnvelopeCells {
-				continue // in the grid's largeSet
-			}
-			for cx := f.minX >> shift; cx <= f.maxX>>shift; cx++ {
-				for cy := f.minY >> shift; cy <= f.maxY>>shift; cy++ {
-					add(cx, cy)
-				}
-			}
-			continue
-		}
-		for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
-			for i := p.start; i+1 < p.end; i++ {
-				x0, y0 := float64(l.xy[2*i])/fixedScale*n, float64(l.xy[2*i+1])/fixedScale*n
-				x1, y1 := float64(l.xy[2*i+2])/fixedScale*n, float64(l.xy[2*i+3])/fixedScale*n
-				walkCells(x0, y0, x1, y1, zoom, add)
-			}
-		}
+		feature = int32(fi)
+		l.featureCells(fi, zoom, add)
 	}
 	return entries
+}
+
+// featureCells calls add with each cell of zoom z that feature fi's lines
+// cross or, for another feature, each cell of its envelope when that
+// covers at most maxEnvelopeCells (none when it covers more: the feature
+// is in the grid's largeSet). Cells may come in any order and repeat.
+func (l *layer) featureCells(fi, zoom int, add func(cx, cy uint32) bool) {
+	f := &l.features[fi]
+	if f.typ != mvtLine {
+		if envelopeCells(f, zoom) > maxEnvelopeCells {
+			return
+		}
+		shift := uint(fixedBits - zoom)
+		for cx := f.minX >> shift; cx <= f.maxX>>shift; cx++ {
+			for cy := f.minY >> shift; cy <= f.maxY>>shift; cy++ {
+				add(cx, cy)
+			}
+		}
+		return
+	}
+	n := math.Ldexp(1, zoom)
+	for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
+		for i := p.start; i+1 < p.end; i++ {
+			x0, y0 := float64(l.xy[2*i])/fixedScale*n, float64(l.xy[2*i+1])/fixedScale*n
+			x1, y1 := float64(l.xy[2*i+2])/fixedScale*n, float64(l.xy[2*i+3])/fixedScale*n
+			walkCells(x0, y0, x1, y1, zoom, add)
+		}
+	}
 }
 
 // gridEntriesBound is the most entries gridEntries lists at zoom z: a

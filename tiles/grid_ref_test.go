@@ -17,7 +17,9 @@ import (
 // refEntry and the functions below are the grid construction as it was
 // before the counting sort: entries compared as (cell, feature) pairs and
 // sorted with a comparison sort at every level. They are the reference the
-// linear construction must reproduce exactly.
+// linear construction must reproduce exactly. Which cells a feature covers
+// (featureCells) is shared: the reference checks the sorting, the repeats
+// removed and the levels derived from one another.
 type refEntry struct {
 	cell    uint64 // x<<32 | y
 	feature int32
@@ -34,35 +36,14 @@ func refSort(entries []refEntry) {
 
 func refGridEntries(l *layer, zoom int) []refEntry {
 	var entries []refEntry
-	n := math.Ldexp(1, zoom)
-	shift := uint(fixedBits - zoom)
 	for fi := range l.features {
-		f := &l.features[fi]
-		add := func(cx, cy uint32) bool {
+		l.featureCells(fi, zoom, func(cx, cy uint32) bool {
 			e := refEntry{uint64(cx)<<32 | uint64(cy), int32(fi)}
 			if len(entries) == 0 || entries[len(entries)-1] != e {
 				entries = append(entries, e)
 			}
 			return true
-		}
-		if f.typ != mvtLine {
-			if envelopeCells(f, zoom) > maxEnvelopeCells {
-				continue
-			}
-			for cx := f.minX >> shift; cx <= f.maxX>>shift; cx++ {
-				for cy := f.minY >> shift; cy <= f.maxY>>shift; cy++ {
-					add(cx, cy)
-				}
-			}
-			continue
-		}
-		for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
-			for i := p.start; i+1 < p.end; i++ {
-				x0, y0 := float64(l.xy[2*i])/fixedScale*n, float64(l.xy[2*i+1])/fixedScale*n
-				x1, y1 := float64(l.xy[2*i+2])/fixedScale*n, float64(l.xy[2*i+3])/fixedScale*n
-				walkCells(x0, y0, x1, y1, zoom, add)
-			}
-		}
+		})
 	}
 	refSort(entries)
 	return slices.Compact(entries)
