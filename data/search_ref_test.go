@@ -7,7 +7,6 @@ package data
 import (
 	"sort"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -22,7 +21,6 @@ type bruteNameIndex struct {
 	offsets  [len(searchFields)][]int32
 	owners   [len(searchFields)][]int32
 	nameLens []int32
-	pool     sync.Pool // of *bruteScratch
 }
 
 // newBruteNameIndex indexes the names of every feature of ds.
@@ -64,8 +62,8 @@ func (ix *bruteNameIndex) Search(query string, opts SearchOptions) []SearchHit {
 	if limit <= 0 {
 		limit = 10
 	}
-	sc := ix.scratch()
-	defer ix.release(sc)
+	// The index's own scratch type, fresh for every search.
+	sc := &searchScratch{score: make([]int32, len(ix.nameLens)), field: make([]uint8, len(ix.nameLens))}
 	allowed := ix.layerFilter(opts.Layers)
 	queries := searchQueries(query)
 	for field, q := range queries {
@@ -90,44 +88,8 @@ func (ix *bruteNameIndex) Search(query string, opts SearchOptions) []SearchHit {
 	return hits
 }
 
-// bruteScratch is one search's per-feature best score, reused across
-// searches so a large index costs no allocation per query.
-type bruteScratch struct {
-	score   []int32 // 0: not matched
-	field   []uint8
-	touched []int32
-}
-
-// offer keeps score as the feature's best when it beats what it had.
-func (sc *bruteScratch) offer(owner, score int32, field int) {
-	prev := sc.score[owner]
-	if score <= prev {
-		return
-	}
-	if prev == 0 {
-		sc.touched = append(sc.touched, owner)
-	}
-	sc.score[owner] = score
-	sc.field[owner] = uint8(field)
-}
-
-func (ix *bruteNameIndex) scratch() *bruteScratch {
-	if sc, ok := ix.pool.Get().(*bruteScratch); ok {
-		return sc
-	}
-	return &bruteScratch{score: make([]int32, len(ix.nameLens)), field: make([]uint8, len(ix.nameLens))}
-}
-
-func (ix *bruteNameIndex) release(sc *bruteScratch) {
-	for _, g := range sc.touched {
-		sc.score[g] = 0
-	}
-	sc.touched = sc.touched[:0]
-	ix.pool.Put(sc)
-}
-
 // better orders hits: higher score, then shorter name, then earlier feature.
-func (ix *bruteNameIndex) better(sc *bruteScratch, a, b int32) bool {
+func (ix *bruteNameIndex) better(sc *searchScratch, a, b int32) bool {
 	if sa, sb := sc.score[a], sc.score[b]; sa != sb {
 		return sa > sb
 	}
@@ -162,7 +124,7 @@ func (ix *bruteNameIndex) locate(global int32) (int, int) {
 
 // scan finds every entry of one field that contains q and keeps each
 // feature's best score.
-func (ix *bruteNameIndex) scan(field int, q string, allowed []bool, sc *bruteScratch) {
+func (ix *bruteNameIndex) scan(field int, q string, allowed []bool, sc *searchScratch) {
 	text := ix.fields[field]
 	ix.eachEntryContaining(field, q, allowed, func(at, start, end int, owner int32) {
 		score := int32(fieldWeight[field])
@@ -210,7 +172,7 @@ func (ix *bruteNameIndex) eachEntryContaining(field int, q string, allowed []boo
 // word, in any order, and scores it scoreWordsAnyOrder, or scoreWordsWhole
 // when they are the whole name, unless the feature already scored better. It anchors on the longest word, so the scan costs
 // about one substring search.
-func (ix *bruteNameIndex) scanWords(field int, words []string, allowed []bool, sc *bruteScratch) {
+func (ix *bruteNameIndex) scanWords(field int, words []string, allowed []bool, sc *searchScratch) {
 	anchor := words[0]
 	for _, w := range words[1:] {
 		if len(w) > len(anchor) {
