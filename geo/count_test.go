@@ -97,21 +97,7 @@ func TestQuerySettlesEdgesLikeBruteForce(t *testing.T) {
 				b = box(p[0]-l, p[1], p[0]+l, p[1])
 			}
 		}
-		sfBox := sfBound(b)
-		var want []int
-		for i := range ref {
-			if sf.Intersects(ref[i], sfBox) {
-				want = append(want, i)
-			}
-		}
-		got := ix.Query(b, nil)
-		if !slices.Equal(got, want) {
-			t.Fatalf("box %v: index found %d features, brute force %d\nindex only: %v\nbrute only: %v",
-				b, len(got), len(want), difference(got, want), difference(want, got))
-		}
-		if c := ix.Count(b); c != len(want) {
-			t.Fatalf("box %v: Count %d, brute force %d", b, c, len(want))
-		}
+		checkQuery(t, ix, ref, nil, b, sfBound(b))
 	}
 }
 
