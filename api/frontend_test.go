@@ -129,12 +129,12 @@ func TestBasemap(t *testing.T) {
 	if err := json.Unmarshal(res.body, &fc); err != nil || fc.Type != "FeatureCollection" {
 		t.Fatalf("not a FeatureCollection (%v): %.200s", err, res.body)
 	}
-	var land [][][][]float64
+	var land orb.MultiPolygon
 	for _, f := range fc.Features {
 		if f.Geometry.Type != "MultiPolygon" {
 			continue
 		}
-		var polygons [][][][]float64
+		var polygons orb.MultiPolygon
 		if err := json.Unmarshal(f.Geometry.Coordinates, &polygons); err != nil {
 			t.Fatalf("bad MultiPolygon: %v", err)
 		}
@@ -148,17 +148,18 @@ func TestBasemap(t *testing.T) {
 	}
 	// The land around Wenzhou's city centre (120.699 E, 28.001 N) is land,
 	// and a point in the East China Sea (123.0 E, 27.0 N) is sea.
-	if !landContains(land, 120.699, 28.001) {
+	if !landContains(land, orb.Point{120.699, 28.001}) {
 		t.Error("Wenzhou city centre is not on land in the basemap")
 	}
-	if landContains(land, 123.0, 27.0) {
+	if landContains(land, orb.Point{123.0, 27.0}) {
 		t.Error("the East China Sea at 123 E, 27 N is land in the basemap")
 	}
 }
 
 // landContains tests a point against every ring by even–odd crossing (the
 // land polygons do not overlap).
-func landContains(polygons [][][][]float64, x, y float64) bool {
+func landContains(polygons orb.MultiPolygon, p orb.Point) bool {
+	x, y := p[0], p[1]
 	inside := false
 	for _, polygon := range polygons {
 		for _, ring := range polygon {
@@ -233,35 +234,29 @@ func TestBasemapTiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var land [][][][]float64
+	var land orb.MultiPolygon
 	var edges [][2]orb.Point
 	for _, f := range fc.Features {
 		if f.Properties["kind"] != "land" {
 			continue
 		}
 		for _, p := range asMultiPolygon(f.Geometry) {
-			var polygon [][][]float64
 			for _, ring := range p {
-				var r [][]float64
-				for i, pt := range ring {
-					r = append(r, []float64{pt[0], pt[1]})
-					if i > 0 {
-						edges = append(edges, [2]orb.Point{ring[i-1], pt})
-					}
+				for i := 1; i < len(ring); i++ {
+					edges = append(edges, [2]orb.Point{ring[i-1], ring[i]})
 				}
-				polygon = append(polygon, r)
 			}
-			land = append(land, polygon)
+			land = append(land, p)
 		}
 	}
 	const z = 10
-	tileLand := map[maptile.Tile][][][][]float64{}
-	landInTile := func(tile maptile.Tile) [][][][]float64 {
+	tileLand := map[maptile.Tile]orb.MultiPolygon{}
+	landInTile := func(tile maptile.Tile) orb.MultiPolygon {
 		if l, ok := tileLand[tile]; ok {
 			return l
 		}
 		res := get(t, srv, fmt.Sprintf("/basemap/tiles/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y))
-		var polygons [][][][]float64
+		var polygons orb.MultiPolygon
 		if res.status == 200 {
 			layers, err := mvt.Unmarshal(res.body)
 			if err != nil || len(layers) != 1 || layers[0].Name != "basemap" {
@@ -272,17 +267,7 @@ func TestBasemapTiles(t *testing.T) {
 				if f.Properties["kind"] != "land" {
 					continue
 				}
-				for _, p := range asMultiPolygon(f.Geometry) {
-					var polygon [][][]float64
-					for _, ring := range p {
-						var r [][]float64
-						for _, pt := range ring {
-							r = append(r, []float64{pt[0], pt[1]})
-						}
-						polygon = append(polygon, r)
-					}
-					polygons = append(polygons, polygon)
-				}
+				polygons = append(polygons, asMultiPolygon(f.Geometry)...)
 			}
 		} else if res.status != 204 {
 			t.Fatalf("tile %v: status %d", tile, res.status)
@@ -298,8 +283,8 @@ func TestBasemapTiles(t *testing.T) {
 			continue
 		}
 		checked++
-		want := landContains(land, p[0], p[1])
-		if got := landContains(landInTile(maptile.At(p, z)), p[0], p[1]); got != want {
+		want := landContains(land, p)
+		if got := landContains(landInTile(maptile.At(p, z)), p); got != want {
 			t.Errorf("%v: on land %v in the z%d tile, %v in land.geojson", p, got, z, want)
 		}
 	}
