@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-	"github.com/valyala/fasthttp"
 
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/geo/crs"
@@ -311,14 +310,14 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 		// and the links, from fragments made once per layer and base URL,
 		// appended straight into fasthttp's pooled body buffer.
 		enc := ls.view.Encoded(i)
-		escapedID := pathEscape(id)
+		idInLinks := jsonStringContent(pathEscape(id))
 		resp := c.Response()
 		resp.ResetBody()
 		resp.AppendBody(enc[:len(enc)-1])
 		resp.AppendBody(t.beforeSelf)
-		t.appendEscapedID(resp, escapedID)
+		resp.AppendBodyString(idInLinks)
 		resp.AppendBody(t.beforeAlternate)
-		t.appendEscapedID(resp, escapedID)
+		resp.AppendBodyString(idInLinks)
 		resp.AppendBody(t.rest)
 		c.Set(fiber.HeaderContentType, mediaGeoJSON)
 		c.Set(headerContentCrs, crs84ContentCrs)
@@ -359,15 +358,14 @@ type itemLinkTemplate struct {
 	rest                        []byte
 }
 
-// appendEscapedID appends the path-escaped id as it reads inside a JSON
-// string.
-func (t *itemLinkTemplate) appendEscapedID(resp *fasthttp.Response, escapedID string) {
-	if jsonPlain(escapedID) {
-		resp.AppendBodyString(escapedID)
-		return
+// jsonStringContent returns s as it reads inside a JSON string: s itself
+// when nothing in it needs escaping.
+func jsonStringContent(s string) string {
+	if jsonPlain(s) {
+		return s
 	}
-	quoted := appendJSONString(nil, escapedID)
-	resp.AppendBody(quoted[1 : len(quoted)-1])
+	quoted := appendJSONString(nil, s)
+	return string(quoted[1 : len(quoted)-1])
 }
 
 // jsonPlain reports whether s reads the same inside a JSON string:
