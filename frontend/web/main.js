@@ -10,13 +10,11 @@ import * as maplibregl from './vendor/maplibre-gl.mjs';
 import { featureName, label, language, setLanguage, setVocabulary, t, values, vocabulary } from './i18n.js';
 import { emptyState, filterConditions, filtersActive, formatHash, itemsParams, matchesFilters, parseHash } from './state.js';
 import { api, debounce, download, getJSON, h } from './util.js';
-import { initSearch } from './search.js';
-import { initCoverage } from './coverage.js';
-import { initEdit } from './edit.js'; // edit9: editing (sign-in, attributes, geometry, history)
-import { initTools } from './tools.js';
-import { initBasemaps } from './basemaps.js';
 import { BOOKMARKS, initOverview, regionFrame } from './overview.js';
-import { cleanExcerpt, needsCleaning, parseT2S } from './text.js';
+// search.js, coverage.js, tools.js, basemaps.js, edit.js (editing, edit9)
+// and text.js are imported after the map's first idle (see boot): the
+// default view needs none of them, and every module the page imports
+// statically is fetched and compiled before main.js runs at all.
 
 const VIEW_LIST_MAX = 200;
 const SELECTION_SOURCE = 'planmap-selection';
@@ -102,6 +100,11 @@ async function boot() {
     // Labels appear at once instead of fading in over 300 ms: the map is
     // idle (and still) sooner, and no frames are drawn only to fade.
     fadeDuration: 0,
+    // The server's style is checked against the style spec by its own
+    // tests (api/styles_test.go); checking it again here cost the main
+    // thread tens of ms before the first frame. Layers added later
+    // (basemaps, coverage) are still checked.
+    validateStyle: false,
   };
   if (state.view) {
     Object.assign(mapOptions, { center: [state.view.lon, state.view.lat], zoom: state.view.zoom, bearing: state.view.bearing || 0 });
@@ -112,6 +115,7 @@ async function boot() {
   }
   const map = new maplibregl.Map(mapOptions);
   planmap.map = map;
+  paintOnceLoaded(map);
   if (sprite) {
     const addSprite = () => { for (const [id, { image, options }] of sprite) if (!map.hasImage(id)) map.addImage(id, image, options); };
     if (map.isStyleLoaded()) addSprite();
@@ -134,14 +138,13 @@ async function boot() {
   buildFilters();
   applyState();
   wireInteractions(map);
-  initSearch({ map, openDetails, fitFeature });
-  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL: () => writeURL() });
   initOverview({ map, state, onMove: () => {} });
-  initTools({ map, state, planmap, legendModel });
-  planmap.basemaps = initBasemaps({ map, state, writeURL: () => writeURL(), maplibregl });
   buildAbout();
-  planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
   planmap.timings.panelsBuilt = performance.now();
+  const loadBasemaps = () => import('./basemaps.js').then(({ initBasemaps }) => initBasemaps({ map, state, writeURL: () => writeURL(), maplibregl }));
+  // A share link that names another basemap shows it in the first render.
+  const basemaps = state.base ? loadBasemaps() : null;
+  if (basemaps) planmap.basemaps = await basemaps;
 
   // The time is taken in the idle event itself: other idle listeners (the
   // list of projects in view) run before a promise's continuation would.
@@ -149,10 +152,47 @@ async function boot() {
     planmap.timings.firstIdle = performance.now();
     resolve();
   }));
+  // The tools come once the default view is drawn: loading them (and the
+  // requests they make) would compete with the first render for the CPU.
+  const [{ initSearch }, { initCoverage }, { initTools }, { initEdit }] = await Promise.all([
+    import('./search.js'), import('./coverage.js'), import('./tools.js'), import('./edit.js')]);
+  initSearch({ map, openDetails, fitFeature });
+  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL: () => writeURL() });
+  initTools({ map, state, planmap, legendModel });
+  planmap.basemaps = await (basemaps || loadBasemaps());
+  planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
+  planmap.timings.toolsBuilt = performance.now();
   // A link that names a feature but no view (the API's HTML pages) flies to it.
   if (state.sel) openDetails(state.sel.layer, state.sel.id, { fly: !state.view }).catch(() => {});
   refreshViewList();
   return planmap;
+}
+
+/**
+ * Holds MapLibre's drawing back until the first view's tiles are all in
+ * (or maxWait ms have passed): each frame drawn while tiles arrive one by
+ * one draws the tiles so far again, and in software GL (SwiftShader, as on
+ * a machine without a GPU) those frames took the CPU that parsing the rest
+ * of the tiles needed. MapLibre still prepares every frame (sources,
+ * placement); only the painting of the partial ones is left out. Touches
+ * MapLibre's painter, so it does nothing if that is not there.
+ */
+function paintOnceLoaded(map, maxWait = 4000) {
+  const painter = map.painter;
+  if (typeof painter?.render !== 'function') return;
+  const started = performance.now();
+  let held = 0;
+  painter.render = function render(...args) {
+    if (!map.loaded() && performance.now() - started < maxWait) {
+      held++;
+      return;
+    }
+    delete painter.render; // back to MapLibre's own, for good
+    planmap.timings.framesHeld = held;
+    return painter.render(...args);
+  };
+  // a view whose tiles never all arrive is drawn as it is after maxWait
+  setTimeout(() => { if (Object.hasOwn(painter, 'render')) map.triggerRepaint(); }, maxWait);
 }
 
 /**
@@ -782,6 +822,7 @@ async function openDetails(layerId, id, { fly = true } = {}) {
   const place = [p.city, p.county].filter(Boolean).join(' ');
   const en = language() === 'en' && p.name_en;
   const t2s = p.source_excerpt ? await excerptTable() : null;
+  const { cleanExcerpt, needsCleaning } = await import('./text.js');
   const excerpt = p.source_excerpt ? h('div', { class: 'excerpt' }) : null;
   if (excerpt) {
     const verbatim = p.source_excerpt;
@@ -835,7 +876,8 @@ async function openDetails(layerId, id, { fly = true } = {}) {
 let t2sTable = null;
 /** The traditional → simplified table, fetched once when an excerpt is first shown. */
 async function excerptTable() {
-  t2sTable ??= fetch(new URL('app/vendor/t2s.txt', document.baseURI)).then((r) => (r.ok ? r.text() : '')).then(parseT2S).catch(() => new Map());
+  t2sTable ??= Promise.all([fetch(new URL('app/vendor/t2s.txt', document.baseURI)).then((r) => (r.ok ? r.text() : '')), import('./text.js')])
+    .then(([text, { parseT2S }]) => parseT2S(text)).catch(() => new Map());
   return t2sTable;
 }
 
