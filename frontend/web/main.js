@@ -11,10 +11,8 @@ import { featureName, label, language, setLanguage, setVocabulary, t, values, vo
 import { emptyState, filterConditions, filtersActive, formatHash, itemsParams, matchesFilters, parseHash } from './state.js';
 import { api, debounce, download, getJSON, h } from './util.js';
 import { BOOKMARKS, initOverview, regionFrame } from './overview.js';
-// search.js, coverage.js, tools.js, basemaps.js, edit.js (editing, edit9)
-// and text.js are imported after the map's first idle (see boot): the
-// default view needs none of them, and every module the page imports
-// statically is fetched and compiled before main.js runs at all.
+// The other modules (search, coverage, tools, basemaps, edit, text) are
+// imported after the first idle: each static import delays main.js.
 
 const VIEW_LIST_MAX = 200;
 const SELECTION_SOURCE = 'planmap-selection';
@@ -100,10 +98,8 @@ async function boot() {
     // Labels appear at once instead of fading in over 300 ms: the map is
     // idle (and still) sooner, and no frames are drawn only to fade.
     fadeDuration: 0,
-    // The server's style is checked against the style spec by its own
-    // tests (api/styles_test.go); checking it again here cost the main
-    // thread tens of ms before the first frame. Layers added later
-    // (basemaps, coverage) are still checked.
+    // The server's style is checked by its tests (api/styles_test.go);
+    // layers added later are still checked.
     validateStyle: false,
   };
   if (state.view) {
@@ -152,8 +148,7 @@ async function boot() {
     planmap.timings.firstIdle = performance.now();
     resolve();
   }));
-  // The tools come once the default view is drawn: loading them (and the
-  // requests they make) would compete with the first render for the CPU.
+  // The tools come once the view is drawn, not competing with it for the CPU.
   const [{ initSearch }, { initCoverage }, { initTools }, { initEdit }] = await Promise.all([
     import('./search.js'), import('./coverage.js'), import('./tools.js'), import('./edit.js')]);
   initSearch({ map, openDetails, fitFeature });
@@ -169,13 +164,10 @@ async function boot() {
 }
 
 /**
- * Holds MapLibre's drawing back until the first view's tiles are all in
- * (or maxWait ms have passed): each frame drawn while tiles arrive one by
- * one draws the tiles so far again, and in software GL (SwiftShader, as on
- * a machine without a GPU) those frames took the CPU that parsing the rest
- * of the tiles needed. MapLibre still prepares every frame (sources,
- * placement); only the painting of the partial ones is left out. Touches
- * MapLibre's painter, so it does nothing if that is not there.
+ * Paints the map only once the first view's tiles are all in (or after
+ * maxWait ms): in software GL (SwiftShader) each partial frame took the CPU
+ * the tiles still to parse needed. Does nothing if MapLibre's painter
+ * is not there.
  */
 function paintOnceLoaded(map, maxWait = 4000) {
   const painter = map.painter;
