@@ -349,7 +349,11 @@ func lookOf(status string) statusLook {
 }
 
 // fillLayers fills one layer's areas, by status; planned areas are hatched
-// over their faint fill when the sprite has the pattern.
+// over their faint fill when the sprite has the pattern. The fills are not
+// antialiased: outlineLayers strokes every area's edge on top, and
+// MapLibre's antialiasing is a second draw of each fill (its outline),
+// which cost a software-GL browser (SwiftShader) about a tenth of its
+// first render.
 func fillLayers(name string, sprite bool) []any {
 	var out []any
 	for _, s := range statuses() {
@@ -357,12 +361,12 @@ func fillLayers(name string, sprite bool) []any {
 		out = append(out, withStatus(planningLayer(name, name, "fill-"+s, "fill", all(typeIs("Polygon"), statusIs(s)),
 			// large areas fade as the map zooms in, so the outlines and what
 			// lies inside them stay readable
-			object{"fill-color": kindColour(name), "fill-opacity": zoomRamp(9, look.fillOpacity, 13, look.fillOpacity*0.5)}, nil), s))
+			object{"fill-color": kindColour(name), "fill-opacity": zoomRamp(9, look.fillOpacity, 13, look.fillOpacity*0.5), "fill-antialias": false}, nil), s))
 	}
 	if sprite {
 		for _, s := range data.Vocabulary().StatusesDrawn(data.LineDotted) {
 			out = append(out, withStatus(planningLayer(name, name, "hatch-"+s, "fill", all(typeIs("Polygon"), statusIs(s)),
-				object{"fill-pattern": "hatch", "fill-opacity": 0.5}, nil), s))
+				object{"fill-pattern": "hatch", "fill-opacity": 0.5, "fill-antialias": false}, nil), s))
 		}
 	}
 	return out
