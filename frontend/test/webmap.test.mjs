@@ -712,8 +712,8 @@ describe('web map in headless Chromium', { skip }, () => {
 
   test('no request left this machine', () => {
     assert.deepEqual(browser.offsite, []);
-    // The guard saw the worker's tile requests, so it sees everything.
-    assert.ok(browser.seen.some((u) => u.includes('/tiles/')), 'no tile request went through the guard');
+    // The watch saw the worker's tile requests, so it sees everything.
+    assert.ok(browser.seen.some((u) => u.includes('/tiles/')), 'the watch saw no tile request');
     assert.ok(browser.seen.some((u) => u.includes('/basemap/land.geojson')));
   });
 });
