@@ -260,7 +260,7 @@ func newCoverageWorker(c *Corridors) *coverageWorker {
 }
 
 func (w *coverageWorker) cover(g orb.Geometry, distance float64) TargetCoverage {
-	w.target.reset(g)
+	w.target.resetTarget(g)
 	shape := &w.target
 	res := TargetCoverage{Nearest: -1, Distance: math.Inf(1), HasShare: shape.IsPolygonal()}
 	if shape.IsEmpty() {

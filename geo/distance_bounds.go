@@ -11,14 +11,14 @@ import "math"
 // corridor to measure, thousands of edges where a corridor is drawn
 // densely. The bounds here are tight to a few metres instead:
 //
-//   - the angle on the auxiliary sphere between two nodes is bounded from
+//   - the chord on the auxiliary sphere between two nodes is bounded from
 //     below by a ball around each (nodeBall) and, better for the long thin
 //     runs of a line, by a capsule (nodeCapsule): the points within an
 //     angle of a great-circle arc;
-//   - the angle becomes metres by Lambert's formula itself (lambertDistance,
+//   - the chord becomes metres by Lambert's formula itself (lambertDistance,
 //     which computes every distance of the search), bounded from below over
-//     the angles and the z (sine of reduced latitude) ranges the nodes
-//     allow (lambertLowerBound), rather than by one radius for every
+//     the chords and the z (sine of reduced latitude) ranges the nodes
+//     allow (lambertChordBound), rather than by one radius for every
 //     direction.
 //
 // Every distance the search computes is Lambert's formula between two
@@ -30,10 +30,10 @@ import "math"
 
 // nodeBall is a ball around a node on the auxiliary sphere: every point
 // the search may measure for the node lies within chord of the centre c, a
-// unit vector, that is within angle radians of it.
+// unit vector.
 type nodeBall struct {
-	c            vec3
-	chord, angle float64
+	c     vec3
+	chord float64
 }
 
 // nodeCapsule is a capsule around a node: with u the node's first vertex
@@ -52,7 +52,7 @@ type nodeCapsule struct {
 // over 2,048 edges, which a circle rarely fits, and the balls serve.
 const maxCapsuleLevel = 2
 
-// lambertSlack is the relative margin of lambertLowerBound for Lambert's
+// lambertSlack is the relative margin of lambertChordBound for Lambert's
 // formula against the exact geodesic (used near the arcs, exactFootDistance):
 // the formula's error is of order f² (1.1·10⁻⁵); the reference tests find
 // 1.4·10⁻⁶. boundFloor (metres) covers rounding near zero.
@@ -75,10 +75,10 @@ func elemMargin(ab float64) float64 {
 // chord radius; a chord of 2 or more is the whole sphere.
 func finishBall(c vec3, chord float64) nodeBall {
 	if chord >= 2 {
-		return nodeBall{c: vec3{1, 0, 0}, chord: 2, angle: math.Pi}
+		return nodeBall{c: vec3{1, 0, 0}, chord: 2}
 	}
 	chord += 1e-15 // rounding of the chords summed into it
-	return nodeBall{c: c, chord: chord, angle: 2 * math.Asin(chord/2)}
+	return nodeBall{c: c, chord: chord}
 }
 
 // elemChord returns the chord from c within which every point measured
@@ -199,9 +199,10 @@ func (s *Shape) nodeCapsule(start, end int) nodeCapsule {
 	return c
 }
 
-// capsuleAngle returns an angle (radians) that p is at least from every
-// point of the capsule of node (level, i), or −Inf without a capsule.
-func (s *Shape) capsuleAngle(level, i int32, p vec3) float64 {
+// capsuleChord returns a chord that p is at least from every point of
+// the capsule of node (level, i), or −Inf without a capsule: the chord to
+// the capsule's arc less tau (a chord grows by at most the angle added).
+func (s *Shape) capsuleChord(level, i int32, p vec3) float64 {
 	c := &s.caps[level][i]
 	if c.tau < 0 {
 		return math.Inf(-1)
@@ -216,44 +217,19 @@ func (s *Shape) capsuleAngle(level, i int32, p vec3) float64 {
 		return math.Inf(-1)
 	}
 	pu, pw, pn := p.dot(u), p.dot(w), p.dot(n)
-	afterLo := pw*c.cosLo-pu*c.sinLo >= 0
-	beforeHi := pu*c.sinHi-pw*c.cosHi >= 0
-	var angle float64
-	if afterLo && beforeHi {
-		angle = math.Asin(math.Min(1, math.Abs(pn)))
+	var chord2 float64
+	if pw*c.cosLo-pu*c.sinLo >= 0 && pu*c.sinHi-pw*c.cosHi >= 0 {
+		// Within the arc's span: the nearest point of the circle is
+		// p's projection on its plane, scaled out to the circle.
+		r := math.Sqrt(pu*pu + pw*pw)
+		chord2 = pn*pn + (1-r)*(1-r)
 	} else {
-		// The arc's nearest point to p is an end.
+		// Outside it the arc's nearest point to p is an end.
 		dLo := (pu-c.cosLo)*(pu-c.cosLo) + (pw-c.sinLo)*(pw-c.sinLo)
 		dHi := (pu-c.cosHi)*(pu-c.cosHi) + (pw-c.sinHi)*(pw-c.sinHi)
-		chord := math.Sqrt(math.Min(dLo, dHi) + pn*pn)
-		angle = 2 * math.Asin(math.Min(1, chord/2))
+		chord2 = math.Min(dLo, dHi) + pn*pn
 	}
-	return angle - c.tau
-}
-
-// lambertLowerBound returns a distance in metres below Lambert's formula
-// (and the exact geodesic) for every pair of points at an angle from
-// sigmaMin to sigmaMax whose z lie in [zA0, zA1] and [zB0, zB1]. The
-// formula is a(σ − f/2·(X + Y)) with X = (σ − sin σ)·P²/cos²(σ/2) and
-// Y = (σ + sin σ)·Q²/sin²(σ/2), P and Q the half sum and half difference
-// of the z: X grows with σ, (σ + sin σ)/sin²(σ/2) falls, and Y ≤ σ + sin σ
-// since |Q| ≤ sin(σ/2).
-func lambertLowerBound(sigmaMin, sigmaMax, zA0, zA1, zB0, zB1 float64) float64 {
-	if !(sigmaMin > 0) {
-		return 0
-	}
-	sigmaMax = math.Min(math.Max(sigmaMax, sigmaMin), math.Pi)
-	p := math.Max(math.Abs(zA0+zB0), math.Abs(zA1+zB1)) / 2
-	q := math.Max(math.Abs(zB1-zA0), math.Abs(zA1-zB0)) / 2
-	x := 0.0
-	if cosHalf := math.Cos(sigmaMax / 2); cosHalf > 1e-9 {
-		x = (sigmaMax - math.Sin(sigmaMax)) * p * p / (cosHalf * cosHalf)
-	} else {
-		return 0
-	}
-	sinHalf := math.Sin(sigmaMin / 2)
-	y := math.Min((sigmaMin+math.Sin(sigmaMin))*q*q/(sinHalf*sinHalf), sigmaMax+math.Sin(sigmaMax))
-	return wgs84A*(sigmaMin-wgs84F/2*(x+y))*(1-lambertSlack) - boundFloor
+	return math.Sqrt(chord2) - c.tau
 }
 
 // zRange returns the range of z over a ball.
@@ -265,7 +241,7 @@ func (b *nodeBall) zRange() (float64, float64) {
 // pair of points below node (la, ia) of a and node (lb, ib) of b at,
 // computing no more of it than it takes to reach best: the boxes' bound,
 // then the balls' chord times lowerBoundRadius, then Lambert's formula
-// over the balls' and capsules' angle (see the file comment).
+// over the balls' and capsules' chord (see the file comment).
 func nodeLowerBound(a *Shape, la, ia int32, b *Shape, lb, ib int32, best float64) float64 {
 	bound := boxLowerBound(a.levels[la][ia], b.levels[lb][ib])
 	if bound >= best {
@@ -273,20 +249,19 @@ func nodeLowerBound(a *Shape, la, ia int32, b *Shape, lb, ib int32, best float64
 	}
 	x, y := &a.balls[la][ia], &b.balls[lb][ib]
 	centres := math.Sqrt(x.c.sub(y.c).norm2())
-	bound = math.Max(bound, lowerBoundRadius*(centres-x.chord-y.chord))
+	cMin := centres - x.chord - y.chord
+	bound = math.Max(bound, lowerBoundRadius*cMin)
 	if bound >= best {
 		return bound
 	}
-	centreAngle := 2 * math.Asin(math.Min(1, centres/2))
-	sigmaMin := centreAngle - x.angle - y.angle
-	sigmaMin = math.Max(sigmaMin, b.capsuleAngle(lb, ib, x.c)-x.angle)
-	sigmaMin = math.Max(sigmaMin, a.capsuleAngle(la, ia, y.c)-y.angle)
-	if !(sigmaMin > 0) {
+	cMin = math.Max(cMin, b.capsuleChord(lb, ib, x.c)-x.chord)
+	cMin = math.Max(cMin, a.capsuleChord(la, ia, y.c)-y.chord)
+	if !(cMin > 0) {
 		return bound
 	}
 	zA0, zA1 := x.zRange()
 	zB0, zB1 := y.zRange()
-	return math.Max(bound, lambertLowerBound(sigmaMin, centreAngle+x.angle+y.angle, zA0, zA1, zB0, zB1))
+	return math.Max(bound, lambertChordBound(cMin, centres+x.chord+y.chord, zA0, zA1, zB0, zB1))
 }
 
 // pointNodeLowerBound is nodeLowerBound for point p (a vertex of another
@@ -298,11 +273,102 @@ func pointNodeLowerBound(p vec3, b *Shape, ib int32, bound, best float64) float6
 	if bound >= best {
 		return bound
 	}
-	centreAngle := 2 * math.Asin(math.Min(1, centres/2))
-	sigmaMin := math.Max(centreAngle-y.angle, b.capsuleAngle(0, ib, p))
-	if !(sigmaMin > 0) {
+	cMin := math.Max(centres-y.chord, b.capsuleChord(0, ib, p))
+	if !(cMin > 0) {
 		return bound
 	}
 	zB0, zB1 := y.zRange()
-	return math.Max(bound, lambertLowerBound(sigmaMin, centreAngle+y.angle, p.z, p.z, zB0, zB1))
+	return math.Max(bound, lambertChordBound(cMin, centres+y.chord, p.z, p.z, zB0, zB1))
+}
+
+// lambertChordBound returns a distance in metres below Lambert's formula
+// (and the exact geodesic) for every pair of points at a chord from cMin
+// to cMax whose z lie in [zA0, zA1] and [zB0, zB1]. The formula is
+// a(σ − f/2·(X + Y)) with X = (σ − sin σ)·P²/cos²(σ/2) and
+// Y = (σ + sin σ)·Q²/sin²(σ/2), P and Q the half sum and half difference
+// of the z. Without trigonometry: with c = 2·sin(σ/2) the chord,
+// Y/σ ≤ 8Q²/c² (σ + sin σ ≤ 2σ) and Y/σ ≤ 2 (|Q| ≤ sin(σ/2)),
+// X/σ ≤ (σ²/6)·P²/cos²(σ/2) ≤ 0.412·c²·P²/(1 − c²/4) (σ ≤ πc/2), and
+// σ ≥ c + c³/24, so that Lambert's a·σ·(1 − f/2·(X + Y)/σ) is at least
+// a·(cMin + cMin³/24) times the factor's least value. Beyond a chord of
+// 0.1 (600 km) the terms themselves serve: X grows with σ, (σ + sin σ)/
+// sin²(σ/2) falls, and Y ≤ σ + sin σ.
+func lambertChordBound(cMin, cMax, zA0, zA1, zB0, zB1 float64) float64 {
+	if !(cMin > 0) || !(cMax < 1.9) {
+		return 0
+	}
+	p := math.Max(math.Abs(zA0+zB0), math.Abs(zA1+zB1)) / 2
+	q := math.Max(math.Abs(zB1-zA0), math.Abs(zA1-zB0)) / 2
+	if cMin > 0.1 {
+		// Beyond 600 km the series fall short; take the formula's terms.
+		sigmaMin, sigmaMax := 2*math.Asin(cMin/2), 2*math.Asin(cMax/2)
+		cosHalf, sinHalf := math.Sqrt(1-cMax*cMax/4), cMin/2
+		x := (sigmaMax - math.Sin(sigmaMax)) * p * p / (cosHalf * cosHalf)
+		y := math.Min((sigmaMin+math.Sin(sigmaMin))*q*q/(sinHalf*sinHalf), sigmaMax+math.Sin(sigmaMax))
+		return wgs84A*(sigmaMin-wgs84F/2*(x+y))*(1-lambertSlack) - boundFloor
+	}
+	factor := 1 - wgs84F*math.Min(4*q*q/(cMin*cMin), 1) - 0.206*wgs84F*cMax*cMax*p*p/(1-cMax*cMax/4)
+	if !(factor > 0) {
+		return 0
+	}
+	return wgs84A*(cMin+cMin*cMin*cMin/24)*factor*(1-lambertSlack) - boundFloor
+}
+
+// elemLowerBound returns a distance in metres below every distance
+// pointElemDistance may compute from p to the element q0–q1, given the
+// chord from p to the element's great-circle arc: the points measured lie
+// within elemMargin of the arc (so 2·elemMargin nearer to p, which may be
+// turned too) and their z within the arc's range (its ends and the meeting
+// point of their tangents, which the arc bulges towards) widened as much.
+func elemLowerBound(p, q0, q1 vec3, chord float64) float64 {
+	ab := math.Sqrt(q0.sub(q1).norm2())
+	m := 2 * elemMargin(ab)
+	z0, z1 := math.Min(q0.z, q1.z), math.Max(q0.z, q1.z)
+	if ab > 0 {
+		den := 1 + q0.dot(q1)
+		if den < 0.5 {
+			return 0
+		}
+		tz := (q0.z + q1.z) / den
+		z0, z1 = math.Min(z0, tz), math.Max(z1, tz)
+	}
+	return lambertChordBound(chord-m, chord+ab+m, p.z, p.z, z0-m, z1+m)
+}
+
+// leafPairLowerBound returns a distance in metres that leafPair measures
+// no pair of leaf ia of a and leaf ib of b at, computed as nodeLowerBound
+// is but with the wider leaf's own edges instead of its ball and capsule:
+// every point measured is within the narrower leaf's ball chord (and the
+// margins) of its centre or of one of the wider leaf's edges. A polygon's
+// leaf of four edges is a blob whose ball and capsule are as wide as it is;
+// against a corridor drawn every few metres they held thousands of leaf
+// pairs within reach of the best.
+func leafPairLowerBound(a *Shape, ia int32, b *Shape, ib int32) float64 {
+	x, y := &a.balls[0][ia], &b.balls[0][ib]
+	wide, narrow, ball := a, y, x
+	start := int(ia) * shapeLeafSize
+	if y.chord > x.chord {
+		wide, narrow, ball = b, x, y
+		start = int(ib) * shapeLeafSize
+	}
+	cMin := math.Inf(1)
+	for _, e := range wide.elems[start:min(start+shapeLeafSize, len(wide.elems))] {
+		q0, q1 := wide.verts[e.a].v, wide.verts[e.b].v
+		var chord2 float64
+		if e.a == e.b {
+			chord2 = narrow.c.sub(q0).norm2()
+		} else {
+			var c arcCandidates
+			c.add(narrow.c, q0, q1)
+			chord2 = c.items[0].chord2
+		}
+		cMin = math.Min(cMin, math.Sqrt(chord2)-2*elemMargin(math.Sqrt(q0.sub(q1).norm2())))
+	}
+	cMin -= narrow.chord
+	if !(cMin > 0) {
+		return 0
+	}
+	zA0, zA1 := ball.zRange()
+	zB0, zB1 := narrow.zRange()
+	return lambertChordBound(cMin, math.Sqrt(x.c.sub(y.c).norm2())+x.chord+y.chord, zA0, zA1, zB0, zB1)
 }

@@ -49,16 +49,16 @@ func nodeElems(s *Shape, level, i int) []shapeElem {
 // distances the search computes, by brute force: for node pairs of random
 // shapes at every level, nodeLowerBound must not exceed the least distance
 // between any element below one and any below the other (elemDistance,
-// which measures every point–arc pair as pairSearch does), and
-// pointNodeLowerBound must not exceed the least pointElemDistance from a
-// vertex to the leaf's elements. A bound above them would let the search
-// skip the nearest pair; the test also requires the bounds to come within
-// a part in 1,000 of the truth for most pairs, so that it cannot pass on
-// bounds of zero.
+// which measures every point–arc pair as pairSearch does), nor
+// leafPairLowerBound for two leaves, and pointNodeLowerBound must not exceed the least pointElemDistance from a
+// vertex to the leaf's elements, nor elemLowerBound the distance from a
+// vertex to an element. A bound above them would let the search
+// skip the nearest pair; the test also requires the bounds to come close
+// to the truth for most pairs, so that it cannot pass on bounds of zero.
 func TestNodeLowerBoundBelowDistances(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	shapes := boundScene(rng)
-	pairs, tight := 0, 0
+	pairs, tight, elems, tightElems := 0, 0, 0, 0
 	for range 4000 {
 		a, b := shapes[rng.IntN(len(shapes))], shapes[rng.IntN(len(shapes))]
 		la, lb := rng.IntN(len(a.levels)), rng.IntN(len(b.levels))
@@ -78,6 +78,18 @@ func TestNodeLowerBoundBelowDistances(t *testing.T) {
 		if truth > 0 && bound >= truth*(1-1e-3) {
 			tight++
 		}
+		// Two leaves, as pairQueue.run asks before leafPair.
+		ia, ib = rng.IntN(len(a.levels[0])), rng.IntN(len(b.levels[0]))
+		leafTruth := math.Inf(1)
+		for _, x := range nodeElems(a, 0, ia) {
+			for _, y := range nodeElems(b, 0, ib) {
+				leafTruth = math.Min(leafTruth, elemDistance(a, x, b, y))
+			}
+		}
+		if got := leafPairLowerBound(a, int32(ia), b, int32(ib)); got > leafTruth {
+			t.Fatalf("leaf %d of a %d-element shape to leaf %d of a %d-element one: bound %.9f m above the distance %.9f m",
+				ia, len(a.elems), ib, len(b.elems), got, leafTruth)
+		}
 		// A vertex against a leaf, as verticesToElems asks.
 		ib = rng.IntN(len(b.levels[0]))
 		v := a.verts[a.elems[rng.IntN(len(a.elems))].a].v
@@ -88,10 +100,37 @@ func TestNodeLowerBoundBelowDistances(t *testing.T) {
 		if got := pointNodeLowerBound(v, b, int32(ib), 0, math.Inf(1)); got > pointTruth {
 			t.Fatalf("vertex to leaf %d of a %d-element shape: bound %.9f m above the distance %.9f m", ib, len(b.elems), got, pointTruth)
 		}
+		// A vertex against one element, as pointElemDistance asks.
+		y := b.elems[rng.IntN(len(b.elems))]
+		q0, q1 := b.verts[y.a].v, b.verts[y.b].v
+		if y.a == y.b {
+			continue
+		}
+		var c arcCandidates
+		c.add(v, q0, q1)
+		elemTruth := c.distance()
+		got := elemLowerBound(v, q0, q1, math.Sqrt(c.items[0].chord2))
+		if got > elemTruth {
+			t.Fatalf("vertex to an element of a %d-element shape: bound %.9f m above the distance %.9f m", len(b.elems), got, elemTruth)
+		}
+		// Tight for an element short against its distance (the bound
+		// allows for the z of any point of it, a share 2f·|q0−q1|/chord of
+		// the distance, and for elemMargin) within a region (under 600 km; beyond, the chord's
+		// series for the angle falls short by more).
+		if chord := math.Sqrt(c.items[0].chord2); math.Sqrt(q0.sub(q1).norm2()) < chord/50 && chord < 0.1 {
+			elems++
+			if got >= elemTruth*(1-5e-4) {
+				tightElems++
+			}
+		}
 	}
 	if tight < pairs/3 {
-		t.Fatalf("only %d of %d bounds within 0.1 %% of the distance", tight, pairs)
+		t.Fatalf("only %d of %d node bounds within 0.1 %% of the distance", tight, pairs)
 	}
+	if tightElems < elems*9/10 {
+		t.Fatalf("only %d of %d element bounds (short elements) within 0.05 %% of the distance", tightElems, elems)
+	}
+	t.Logf("%d of %d node bounds within 0.1 %%, %d of %d short elements' bounds within 0.05 %%", tight, pairs, tightElems, elems)
 }
 
 // TestCoverageDenseCorridors compares coverage with brute force where the

@@ -23,9 +23,11 @@ type Shape struct {
 	// level holds the root alone.
 	levels [][]nodeBox
 	// balls[k][i] and caps[k][i] are the ball and the capsule around
-	// node levels[k][i] (see nodeLowerBound).
+	// node levels[k][i] (see nodeLowerBound); noCapsules leaves every
+	// capsule out (see resetTarget).
 	balls         [][]nodeBall
 	caps          [][]nodeCapsule
+	noCapsules    bool
 	polygons      []orb.Polygon
 	polygonBounds []orb.Bound
 	// runStarts holds the first vertex of every point, line and ring.
@@ -74,6 +76,15 @@ func (s *Shape) reset(g orb.Geometry) {
 	s.runStarts, s.rings = s.runStarts[:0], s.rings[:0]
 	s.add(g)
 	s.build()
+}
+
+// resetTarget is reset for a coverage target, measured against the
+// corridors' capsules but without capsules of its own: a target is small
+// (its ball serves nearly as well), and one of each would cost more than
+// it saves.
+func (s *Shape) resetTarget(g orb.Geometry) {
+	s.noCapsules = true
+	s.reset(g)
 }
 
 // countPoints returns the number of positions in g and of its points,
@@ -235,7 +246,11 @@ func (s *Shape) build() {
 		}
 		level = append(level, box)
 		balls = append(balls, s.leafBall(i, end))
-		caps = append(caps, s.nodeCapsule(i, end))
+		if s.noCapsules {
+			caps = append(caps, nodeCapsule{tau: -1})
+		} else {
+			caps = append(caps, s.nodeCapsule(i, end))
+		}
 	}
 	s.levels[depth] = level
 	s.balls[depth], s.caps[depth] = balls, caps
@@ -249,7 +264,7 @@ func (s *Shape) build() {
 		}
 		for i := 0; i < len(level); i += shapeFanout {
 			nextBalls = append(nextBalls, parentBall(balls[i:min(i+shapeFanout, len(level))]))
-			if depth <= maxCapsuleLevel {
+			if depth <= maxCapsuleLevel && !s.noCapsules {
 				start := i / shapeFanout * span
 				nextCaps = append(nextCaps, s.nodeCapsule(start, min(start+span, len(s.elems))))
 			} else {
@@ -510,6 +525,9 @@ func (q *pairQueue) run(a *Shape, best float64, bestTag int) (float64, int) {
 			break
 		}
 		if e.la == 0 && e.lb == 0 {
+			if leafPairLowerBound(a, e.ia, e.b, e.ib) >= best {
+				continue
+			}
 			ps := pairSearch{a: a, b: e.b, best: best}
 			ps.leafPair(int(e.ia), int(e.ib))
 			if ps.best < best {
@@ -617,7 +635,8 @@ func (b nodeBox) overlaps(o nodeBox) bool {
 // chord on the auxiliary sphere already shows it is not: an ellipsoidal
 // distance is at least b (the polar radius) times the auxiliary angle, and
 // the angle to the geodesic at least that to the great-circle arc less
-// their largest separation.
+// their largest separation; and, tighter for a distance near limit,
+// Lambert's formula bounded over the element (elemLowerBound).
 func pointElemDistance(p, q0, q1 vec3, limit float64) float64 {
 	var c arcCandidates
 	if q0 == q1 {
@@ -628,7 +647,8 @@ func pointElemDistance(p, q0, q1 vec3, limit float64) float64 {
 	}
 	// The geodesic parts from the great circle by at most f·σ²/8 radians,
 	// below f/2 times the squared chord.
-	if lowerBoundRadius*(math.Sqrt(c.items[0].chord2)-wgs84F/2*q0.sub(q1).norm2()) >= limit {
+	chord := math.Sqrt(c.items[0].chord2)
+	if lowerBoundRadius*(chord-wgs84F/2*q0.sub(q1).norm2()) >= limit || elemLowerBound(p, q0, q1, chord) >= limit {
 		return math.Inf(1)
 	}
 	return c.distance()
