@@ -316,7 +316,10 @@ func (w *coverageWorker) nearest(shape *Shape, distance float64) (int, float64) 
 			if w.seen[i] != w.round {
 				w.seen[i] = w.round
 				p := w.c.pieces[i]
-				bound := nodeLowerBound(shape, top, 0, w.c.shapes[p.corridor], int32(p.level), int32(p.index), math.Inf(1))
+				// The boxes' bound alone: most pieces the index hands
+				// over are beaten before they are opened, and the queue
+				// bounds their children tightly (nodeLowerBound).
+				bound := boxLowerBound(shape.levels[top][0], w.c.shapes[p.corridor].levels[p.level][p.index])
 				w.candidates = append(w.candidates, pieceCandidate{i, bound})
 			}
 			return true
