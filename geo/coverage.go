@@ -260,7 +260,7 @@ func newCoverageWorker(c *Corridors) *coverageWorker {
 }
 
 func (w *coverageWorker) cover(g orb.Geometry, distance float64) TargetCoverage {
-	w.target.reset(g)
+	w.target.resetTarget(g)
 	shape := &w.target
 	res := TargetCoverage{Nearest: -1, Distance: math.Inf(1), HasShare: shape.IsPolygonal()}
 	if shape.IsEmpty() {
@@ -303,9 +303,11 @@ func (w *coverageWorker) nearest(shape *Shape, distance float64) (int, float64) 
 			return corridor, 0
 		}
 	}
-	top := len(shape.levels) - 1
-	targetBox := shape.levels[top][0]
+	top := int32(len(shape.levels) - 1)
 	best, bestCorridor := math.Inf(1), -1
+	if w.c.Len() <= directCorridors {
+		return w.nearestDirect(shape, top)
+	}
 	extent := w.c.index.Bound()
 	for radius := math.Min(math.Max(distance, minSearchRadius), maxFirstRadius); ; radius *= 4 {
 		box := expandBound(shape.Bound(), radius)
@@ -314,7 +316,11 @@ func (w *coverageWorker) nearest(shape *Shape, distance float64) (int, float64) 
 			if w.seen[i] != w.round {
 				w.seen[i] = w.round
 				p := w.c.pieces[i]
-				w.candidates = append(w.candidates, pieceCandidate{i, boxLowerBound(targetBox, w.c.shapes[p.corridor].levels[p.level][p.index])})
+				// The boxes' bound alone: most pieces the index hands
+				// over are beaten before they are opened, and the queue
+				// bounds their children tightly (nodeLowerBound).
+				bound := boxLowerBound(shape.levels[top][0], w.c.shapes[p.corridor].levels[p.level][p.index])
+				w.candidates = append(w.candidates, pieceCandidate{i, bound})
 			}
 			return true
 		})
@@ -335,7 +341,7 @@ func (w *coverageWorker) nearest(shape *Shape, distance float64) (int, float64) 
 				break
 			}
 			w.queue.pushBound(pairEntry{bound: cand.bound, b: w.c.shapes[p.corridor], tag: p.corridor,
-				la: int32(top), lb: int32(p.level), ib: int32(p.index)})
+				la: top, lb: int32(p.level), ib: int32(p.index)})
 		}
 		if best > 0 {
 			best, bestCorridor = w.queue.run(shape, best, bestCorridor)
@@ -345,6 +351,50 @@ func (w *coverageWorker) nearest(shape *Shape, distance float64) (int, float64) 
 			return bestCorridor, best
 		}
 	}
+}
+
+// directCorridors is the most corridors nearestDirect serves: it bounds
+// every corridor once per target, where the index would hand over only the
+// pieces within a radius (but has to be asked again for far targets).
+const directCorridors = 64
+
+// nearestDirect is nearest for a few corridors (a request's selection): the
+// pair queue starts from each corridor's root, nearest bound first, and
+// descends both hierarchies as far as the bounds leave a piece that could
+// beat the best so far. With the balls' bounds (nodeLowerBound) a target
+// far from the corridors opens a few leaves of them, not most.
+func (w *coverageWorker) nearestDirect(shape *Shape, top int32) (int, float64) {
+	w.candidates = w.candidates[:0]
+	for i, c := range w.c.shapes {
+		if c.IsEmpty() {
+			continue
+		}
+		bound := nodeLowerBound(shape, top, 0, c, int32(len(c.levels)-1), 0, math.Inf(1))
+		w.candidates = append(w.candidates, pieceCandidate{piece: i, bound: bound})
+	}
+	slices.SortFunc(w.candidates, func(a, b pieceCandidate) int {
+		if c := cmpFloat(a.bound, b.bound); c != 0 {
+			return c
+		}
+		return a.piece - b.piece
+	})
+	best, bestCorridor := math.Inf(1), -1
+	for _, cand := range w.candidates {
+		if cand.bound >= best {
+			break
+		}
+		if w.contains(shape, cand.piece) {
+			best, bestCorridor = 0, cand.piece
+			break
+		}
+		c := w.c.shapes[cand.piece]
+		w.queue.pushBound(pairEntry{bound: cand.bound, b: c, tag: cand.piece, la: top, lb: int32(len(c.levels) - 1)})
+	}
+	if best > 0 {
+		best, bestCorridor = w.queue.run(shape, best, bestCorridor)
+	}
+	w.queue.heap = w.queue.heap[:0]
+	return bestCorridor, best
 }
 
 // corridorInside returns the lowest-numbered corridor with a vertex inside

@@ -21,7 +21,13 @@ type Shape struct {
 	// levels[0] boxes runs of shapeLeafSize consecutive elements;
 	// levels[k] boxes runs of shapeFanout nodes of levels[k-1]; the last
 	// level holds the root alone.
-	levels        [][]nodeBox
+	levels [][]nodeBox
+	// balls[k][i] and caps[k][i] are the ball and the capsule around
+	// node levels[k][i] (see nodeLowerBound); noCapsules leaves every
+	// capsule out (see resetTarget).
+	balls         [][]nodeBall
+	caps          [][]nodeCapsule
+	noCapsules    bool
 	polygons      []orb.Polygon
 	polygonBounds []orb.Bound
 	// runStarts holds the first vertex of every point, line and ring.
@@ -70,6 +76,15 @@ func (s *Shape) reset(g orb.Geometry) {
 	s.runStarts, s.rings = s.runStarts[:0], s.rings[:0]
 	s.add(g)
 	s.build()
+}
+
+// resetTarget is reset for a coverage target, measured against the
+// corridors' capsules but without capsules of its own: a target is small
+// (its ball serves nearly as well), and one of each would cost more than
+// it saves.
+func (s *Shape) resetTarget(g orb.Geometry) {
+	s.noCapsules = true
+	s.reset(g)
 }
 
 // countPoints returns the number of positions in g and of its points,
@@ -208,6 +223,8 @@ func (s *Shape) build() {
 	}
 	if len(s.elems) == 0 {
 		s.levels = s.levels[:0]
+		s.balls = s.balls[:0]
+		s.caps = s.caps[:0]
 		return
 	}
 	s.elemBoxes = slices.Grow(s.elemBoxes[:0], len(s.elems))
@@ -216,6 +233,7 @@ func (s *Shape) build() {
 	}
 	depth := 0
 	level := s.nextLevel(depth, (len(s.elems)+shapeLeafSize-1)/shapeLeafSize)
+	balls, caps := s.nextBalls(depth, cap(level))
 	for i := 0; i < len(s.elems); i += shapeLeafSize {
 		end := min(i+shapeLeafSize, len(s.elems))
 		box := s.elemBoxes[i]
@@ -227,12 +245,31 @@ func (s *Shape) build() {
 			s.elemBoxes[k].cosMaxLat = box.cosMaxLat
 		}
 		level = append(level, box)
+		balls = append(balls, s.leafBall(i, end))
+		if s.noCapsules {
+			caps = append(caps, nodeCapsule{tau: -1})
+		} else {
+			caps = append(caps, s.nodeCapsule(i, end))
+		}
 	}
 	s.levels[depth] = level
+	s.balls[depth], s.caps[depth] = balls, caps
 	for len(level) > 1 {
 		depth++
 		next := s.nextLevel(depth, (len(level)+shapeFanout-1)/shapeFanout)
+		nextBalls, nextCaps := s.nextBalls(depth, cap(next))
+		span := shapeLeafSize
+		for range depth {
+			span *= shapeFanout
+		}
 		for i := 0; i < len(level); i += shapeFanout {
+			nextBalls = append(nextBalls, parentBall(balls[i:min(i+shapeFanout, len(level))]))
+			if depth <= maxCapsuleLevel && !s.noCapsules {
+				start := i / shapeFanout * span
+				nextCaps = append(nextCaps, s.nodeCapsule(start, min(start+span, len(s.elems))))
+			} else {
+				nextCaps = append(nextCaps, nodeCapsule{tau: -1})
+			}
 			box := level[i]
 			for _, b := range level[i+1 : min(i+shapeFanout, len(level))] {
 				box = box.union(b)
@@ -242,9 +279,31 @@ func (s *Shape) build() {
 			next = append(next, box)
 		}
 		s.levels[depth] = next
-		level = next
+		s.balls[depth], s.caps[depth] = nextBalls, nextCaps
+		level, balls = next, nextBalls
 	}
 	s.levels = s.levels[:depth+1]
+	s.balls = s.balls[:depth+1]
+	s.caps = s.caps[:depth+1]
+}
+
+// nextBalls is nextLevel for the balls and capsules.
+func (s *Shape) nextBalls(depth, n int) ([]nodeBall, []nodeCapsule) {
+	for len(s.balls) <= depth {
+		if len(s.balls) < cap(s.balls) {
+			s.balls = s.balls[:len(s.balls)+1]
+		} else {
+			s.balls = append(s.balls, nil)
+		}
+	}
+	for len(s.caps) <= depth {
+		if len(s.caps) < cap(s.caps) {
+			s.caps = s.caps[:len(s.caps)+1]
+		} else {
+			s.caps = append(s.caps, nil)
+		}
+	}
+	return slices.Grow(s.balls[depth][:0], n), slices.Grow(s.caps[depth][:0], n)
 }
 
 // nextLevel returns an empty slice for level depth with room for n boxes,
@@ -411,7 +470,7 @@ type pairEntry struct {
 
 // push adds e with its lower bound computed.
 func (q *pairQueue) push(e pairEntry, a *Shape) {
-	e.bound = boxLowerBound(a.levels[e.la][e.ia], e.b.levels[e.lb][e.ib])
+	e.bound = nodeLowerBound(a, e.la, e.ia, e.b, e.lb, e.ib, math.Inf(1))
 	q.pushBound(e)
 }
 
@@ -466,6 +525,9 @@ func (q *pairQueue) run(a *Shape, best float64, bestTag int) (float64, int) {
 			break
 		}
 		if e.la == 0 && e.lb == 0 {
+			if leafPairLowerBound(a, e.ia, e.b, e.ib) >= best {
+				continue
+			}
 			ps := pairSearch{a: a, b: e.b, best: best}
 			ps.leafPair(int(e.ia), int(e.ib))
 			if ps.best < best {
@@ -480,14 +542,14 @@ func (q *pairQueue) run(a *Shape, best float64, bestTag int) (float64, int) {
 		if e.lb == 0 || (e.la > 0 && (e.la > e.lb || boxArea(boxA) >= boxArea(boxB))) {
 			level := a.levels[e.la-1]
 			for c := e.ia * shapeFanout; c < min((e.ia+1)*shapeFanout, int32(len(level))); c++ {
-				if bound := boxLowerBound(level[c], boxB); bound < best {
+				if bound := nodeLowerBound(a, e.la-1, c, e.b, e.lb, e.ib, best); bound < best {
 					q.pushBound(pairEntry{bound: bound, b: e.b, tag: e.tag, la: e.la - 1, ia: c, lb: e.lb, ib: e.ib})
 				}
 			}
 		} else {
 			level := e.b.levels[e.lb-1]
 			for c := e.ib * shapeFanout; c < min((e.ib+1)*shapeFanout, int32(len(level))); c++ {
-				if bound := boxLowerBound(boxA, level[c]); bound < best {
+				if bound := nodeLowerBound(a, e.la, e.ia, e.b, e.lb-1, c, best); bound < best {
 					q.pushBound(pairEntry{bound: bound, b: e.b, tag: e.tag, la: e.la, ia: e.ia, lb: e.lb - 1, ib: c})
 				}
 			}
@@ -523,13 +585,14 @@ func (ps *pairSearch) leafPair(ia, ib int) {
 			}
 		}
 	}
-	ps.verticesToElems(a, elemsA, leafA.cosMaxLat, b, elemsB, boxesB, leafB)
-	ps.verticesToElems(b, elemsB, leafB.cosMaxLat, a, elemsA, boxesA, leafA)
+	ps.verticesToElems(a, elemsA, leafA.cosMaxLat, b, ib, elemsB, boxesB, leafB)
+	ps.verticesToElems(b, elemsB, leafB.cosMaxLat, a, ia, elemsA, boxesA, leafA)
 }
 
 // verticesToElems measures every vertex of elemsA (of shape a) against
-// every element of elemsB (of shape b) that its bounds do not rule out.
-func (ps *pairSearch) verticesToElems(a *Shape, elemsA []shapeElem, cosA float64, b *Shape, elemsB []shapeElem, boxesB []nodeBox, leafB nodeBox) {
+// every element of elemsB (of leaf ib of shape b, whose box is leafB) that
+// its bounds do not rule out.
+func (ps *pairSearch) verticesToElems(a *Shape, elemsA []shapeElem, cosA float64, b *Shape, ib int, elemsB []shapeElem, boxesB []nodeBox, leafB nodeBox) {
 	prev := int32(-1)
 	for _, x := range elemsA {
 		for _, vi := range [2]int32{x.a, x.b} {
@@ -539,7 +602,8 @@ func (ps *pairSearch) verticesToElems(a *Shape, elemsA []shapeElem, cosA float64
 			prev = vi
 			v := a.verts[vi]
 			point := nodeBox{minLon: v.lon, maxLon: v.lon, minLat: v.lat, maxLat: v.lat, cosMaxLat: cosA}
-			if boxLowerBound(point, leafB) >= ps.best {
+			if bound := boxLowerBound(point, leafB); bound >= ps.best ||
+				pointNodeLowerBound(v.v, b, int32(ib), bound, ps.best) >= ps.best {
 				continue
 			}
 			for j, y := range elemsB {
@@ -571,7 +635,8 @@ func (b nodeBox) overlaps(o nodeBox) bool {
 // chord on the auxiliary sphere already shows it is not: an ellipsoidal
 // distance is at least b (the polar radius) times the auxiliary angle, and
 // the angle to the geodesic at least that to the great-circle arc less
-// their largest separation.
+// their largest separation; and, tighter for a distance near limit,
+// Lambert's formula bounded over the element (elemLowerBound).
 func pointElemDistance(p, q0, q1 vec3, limit float64) float64 {
 	var c arcCandidates
 	if q0 == q1 {
@@ -582,7 +647,8 @@ func pointElemDistance(p, q0, q1 vec3, limit float64) float64 {
 	}
 	// The geodesic parts from the great circle by at most f·σ²/8 radians,
 	// below f/2 times the squared chord.
-	if lowerBoundRadius*(math.Sqrt(c.items[0].chord2)-wgs84F/2*q0.sub(q1).norm2()) >= limit {
+	chord := math.Sqrt(c.items[0].chord2)
+	if lowerBoundRadius*(chord-wgs84F/2*q0.sub(q1).norm2()) >= limit || elemLowerBound(p, q0, q1, chord) >= limit {
 		return math.Inf(1)
 	}
 	return c.distance()
