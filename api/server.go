@@ -104,6 +104,8 @@ type Server struct {
 	extraPaths []func() []apiPath
 	// ops is health, metrics, limits and access logging (api/ops.go).
 	ops *opsState
+	// lastBase is the base URL of the last request's Host (baseURL).
+	lastBase atomic.Pointer[hostBase]
 }
 
 // New serves a loaded dataset, read-only.
