@@ -20,7 +20,7 @@ import (
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/postgis"
 	"github.com/planmap/planmap/geo/crs"
-	"github.com/planmap/planmap/logline"
+	"github.com/planmap/planmap/cmd/planmap/logline"
 	"github.com/planmap/planmap/tiles"
 )
 

@@ -5,7 +5,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/planmap/planmap/logline"
+	"github.com/planmap/planmap/cmd/planmap/logline"
 )
 
 // An access log written in batches at most 100 ms apart, and a main log
