@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"mime"
@@ -473,11 +474,8 @@ func (s *Server) addWriteOperations(paths map[string]any, snap *snapshot) {
 // everyone on their next request, not after max-age.
 func (s *Server) revalidateWhenEditable(c *fiber.Ctx) error {
 	err := c.Next()
-	if s.store.Writable() == nil {
-		cc := string(c.Response().Header.Peek(fiber.HeaderCacheControl))
-		if strings.HasPrefix(cc, "public, max-age=") {
-			c.Set(fiber.HeaderCacheControl, "public, no-cache")
-		}
+	if bytes.HasPrefix(c.Response().Header.Peek(fiber.HeaderCacheControl), []byte("public, max-age=")) && s.store.Writable() == nil {
+		c.Set(fiber.HeaderCacheControl, "public, no-cache")
 	}
 	return err
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,6 +130,12 @@ func (l *limiter) acquire(ctx context.Context, kind string) func() {
 	return nil
 }
 
+// limits reports whether kind has a concurrency limit.
+func (l *limiter) limits(kind string) bool {
+	_, ok := l.slots[kind]
+	return ok
+}
+
 func (l *limiter) inUse(kind string) int { return len(l.slots[kind]) }
 
 func (l *limiter) capacity(kind string) int { return cap(l.slots[kind]) }
@@ -184,16 +189,14 @@ var knownMethods = []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost,
 // counted and logged as route "unmatched" (recordRefused).
 func (s *Server) guardRequests(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
-		start := time.Now()
 		refuse := func(e *Error) {
 			writeRawError(ctx, e)
-			s.recordRefused(ctx, start, nil)
+			s.recordRefused(ctx, ctx.Time(), nil) // fasthttp's time of the request's start
 		}
-		method := string(ctx.Method())
-		if !slices.Contains(knownMethods, method) && method != fiber.MethodTrace && method != fiber.MethodConnect {
+		if method := ctx.Method(); !isKnownMethod(method) && string(method) != fiber.MethodTrace && string(method) != fiber.MethodConnect {
 			ctx.Response.Header.Set(fiber.HeaderAllow, "GET, HEAD, OPTIONS")
 			refuse(&Error{Status: fiber.StatusNotImplemented, Code: "NotImplemented",
-				Description: fmt.Sprintf("method %q is not one this server implements", truncate(method, 32))})
+				Description: fmt.Sprintf("method %q is not one this server implements", truncate(string(method), 32))})
 			return
 		}
 		for _, b := range ctx.Request.Header.RequestURI() {
@@ -211,30 +214,51 @@ func (s *Server) guardRequests(next fasthttp.RequestHandler) fasthttp.RequestHan
 	}
 }
 
+// isKnownMethod reports whether method is one of knownMethods.
+func isKnownMethod(method []byte) bool {
+	for _, k := range knownMethods {
+		if string(method) == k {
+			return true
+		}
+	}
+	return false
+}
+
 // framingProblem reads the raw header block for what makes a body's
 // length ambiguous: Content-Length repeated with different values, or
-// given with Transfer-Encoding (fasthttp keeps one and goes on).
+// given with Transfer-Encoding (fasthttp keeps one and goes on). It runs
+// on every request, so it allocates nothing.
 func framingProblem(raw []byte) string {
-	var lengths []string
-	chunked := false
-	for _, line := range bytes.Split(raw, []byte("\n")) {
+	var length []byte
+	lengths, chunked, differ := 0, false, false
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
 			continue
 		}
-		switch strings.ToLower(string(bytes.TrimSpace(name))) {
-		case "content-length":
-			lengths = append(lengths, string(bytes.TrimSpace(value)))
-		case "transfer-encoding":
+		name = bytes.TrimSpace(name)
+		switch {
+		case bytes.EqualFold(name, []byte("content-length")):
+			value = bytes.TrimSpace(value)
+			if lengths > 0 && !bytes.Equal(value, length) {
+				differ = true
+			}
+			length = value
+			lengths++
+		case bytes.EqualFold(name, []byte("transfer-encoding")):
 			chunked = true
 		}
 	}
-	for _, l := range lengths[min(1, len(lengths)):] {
-		if l != lengths[0] {
-			return "conflicting Content-Length headers"
-		}
+	if differ {
+		return "conflicting Content-Length headers"
 	}
-	if chunked && len(lengths) > 0 {
+	if chunked && lengths > 0 {
 		return "Content-Length given with Transfer-Encoding"
 	}
 	return ""

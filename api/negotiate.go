@@ -62,7 +62,25 @@ func (s *Server) baseURL(c *fiber.Ctx) string {
 	if s.opts.BaseURL != "" {
 		return s.opts.BaseURL
 	}
+	if len(s.opts.TrustedProxies) == 0 {
+		// No proxy headers count: the URL depends on the scheme and Host
+		// alone; the last one is kept, made once rather than per request.
+		host := c.Request().Host()
+		tls := c.Context().IsTLS()
+		if b := s.lastBase.Load(); b != nil && b.tls == tls && string(host) == b.host {
+			return b.base
+		}
+		base := requestBaseURL(c)
+		s.lastBase.Store(&hostBase{tls: tls, host: string(host), base: base})
+		return base
+	}
 	return requestBaseURL(c)
+}
+
+// hostBase is the base URL made for a request's scheme and Host.
+type hostBase struct {
+	tls        bool
+	host, base string
 }
 
 // requestBaseURL is the scheme and host the client asked for: the Host
@@ -77,7 +95,7 @@ func requestBaseURL(c *fiber.Ctx) string {
 		scheme = "https"
 	}
 	host := string(c.Request().Host())
-	if c.IsProxyTrusted() && len(c.App().Config().TrustedProxies) > 0 {
+	if len(c.App().Config().TrustedProxies) > 0 && c.IsProxyTrusted() {
 		first := func(v string) string {
 			v, _, _ = strings.Cut(v, ",")
 			return strings.TrimSpace(v)

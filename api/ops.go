@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,13 @@ type opsState struct {
 	inFlight prometheus.Gauge
 	limited  *prometheus.CounterVec
 	loads    *prometheus.HistogramVec
+	// byRoute caches the requests and duration children (routeKey →
+	// *routeMetrics; see observe).
+	byRoute sync.Map
+	// clientNames caches formatted client addresses (netip.Addr →
+	// string; see clientIP), clientNameCount counts the stores.
+	clientNames     sync.Map
+	clientNameCount atomic.Int64
 }
 
 // matchTotals keeps the match cache lookups of the layer views no longer
@@ -161,14 +169,25 @@ func opsPaths() []apiPath {
 // the log and the metrics see the final status), and writes the access
 // log line and the metrics.
 func (s *Server) opsMiddleware(c *fiber.Ctx) error {
-	start := time.Now()
+	// fasthttp notes the time just before it calls the handler.
+	start := c.Context().Time()
 	o := s.ops
 	o.inFlight.Inc()
 	defer o.inFlight.Dec()
 	c.Locals(serverLocal, s)
 	kind := requestKind(c)
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeoutFor(kind))
-	defer cancel()
+	var ctx context.Context
+	if kind == kindAnalysis {
+		actx, cancel := context.WithTimeout(context.Background(), s.timeoutFor(kind))
+		defer cancel()
+		ctx = actx
+	} else {
+		// Reads mostly never wait on their context: no timer unless one
+		// does (see deadlineContext).
+		dctx := newDeadlineContext(start.Add(s.timeoutFor(kind)))
+		defer dctx.cancel()
+		ctx = dctx
+	}
 	c.SetUserContext(ctx)
 
 	var err error
@@ -177,19 +196,20 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 		if release := o.limiter.acquire(ctx, kind); release == nil {
 			o.limited.WithLabelValues(kind).Inc()
 			err = limitedError(kind)
-		} else {
-			routed = true
+		} else if routed = true; o.limiter.limits(kind) {
 			sl := &slot{release: release}
 			c.Locals(slotLocal, sl)
 			err = c.Next()
 			sl.done()
+		} else {
+			err = c.Next()
 		}
 	}
 	// The route template, once a route matched; requests refused before
 	// routing and the router's own 404 and 405 count as unmatched.
 	route := "unmatched"
 	var fe *fiber.Error
-	if r := c.Route(); routed && r != nil && !(errors.As(err, &fe) && (fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed)) {
+	if r := c.Route(); routed && r != nil && !(err != nil && errors.As(err, &fe) && (fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed)) {
 		route = r.Path
 	}
 	if err != nil {
@@ -198,12 +218,15 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
-	elapsed := time.Since(start)
+	now := time.Now()
+	elapsed := now.Sub(start)
 	method := metricMethod(c.Method())
-	o.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	o.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
-	if o.access != nil {
-		o.access.LogAttrs(ctx, slog.LevelInfo, "request",
+	o.observe(route, method, status, elapsed)
+	if h := o.accessHandler(ctx); h != nil {
+		// The record made here rather than by LogAttrs, which asks the
+		// runtime for its caller on every line (no access line shows it).
+		r := slog.NewRecord(now, slog.LevelInfo, "request", 0)
+		r.AddAttrs(
 			slog.String("request_id", requestID(c)),
 			slog.String("method", c.Method()),
 			slog.String("route", route),
@@ -211,10 +234,77 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 			slog.Int("status", status),
 			slog.Int("bytes", len(c.Response().Body())),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("client", c.IP()),
+			slog.String("client", s.clientIP(c)),
 		)
+		_ = h.Handle(ctx, r)
 	}
 	return nil
+}
+
+// accessHandler is the access log's handler when it takes info lines,
+// else nil.
+func (o *opsState) accessHandler(ctx context.Context) slog.Handler {
+	if o.access == nil {
+		return nil
+	}
+	if h := o.access.Handler(); h.Enabled(ctx, slog.LevelInfo) {
+		return h
+	}
+	return nil
+}
+
+// clientIP is c.IP(), the client's address as the access log shows it,
+// without formatting the connection's address anew for every request
+// when no proxy is trusted (the formatted addresses of up to
+// maxClientNames clients are kept).
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	if len(s.opts.TrustedProxies) > 0 {
+		return c.IP()
+	}
+	ip, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !ok {
+		return c.IP()
+	}
+	if name, ok := s.ops.clientNames.Load(ip); ok {
+		return name.(string)
+	}
+	name := c.IP()
+	if s.ops.clientNameCount.Add(1) <= maxClientNames {
+		s.ops.clientNames.Store(ip, name)
+	}
+	return name
+}
+
+// maxClientNames bounds clientIP's cache.
+const maxClientNames = 4096
+
+// routeKey names the request metrics of a route template and method.
+type routeKey struct{ route, method string }
+
+// routeMetrics are a route and method's children of the request metrics,
+// looked up once (WithLabelValues hashes every label value each time).
+type routeMetrics struct {
+	duration prometheus.Observer
+	// byStatus holds the requests counter of each status (int → prometheus.Counter).
+	byStatus sync.Map
+}
+
+// observe counts an answered request and its duration under its route
+// template, method and status. Every label value is bounded (see the
+// top of this file), so the children kept are too.
+func (o *opsState) observe(route, method string, status int, elapsed time.Duration) {
+	key := routeKey{route, method}
+	v, ok := o.byRoute.Load(key)
+	if !ok {
+		v, _ = o.byRoute.LoadOrStore(key, &routeMetrics{duration: o.duration.WithLabelValues(route, method)})
+	}
+	rm := v.(*routeMetrics)
+	c, ok := rm.byStatus.Load(status)
+	if !ok {
+		c, _ = rm.byStatus.LoadOrStore(status, o.requests.WithLabelValues(route, method, strconv.Itoa(status)))
+	}
+	c.(prometheus.Counter).Inc()
+	rm.duration.Observe(elapsed.Seconds())
 }
 
 // refusedRoute is the route label of requests answered before routing:
@@ -244,8 +334,7 @@ func (s *Server) recordRefused(ctx *fasthttp.RequestCtx, start time.Time, err er
 	status := ctx.Response.StatusCode()
 	method := metricMethod(string(ctx.Method()))
 	elapsed := time.Since(start)
-	o.requests.WithLabelValues(refusedRoute, method, strconv.Itoa(status)).Inc()
-	o.duration.WithLabelValues(refusedRoute, method).Observe(elapsed.Seconds())
+	o.observe(refusedRoute, method, status, elapsed)
 	id := utils.UUID()
 	ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
 	if o.access == nil {

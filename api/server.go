@@ -104,6 +104,8 @@ type Server struct {
 	extraPaths []func() []apiPath
 	// ops is health, metrics, limits and access logging (api/ops.go).
 	ops *opsState
+	// lastBase is the base URL of the last request's Host (baseURL).
+	lastBase atomic.Pointer[hostBase]
 }
 
 // New serves a loaded dataset, read-only.
@@ -188,26 +190,31 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 	s.ops = newOpsState(s)
 	s.app.Server().Handler = s.guardRequests(s.app.Server().Handler)
 	s.watchRefusals()
-	s.app.Use(requestid.New())
-	s.app.Use(s.opsMiddleware)
-	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
-		s.log.Error("panic in handler", "request_id", requestID(c), "path", c.OriginalURL(), "panic", fmt.Sprint(e))
-	}}))
-	s.app.Use(s.revalidateWhenEditable)
-	s.app.Use(s.writeCORS)
-	s.app.Use(cors.New(cors.Config{
-		AllowOrigins:  "*",
-		AllowMethods:  "GET,HEAD,POST,OPTIONS",
-		AllowHeaders:  "Accept,Accept-Encoding,If-None-Match,Content-Type",
-		ExposeHeaders: "ETag,Link,Content-Encoding,Content-Length,X-Request-Id,Retry-After",
-	}))
-	s.app.Use(s.handleAnyOptions)
-	s.app.Use(compress.New(compress.Config{
-		Level: compress.LevelBestSpeed,
-		// Tiles are cached gzipped and sent as gzip or plain bytes by their
-		// handler; compressing them again per request would waste the cache.
-		Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/tiles/") },
-	}))
+	// One middleware route with every handler in order: each c.Next()
+	// then steps to the next handler instead of searching the route
+	// tree again (fiber does that between routes).
+	s.app.Use(
+		requestid.New(),
+		s.opsMiddleware,
+		recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+			s.log.Error("panic in handler", "request_id", requestID(c), "path", c.OriginalURL(), "panic", fmt.Sprint(e))
+		}}),
+		s.revalidateWhenEditable,
+		s.writeCORS,
+		cors.New(cors.Config{
+			AllowOrigins:  "*",
+			AllowMethods:  "GET,HEAD,POST,OPTIONS",
+			AllowHeaders:  "Accept,Accept-Encoding,If-None-Match,Content-Type",
+			ExposeHeaders: "ETag,Link,Content-Encoding,Content-Length,X-Request-Id,Retry-After",
+		}),
+		s.handleAnyOptions,
+		compress.New(compress.Config{
+			Level: compress.LevelBestSpeed,
+			// Tiles are cached gzipped and sent as gzip or plain bytes by their
+			// handler; compressing them again per request would waste the cache.
+			Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/tiles/") },
+		}),
+	)
 	s.routesOps()
 	s.routes()
 	return s, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/postgis"
 	"github.com/planmap/planmap/geo/crs"
+	"github.com/planmap/planmap/cmd/planmap/logline"
 	"github.com/planmap/planmap/tiles"
 )
 
@@ -86,7 +87,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlagsWithConfig(fs, args, stderr, "config", map[string]bool{"basemap": true}); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, *logFormat, *logLevel)
+	// Access log lines go out in batches (at most 100 ms late, and at
+	// shutdown); the main log's lines at once, in order with them.
+	logOut := logline.NewWriter(stderr, 64<<10, 100*time.Millisecond)
+	defer logOut.Flush()
+	log, err := newLogger(logOut.Immediate(), *logFormat, *logLevel)
 	if err != nil {
 		return err
 	}
@@ -129,7 +134,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		opts.MaxGetBody = -1
 	}
 	if *accessLog {
-		opts.AccessLog = log.With("log", "access")
+		access, err := newLogger(logOut, *logFormat, *logLevel)
+		if err != nil {
+			return err
+		}
+		opts.AccessLog = access.With("log", "access")
 	}
 	if *archive != "" {
 		// a static archive: edits to the data do not reach its tiles
@@ -292,9 +301,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	hopts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, hopts)), nil
+		return slog.New(logline.NewTextHandler(w, hopts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+		return slog.New(logline.NewJSONHandler(w, hopts)), nil
 	}
 	return nil, fmt.Errorf("serve: --log-format %q: use text or json", format)
 }
