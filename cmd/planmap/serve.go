@@ -145,16 +145,25 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv.ObserveLoad("load", time.Since(loadStart))
-	log.Info("planmap indexed the data and prepared the tiles", "seconds", time.Since(loadStart).Seconds(), "peak_rss_mib", peakRSSMiB())
-	if *memProfile != "" {
-		if err := writeHeapProfile(*memProfile); err != nil {
-			return err
-		}
-	}
+	log.Info("planmap indexed the data", "seconds", time.Since(loadStart).Seconds(), "peak_rss_mib", peakRSSMiB())
 	defer srv.Close()
 	ds := store.Current()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// The tiles are prepared in the background: tile requests wait for
+	// them (api.Server.WaitTiles); the heap profile is of both.
+	tilesDone := make(chan error, 1)
+	go func() {
+		err := srv.WaitTiles(ctx)
+		if err == nil {
+			log.Info("planmap prepared the tiles", "seconds", time.Since(loadStart).Seconds(), "peak_rss_mib", peakRSSMiB())
+			debug.FreeOSMemory() // the preparation's scratch
+			if *memProfile != "" {
+				err = writeHeapProfile(*memProfile)
+			}
+		}
+		tilesDone <- err
+	}()
 	features := 0
 	for _, l := range ds.Layers() {
 		features += l.Len()
@@ -177,6 +186,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	log.Info("planmap serving", "addr", ln.Addr().String(), "data", ds.Source, "layers", len(ds.Layers()), "features", features, "version", ds.Version, "editing", editing)
 	fmt.Fprintf(stdout, "planmap: open %s/ in a browser\n", openURL(*baseURL, ln.Addr()))
 	if err := srv.ServeListener(ctx, ln, *grace); err != nil {
+		return err
+	}
+	if err := <-tilesDone; err != nil && ctx.Err() == nil {
 		return err
 	}
 	log.Info("planmap stopped")
