@@ -62,14 +62,11 @@ func TestTilesWaitForTheirPreparation(t *testing.T) {
 			t.Errorf("%s: 503 body %q is not an OGC exception", target, r.body)
 		}
 	}
-	// routes that do not need the tiles answer at once
+	// routes that do not need the tiles answer while they are held (a
+	// wait for them would end in the 503 above)
 	for _, target := range []string{"/readyz", "/collections/ports/items?limit=3", "/search?q=port"} {
-		start := time.Now()
 		if r := get(t, srv, target); r.status != http.StatusOK {
 			t.Errorf("%s while the tiles are prepared: status %d: %s", target, r.status, r.body)
-		}
-		if waited := time.Since(start); waited > 150*time.Millisecond {
-			t.Errorf("%s waited %v for the tiles", target, waited)
 		}
 	}
 
