@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -111,8 +110,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	loadStart := time.Now()
-	gc := newStartupGC()
-	defer gc.done()
 	store, err := openStore(*dir, *storeURL, *watch, log, matchCacheBytes(*matchCacheMiB), *maxFileMiB<<20)
 	if err != nil {
 		return err
@@ -155,11 +152,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	// The tiles are prepared in the background: tile requests wait for
 	// them (api.Server.WaitTiles); the heap profile is of both.
-	gc.tiles()
+	restoreGC := startupGC()
 	tilesDone := make(chan error, 1)
 	go func() {
 		err := srv.WaitTiles(ctx)
-		gc.done()
+		restoreGC()
 		if err == nil {
 			log.Info("planmap prepared the tiles", "seconds", time.Since(loadStart).Seconds(), "peak_rss_mib", peakRSSMiB())
 			debug.FreeOSMemory() // the preparation's scratch
@@ -217,49 +214,23 @@ func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget, maxFi
 	return data.OpenFiles(dir, opts)
 }
 
-// The collector's targets (GOGC) during start-up, unless GOGC is set in
-// the environment. While the data loads (before ready), loadGCPercent:
-// the heap grows to the dataset's size with little garbage, and at the
-// default 100 the collector marks the growing heap over and over (some
-// seconds of a core at 1M features). While the tiles are prepared in the
-// background after ready, tilesGCPercent: the preparation allocates
-// gigabytes on top of the loaded data, and a low target keeps the
-// process's peak nearer what is live, for more collector work off the
-// ready path. Then the default again.
-const (
-	loadGCPercent  = 200
-	tilesGCPercent = 25
-)
+// tilesGCPercent is the collector's target (GOGC) while the tiles are
+// prepared in the background after ready: the preparation allocates
+// gigabytes at 1M features on top of the loaded data, and at the default
+// 100 the heap may grow to twice what is live before a collection, which
+// made the process's peak nearly twice its steady memory. At 25 the peak
+// stays near what is live, for some more collector work off the ready
+// path.
+const tilesGCPercent = 25
 
-// startupGC switches the collector's target through start-up's phases.
-type startupGC struct {
-	prev int
-	set  bool
-	once sync.Once
-}
-
-func newStartupGC() *startupGC {
-	g := &startupGC{}
-	if os.Getenv("GOGC") == "" {
-		g.prev, g.set = debug.SetGCPercent(loadGCPercent), true
+// startupGC sets the collector's target for the tile preparation, unless
+// GOGC is set in the environment, and returns what puts it back.
+func startupGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
 	}
-	return g
-}
-
-// tiles switches to the tile preparation's target.
-func (g *startupGC) tiles() {
-	if g.set {
-		debug.SetGCPercent(tilesGCPercent)
-	}
-}
-
-// done puts the target back, once.
-func (g *startupGC) done() {
-	g.once.Do(func() {
-		if g.set {
-			debug.SetGCPercent(g.prev)
-		}
-	})
+	prev := debug.SetGCPercent(tilesGCPercent)
+	return func() { debug.SetGCPercent(prev) }
 }
 
 // peakRSSMiB is the process's peak resident memory so far (VmHWM), or -1
