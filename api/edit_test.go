@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -382,6 +383,19 @@ func TestBadWritesChangeNothing(t *testing.T) {
 			return nil
 		})
 		return out
+	}
+	// the store writes its binary snapshot in the background after
+	// opening (and the server no longer waits for its tiles, which gave
+	// it the time): let it finish before the folder is compared
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		done, _ := filepath.Glob(filepath.Join(es.dir, data.StateDir, "snapshot-*.bin"))
+		tmp, _ := filepath.Glob(filepath.Join(es.dir, data.StateDir, ".snapshot-*.tmp"))
+		if len(done) > 0 && len(tmp) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no binary snapshot written in 60 s")
+		}
 	}
 	before := snapshotFiles()
 	valid := newPort("坏写入", 120.5, 28.1)

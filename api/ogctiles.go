@@ -257,7 +257,11 @@ func (s *Server) handleTileset(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, c.Path(), base)) {
 		return nil
 	}
-	tj := snap.tiler.TileJSON(s.tileURL(base))
+	tiler, err := s.tilerFor(c, snap)
+	if err != nil {
+		return err
+	}
+	tj := tiler.TileJSON(s.tileURL(base))
 	bounds := tj.Bounds
 	self := base + sc.prefix + "/tiles/" + tmsID
 	links := []tileLink{

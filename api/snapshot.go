@@ -10,7 +10,6 @@ import (
 
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/cql2"
-	"github.com/planmap/planmap/tiles"
 )
 
 // snapshot is what the API serves for one version of the store's data: the
@@ -25,12 +24,10 @@ type snapshot struct {
 	etag string
 	// search is the name index and facet counts (api/search.go).
 	search *searchState
-	// tiler makes this version's vector tiles; the server's tile cache
-	// keeps them compressed under tiler.Version() (api/tiles.go).
-	tiler *tiles.Tiler
-	// baseTiler is the tiler prepared for the layers' bases, which
-	// tiler extends with their overlays.
-	baseTiler *tiles.Tiler
+	// tiles makes this version's vector tiles once prepared (in the
+	// background); the server's tile cache keeps them compressed under
+	// the tiler's Version() (api/tiles.go).
+	tiles *tileBuild
 	// analysis holds the corridors prepared for coverage analysis, built
 	// on first use (api/analysis.go).
 	analysis *analysisState

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
@@ -66,13 +69,66 @@ func tilePaths() []apiPath {
 	}
 }
 
-// buildTiles gives snap its tiler. When every layer keeps the base of
-// prev's, the tiler is prev's base tiler with snap's overlays (the cost of
-// the changes), and the cached tiles outside the changed areas carry over
-// to the new version; otherwise every layer is prepared anew.
+// tileBuild is a snapshot's tiler, prepared in the background: preparing
+// the tiles of 1M features takes tens of seconds, which the other routes
+// need not wait for. A tile, TileJSON or style request waits for it under
+// its own deadline (a 503 with Retry-After when the deadline comes first),
+// so no request ever sees a wrong or missing tile.
+type tileBuild struct {
+	done chan struct{}
+	// base and tiler are set, or err, when done is closed.
+	base, tiler *tiles.Tiler
+	err         error
+}
+
+// ready reports whether the build has finished.
+func (b *tileBuild) ready() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait returns the tiler once it is prepared, or ctx's error when ctx ends
+// first.
+func (b *tileBuild) wait(ctx context.Context) (*tiles.Tiler, error) {
+	if !b.ready() {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if b.err != nil {
+		return nil, fmt.Errorf("api: preparing the tiles: %w", b.err)
+	}
+	return b.tiler, nil
+}
+
+// tilerFor waits for snap's tiler under the request's deadline.
+func (s *Server) tilerFor(c *fiber.Ctx, snap *snapshot) (*tiles.Tiler, error) {
+	return snap.tiles.wait(c.UserContext())
+}
+
+// WaitTiles blocks until the current version's tiles are prepared (or ctx
+// ends) and returns the error preparing them, if any: for commands and
+// benchmarks that want to time it.
+func (s *Server) WaitTiles(ctx context.Context) error {
+	_, err := s.state.Load().tiles.wait(ctx)
+	return err
+}
+
+// buildTiles starts preparing snap's tiler in the background. When every
+// layer keeps the base of prev's, the tiler is prev's base tiler with
+// snap's overlays (the cost of the changes), and the cached tiles outside
+// the changed areas carry over to the new version; otherwise every layer
+// is prepared anew. What can be refused (layer names the tiler reserves,
+// too many layers) is checked before it returns.
 func (s *Server) buildTiles(snap, prev *snapshot) error {
 	views := snap.data.Layers()
-	sameBases := prev != nil && prev.baseTiler != nil && len(prev.data.Layers()) == len(views)
+	sameBases := prev != nil && prev.tiles != nil && len(prev.data.Layers()) == len(views)
 	var changed []orb.Bound
 	if sameBases {
 		for _, v := range views {
@@ -84,21 +140,15 @@ func (s *Server) buildTiles(snap, prev *snapshot) error {
 			changed = append(changed, bounds...)
 		}
 	}
-	base := (*tiles.Tiler)(nil)
-	if sameBases {
-		base = prev.baseTiler
-	} else {
-		sources := make([]tiles.Source, len(views))
-		versions := make([]string, len(views))
-		for i, v := range views {
-			meta, index, _, _ := v.Base()
-			sources[i] = tiles.Source{Layer: meta, Index: index}
-			versions[i] = v.BaseVersion()
-		}
-		var err error
-		if base, err = tiles.New("base:"+strings.Join(versions, ","), sources, tiles.Options{}); err != nil {
-			return err
-		}
+	sources := make([]tiles.Source, len(views))
+	versions := make([]string, len(views))
+	for i, v := range views {
+		meta, index, _, _ := v.Base()
+		sources[i] = tiles.Source{Layer: meta, Index: index}
+		versions[i] = v.BaseVersion()
+	}
+	if err := tiles.CheckSources(sources); err != nil {
+		return err
 	}
 	changes := map[string]tiles.LayerChanges{}
 	for _, v := range views {
@@ -106,17 +156,48 @@ func (s *Server) buildTiles(snap, prev *snapshot) error {
 			changes[v.Meta.ID] = tiles.LayerChanges{Hidden: hidden, Added: added}
 		}
 	}
-	tiler := base
-	if len(changes) > 0 {
-		var err error
-		if tiler, err = base.WithChanges(snap.data.Version, changes); err != nil {
-			return err
+	build := &tileBuild{done: make(chan struct{})}
+	snap.tiles = build
+	var prevBuild *tileBuild
+	if prev != nil {
+		prevBuild = prev.tiles
+	}
+	go func() {
+		defer close(build.done)
+		start := time.Now()
+		var base *tiles.Tiler
+		if sameBases {
+			<-prevBuild.done
+			if prevBuild.err == nil {
+				base = prevBuild.base
+			}
 		}
-	}
-	snap.baseTiler, snap.tiler = base, tiler
-	if sameBases && prev.tiler.Version() != tiler.Version() {
-		s.tileCache.Carry(prev.tiler.Version(), tiler.Version(), changed, tiler.Options().Buffer)
-	}
+		if base == nil {
+			sameBases = false
+			var err error
+			if base, err = tiles.New("base:"+strings.Join(versions, ","), sources, tiles.Options{}); err != nil {
+				build.err = err
+				s.log.Error("preparing the tiles failed", "err", err)
+				return
+			}
+		}
+		tiler := base
+		if len(changes) > 0 {
+			var err error
+			if tiler, err = base.WithChanges(snap.data.Version, changes); err != nil {
+				build.err = err
+				s.log.Error("preparing the tiles of the changes failed", "err", err)
+				return
+			}
+		}
+		if sameBases && prevBuild.tiler.Version() != tiler.Version() {
+			s.tileCache.Carry(prevBuild.tiler.Version(), tiler.Version(), changed, tiler.Options().Buffer)
+		}
+		build.base, build.tiler = base, tiler
+		if !sameBases {
+			s.log.Debug("api: prepared the tiles", "seconds", time.Since(start).Seconds(), "version", tiler.Version())
+		}
+	}()
 	return nil
 }
 
@@ -146,19 +227,26 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 		return err
 	}
 	snap := s.state.Load()
-	set, err := snap.tiler.ParseLayers(c.Query("layers"))
-	if err != nil {
-		return badRequest("layers: %s", strings.TrimPrefix(err.Error(), "tiles: "))
-	}
-	key := tiles.TileKey{Version: snap.tiler.Version(), Z: uint32(z), X: uint32(x), Y: uint32(y), Layers: set}
-	render := func() (*tiles.Tile, error) { return snap.tiler.Render(key.Z, key.X, key.Y, key.Layers) }
+	var key tiles.TileKey
+	var render func() (*tiles.Tile, error)
 	if src := s.opts.TileSource; src != nil {
 		// an archive holds whole tiles only
 		if c.Query("layers") != "" {
 			return badRequest("layers: not available: the tiles come from an archive of every layer")
 		}
-		key.Version, key.Layers = "archive", 0
+		key = tiles.TileKey{Version: "archive", Z: uint32(z), X: uint32(x), Y: uint32(y)}
 		render = func() (*tiles.Tile, error) { return src.Get(c.Context(), key.Z, key.X, key.Y) }
+	} else {
+		tiler, err := s.tilerFor(c, snap)
+		if err != nil {
+			return err
+		}
+		set, err := tiler.ParseLayers(c.Query("layers"))
+		if err != nil {
+			return badRequest("layers: %s", strings.TrimPrefix(err.Error(), "tiles: "))
+		}
+		key = tiles.TileKey{Version: tiler.Version(), Z: uint32(z), X: uint32(x), Y: uint32(y), Layers: set}
+		render = func() (*tiles.Tile, error) { return tiler.Render(key.Z, key.X, key.Y, key.Layers) }
 	}
 	tile, err := s.tileCache.Get(key, render)
 	if err != nil {
@@ -268,7 +356,11 @@ func (s *Server) handleTileJSON(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, "tiles.json", base)) {
 		return nil
 	}
-	return c.JSON(snap.tiler.TileJSON(s.tileURL(base)))
+	tiler, err := s.tilerFor(c, snap)
+	if err != nil {
+		return err
+	}
+	return c.JSON(tiler.TileJSON(s.tileURL(base)))
 }
 
 func (s *Server) handleStyle(c *fiber.Ctx) error {
@@ -282,5 +374,9 @@ func (s *Server) handleStyle(c *fiber.Ctx) error {
 	if notModified(c, etagFor(snap.etag, "styles/default.json", base)) {
 		return nil
 	}
-	return c.JSON(snap.tiler.StyleFor(tiles.StyleURLs{Tiles: s.tileURL(base), Basemap: base + "/basemap/land.geojson", BasemapTiles: s.basemapTileURL(base), Sprite: spriteURL(base)}), mediaMapboxStyle)
+	tiler, err := s.tilerFor(c, snap)
+	if err != nil {
+		return err
+	}
+	return c.JSON(tiler.StyleFor(tiles.StyleURLs{Tiles: s.tileURL(base), Basemap: base + "/basemap/land.geojson", BasemapTiles: s.basemapTileURL(base), Sprite: spriteURL(base)}), mediaMapboxStyle)
 }

@@ -52,7 +52,9 @@ mkdir -p "$data_root"
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
-# measure DIR: starts the server on DIR, prints "seconds peak_kb steady_kb".
+# measure DIR: starts the server on DIR, prints "seconds cpu_seconds peak_kb
+# steady_kb tiles_seconds" (tiles_seconds: from launch until the tiles,
+# prepared in the background after ready, are all prepared).
 measure() {
   local dir=$1 log=$work/serve.log t0 t1 cpu peak steady
   t0=$(date +%s%N)
@@ -65,6 +67,12 @@ measure() {
   t1=$(date +%s%N)
   cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$server_pid/stat")
   peak=$(status_kb "$server_pid" VmHWM)
+  # the tiles are prepared in the background after ready: wait for them
+  for _ in $(seq 1 6000); do
+    grep -q 'prepared the tiles' "$log" && break
+    sleep 0.1
+  done
+  tiles=$(sed -n 's/.*prepared the tiles.* seconds=\([0-9.]*\).*/\1/p' "$log" | head -1)
   # the snapshot is written after ready: wait for it, then idle
   for _ in $(seq 1 6000); do
     compgen -G "$dir/.planmap/snapshot-*.bin" >/dev/null && break
@@ -73,11 +81,11 @@ measure() {
   sleep "$idle"
   steady=$(status_kb "$server_pid" VmRSS)
   peak=$(( $(status_kb "$server_pid" VmHWM) > peak ? $(status_kb "$server_pid" VmHWM) : peak ))
-  grep -E 'snapshot|planmap (loaded|indexed)' "$log" | sed 's/^/    /' >&2 || true
+  grep -E 'snapshot|planmap (loaded|indexed|prepared)' "$log" | sed 's/^/    /' >&2 || true
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null || true
   server_pid=
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}') $cpu $peak $steady"
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}') $cpu $peak $steady ${tiles:-0}"
 }
 
 rows=()
@@ -90,31 +98,31 @@ for n in $sizes; do
   bytes=$(cat "$dir"/*.geojson "$dir"/*.json 2>/dev/null | wc -c)
   r=$rounds
   [ "$n" -gt 200000 ] && r=$big_rounds
-  declare -A secs=() cpus=() peaks=() steadies=()
+  declare -A secs=() cpus=() peaks=() steadies=() tls=()
   for i in $(seq 1 "$r"); do
     for source in geojson snapshot; do
       [ "$source" = geojson ] && rm -f "$dir"/.planmap/snapshot-*.bin
       if [ "$source" = snapshot ] && ! compgen -G "$dir/.planmap/snapshot-*.bin" >/dev/null; then
         echo "startup.sh: no snapshot was written in $dir/.planmap" >&2; exit 1
       fi
-      read -r s c p st < <(measure "$dir")
-      echo "  N=$n $source round $i: ready ${s}s (${c} CPU s), peak $((p / 1024)) MiB, steady $((st / 1024)) MiB" >&2
-      secs[$source]+="$s "; cpus[$source]+="$c "; peaks[$source]+="$p "; steadies[$source]+="$st "
+      read -r s c p st tl < <(measure "$dir")
+      echo "  N=$n $source round $i: ready ${s}s (${c} CPU s), tiles prepared ${tl}s, peak $((p / 1024)) MiB, steady $((st / 1024)) MiB" >&2
+      secs[$source]+="$s "; cpus[$source]+="$c "; peaks[$source]+="$p "; steadies[$source]+="$st "; tls[$source]+="$tl "
     done
   done
   for source in geojson snapshot; do
     # shellcheck disable=SC2086
-    s=$(median ${secs[$source]}); c=$(median ${cpus[$source]}); p=$(median ${peaks[$source]}); st=$(median ${steadies[$source]})
-    rows+=("$(awk -v n="$n" -v src="$source" -v b="$bytes" -v s="$s" -v c="$c" -v p="$p" -v st="$st" -v r="$r" 'BEGIN {
+    s=$(median ${secs[$source]}); c=$(median ${cpus[$source]}); p=$(median ${peaks[$source]}); st=$(median ${steadies[$source]}); tl=$(median ${tls[$source]})
+    rows+=("$(awk -v n="$n" -v src="$source" -v b="$bytes" -v s="$s" -v c="$c" -v p="$p" -v st="$st" -v tl="$tl" -v r="$r" 'BEGIN {
       mb = b / 1048576; pm = p / 1024; sm = st / 1024
-      printf "| %d | %.0f MiB | %s | %.1f s | %.1f s | %.0f MiB | %.2f× | %.0f MiB | %.2f× | %d |", n, mb, src, s, c, pm, pm / mb, sm, sm / mb, r }')")
+      printf "| %d | %.0f MiB | %s | %.1f s | %.1f s | %.1f s | %.0f MiB | %.2f× | %.0f MiB | %.2f× | %d |", n, mb, src, s, c, tl, pm, pm / mb, sm, sm / mb, r }')")
   done
-  unset secs cpus peaks steadies
+  unset secs cpus peaks steadies tls
 done
 
 echo
 echo "planmap serve --data DIR start-up (idle ${idle}s before the steady figure; medians)"
 echo
-echo "| features | GeoJSON | from | ready | CPU to ready | peak RSS | peak/GeoJSON | steady RSS | steady/GeoJSON | rounds |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| features | GeoJSON | from | ready | CPU to ready | tiles prepared | peak RSS | peak/GeoJSON | steady RSS | steady/GeoJSON | rounds |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -383,30 +383,56 @@ func readChecked(r io.Reader, n uint32, crc bool) ([]byte, error) {
 	return b, nil
 }
 
-// readBlocks reads one layer's blocks and decodes them in parallel.
+// readBlocks reads one layer's blocks and decodes them in parallel: the
+// reading goroutine only copies each block's bytes into a buffer the
+// decoders hand back when done (so a layer's reading leaves no gigabyte
+// of payloads behind for the collector), the decoders check the CRC and
+// decode.
 func readBlocks(r io.Reader, want int) ([]*geojson.Feature, error) {
 	type job struct {
 		i       int
+		crc     uint32
 		payload []byte
 	}
+	workers := max(runtime.GOMAXPROCS(0), 1)
 	var (
-		jobs    = make(chan job, 4)
+		jobs    = make(chan job, 2*workers)
+		free    = make(chan []byte, 3*workers)
 		mu      sync.Mutex
 		decoded [][]*geojson.Feature
 		firstEr error
+		errAt   = -1
 		wg      sync.WaitGroup
 	)
-	for range max(runtime.GOMAXPROCS(0), 1) {
+	fail := func(i int, err error) {
+		mu.Lock()
+		if errAt < 0 || i < errAt {
+			errAt, firstEr = i, fmt.Errorf("block %d: %w", i, err)
+		}
+		mu.Unlock()
+	}
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			d := &blockDecoder{interned: map[string]any{}}
 			for j := range jobs {
-				feats, err := d.decode(j.payload)
-				mu.Lock()
-				if err != nil && firstEr == nil {
-					firstEr = fmt.Errorf("block %d: %w", j.i, err)
+				var feats []*geojson.Feature
+				var err error
+				if crc32.Checksum(j.payload, crcTable) != j.crc {
+					err = errors.New("the checksum does not match")
+				} else {
+					feats, err = d.decode(j.payload)
 				}
+				select {
+				case free <- j.payload[:0]:
+				default:
+				}
+				if err != nil {
+					fail(j.i, err)
+					continue
+				}
+				mu.Lock()
 				for len(decoded) <= j.i {
 					decoded = append(decoded, nil)
 				}
@@ -430,16 +456,20 @@ func readBlocks(r io.Reader, want int) ([]*geojson.Feature, error) {
 			readErr = fmt.Errorf("block %d: a length of %d bytes", i, n)
 			break
 		}
-		payload := make([]byte, n)
+		var payload []byte
+		select {
+		case payload = <-free:
+		default:
+		}
+		if uint32(cap(payload)) < n {
+			payload = make([]byte, n, n+n/4)
+		}
+		payload = payload[:n]
 		if _, err := io.ReadFull(r, payload); err != nil {
 			readErr = fmt.Errorf("block %d: %w", i, err)
 			break
 		}
-		if binary.LittleEndian.Uint32(h[4:]) != crc32.Checksum(payload, crcTable) {
-			readErr = fmt.Errorf("block %d: the checksum does not match", i)
-			break
-		}
-		jobs <- job{i, payload}
+		jobs <- job{i, binary.LittleEndian.Uint32(h[4:]), payload}
 	}
 	close(jobs)
 	wg.Wait()

@@ -21,52 +21,77 @@ const Labels = "labels"
 // labelLayer builds the Labels layer from the prepared layers (the enclave
 // links and the lines are left out: lines are labelled along themselves).
 func (t *Tiler) labelLayer() (*layer, error) {
-	var points []*geojson.Feature
-	var thinnable []bool
+	var labels labelPoints
 	for _, l := range t.layers {
 		if l.name == EnclaveLinks {
 			continue
 		}
-		points, thinnable = appendLabelPoints(points, thinnable, l)
+		labels.add(l)
 	}
-	return t.prepareLabels(points, thinnable)
+	return t.prepareLabels(&labels)
 }
 
-// appendLabelPoints appends the label points of l's polygon and point
-// features.
-func appendLabelPoints(points []*geojson.Feature, thinnable []bool, l *layer) ([]*geojson.Feature, []bool) {
+// labelPoints are label points to prepare as a layer: each a feature of
+// its own (a point with the id of the feature it labels and no property
+// map: at 1M features a map each would take a gigabyte), its properties
+// read from the labelled feature.
+type labelPoints struct {
+	points    []*geojson.Feature
+	from      []labelFrom
+	thinnable []bool
+}
+
+// labelFrom is what a label point labels.
+type labelFrom struct {
+	feature *geojson.Feature
+	layer   string
+	polygon bool
+}
+
+// add appends the label points of l's polygon and point features.
+func (lp *labelPoints) add(l *layer) {
 	src := l.index.Features()
 	for i, f := range src {
 		ef := l.featureOf(i)
 		if ef.typ != mvtPolygon && ef.typ != mvtPoint {
 			continue
 		}
-		props := make(geojson.Properties, len(propertyKeys)+2) // sized once
-		for _, key := range propertyKeys {
-			if v, ok := propertyValue(f, key); ok {
-				props[key] = plainValue(v)
-			}
+		p := &geojson.Feature{Type: "Feature", Geometry: orb.Point{lonFromX(ef.labelX), latFromY(ef.labelY)}}
+		if id := data.FeatureID(f); id != "" {
+			p.ID = id
 		}
-		props["layer"] = l.name
-		props["shape"] = "Point"
-		if ef.typ == mvtPolygon {
-			props["shape"] = "Polygon"
-		}
-		p := geojson.NewFeature(orb.Point{lonFromX(ef.labelX), latFromY(ef.labelY)})
-		p.Properties = props
-		points = append(points, p)
-		thinnable = append(thinnable, ef.thinnable)
+		lp.points = append(lp.points, p)
+		lp.from = append(lp.from, labelFrom{feature: f, layer: l.name, polygon: ef.typ == mvtPolygon})
+		lp.thinnable = append(lp.thinnable, ef.thinnable)
 	}
-	return points, thinnable
 }
 
-func (t *Tiler) prepareLabels(points []*geojson.Feature, thinnable []bool) (*layer, error) {
-	l, err := prepareLayer(Labels, nil, geo.NewIndex(points), &t.opts)
+// value is label point i's tile property key: the labelled feature's,
+// with "layer" its layer and "shape" "Polygon" or "Point".
+func (lp *labelPoints) value(i int, key string) (value, bool) {
+	switch key {
+	case "layer":
+		return value{kind: valString, s: lp.from[i].layer}, true
+	case "shape":
+		if lp.from[i].polygon {
+			return value{kind: valString, s: "Polygon"}, true
+		}
+		return value{kind: valString, s: "Point"}, true
+	}
+	return propertyValue(lp.from[i].feature, key)
+}
+
+func (t *Tiler) prepareLabels(lp *labelPoints) (*layer, error) {
+	l, err := prepareLayerWith(Labels, nil, geo.NewIndex(lp.points), &t.opts, lp.value)
 	if err != nil {
 		return nil, err
 	}
-	for i := range thinnable { // a label may be thinned when its feature may
-		l.featureOf(i).thinnable = thinnable[i]
+	for i := range lp.thinnable { // a label may be thinned when its feature may
+		l.featureOf(i).thinnable = lp.thinnable[i]
+	}
+	l.labelLayers = make([]string, len(lp.from))
+	for i, from := range lp.from {
+		l.labelLayers[i] = from.layer
 	}
 	return l, nil
 }
@@ -88,22 +113,19 @@ func (t *Tiler) labelOverlay(labels *layer, overlays []*overlayLayer, changes ma
 	}
 	lov := &overlayLayer{mask: make([]uint64, (len(labels.features)+63)/64)}
 	for i, f := range labels.index.Features() {
-		name, _ := f.Properties["layer"].(string)
-		id, _ := f.Properties["id"].(string)
-		if hidden[name+"/"+id] {
+		if hidden[labels.labelLayers[i]+"/"+data.FeatureID(f)] {
 			fi := labels.order[i]
 			lov.mask[fi>>6] |= 1 << (uint(fi) & 63)
 		}
 	}
-	var points []*geojson.Feature
-	var thinnable []bool
+	var points labelPoints
 	for li, ov := range overlays {
 		if ov == nil || li >= len(t.layers) || t.layers[li].name == EnclaveLinks || t.layers[li].name == Labels {
 			continue
 		}
-		points, thinnable = appendLabelPoints(points, thinnable, ov.layer)
+		points.add(ov.layer)
 	}
-	l, err := t.prepareLabels(points, thinnable)
+	l, err := t.prepareLabels(&points)
 	if err != nil {
 		return nil, err
 	}
@@ -111,18 +133,4 @@ func (t *Tiler) labelOverlay(labels *layer, overlays []*overlayLayer, changes ma
 	l.buildGrids()
 	lov.layer = l
 	return lov, nil
-}
-
-// plainValue turns a tile value back into the Go value a GeoJSON property
-// holds, for the derived layers built from prepared features.
-func plainValue(v value) any {
-	switch v.kind {
-	case valString:
-		return v.s
-	case valDouble:
-		return v.f
-	case valBool:
-		return v.n != 0
-	}
-	return float64(v.n)
 }

@@ -145,6 +145,9 @@ type layer struct {
 	// grids, for layers of lines, find candidates from their zoom on.
 	grids  []*lineGrid
 	fields map[string]string
+	// labelLayers holds, for the Labels layer, the layer of each label
+	// point's feature, by source position.
+	labelLayers []string
 }
 
 // propertyKeys are the properties tiles carry, in the order their keys are
@@ -155,6 +158,17 @@ var propertyKeys = []string{"id", "name", "name_en", "kind", "status", "target_y
 // prepareLayer projects, simplifies and labels every feature of index and
 // collects their properties. It reads the features and never changes them.
 func prepareLayer(name string, meta *data.Layer, index *geo.Index, opts *Options) (*layer, error) {
+	return prepareLayerWith(name, meta, index, opts, nil)
+}
+
+// valueSource reads source feature i's tile property key (never "id",
+// which comes from data.FeatureID), for features whose properties are
+// not in their Properties map; nil reads the map (propertyValue).
+type valueSource func(i int, key string) (value, bool)
+
+// prepareLayerWith is prepareLayer with the features' properties read
+// through values when it is set.
+func prepareLayerWith(name string, meta *data.Layer, index *geo.Index, opts *Options, values valueSource) (*layer, error) {
 	src := index.Features()
 	l := &layer{name: name, meta: meta, index: index, features: make([]feature, len(src))}
 	perm := spatialOrder(index)
@@ -211,7 +225,7 @@ func prepareLayer(name string, meta *data.Layer, index *geo.Index, opts *Options
 		}()
 	}
 	wg.Wait()
-	l.collectProperties(src)
+	l.collectProperties(src, values)
 	l.assignIDs(src)
 	return l, nil
 }
@@ -678,7 +692,10 @@ func insideRings(parts []part, xy []uint32, x, y float64) bool {
 //
 // Every property is read once: the values are interned per layer (one map
 // look-up per feature and key), their uses counted by intern number.
-func (l *layer) collectProperties(src []*geojson.Feature) {
+func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
+	if values == nil {
+		values = func(i int, key string) (value, bool) { return propertyValue(src[i], key) }
+	}
 	const noValue = -1
 	nk := len(propertyKeys)
 	idKey := slices.Index(propertyKeys, "id")
@@ -688,7 +705,7 @@ func (l *layer) collectProperties(src []*geojson.Feature) {
 	refs := make([]int32, len(src)*nk)
 	ids := make([]string, len(src))
 	intern := make(map[value]int32, 256)
-	var values []value
+	var interned []value
 	var counts []int32
 	for i, f := range src {
 		row := refs[i*nk : (i+1)*nk]
@@ -701,16 +718,16 @@ func (l *layer) collectProperties(src []*geojson.Feature) {
 				}
 				continue
 			}
-			v, ok := propertyValue(f, key)
+			v, ok := values(i, key)
 			if !ok {
 				continue
 			}
 			present[k] = true
 			n, seen := intern[v]
 			if !seen {
-				n = int32(len(values))
+				n = int32(len(interned))
 				intern[v] = n
-				values = append(values, v)
+				interned = append(interned, v)
 				counts = append(counts, 0)
 			}
 			counts[n]++
@@ -730,9 +747,9 @@ func (l *layer) collectProperties(src []*geojson.Feature) {
 	// what a shared value adds to a tile per feature, by estimate: a value
 	// few features share is, within one tile, still mostly written once
 	// per feature
-	share := make([]float64, len(values))
-	sharedOf := make([]int32, len(values)) // position in l.shared, or -1
-	for n, v := range values {
+	share := make([]float64, len(interned))
+	sharedOf := make([]int32, len(interned)) // position in l.shared, or -1
+	for n, v := range interned {
 		share[n] = float64(len(appendValue(nil, v))) * math.Min(1, sharedPerTile/float64(counts[n]))
 		sharedOf[n] = -1
 	}
@@ -755,7 +772,7 @@ func (l *layer) collectProperties(src []*geojson.Feature) {
 			case n == noValue:
 				continue
 			default:
-				v = values[n]
+				v = interned[n]
 			}
 			if !typed[ki] {
 				typed[ki] = true

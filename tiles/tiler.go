@@ -141,6 +141,26 @@ func NewForDataset(ds *data.Dataset, opts Options) (*Tiler, error) {
 	return New(ds.Version, sources, opts)
 }
 
+// CheckSources returns the error New would refuse sources with for their
+// layers alone (too many, a reserved or repeated id), at no cost: a
+// caller preparing the tiles in the background checks first.
+func CheckSources(sources []Source) error {
+	if len(sources)+2 > 64 {
+		return fmt.Errorf("tiles: %d layers, at most 62 supported", len(sources))
+	}
+	seen := make(map[string]bool, len(sources))
+	for _, s := range sources {
+		if s.Layer.ID == EnclaveLinks || s.Layer.ID == Labels {
+			return fmt.Errorf("tiles: layer id %q is reserved for a derived layer", s.Layer.ID)
+		}
+		if seen[s.Layer.ID] {
+			return fmt.Errorf("tiles: layer %q appears twice", s.Layer.ID)
+		}
+		seen[s.Layer.ID] = true
+	}
+	return nil
+}
+
 // New prepares every layer of sources for tiling: the standard layers in
 // data.StandardLayers order, then the others by id, then EnclaveLinks when
 // an enclaves layer exists, then Labels. version names the dataset version in cache keys.
@@ -161,8 +181,8 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 		}
 		return strings.Compare(a.Layer.ID, b.Layer.ID)
 	})
-	if len(sorted)+2 > 64 {
-		return nil, fmt.Errorf("tiles: %d layers, at most 62 supported", len(sorted))
+	if err := CheckSources(sorted); err != nil {
+		return nil, err
 	}
 	type result struct {
 		l   *layer
@@ -170,12 +190,6 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 	}
 	results := make([]result, len(sorted))
 	for i, s := range sorted {
-		if s.Layer.ID == EnclaveLinks || s.Layer.ID == Labels {
-			return nil, fmt.Errorf("tiles: layer id %q is reserved for a derived layer", s.Layer.ID)
-		}
-		if _, dup := t.byName[s.Layer.ID]; dup {
-			return nil, fmt.Errorf("tiles: layer %q appears twice", s.Layer.ID)
-		}
 		t.byName[s.Layer.ID] = i
 	}
 	var wg sync.WaitGroup

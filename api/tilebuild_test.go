@@ -1,0 +1,90 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/planmap/planmap/data"
+)
+
+// TestTilesWaitForTheirPreparation holds a server's tile preparation
+// unfinished, as it is for tens of seconds after a large dataset's start:
+// tile, TileJSON and style requests must then answer 503 with Retry-After
+// in the OGC form once their deadline passes (never a wrong or empty
+// tile), the other routes answer at once, and once the preparation ends
+// every answer is byte for byte the one a server whose tiles were ready
+// gives.
+func TestTilesWaitForTheirPreparation(t *testing.T) {
+	ds, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, err := New(ds, Options{BaseURL: "http://planmap.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ready.WaitTiles(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(ds, Options{BaseURL: "http://planmap.test", RequestTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// hold the preparation: a build that is not done yet, finished below
+	// with the one the server prepared
+	snap := srv.state.Load()
+	prepared := snap.tiles
+	if err := srv.WaitTiles(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	held := &tileBuild{done: make(chan struct{})}
+	snap.tiles = held
+
+	targets := []string{"/tiles/0/0/0.mvt", "/tiles/6/52/26.mvt", "/tiles.json", "/styles/default.json",
+		"/collections/ports/tiles/WebMercatorQuad"}
+	for _, target := range targets {
+		start := time.Now()
+		r := get(t, srv, target)
+		if r.status != http.StatusServiceUnavailable {
+			t.Fatalf("%s while the tiles are prepared: status %d, want 503: %s", target, r.status, r.body)
+		}
+		if waited := time.Since(start); waited < 150*time.Millisecond {
+			t.Errorf("%s: answered after %v, before its deadline", target, waited)
+		}
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("%s: 503 without Retry-After", target)
+		}
+		var body struct{ Code, Description string }
+		if err := json.Unmarshal(r.body, &body); err != nil || body.Code == "" || body.Description == "" {
+			t.Errorf("%s: 503 body %q is not an OGC exception", target, r.body)
+		}
+	}
+	// routes that do not need the tiles answer while they are held (a
+	// wait for them would end in the 503 above)
+	for _, target := range []string{"/readyz", "/collections/ports/items?limit=3", "/search?q=port"} {
+		if r := get(t, srv, target); r.status != http.StatusOK {
+			t.Errorf("%s while the tiles are prepared: status %d: %s", target, r.status, r.body)
+		}
+	}
+
+	// a request waiting when the preparation ends gets its answer
+	got := make(chan response, 1)
+	go func() { got <- get(t, srv, "/tiles/0/0/0.mvt") }()
+	time.Sleep(50 * time.Millisecond)
+	held.base, held.tiler = prepared.base, prepared.tiler
+	close(held.done)
+	waiting := <-got
+	for _, target := range append(targets, "/tiles/0/0/0.mvt?layers=ports") {
+		want := get(t, ready, target)
+		r := get(t, srv, target)
+		if target == targets[0] {
+			r = waiting
+		}
+		if r.status != want.status || !bytes.Equal(r.body, want.body) {
+			t.Errorf("%s once prepared: status %d, %d bytes; a ready server: %d, %d bytes", target, r.status, len(r.body), want.status, len(want.body))
+		}
+	}
+}
