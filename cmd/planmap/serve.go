@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/planmap/planmap/api"
+	"github.com/planmap/planmap/cmd/planmap/logline"
 	"github.com/planmap/planmap/data"
 	"github.com/planmap/planmap/data/postgis"
 	"github.com/planmap/planmap/geo/crs"
-	"github.com/planmap/planmap/cmd/planmap/logline"
 	"github.com/planmap/planmap/tiles"
 )
 
