@@ -398,8 +398,12 @@ type dataFigures struct {
 	Source   string        `json:"source,omitempty"`
 	Features int           `json:"features"`
 	Layers   []layerFigure `json:"layers"`
-	Tiles    tileFigures   `json:"tile_cache"`
-	Matches  matchFigures  `json:"match_cache"`
+	// TilesPrepared is false while the tiles of this version are still
+	// being prepared after start-up (tile, TileJSON and style requests
+	// wait for them meanwhile).
+	TilesPrepared bool         `json:"tiles_prepared"`
+	Tiles         tileFigures  `json:"tile_cache"`
+	Matches       matchFigures `json:"match_cache"`
 }
 
 // matchFigures sums the layers' match caches of the current version.
@@ -430,7 +434,7 @@ func (s *Server) currentFigures() (dataFigures, bool) {
 	if snap == nil {
 		return dataFigures{}, false
 	}
-	f := dataFigures{Version: snap.data.Version, Source: snap.data.Source, Layers: []layerFigure{}}
+	f := dataFigures{Version: snap.data.Version, Source: snap.data.Source, Layers: []layerFigure{}, TilesPrepared: snap.tiles.ready()}
 	for _, ls := range snap.layers {
 		n := ls.view.Len()
 		f.Layers = append(f.Layers, layerFigure{ID: ls.meta.ID, Features: n})
@@ -512,6 +516,7 @@ var (
 	descTileMisses  = prometheus.NewDesc("planmap_tile_cache_misses_total", "Tile cache misses of the current dataset version.", nil, nil)
 	descTileBytes   = prometheus.NewDesc("planmap_tile_cache_bytes", "Bytes held by the tile cache.", nil, nil)
 	descTileEntries = prometheus.NewDesc("planmap_tile_cache_entries", "Tiles held by the tile cache.", nil, nil)
+	descTilesReady  = prometheus.NewDesc("planmap_tiles_prepared", "1 once the tiles of the dataset being served are prepared, 0 while they are (tile requests wait).", nil, nil)
 	descMatchHits   = prometheus.NewDesc("planmap_match_cache_hits_total", "Filtered items selections answered from a layer's match cache.", []string{"layer"}, nil)
 	descMatchMisses = prometheus.NewDesc("planmap_match_cache_misses_total", "Filtered items selections computed (not in a layer's match cache).", []string{"layer"}, nil)
 	descMatchBytes  = prometheus.NewDesc("planmap_match_cache_bytes", "Bytes held by a layer's match cache (current version).", []string{"layer"}, nil)
@@ -522,7 +527,7 @@ var (
 
 func (sc snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descInfo, descFeatures, descTileHits, descTileMisses, descTileBytes, descTileEntries,
-		descMatchHits, descMatchMisses, descMatchBytes, descMatchEnts, descLimitInUse, descLimitCap} {
+		descTilesReady, descMatchHits, descMatchMisses, descMatchBytes, descMatchEnts, descLimitInUse, descLimitCap} {
 		ch <- d
 	}
 }
@@ -544,6 +549,11 @@ func (sc snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descTileMisses, prometheus.CounterValue, float64(f.Tiles.Misses))
 	ch <- prometheus.MustNewConstMetric(descTileBytes, prometheus.GaugeValue, float64(f.Tiles.Bytes))
 	ch <- prometheus.MustNewConstMetric(descTileEntries, prometheus.GaugeValue, float64(f.Tiles.Entries))
+	prepared := 0.0
+	if f.TilesPrepared {
+		prepared = 1
+	}
+	ch <- prometheus.MustNewConstMetric(descTilesReady, prometheus.GaugeValue, prepared)
 	sc.collectMatches(ch)
 }
 

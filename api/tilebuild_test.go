@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,29 @@ func TestTilesWaitForTheirPreparation(t *testing.T) {
 		}
 	}
 
+	// health and metrics say the tiles are not prepared yet
+	tilesPrepared := func() (bool, string) {
+		var h struct {
+			Data struct {
+				TilesPrepared bool `json:"tiles_prepared"`
+			} `json:"data"`
+		}
+		if r := get(t, srv, "/health"); r.status != http.StatusOK || json.Unmarshal(r.body, &h) != nil {
+			t.Fatalf("/health: status %d: %s", r.status, r.body)
+		}
+		m := get(t, srv, "/metrics")
+		for _, line := range strings.Split(string(m.body), "\n") {
+			if strings.HasPrefix(line, "planmap_tiles_prepared ") {
+				return h.Data.TilesPrepared, strings.TrimPrefix(line, "planmap_tiles_prepared ")
+			}
+		}
+		t.Fatalf("/metrics has no planmap_tiles_prepared")
+		return false, ""
+	}
+	if h, m := tilesPrepared(); h || m != "0" {
+		t.Errorf("while the tiles are prepared: /health tiles_prepared %v, metric %s; want false, 0", h, m)
+	}
+
 	// a request waiting when the preparation ends gets its answer
 	got := make(chan response, 1)
 	go func() { got <- get(t, srv, "/tiles/0/0/0.mvt") }()
@@ -77,6 +101,9 @@ func TestTilesWaitForTheirPreparation(t *testing.T) {
 	held.base, held.tiler = prepared.base, prepared.tiler
 	close(held.done)
 	waiting := <-got
+	if h, m := tilesPrepared(); !h || m != "1" {
+		t.Errorf("once the tiles are prepared: /health tiles_prepared %v, metric %s; want true, 1", h, m)
+	}
 	for _, target := range append(targets, "/tiles/0/0/0.mvt?layers=ports") {
 		want := get(t, ready, target)
 		r := get(t, srv, target)
