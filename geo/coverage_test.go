@@ -135,13 +135,7 @@ func TestCoverageMatchesBruteForce(t *testing.T) {
 			covered := 0
 			for i, target := range targets {
 				got := report.Results[i]
-				wantIndex, want, second := bruteNearest(NewShape(target.Geometry), shapes)
-				if math.Abs(got.Distance-want) > 1e-9*math.Max(1, want) {
-					t.Fatalf("target %d: distance %.6f m, brute force %.6f m", i, got.Distance, want)
-				}
-				if got.Nearest != wantIndex && second-want > 1e-9*math.Max(1, want) {
-					t.Fatalf("target %d: nearest corridor %d, brute force %d", i, got.Nearest, wantIndex)
-				}
+				want := checkNearest(t, i, got, target, shapes)
 				if got.Covered != (want <= distance) {
 					t.Fatalf("target %d at %.1f m: covered = %v at %.0f m", i, want, got.Covered, distance)
 				}
@@ -439,4 +433,20 @@ func TestCorridorsSubset(t *testing.T) {
 	if r := report.Results[0]; sub.ID(r.Nearest) != "a" || r.Covered {
 		t.Errorf("nearest in subset = %s (covered %v), want a, not covered", sub.ID(r.Nearest), r.Covered)
 	}
+}
+
+// checkNearest fails t unless target i's coverage result names the
+// corridor nearest to it and its distance, as a brute force over every
+// corridor shape finds them (another corridor as near, within rounding,
+// counts too); it returns the brute-force distance.
+func checkNearest(t *testing.T, i int, got TargetCoverage, target CoverageTarget, shapes []*Shape) float64 {
+	t.Helper()
+	wantIndex, want, second := bruteNearest(NewShape(target.Geometry), shapes)
+	if math.Abs(got.Distance-want) > 1e-9*math.Max(1, want) {
+		t.Fatalf("target %d: distance %.6f m, brute force %.6f m", i, got.Distance, want)
+	}
+	if got.Nearest != wantIndex && second-want > 1e-9*math.Max(1, want) {
+		t.Fatalf("target %d: nearest corridor %d, brute force %d", i, got.Nearest, wantIndex)
+	}
+	return want
 }

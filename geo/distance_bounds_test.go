@@ -177,13 +177,7 @@ func TestCoverageDenseCorridors(t *testing.T) {
 			}
 			for i, target := range targets {
 				got := report.Results[i]
-				wantIndex, want, second := bruteNearest(NewShape(target.Geometry), shapes)
-				if math.Abs(got.Distance-want) > 1e-9*math.Max(1, want) {
-					t.Fatalf("target %d: distance %.6f m, brute force %.6f m", i, got.Distance, want)
-				}
-				if got.Nearest != wantIndex && second-want > 1e-9*math.Max(1, want) {
-					t.Fatalf("target %d: nearest corridor %d, brute force %d", i, got.Nearest, wantIndex)
-				}
+				checkNearest(t, i, got, target, shapes)
 			}
 		})
 	}
