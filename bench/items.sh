@@ -30,7 +30,7 @@ start_server() {
   server_pid=$!
   base="http://127.0.0.1:$port"
   for _ in $(seq 1 600); do
-    curl -sf "$base/conformance" >/dev/null 2>&1 && return
+    curl -sf "$base/conformance" >/dev/null 2>&1 && { wait_tiles "$base" "$server_pid" "$work/server.log"; return; }
     sleep 0.1
   done
   echo "server did not start:"; cat "$work/server.log"; exit 1

@@ -39,6 +39,23 @@ wait_http() {
   echo "$url did not answer:" >&2; cat "$log" >&2; exit 1
 }
 
+# wait_tiles BASE PID LOG [TRIES]: waits until planmap at BASE has prepared
+# its tiles (/health's tiles_prepared). A server is ready once its features
+# are indexed and prepares the tiles after that, in the background; a
+# figure about serving (not about start-up) waits for them, so that the
+# preparation neither holds its tile requests nor takes its CPU.
+wait_tiles() {
+  local base=$1 pid=$2 log=$3 tries=${4:-6000}
+  for _ in $(seq 1 "$tries"); do
+    # (a server without the field prepared its tiles before ready)
+    local health
+    health=$(curl -sf "$base/health" 2>/dev/null) && [[ $health != *'"tiles_prepared":false'* ]] && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "process $pid exited before its tiles were prepared:" >&2; cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$base did not prepare its tiles:" >&2; cat "$log" >&2; exit 1
+}
+
 # write_rotation [LUA-HEADERS]: the wrk script requesting $work/paths.lua's
 # URLs in turn, each prefixed by $PREFIX, with the given headers table.
 write_rotation() {

@@ -24,7 +24,9 @@
 #            pg_tileserv has none and renders each from PostGIS); cold:
 #            $COLD_TILES (default 2000) distinct tiles in random order, each
 #            requested once (curl --parallel, 32 at a time) from a planmap
-#            started afresh for the round (its cache empty); tiles/s.
+#            started afresh for the round (its cache empty, its tiles
+#            prepared: it prepares them after /readyz, and start-up is
+#            measured apart, below); tiles/s.
 #
 # Then start-up: the time from launch until /readyz answers, for planmap
 # loading the N features from PostGIS and from the GeoJSON files, median of
@@ -138,6 +140,7 @@ start_ts() {
 [ -z "$featureserv" ] || start_fs
 [ -z "$tileserv" ] || start_ts
 start_planmap --store "$store_url"
+wait_tiles "$planmap" "$planmap_pid" "$work/planmap.log"
 
 # The requests, from the database: boxes and ids of industrial parks,
 # tiles around a sample of every layer's features.
@@ -297,6 +300,7 @@ for round in $(seq 1 "$rounds"); do
   # cold: a planmap started afresh, each tile requested once.
   stop_planmap
   start_planmap --store "$store_url"
+  wait_tiles "$planmap" "$planmap_pid" "$work/planmap.log"
   cold "$planmap" tiles-cold-planmap
   fig[tiles-cold-planmap]="${fig[tiles-cold-planmap]:-} $rate_out"
   if [ -n "$tileserv" ]; then
