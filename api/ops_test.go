@@ -465,9 +465,8 @@ func TestHealthAndAccessLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logBuf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(lockedWriter{&logBuf, &mu}, nil))
+	var accessLog accessLogBuffer
+	logger := slog.New(slog.NewJSONHandler(&accessLog, nil))
 	storeDown := atomic.Bool{}
 	srv, err := New(ds, Options{AccessLog: logger, Ready: func() error {
 		if storeDown.Load() {
@@ -509,9 +508,7 @@ func TestHealthAndAccessLog(t *testing.T) {
 		t.Errorf("health limits %+v", h.Limits)
 	}
 	get(t, srv, "/collections/ports/items?limit=1", "X-Forwarded-For", "203.0.113.9")
-	mu.Lock()
-	lines := strings.Split(strings.TrimSpace(logBuf.String()), "\n")
-	mu.Unlock()
+	lines := accessLog.lines()
 	var last map[string]any
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
 		t.Fatalf("access log line is not JSON: %q", lines[len(lines)-1])
@@ -532,15 +529,24 @@ func TestHealthAndAccessLog(t *testing.T) {
 	}
 }
 
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
+// accessLogBuffer collects a test server's access log, written by its
+// request goroutines, and hands it back line by line.
+type accessLogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func (a *accessLogBuffer) Write(p []byte) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.buf.Write(p)
+}
+
+// lines returns the lines written so far.
+func (a *accessLogBuffer) lines() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return strings.Split(strings.TrimSpace(a.buf.String()), "\n")
 }
 
 // TestSlowAnalysisCutAtDeadline runs buffers too large to finish within a
@@ -734,9 +740,8 @@ func TestRefusalsBelowRoutingCountedAndLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logBuf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(lockedWriter{&logBuf, &mu}, nil))
+	var accessLog accessLogBuffer
+	logger := slog.New(slog.NewJSONHandler(&accessLog, nil))
 	srv, err := New(ds, Options{AccessLog: logger, ReadBufferSize: 4096, MaxBody: 1 << 10, MaxWriteBytes: 256})
 	if err != nil {
 		t.Fatal(err)
@@ -768,10 +773,9 @@ func TestRefusalsBelowRoutingCountedAndLogged(t *testing.T) {
 			t.Errorf("refusals with status %d counted %v, want %v", status, d, n)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	logged := map[int]float64{}
-	for _, line := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
+	lines := accessLog.lines()
+	for _, line := range lines {
 		var rec struct {
 			Route     string `json:"route"`
 			Status    int    `json:"status"`
@@ -789,6 +793,6 @@ func TestRefusalsBelowRoutingCountedAndLogged(t *testing.T) {
 		}
 	}
 	if !reflect.DeepEqual(logged, want) {
-		t.Errorf("refusals logged by status %v, want %v\n%s", logged, want, logBuf.String())
+		t.Errorf("refusals logged by status %v, want %v\n%s", logged, want, strings.Join(lines, "\n"))
 	}
 }
