@@ -176,18 +176,10 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 	defer o.inFlight.Dec()
 	c.Locals(serverLocal, s)
 	kind := requestKind(c)
-	var ctx context.Context
-	if kind == kindAnalysis {
-		actx, cancel := context.WithTimeout(context.Background(), s.timeoutFor(kind))
-		defer cancel()
-		ctx = actx
-	} else {
-		// Reads mostly never wait on their context: no timer unless one
-		// does (see deadlineContext).
-		dctx := newDeadlineContext(start.Add(s.timeoutFor(kind)))
-		defer dctx.cancel()
-		ctx = dctx
-	}
+	// Reads mostly never wait on their context: no timer unless one does
+	// (see deadlineContext).
+	ctx := newDeadlineContext(start.Add(s.timeoutFor(kind)))
+	defer ctx.cancel()
 	c.SetUserContext(ctx)
 
 	var err error
