@@ -304,10 +304,10 @@ func (w *coverageWorker) nearest(shape *Shape, distance float64) (int, float64) 
 		}
 	}
 	top := int32(len(shape.levels) - 1)
-	best, bestCorridor := math.Inf(1), -1
 	if w.c.Len() <= directCorridors {
 		return w.nearestDirect(shape, top)
 	}
+	best, bestCorridor := math.Inf(1), -1
 	extent := w.c.index.Bound()
 	for radius := math.Min(math.Max(distance, minSearchRadius), maxFirstRadius); ; radius *= 4 {
 		box := expandBound(shape.Bound(), radius)
