@@ -132,12 +132,16 @@ export async function startEditablePlanmap({ token }) {
  * background traffic. Host names other than localhost (and 127.0.0.1) resolve to nothing,
  * so a request for another machine fails in the browser itself (and is
  * reported by launchBrowser) without a round trip through the test runner.
+ * PreloadTopChromeWebUI and WebUIOmniboxPopup are off: a fresh Chromium
+ * (156) otherwise builds its omnibox popup, a WebUI page in a renderer of
+ * its own (~1.2 s of CPU), while the first page loads — a cost of starting
+ * the browser, which a user's browser paid long before, not of the page.
  */
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
   '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
-  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication',
+  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,PreloadTopChromeWebUI,WebUIOmniboxPopup',
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
 ];
 
