@@ -9,6 +9,8 @@
 //   dist/vendor/jspdf.umd.min.js, LICENSE-jspdf.txt   (loaded only when printing to PDF)
 //   dist/land.geojson     the clipped land/sea background and the reference layer (see basemap.mjs)
 //   dist/sprite/sprite{,@2x}.{json,png}   Maki icons as SDF and the hatching (see sprite.mjs)
+//   dist/vendor/glyphs.bin   the labels' glyphs as distance fields, from Debian's Noto Sans CJK SC
+//                         (OFL-1.1) when the build machine has it (see glyphs.mjs)
 //   dist/build.json       versions and figures of this build
 //
 // dist/README.md is the committed placeholder that lets a clean clone
@@ -18,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildLand } from './basemap.mjs';
 import { buildSprite } from './sprite.mjs';
+import { buildGlyphs } from './glyphs.mjs';
 import { copyTerraDraw } from './vendor.mjs';
 import { t2sTable } from './t2s-table.mjs';
 import { FRONTEND_DIR, copyFileAtomic, packageDir, packageVersion, writeFileAtomic } from './lib.mjs';
@@ -46,6 +49,20 @@ writeFileAtomic(path.join(dist, 'land.geojson'), land);
 // 3. The sprite.
 const sprite = await buildSprite(path.join(dist, 'sprite'));
 
+// 3b. The labels' glyphs: every character of the reference layer's and the
+// built-in dataset's labels (in both languages).
+const labelTexts = [];
+const LABEL_KEYS = ['label', 'label_en', 'name', 'name_en'];
+const collectTexts = (features) => {
+  for (const f of features) for (const k of LABEL_KEYS) if (typeof f.properties?.[k] === 'string') labelTexts.push(f.properties[k]);
+};
+collectTexts(fc.features);
+const defaultData = path.join(FRONTEND_DIR, '..', 'data', 'default');
+for (const name of fs.readdirSync(defaultData).filter((n) => n.endsWith('.geojson')).sort()) {
+  collectTexts(JSON.parse(fs.readFileSync(path.join(defaultData, name), 'utf8')).features || []);
+}
+const glyphs = await buildGlyphs(path.join(dist, 'vendor'), labelTexts);
+
 // 4. The traditional → simplified table the Go search embeds. It is
 // committed (so the binary searches traditional Chinese without a frontend
 // build); rewrite it only when the dictionary changed.
@@ -66,6 +83,7 @@ const info = {
   basemap: { ...summary, bytes: Buffer.byteLength(land) },
   jspdf: packageVersion('jspdf'),
   sprite,
+  glyphs,
 };
 writeFileAtomic(path.join(dist, 'build.json'), `${JSON.stringify(info, null, 2)}\n`);
-console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, terra-draw ${terraDraw.version} (${(terraDraw.bytes / 1024).toFixed(0)} KiB, loaded on sign-in), land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB`);
+console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, terra-draw ${terraDraw.version} (${(terraDraw.bytes / 1024).toFixed(0)} KiB, loaded on sign-in), land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB, ${glyphs ? `glyphs.bin ${glyphs.glyphs} glyphs in ${glyphs.ranges} ranges, ${(glyphs.bytes / 1024).toFixed(0)} KiB` : 'no glyphs'}`);

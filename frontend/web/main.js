@@ -69,10 +69,11 @@ async function boot() {
   // state asks (filters, hidden layers, label language, the selection
   // layers) before the map sees it: changing a filter or a layout property
   // after the map has loaded makes MapLibre parse every tile again.
-  const [collections, facets, [style, sprite]] = await Promise.all([
+  const [collections, facets, [style, sprite], glyphs] = await Promise.all([
     getJSON(api('collections')),
     getJSON(api('search/facets')).catch(() => null),
     getJSON(api('styles/default.json')).then(async (style) => [style, await loadSprite(style.sprite)]),
+    loadGlyphs(),
   ]);
   // The sprite, decoded already, is handed to the map as images as soon as
   // its style loads: MapLibre would ask for it only then, and the plan's
@@ -88,6 +89,7 @@ async function boot() {
   planmap.labelWidths = new Map(style.layers.filter((l) => l.type === 'symbol' && l.layout?.['text-field']).map((l) => [l.id, l.layout['text-max-width'] ?? 10]));
   planmap.styleJSON = style;
   applyStateToStyle(style);
+  if (glyphs) style.glyphs = 'planmap-glyphs://{fontstack}/{range}';
   const mapOptions = {
     container: 'planmap-map',
     style,
@@ -111,6 +113,7 @@ async function boot() {
   }
   const map = new maplibregl.Map(mapOptions);
   planmap.map = map;
+  if (glyphs) useGlyphs(map, glyphs);
   paintOnceLoaded(map);
   if (sprite) {
     const addSprite = () => { for (const [id, { image, options }] of sprite) if (!map.hasImage(id)) map.addImage(id, image, options); };
@@ -185,6 +188,38 @@ function paintOnceLoaded(map, maxWait = 4000) {
   };
   // a view whose tiles never all arrive is drawn as it is after maxWait
   setTimeout(() => { if (Object.hasOwn(painter, 'render')) map.triggerRepaint(); }, maxWait);
+}
+
+/**
+ * The labels' glyphs made at build time (scripts/glyphs.mjs), or null: a
+ * range's PBF by range, and the characters they have.
+ */
+async function loadGlyphs() {
+  try {
+    const buf = await (await fetch('app/vendor/glyphs.bin')).arrayBuffer();
+    const n = new DataView(buf).getUint32(0, true);
+    const index = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
+    return { ...index, buf, start: 4 + n, chars: new Set([...Object.values(index.ranges).map((r) => r[2]).join('')].map((c) => c.codePointAt(0))) };
+  } catch {
+    return null; // not built: every glyph is drawn locally
+  }
+}
+
+/**
+ * Serves the glyphs to MapLibre. A character they lack, or every one if
+ * MapLibre's glyph manager has changed, is drawn locally as before (a
+ * range asked for and refused is drawn locally; one served must not lack it).
+ */
+function useGlyphs(map, g) {
+  const gm = map.style?.glyphManager;
+  const ok = typeof gm?._charUsesLocalIdeographFontFamily === 'function';
+  if (ok) gm._charUsesLocalIdeographFontFamily = (cp) => !g.chars.has(cp);
+  maplibregl.addProtocol('planmap-glyphs', async ({ url }) => {
+    const [, stack, begin] = /^planmap-glyphs:\/\/(.*)\/(\d+)-/.exec(url) || [];
+    const r = ok && decodeURIComponent(stack) === g.fontstack && g.ranges[begin / 256];
+    if (!r) throw new Error('no such glyphs');
+    return { data: g.buf.slice(g.start + r[0], g.start + r[0] + r[1]) };
+  });
 }
 
 /**
