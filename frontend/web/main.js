@@ -75,10 +75,8 @@ async function boot() {
     getJSON(api('styles/default.json')).then(async (style) => [style, await loadSprite(style.sprite)]),
     loadGlyphs(),
   ]);
-  // The sprite, decoded already, is handed to the map as images as soon as
-  // its style loads: MapLibre would ask for it only then, and the plan's
-  // tiles (icons, hatching) wait for it, so the first idle waited for a
-  // chain of tasks behind the frames SwiftShader was drawing.
+  // The sprite, decoded already, goes to the map as images once its style
+  // loads: MapLibre would ask for it only then, and the tiles wait for it.
   if (sprite) delete style.sprite;
   planmap.collections = collections.collections || [];
   planmap.facets = facets;
@@ -92,7 +90,7 @@ async function boot() {
   if (glyphs) style.glyphs = 'planmap-glyphs://{fontstack}/{range}';
   const mapOptions = {
     container: 'planmap-map',
-    style,
+    style: sharedPrograms(style),
     attributionControl: false,
     dragRotate: false,
     pitchWithRotate: false,
@@ -190,10 +188,16 @@ function paintOnceLoaded(map, maxWait = 4000) {
   setTimeout(() => { if (Object.hasOwn(painter, 'render')) map.triggerRepaint(); }, maxWait);
 }
 
-/**
- * The labels' glyphs made at build time (scripts/glyphs.mjs), or null: a
- * range's PBF by range, and the characters they have.
- */
+/** The style with plain fill, line and circle colours as (constant) feature expressions: one shader program per type to compile, not 3. */
+function sharedPrograms(style) {
+  const props = { fill: ['fill-color', 'fill-outline-color'], line: ['line-color'], circle: ['circle-color', 'circle-stroke-color'] };
+  return { ...style, layers: style.layers.map((l) => {
+    const own = (props[l.type] || []).filter((p) => typeof l.paint?.[p] === 'string');
+    return own.length ? { ...l, paint: { ...l.paint, ...Object.fromEntries(own.map((p) => [p, ['coalesce', ['get', 'planmap:none'], l.paint[p]]])) } } : l;
+  }) };
+}
+
+/** The labels' glyphs made at build time (scripts/glyphs.mjs), or null. */
 async function loadGlyphs() {
   try {
     const buf = await (await fetch('app/vendor/glyphs.bin')).arrayBuffer();
@@ -205,11 +209,7 @@ async function loadGlyphs() {
   }
 }
 
-/**
- * Serves the glyphs to MapLibre. A character they lack, or every one if
- * MapLibre's glyph manager has changed, is drawn locally as before (a
- * range asked for and refused is drawn locally; one served must not lack it).
- */
+/** Serves them to MapLibre; others (all, if its glyph manager changed) are drawn locally. */
 function useGlyphs(map, g) {
   const gm = map.style?.glyphManager;
   const ok = typeof gm?._charUsesLocalIdeographFontFamily === 'function';
