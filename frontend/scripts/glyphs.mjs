@@ -1,6 +1,7 @@
 // The labels' glyphs, made at build time: signed distance fields of every
 // character the built-in dataset's and the reference layer's labels use (and
-// all of Basic Latin and Latin-1), in MapLibre's glyph PBF format, drawn from
+// all of Basic Latin and Latin-1, and the vertical punctuation forms), in
+// MapLibre's glyph PBF format, drawn from
 // Debian's Noto Sans CJK SC (fonts-noto-cjk, SIL Open Font License 1.1) —
 // the font the style names, which the browser would otherwise rasterise on
 // the page's main thread, glyph by glyph, before the first labels show.
@@ -171,10 +172,15 @@ export function makeGlyph(sdf, font, char) {
   return glyph;
 }
 
-/** Every character of the labels' texts: strings of `texts`, Basic Latin and Latin-1, the line break. */
+/**
+ * Every character of the labels' texts: strings of `texts`, Basic Latin and
+ * Latin-1, the line break, and the vertical forms MapLibre puts for
+ * punctuation (（ → ︵) in labels along lines that run up the screen.
+ */
 export function labelCharacters(texts) {
   const chars = new Set(['\n']);
   for (let cp = 32; cp < 256; cp++) if (cp < 127 || cp > 160) chars.add(String.fromCodePoint(cp));
+  for (let cp = 0xfe10; cp <= 0xfe4f; cp++) if (cp <= 0xfe19 || cp >= 0xfe30) chars.add(String.fromCodePoint(cp));
   for (const text of texts) for (const c of String(text)) if (c.codePointAt(0) > 32) chars.add(c);
   return [...chars].sort((a, b) => a.codePointAt(0) - b.codePointAt(0));
 }
