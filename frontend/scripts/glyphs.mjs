@@ -7,7 +7,8 @@
 // the page's main thread, glyph by glyph, before the first labels show.
 //
 // The font is read, not copied: only the distance fields go into
-// dist/vendor/glyphs.bin. Without the font the build writes no glyphs and
+// dist/vendor/glyphs.bin, with the font's copyright and licence notices
+// (from its name table) in dist/vendor/LICENSE-glyphs.txt. Without the font the build writes no glyphs and
 // the page draws every label locally, as it does any character not here.
 //
 // A glyph is made as MapLibre makes a local one: @mapbox/tiny-sdf's
@@ -194,6 +195,7 @@ export async function buildGlyphs(dir, texts) {
   const out = path.join(dir, 'glyphs.bin');
   if (!opened) {
     fs.rmSync(out, { force: true });
+    fs.rmSync(path.join(dir, 'LICENSE-glyphs.txt'), { force: true });
     console.warn(`build: no ${FONT_FILES.join(' or ')} (apt-get install fonts-noto-cjk): no glyphs, the page draws every label locally`);
     return null;
   }
@@ -226,5 +228,10 @@ export async function buildGlyphs(dir, texts) {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(`${out}.tmp`, body);
   fs.renameSync(`${out}.tmp`, out);
+  // The font's own notices (its name table) go with what is derived from it.
+  const notice = [`glyphs.bin holds signed distance fields of ${glyphs} glyphs of ${font.fullName} ${font.version || ''}`.trim(),
+    `(${file}), made by planmap's build (frontend/scripts/glyphs.mjs).`, '',
+    font.copyright, font.getName('trademark'), font.getName('license'), font.getName('licenseURL')].filter((l) => l != null).join('\n');
+  fs.writeFileSync(path.join(dir, 'LICENSE-glyphs.txt'), `${notice}\n`);
   return { glyphs, ranges: byRange.size, missing, bytes: body.length, font: index.font };
 }
