@@ -37,35 +37,79 @@ var assetTypes = map[string]string{
 	".md":      "text/markdown; charset=utf-8",
 }
 
-// assetStore serves embedded files with strong ETags computed once.
+// assetStore serves embedded files with strong ETags computed once, and
+// the build's compressed copies (NAME.br, NAME.gz beside NAME, see
+// frontend/scripts/precompress.mjs) to clients that accept them, so that
+// the larger files are not compressed again on every request.
 type assetStore struct {
-	fsys  fs.FS
-	etags sync.Map // path → etag
+	fsys   fs.FS
+	assets sync.Map // path → *asset
 }
 
-func (a *assetStore) etag(name string, body []byte) string {
-	if e, ok := a.etags.Load(name); ok {
-		return e.(string)
+// asset is one embedded file and the compressed copies the build made of it.
+type asset struct {
+	body     []byte
+	etag     string
+	variants []assetVariant // in the order they are preferred
+}
+
+// assetVariant is a compressed copy of an asset. Its ETag differs from the
+// file's, since it is another representation of it.
+type assetVariant struct {
+	encoding string
+	body     []byte
+	etag     string
+}
+
+// assetEncodings are the compressed copies looked for, best first.
+var assetEncodings = []struct{ encoding, ext string }{{"br", ".br"}, {"gzip", ".gz"}}
+
+// load returns the asset name, or false when there is no such file.
+func (a *assetStore) load(name string) (*asset, bool) {
+	if v, ok := a.assets.Load(name); ok {
+		return v.(*asset), true
+	}
+	if !fs.ValidPath(name) || name == "." {
+		return nil, false
+	}
+	body, err := fs.ReadFile(a.fsys, name)
+	if err != nil {
+		return nil, false
 	}
 	sum := sha256.Sum256(body)
-	e := `"` + hex.EncodeToString(sum[:12]) + `"`
+	tag := hex.EncodeToString(sum[:12])
+	loaded := &asset{body: body, etag: `"` + tag + `"`}
+	for _, e := range assetEncodings {
+		if compressed, err := fs.ReadFile(a.fsys, name+e.ext); err == nil {
+			loaded.variants = append(loaded.variants, assetVariant{encoding: e.encoding, body: compressed, etag: `"` + tag + "-" + e.encoding + `"`})
+		}
+	}
 	// name may come from fiber's request buffer, which is reused after the
 	// handler returns: a key kept in the map must be a copy, or later
 	// requests rewrite it in place (and corrupt the map).
-	a.etags.Store(strings.Clone(name), e)
-	return e
+	v, _ := a.assets.LoadOrStore(strings.Clone(name), loaded)
+	return v.(*asset), true
 }
 
 // send answers with the embedded file name, or reports whether it exists.
 func (a *assetStore) send(c *fiber.Ctx, name string) (bool, error) {
-	if !fs.ValidPath(name) || name == "." {
+	found, ok := a.load(name)
+	if !ok {
 		return false, nil
 	}
-	body, err := fs.ReadFile(a.fsys, name)
-	if err != nil {
-		return false, nil
+	if len(found.variants) == 0 {
+		return true, sendAsset(c, name, found.body, found.etag)
 	}
-	return true, sendAsset(c, name, body, a.etag(name, body))
+	c.Vary(fiber.HeaderAcceptEncoding)
+	for _, v := range found.variants {
+		if c.Context().Request.Header.HasAcceptEncoding(v.encoding) {
+			// Content-Encoding set before the body also keeps the compress
+			// middleware off it.
+			c.Set(fiber.HeaderContentEncoding, v.encoding)
+			return true, sendAsset(c, name, v.body, v.etag)
+		}
+	}
+	return true, sendAsset(c, name, found.body, found.etag)
 }
 
 // sendAsset writes body with its content type and an ETag; browsers

@@ -1,15 +1,20 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -335,4 +340,86 @@ func nearEdge(edges [][2]orb.Point, p orb.Point, d float64) bool {
 		}
 	}
 	return false
+}
+
+// TestBuiltAssetsPrecompressed asks for the build's larger files with each
+// Accept-Encoding: a client accepting brotli or gzip gets the build's copy,
+// which decodes (with the standard library's gzip and the brotli reader) to
+// exactly the file; a client accepting neither gets the file itself; each
+// representation has its own ETag, which answers 304 only for itself; and
+// every answer says it varies by Accept-Encoding.
+func TestBuiltAssetsPrecompressed(t *testing.T) {
+	requireFrontendBuild(t)
+	srv := newTestServer(t, data.Generate(data.GenOptions{Features: 50, Seed: 1}))
+	decoders := map[string]func([]byte) ([]byte, error){
+		"": func(b []byte) ([]byte, error) { return b, nil },
+		"gzip": func(b []byte) ([]byte, error) {
+			r, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return nil, err
+			}
+			return io.ReadAll(r)
+		},
+		"br": func(b []byte) ([]byte, error) { return io.ReadAll(brotli.NewReader(bytes.NewReader(b))) },
+	}
+	cases := []struct {
+		accept, want string
+	}{
+		{"", ""},
+		{"identity", ""},
+		{"gzip", "gzip"},
+		{"gzip, deflate", "gzip"},
+		{"gzip, deflate, br", "br"},
+		{"br", "br"},
+		{"br;q=0, gzip", "gzip"}, // a refused coding is never sent
+	}
+	for _, name := range []string{"vendor/maplibre-gl.mjs", "vendor/maplibre-gl-worker.mjs", "land.geojson"} {
+		file, err := fs.ReadFile(frontend.Build(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := "/app/" + name
+		if name == "land.geojson" {
+			target = "/basemap/land.geojson"
+		}
+		etags := map[string]string{}
+		for _, tc := range cases {
+			res := get(t, srv, target, "Accept-Encoding", tc.accept)
+			got := res.header.Get("Content-Encoding")
+			if res.status != 200 || got != tc.want {
+				t.Errorf("%s, Accept-Encoding %q: status %d, Content-Encoding %q, want %q", name, tc.accept, res.status, got, tc.want)
+				continue
+			}
+			if !strings.Contains(res.header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("%s, Accept-Encoding %q: Vary %q", name, tc.accept, res.header.Get("Vary"))
+			}
+			body, err := decoders[got](res.body)
+			if err != nil || !bytes.Equal(body, file) {
+				t.Errorf("%s as %q: %d bytes decoded (%v), the file has %d", name, got, len(body), err, len(file))
+			}
+			if got != "" && len(res.body) > len(file)*9/10 {
+				t.Errorf("%s as %q: %d bytes for a %d-byte file", name, got, len(res.body), len(file))
+			}
+			if prev, seen := etags[got]; seen && prev != res.header.Get("ETag") {
+				t.Errorf("%s as %q: ETag %s, before %s", name, got, res.header.Get("ETag"), prev)
+			}
+			etags[got] = res.header.Get("ETag")
+		}
+		if len(etags) != 3 || etags[""] == etags["br"] || etags[""] == etags["gzip"] || etags["br"] == etags["gzip"] {
+			t.Errorf("%s: ETags by encoding %v, want three different", name, etags)
+		}
+		for coding, tag := range etags {
+			accept := coding
+			if accept == "" {
+				accept = "identity"
+			}
+			for other, otherTag := range etags {
+				res := get(t, srv, target, "Accept-Encoding", accept, "If-None-Match", otherTag)
+				if want := map[bool]int{true: 304, false: 200}[other == coding]; res.status != want {
+					t.Errorf("%s as %q with If-None-Match %s (%q's): status %d, want %d", name, coding, otherTag, other, res.status, want)
+				}
+			}
+			_ = tag
+		}
+	}
 }

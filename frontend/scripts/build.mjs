@@ -12,6 +12,7 @@
 //   dist/vendor/glyphs.bin   the labels' glyphs as distance fields, from Debian's Noto Sans CJK SC
 //                         (OFL-1.1) when the build machine has it (see glyphs.mjs)
 //   dist/build.json       versions and figures of this build
+//   dist/**/NAME.br, NAME.gz   compressed copies of the larger files, sent as they are (see precompress.mjs)
 //
 // dist/README.md is the committed placeholder that lets a clean clone
 // compile; it is never touched here.
@@ -22,6 +23,7 @@ import { buildLand } from './basemap.mjs';
 import { buildSprite } from './sprite.mjs';
 import { buildGlyphs } from './glyphs.mjs';
 import { copyTerraDraw } from './vendor.mjs';
+import { precompress } from './precompress.mjs';
 import { t2sTable } from './t2s-table.mjs';
 import { FRONTEND_DIR, copyFileAtomic, packageDir, packageVersion, writeFileAtomic } from './lib.mjs';
 
@@ -77,7 +79,11 @@ if (current !== table) {
 // The same table for the page, which shows source excerpts simplified.
 copyFileAtomic(tablePath, path.join(dist, 'vendor', 't2s.txt'));
 
+// 5. Compressed copies, last, so that they are made from the files as written above.
+const compressed = precompress(dist);
+
 const info = {
+  compressed,
   maplibre_gl: packageVersion('maplibre-gl'),
   terra_draw: terraDraw,
   basemap: { ...summary, bytes: Buffer.byteLength(land) },
@@ -86,4 +92,4 @@ const info = {
   glyphs,
 };
 writeFileAtomic(path.join(dist, 'build.json'), `${JSON.stringify(info, null, 2)}\n`);
-console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, terra-draw ${terraDraw.version} (${(terraDraw.bytes / 1024).toFixed(0)} KiB, loaded on sign-in), land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB, ${glyphs ? `glyphs.bin ${glyphs.glyphs} glyphs in ${glyphs.ranges} ranges, ${(glyphs.bytes / 1024).toFixed(0)} KiB` : 'no glyphs'}`);
+console.log(`build: dist/ ready in ${Date.now() - started} ms: maplibre-gl ${info.maplibre_gl}, terra-draw ${terraDraw.version} (${(terraDraw.bytes / 1024).toFixed(0)} KiB, loaded on sign-in), land.geojson ${summary.features} features, ${summary.vertices} vertices, ${(info.basemap.bytes / 1024).toFixed(0)} KiB, ${glyphs ? `glyphs.bin ${glyphs.glyphs} glyphs in ${glyphs.ranges} ranges, ${(glyphs.bytes / 1024).toFixed(0)} KiB` : 'no glyphs'}, ${compressed.files} files compressed (${(compressed.bytes / 1024).toFixed(0)} → ${(compressed.brotli / 1024).toFixed(0)} KiB brotli)`);
