@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -16,12 +18,17 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/planmap/planmap/geo"
 )
 
 // This file keeps a binary copy of a loaded data folder beside it, so a
@@ -54,7 +61,7 @@ import (
 
 const (
 	binSnapMagic  = "PLANMAPSNAP\x00"
-	binSnapFormat = 1
+	binSnapFormat = 2
 	binSnapPrefix = "snapshot-"
 	binSnapSuffix = ".bin"
 	// binSnapBlock is how many features a block holds: blocks are decoded
@@ -96,6 +103,72 @@ type fileDigest struct {
 	SideSize int64 `json:"side_size"`
 	// Sum is the hex SHA-256 of the file followed by its sidecar.
 	Sum string `json:"sum"`
+	// Stat is what a stat of the file said when it was read and hashed,
+	// when it can be trusted to say the file is unchanged later (see
+	// cleanStat); nil otherwise.
+	Stat *fileStat `json:"stat,omitempty"`
+	// State is the SHA-256 state after the file alone (its
+	// encoding.BinaryMarshaler form), to hash the sidecar on top without
+	// reading the file again.
+	State []byte `json:"state,omitempty"`
+}
+
+// sameContent reports whether a and b name the same file and sidecar of
+// the same sizes and content (not how they were read).
+func (a fileDigest) sameContent(b fileDigest) bool {
+	return a.File == b.File && a.Size == b.Size && a.SideSize == b.SideSize && a.Sum == b.Sum
+}
+
+// fileStat is what a stat says of a file: when all of it is as it was
+// when the file was hashed, the file is taken to be unchanged, as git's
+// index does (see cleanStat for the trust model).
+type fileStat struct {
+	Size    int64  `json:"size"`
+	MtimeNs int64  `json:"mtime_ns"`
+	CtimeNs int64  `json:"ctime_ns"`
+	Ino     uint64 `json:"ino"`
+	Dev     uint64 `json:"dev"`
+}
+
+// racyMargin is how much older than the start of its reading a file's
+// last change must be for its stat to be trusted later (see cleanStat):
+// more than the granularity of any file system's timestamps.
+const racyMargin = 2 * time.Second
+
+// cleanStat returns the stat a start may trust to skip hashing the file
+// again, or nil. before and after are stats taken before the file was
+// opened and after it was read in full, readStart the time before the
+// first.
+//
+// The trust model. A snapshot is keyed by the SHA-256 of every layer
+// file; hashing 1.5 GB costs seconds of a core at every start, so, like
+// git's index, a start hashes only the files whose stat differs from the
+// one recorded when they were hashed: size, modification and change time
+// in nanoseconds, inode and device. Writing a file, even to the same size
+// and with its modification time set back (touch -d, utimes), sets its
+// change time to the current time, which the user cannot set; replacing
+// it (a rename, a copy) gives it another inode or device. The stat is
+// recorded only when it was the same before and after the reading and
+// the file's last change is older than the reading by racyMargin, so a
+// write during or just after the reading, within one tick of the file
+// system's clock, cannot leave a stat equal to the recorded one (git's
+// "racily clean" entries). What this trusts: that the kernel keeps the
+// change time (a tool that rewrites the block device under a mounted file
+// system, or a network file system whose server reports stale attributes,
+// defeats it) and that nobody forges the snapshot's header (anyone who
+// can write it can also write the layer files). The sidecar, small, is
+// hashed at every start.
+func cleanStat(before, after fs.FileInfo, readStart time.Time) *fileStat {
+	b, ok1 := statOf(before)
+	a, ok2 := statOf(after)
+	if !ok1 || !ok2 || a != b {
+		return nil
+	}
+	limit := readStart.Add(-racyMargin).UnixNano()
+	if b.MtimeNs >= limit || b.CtimeNs >= limit {
+		return nil
+	}
+	return &b
 }
 
 // programIdentity identifies the running executable by its content, so a
@@ -120,12 +193,19 @@ var programIdentity = sync.OnceValue(func() string {
 
 // digestDir computes the fileDigest of every *.geojson file of dir, in
 // name order, in parallel, reading each file once in pieces; fileSums
-// holds each file's own SHA-256.
-func digestDir(dir string, limit int64) (digests []fileDigest, fileSums map[string]string, err error) {
+// holds each file's own SHA-256. A file whose stat is the one known
+// records (a snapshot's header) is not read: its SHA-256 state is taken
+// from there and only its sidecar is hashed on top (see cleanStat);
+// hashed counts the files read.
+func digestDir(dir string, limit int64, known []fileDigest) (digests []fileDigest, fileSums map[string]string, hashed int, err error) {
 	fsys := newOSDirFS(dir)
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
+	}
+	byName := make(map[string]fileDigest, len(known))
+	for _, d := range known {
+		byName[d.File] = d
 	}
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), ".geojson") {
@@ -134,23 +214,36 @@ func digestDir(dir string, limit int64) (digests []fileDigest, fileSums map[stri
 	}
 	sums := make([]string, len(digests))
 	errs := make([]error, len(digests))
+	var reads atomic.Int64
 	parallelChunks(len(digests), 1, func() func(lo, hi int) {
-		buf := make([]byte, 1<<20)
+		var buf []byte
 		return func(lo, _ int) {
 			d := &digests[lo]
-			f, err := openDataFile(fsys, d.File, limit)
-			if err != nil {
-				errs[lo] = fmt.Errorf("%s: %w", d.File, err)
-				return
+			var h hash.Hash
+			if k, ok := byName[d.File]; ok {
+				h = trustedState(fsys, k)
 			}
-			defer f.Close()
-			h := sha256.New()
-			n, err := io.CopyBuffer(h, io.LimitReader(f, limit+1), buf)
-			if err != nil || n > limit {
-				errs[lo] = fmt.Errorf("%s: reading: %v", d.File, err)
-				return
+			if h != nil {
+				d.Size = byName[d.File].Size
+			} else {
+				reads.Add(1)
+				if buf == nil {
+					buf = make([]byte, 1<<20)
+				}
+				f, err := openDataFile(fsys, d.File, limit)
+				if err != nil {
+					errs[lo] = fmt.Errorf("%s: %w", d.File, err)
+					return
+				}
+				defer f.Close()
+				h = sha256.New()
+				n, err := io.CopyBuffer(h, io.LimitReader(f, limit+1), buf)
+				if err != nil || n > limit {
+					errs[lo] = fmt.Errorf("%s: reading: %v", d.File, err)
+					return
+				}
+				d.Size = n
 			}
-			d.Size = n
 			sums[lo] = hex.EncodeToString(h.Sum(nil))
 			d.SideSize = -1
 			side, err := readDataFile(fsys, strings.TrimSuffix(d.File, ".geojson")+".json", MaxSidecarBytes)
@@ -165,13 +258,49 @@ func digestDir(dir string, limit int64) (digests []fileDigest, fileSums map[stri
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	fileSums = make(map[string]string, len(digests))
 	for i, d := range digests {
 		fileSums[d.File] = sums[i]
 	}
-	return digests, fileSums, nil
+	return digests, fileSums, int(reads.Load()), nil
+}
+
+// trustedState returns the SHA-256 state after file k.File as k recorded
+// it, when the file's stat now is the one k recorded; nil when the file
+// must be read.
+func trustedState(fsys osDirFS, k fileDigest) hash.Hash {
+	if k.Stat == nil || len(k.State) == 0 {
+		return nil
+	}
+	fi, err := fs.Stat(fsys, k.File)
+	if err != nil {
+		return nil
+	}
+	now, ok := statOf(fi)
+	if !ok || now != *k.Stat || now.Size != k.Size {
+		return nil
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(k.State); err != nil {
+		return nil
+	}
+	return h
+}
+
+// hashState returns h's state in its encoding.BinaryMarshaler form, or
+// nil.
+func hashState(h hash.Hash) []byte {
+	m, ok := h.(encoding.BinaryMarshaler)
+	if !ok {
+		return nil
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // snapshotFiles lists the snapshot files in the state folder.
@@ -188,55 +317,108 @@ var errSnapshotAbandoned = errors.New("data: the store closed before the snapsho
 // errSnapshotStale says the snapshot is sound but of other data.
 var errSnapshotStale = errors.New("it was made from other data or by another planmap")
 
+// snapshotLoad says how a snapshot was loaded.
+type snapshotLoad struct {
+	// path is the snapshot's file, "" when there is none.
+	path string
+	// hashed is how many layer files were read to hash them (those whose
+	// stat differs from the one recorded).
+	hashed int
+	// indexes is how many layers' spatial indexes were read (every one).
+	indexes int
+}
+
 // loadBinarySnapshot loads the dataset of dir from its snapshot. It
-// returns (nil, "", nil) when there is none.
-func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, string, error) {
+// returns a nil dataset and no error when there is none.
+func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, snapshotLoad, error) {
+	var load snapshotLoad
 	files := snapshotFiles(filepath.Join(dir, StateDir))
 	if len(files) == 0 {
-		return nil, "", nil
+		return nil, load, nil
 	}
-	path := files[len(files)-1]
-	f, r, hdr, err := openBinarySnapshot(path)
+	load.path = files[len(files)-1]
+	f, r, hdr, err := openBinarySnapshot(load.path)
 	if err != nil {
-		return nil, path, err
+		return nil, load, err
 	}
 	defer f.Close()
 	// What costs nothing first: the program, the options and the files'
 	// names and sizes.
 	if hdr.Program != programIdentity() || hdr.Converter != (opts.Converter != nil) || !sameFileSizes(dir, hdr.Files) {
-		return nil, path, errSnapshotStale
+		return nil, load, errSnapshotStale
 	}
-	// Then the files' content, hashed while the layers are decoded.
+	// Then the files' content, hashed (those whose stat changed) while
+	// the layers are decoded.
 	type digestResult struct {
 		digests []fileDigest
 		sums    map[string]string
+		hashed  int
 		err     error
 	}
 	digested := make(chan digestResult, 1)
 	go func() {
-		d, s, err := digestDir(dir, opts.maxFileBytes())
-		digested <- digestResult{d, s, err}
+		d, s, n, err := digestDir(dir, opts.maxFileBytes(), hdr.Files)
+		digested <- digestResult{d, s, n, err}
 	}()
-	ds, metas, err := readSnapshotLayers(r, hdr)
+	ds, metas, err := readSnapshotLayers(r, hdr, fileSize(f))
 	dr := <-digested
+	load.hashed = dr.hashed
 	if dr.err == nil && !sameDigests(hdr.Files, dr.digests) {
 		dr.err = errors.New("a file's content differs")
 	}
 	if dr.err != nil {
-		return nil, path, fmt.Errorf("%w (%v)", errSnapshotStale, dr.err)
+		return nil, load, fmt.Errorf("%w (%v)", errSnapshotStale, dr.err)
 	}
 	if err != nil {
-		return nil, path, err
+		return nil, load, err
 	}
 	for i, l := range ds.Layers {
 		l.fileSum = dr.sums[metas[i].File]
 		if l.fileSum != metas[i].FileSum {
-			return nil, path, errSnapshotStale
+			return nil, load, errSnapshotStale
+		}
+		if l.index != nil {
+			load.indexes++
 		}
 	}
 	ds.Source = dir
-	return ds, path, nil
+	return ds, load, nil
 }
+
+// snapshotGC pauses the collector for the reading and indexing of dir's
+// binary snapshot, and returns the function that restores it (which may
+// be called more than once). Reading a snapshot leaves next to no
+// garbage (block buffers are reused), so a collection would only mark,
+// again and again as the heap grows, what stays live: at a million
+// features that was a fifth of the start-up's CPU. A memory limit of
+// what the decoded snapshot can take (snapshotHeapRatio times its size,
+// beyond the heap in use now) lets the collector run should a snapshot
+// take more. It does nothing when GOGC is set, or there is no snapshot.
+func snapshotGC(dir string) (restore func()) {
+	files := snapshotFiles(filepath.Join(dir, StateDir))
+	if os.Getenv("GOGC") != "" || len(files) == 0 {
+		return func() {}
+	}
+	st, err := os.Stat(files[len(files)-1])
+	if err != nil {
+		return func() {}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	budget := int64(ms.Sys-ms.HeapReleased) + snapshotHeapRatio*st.Size() + 256<<20
+	prevLimit := debug.SetMemoryLimit(-1)
+	debug.SetMemoryLimit(min(prevLimit, budget))
+	prevPercent := debug.SetGCPercent(-1)
+	return sync.OnceFunc(func() {
+		debug.SetGCPercent(prevPercent)
+		debug.SetMemoryLimit(prevLimit)
+	})
+}
+
+// snapshotHeapRatio bounds the heap a decoded snapshot and its indexes
+// take, as a multiple of the snapshot's size (about 2.5 at a million
+// generated features).
+const snapshotHeapRatio = 4
 
 // sameFileSizes reports whether dir's *.geojson files are those listed,
 // of the sizes listed.
@@ -267,7 +449,7 @@ func sameDigests(a, b []fileDigest) bool {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if !a[i].sameContent(b[i]) {
 			return false
 		}
 	}
@@ -282,8 +464,17 @@ func readBinarySnapshot(path string) (*Dataset, *binSnapHeader, []binSnapLayer, 
 		return nil, nil, nil, err
 	}
 	defer f.Close()
-	ds, metas, err := readSnapshotLayers(r, hdr)
+	ds, metas, err := readSnapshotLayers(r, hdr, fileSize(f))
 	return ds, hdr, metas, err
+}
+
+// fileSize returns f's size, or the largest one when a stat fails.
+func fileSize(f *os.File) int64 {
+	st, err := f.Stat()
+	if err != nil {
+		return math.MaxInt64
+	}
+	return st.Size()
 }
 
 // openBinarySnapshot opens a snapshot and reads its header.
@@ -327,9 +518,14 @@ func readSnapshotHeader(f *os.File) (*binSnapHeader, *bufio.Reader, error) {
 }
 
 // readSnapshotLayers decodes the layers following the header.
-func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader) (*Dataset, []binSnapLayer, error) {
+//
+// size is the file's size, which bounds what its counts may claim.
+func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64) (*Dataset, []binSnapLayer, error) {
 	ds := &Dataset{Version: hdr.Version}
 	metas := make([]binSnapLayer, hdr.Layers)
+	checkErrs := make([]error, hdr.Layers)
+	var checks sync.WaitGroup
+	defer checks.Wait()
 	for i := range hdr.Layers {
 		var n [4]byte
 		if _, err := io.ReadFull(r, n[:]); err != nil {
@@ -346,14 +542,36 @@ func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader) (*Dataset, []binSna
 		if m.Features < 0 || m.Features > 1<<28 {
 			return nil, nil, fmt.Errorf("layer %d: %d features", i, m.Features)
 		}
-		feats, err := readBlocks(r, m.Features)
+		feats, keys, err := readBlocks(r, m.Features)
+		if err != nil {
+			return nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
+		}
+		arrays, err := readIndexSection(r, size)
 		if err != nil {
 			return nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
 		}
 		fc := geojson.NewFeatureCollection()
 		fc.Features = feats
-		ds.Layers = append(ds.Layers, &Layer{ID: m.ID, Title: m.Title, Description: m.Description, License: m.License,
-			Attribution: m.Attribution, CRS: m.CRS, File: m.File, Hash: m.Hash, Features: fc})
+		l := &Layer{ID: m.ID, Title: m.Title, Description: m.Description, License: m.License,
+			Attribution: m.Attribution, CRS: m.CRS, File: m.File, Hash: m.Hash, Features: fc,
+			propNames: &layerProps{features: feats, names: keys}}
+		ds.Layers = append(ds.Layers, l)
+		// The index is checked against the features while the next
+		// layer is read.
+		checks.Add(1)
+		go func() {
+			defer checks.Done()
+			ix, err := geo.IndexFromArrays(feats, arrays)
+			if err != nil {
+				checkErrs[i] = fmt.Errorf("layer %s: %w", m.ID, err)
+				return
+			}
+			l.index = newLayerIndex(feats, ix)
+		}()
+	}
+	checks.Wait()
+	if err := errors.Join(checkErrs...); err != nil {
+		return nil, nil, err
 	}
 	var trail [1]byte
 	if n, _ := r.Read(trail[:]); n != 0 {
@@ -388,13 +606,16 @@ func readChecked(r io.Reader, n uint32, crc bool) ([]byte, error) {
 // decoders hand back when done (so a layer's reading leaves no gigabyte
 // of payloads behind for the collector), the decoders check the CRC and
 // decode.
-func readBlocks(r io.Reader, want int) ([]*geojson.Feature, error) {
+//
+// keys is the union of the features' property names.
+func readBlocks(r io.Reader, want int) (feats []*geojson.Feature, keys map[string]bool, err error) {
 	type job struct {
 		i       int
 		crc     uint32
 		payload []byte
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
+	keys = map[string]bool{}
 	var (
 		jobs    = make(chan job, 2*workers)
 		free    = make(chan []byte, 3*workers)
@@ -415,7 +636,15 @@ func readBlocks(r io.Reader, want int) ([]*geojson.Feature, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := &blockDecoder{interned: map[string]any{}}
+			d := &blockDecoder{}
+			mine := map[string]bool{}
+			defer func() {
+				mu.Lock()
+				for k := range mine {
+					keys[k] = true
+				}
+				mu.Unlock()
+			}()
 			for j := range jobs {
 				var feats []*geojson.Feature
 				var err error
@@ -423,6 +652,7 @@ func readBlocks(r io.Reader, want int) ([]*geojson.Feature, error) {
 					err = errors.New("the checksum does not match")
 				} else {
 					feats, err = d.decode(j.payload)
+					d.propKeys(mine)
 				}
 				select {
 				case free <- j.payload[:0]:
@@ -474,19 +704,19 @@ func readBlocks(r io.Reader, want int) ([]*geojson.Feature, error) {
 	close(jobs)
 	wg.Wait()
 	if readErr != nil {
-		return nil, readErr
+		return nil, nil, readErr
 	}
 	if firstEr != nil {
-		return nil, firstEr
+		return nil, nil, firstEr
 	}
-	feats := make([]*geojson.Feature, 0, want)
+	feats = make([]*geojson.Feature, 0, want)
 	for _, b := range decoded {
 		feats = append(feats, b...)
 	}
 	if len(feats) != want {
-		return nil, fmt.Errorf("%d features where the layer says %d", len(feats), want)
+		return nil, nil, fmt.Errorf("%d features where the layer says %d", len(feats), want)
 	}
-	return feats, nil
+	return feats, keys, nil
 }
 
 // Value tags.
@@ -688,16 +918,30 @@ func (e *blockEncoder) geometry(g orb.Geometry, depth int) error {
 	return nil
 }
 
-// blockDecoder decodes block payloads. Its interned strings (boxed once)
-// are shared by every feature it decodes.
+// blockDecoder decodes block payloads. A block's strings are boxed once
+// and shared by every feature of the block.
 type blockDecoder struct {
-	b        []byte
-	i        int
-	table    []string
-	boxed    []any
-	points   []orb.Point
-	interned map[string]any
-	err      error
+	b      []byte
+	i      int
+	table  []string
+	boxed  []any
+	spans  []struct{ at, n int }
+	points []orb.Point
+	err    error
+	// inProps is set while a feature's properties are decoded, and
+	// propKey marks the table's strings that are property names, whose
+	// union newLayerBase would otherwise collect from every feature.
+	inProps bool
+	propKey []bool
+}
+
+// propKeys adds the property names of the block last decoded to set.
+func (d *blockDecoder) propKeys(set map[string]bool) {
+	for i, used := range d.propKey {
+		if used {
+			set[d.table[i]] = true
+		}
+	}
 }
 
 var errBlockShort = errors.New("the block ends early")
@@ -769,25 +1013,36 @@ func (d *blockDecoder) decode(payload []byte) ([]*geojson.Feature, error) {
 	d.b, d.i, d.err = payload, 0, nil
 	nStrings := d.count(1)
 	d.table, d.boxed = d.table[:0], d.boxed[:0]
+	// The strings are slices of one copy of the table's bytes: one
+	// allocation a block rather than one a string. A string is in the
+	// table once a block, so a value common to every feature (a status,
+	// a city) is held once a block, not once a feature.
+	type span struct{ at, n int }
+	spans := d.spans[:0]
+	start := d.i
 	for range nStrings {
 		n := d.count(1)
-		s := d.b[d.i : d.i+n]
+		spans = append(spans, span{d.i - start, n})
 		d.i += n
-		v, ok := d.interned[string(s)]
-		if !ok {
-			v = string(s)
-			if len(d.interned) < maxInterned && len(s) <= maxInternLen {
-				d.interned[v.(string)] = v
-			}
-		}
-		d.table = append(d.table, v.(string))
-		d.boxed = append(d.boxed, v)
 	}
+	all := string(d.b[start:d.i])
+	for _, sp := range spans {
+		s := all[sp.at : sp.at+sp.n]
+		d.table = append(d.table, s)
+		d.boxed = append(d.boxed, s)
+	}
+	d.spans = spans
+	d.propKey = append(d.propKey[:0], make([]bool, len(d.table))...)
 	nPoints := d.count(16)
 	// One slab for every coordinate of the block: rings are slices of it.
 	d.points = make([]orb.Point, nPoints)
-	for k := range d.points {
-		d.points[k] = orb.Point{d.float(), d.float()}
+	if raw := d.b[d.i:]; littleEndian && len(raw) >= 16*nPoints {
+		copy(sliceBytes(d.points), raw[:16*nPoints])
+		d.i += 16 * nPoints
+	} else {
+		for k := range d.points {
+			d.points[k] = orb.Point{d.float(), d.float()}
+		}
 	}
 	nFeatures := d.count(1)
 	out := make([]*geojson.Feature, nFeatures)
@@ -797,9 +1052,11 @@ func (d *blockDecoder) decode(payload []byte) ([]*geojson.Feature, error) {
 		f.Type = "Feature"
 		f.ID = d.value(0)
 		f.Geometry = d.geometry(0)
+		d.inProps = true
 		if p, ok := d.value(0).(map[string]any); ok {
 			f.Properties = p
 		}
+		d.inProps = false
 		if n := d.count(1); n > 0 {
 			f.BBox = make(geojson.BBox, n-1)
 			for j := range f.BBox {
@@ -858,11 +1115,15 @@ func (d *blockDecoder) value(depth int) any {
 	case tagObject:
 		n := d.count(2)
 		m := make(map[string]any, n)
+		props := d.inProps && depth == 0
 		for range n {
 			i := d.strIndex()
 			v := d.value(depth + 1)
 			if i >= 0 {
 				m[d.table[i]] = v
+				if props {
+					d.propKey[i] = true
+				}
 			}
 		}
 		return m
@@ -1000,6 +1261,9 @@ func writeBinarySnapshot(stateDir string, ds *Dataset, digests []fileDigest, con
 			w.Write(payload)
 		}
 		w.Write(make([]byte, 8))
+		if err := writeIndexSection(w, l.spatialIndex()); err != nil {
+			return "", fmt.Errorf("layer %s: %w", l.ID, err)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return "", err

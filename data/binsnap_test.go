@@ -81,7 +81,7 @@ func sameDataset(t *testing.T, got, want *Dataset) {
 	for i, wl := range want.Layers {
 		gl := got.Layers[i]
 		gm, wm := *gl, *wl
-		gm.Features, wm.Features, gm.digest, wm.digest = nil, nil, fileDigest{}, fileDigest{}
+		gm.Features, wm.Features, gm.digest, wm.digest, gm.index, wm.index, gm.propNames, wm.propNames = nil, nil, fileDigest{}, fileDigest{}, nil, nil, nil, nil
 		if !reflect.DeepEqual(gm, wm) {
 			t.Errorf("layer %d metadata\n got %+v\nwant %+v", i, gm, wm)
 		}
@@ -212,7 +212,7 @@ func TestBinarySnapshotValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &blockDecoder{interned: map[string]any{}}
+	d := &blockDecoder{}
 	got, err := d.decode(bytes.Clone(payload))
 	if err != nil {
 		t.Fatal(err)

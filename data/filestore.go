@@ -163,17 +163,26 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 	opts = opts.withDefaults()
 	loadOpts := LoadOptions{Converter: opts.Converter, MaxFileBytes: opts.MaxFileBytes}
 	var ds *Dataset
+	// The collector pauses while a snapshot is read and indexed, which
+	// leaves next to no garbage (snapshotGC).
+	restoreGC := func() {}
+	defer func() { restoreGC() }()
 	if !opts.NoBinarySnapshot {
 		start := time.Now()
-		snapDS, path, err := loadBinarySnapshot(dir, loadOpts)
+		restoreGC = snapshotGC(dir)
+		snapDS, load, err := loadBinarySnapshot(dir, loadOpts)
 		switch {
 		case errors.Is(err, errSnapshotStale):
-			opts.Logger.Info("data: the binary snapshot is of other data: loading the GeoJSON", "snapshot", path)
+			opts.Logger.Info("data: the binary snapshot is of other data: loading the GeoJSON", "snapshot", load.path, "reason", err.Error())
 		case err != nil:
-			opts.Logger.Warn("data: the binary snapshot cannot be read: loading the GeoJSON", "snapshot", path, "err", err)
+			opts.Logger.Warn("data: the binary snapshot cannot be read: loading the GeoJSON", "snapshot", load.path, "err", err)
 		case snapDS != nil:
-			opts.Logger.Info("data: loaded the binary snapshot", "snapshot", path, "seconds", time.Since(start).Seconds())
+			opts.Logger.Info("data: loaded the binary snapshot", "snapshot", load.path, "seconds", time.Since(start).Seconds(),
+				"files_hashed", load.hashed, "indexes", load.indexes)
 			ds = snapDS
+		}
+		if ds == nil {
+			restoreGC()
 		}
 	}
 	fromSnapshot := ds != nil
@@ -193,6 +202,7 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 		}
 	}
 	snap := NewSnapshot(ds, opts.MatchCacheBytes)
+	restoreGC()
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -65,6 +66,13 @@ type Layer struct {
 	fileSum string
 	// digest identifies the file and sidecar read (binsnap.go).
 	digest fileDigest
+	// index holds the spatial index of Features once built or read from
+	// the binary snapshot (binsnap_index.go); nil for layers not loaded
+	// from files.
+	index *layerIndex
+	// propNames holds the union of the features' property names when the
+	// binary snapshot's decoding collected it (binsnap_index.go).
+	propNames *layerProps
 }
 
 // Bound returns the bounding box of every feature in the layer, or an empty
@@ -148,7 +156,15 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 			continue
 		}
 		id := strings.TrimSuffix(e.Name(), ".geojson")
+		// Stats before and after the reading, for the binary snapshot's
+		// record of the file (cleanStat).
+		readStart := time.Now()
+		before, _ := fs.Stat(fsys, e.Name())
 		raw, err := readDataFile(fsys, e.Name(), opts.maxFileBytes())
+		var stat *fileStat
+		if after, serr := fs.Stat(fsys, e.Name()); err == nil && serr == nil && before != nil && after.Size() == int64(len(raw)) {
+			stat = cleanStat(before, after, readStart)
+		}
 		var refused *fileRefused
 		if errors.As(err, &refused) {
 			problems = append(problems, Problem{File: e.Name(), Index: -1, Reason: refused.reason})
@@ -190,8 +206,15 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 			layerSum := sha256.New()
 			layerSum.Write(raw)
 			layer.fileSum = hex.EncodeToString(layerSum.Sum(nil)) // Sum leaves the state as it is
+			var state []byte
+			if stat != nil {
+				state = hashState(layerSum)
+			}
 			layerSum.Write(side)
 			layer.digest = fileDigest{File: e.Name(), Size: int64(len(raw)), SideSize: -1, Sum: hex.EncodeToString(layerSum.Sum(nil))}
+			if state != nil {
+				layer.digest.Stat, layer.digest.State = stat, state
+			}
 			if side != nil {
 				layer.digest.SideSize = int64(len(side))
 			}
@@ -208,6 +231,9 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		hashed.Wait()
 		problems = append(problems, fileProblems...)
 		layer.Features = fc
+		if fc != nil {
+			layer.index = newLayerIndex(fc.Features, nil)
+		}
 		layers = append(layers, layer)
 	}
 	if len(layers) == 0 {

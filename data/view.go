@@ -150,19 +150,25 @@ func newLayerBase(l *Layer) *layerBase {
 	b := &layerBase{
 		meta:     l,
 		features: feats,
-		index:    geo.NewIndex(feats),
+		index:    l.spatialIndex(),
 		ids:      make([]string, len(feats)),
 		byID:     make(map[string]int32, len(feats)),
 		props:    map[string]bool{},
 		encoded:  make([]atomic.Pointer[[]byte], len(feats)),
 		versions: make([]atomic.Pointer[string], len(feats)),
 	}
+	known := l.propertyNames()
+	if known != nil {
+		b.props = known
+	}
 	for i, f := range feats {
 		id := FeatureID(f)
 		b.ids[i] = id
 		b.byID[id] = int32(i)
-		for k := range f.Properties {
-			b.props[k] = true
+		if known == nil {
+			for k := range f.Properties {
+				b.props[k] = true
+			}
 		}
 	}
 	return b
