@@ -36,11 +36,14 @@ import (
 // their GeoJSON again: DIR/.planmap/snapshot-VERSION.bin.
 //
 // The copy holds the layer files' content as loaded and validated (the
-// journal of edits is replayed on top, as after a GeoJSON load). It is
+// journal of edits is replayed on top, as after a GeoJSON load), and each
+// layer's spatial index (binsnap_index.go). It is
 // used only when it was written by the same planmap executable, with the
 // same CRS converter setting, for the same *.geojson files and sidecars:
-// each file's SHA-256 (with its sidecar's) is computed again at every
-// start and must equal the one recorded. A snapshot that is truncated,
+// each file's SHA-256 (with its sidecar's) must equal the one recorded,
+// computed again at every start for every file whose stat is not the one
+// recorded when it was hashed (see cleanStat for that trust model; the
+// sidecars are always hashed). A snapshot that is truncated,
 // corrupt (every block carries a CRC-32C), of another format version or
 // of other data is ignored with a logged reason and the GeoJSON is loaded
 // as usual, and a new snapshot written.
@@ -51,7 +54,8 @@ import (
 //	header (JSON: binSnapHeader), header CRC-32C uint32,
 //	then for each layer: meta length uint32, meta (JSON: binSnapLayer),
 //	meta CRC-32C uint32, and its features in blocks: payload length uint32, CRC-32C uint32,
-//	payload; a block of length 0 ends the layer.
+//	payload; a block of length 0 ends the layer's features, and its
+//	index section (binsnap_index.go) follows.
 //
 // A block's payload holds its own string table (every property key and
 // string value of its features once), every coordinate of its features as
@@ -406,13 +410,37 @@ func snapshotGC(dir string) (restore func()) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	budget := int64(ms.Sys-ms.HeapReleased) + snapshotHeapRatio*st.Size() + 256<<20
-	prevLimit := debug.SetMemoryLimit(-1)
-	debug.SetMemoryLimit(min(prevLimit, budget))
-	prevPercent := debug.SetGCPercent(-1)
+	gcPause.Lock()
+	defer gcPause.Unlock()
+	if gcPause.holders == 0 {
+		gcPause.limit = debug.SetMemoryLimit(-1)
+		gcPause.percent = debug.SetGCPercent(-1)
+		gcPause.budget = 0
+	}
+	gcPause.holders++
+	gcPause.budget += budget
+	debug.SetMemoryLimit(min(gcPause.limit, gcPause.budget))
 	return sync.OnceFunc(func() {
-		debug.SetGCPercent(prevPercent)
-		debug.SetMemoryLimit(prevLimit)
+		gcPause.Lock()
+		defer gcPause.Unlock()
+		gcPause.holders--
+		gcPause.budget -= budget
+		if gcPause.holders == 0 {
+			debug.SetGCPercent(gcPause.percent)
+			debug.SetMemoryLimit(gcPause.limit)
+		}
 	})
+}
+
+// gcPause counts the snapshot loads under way that paused the collector
+// (stores opened at once, as tests do): the first saves the settings, the
+// last restores them. The collector's settings are the process's, so this
+// is too.
+var gcPause struct {
+	sync.Mutex
+	holders       int
+	percent       int
+	limit, budget int64
 }
 
 // snapshotHeapRatio bounds the heap a decoded snapshot and its indexes

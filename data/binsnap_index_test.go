@@ -8,8 +8,10 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -334,5 +336,45 @@ func TestCleanStat(t *testing.T) {
 	}
 	if got := cleanStat(st, st2, later); got != nil {
 		t.Errorf("a file that changed while read is trusted: %+v", got)
+	}
+}
+
+// TestSnapshotGCRestored: the collector's settings are what they were
+// once a store is opened from a snapshot (they are paused while it is
+// read), also when two stores open at once.
+func TestSnapshotGCRestored(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Skip("GOGC is set: the snapshot load leaves the collector alone")
+	}
+	dirs := []string{builtInFolder(t), builtInFolder(t)}
+	for _, dir := range dirs {
+		s, logs := openLogged(t, dir)
+		waitSnapshot(t, dir, logs)
+		s.Close()
+	}
+	prev := debug.SetGCPercent(77)
+	prevLimit := debug.SetMemoryLimit(5 << 30)
+	defer func() {
+		debug.SetGCPercent(prev)
+		debug.SetMemoryLimit(prevLimit)
+	}()
+	var wg sync.WaitGroup
+	for _, dir := range dirs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, logs := openLogged(t, dir)
+			defer s.Close()
+			if !strings.Contains(logs.String(), "loaded the binary snapshot") {
+				t.Errorf("the snapshot was not used; log:\n%s", logs)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := debug.SetGCPercent(77); got != 77 {
+		t.Errorf("GC percent %d after the loads, want 77", got)
+	}
+	if got := debug.SetMemoryLimit(5 << 30); got != 5<<30 {
+		t.Errorf("memory limit %d after the loads, want %d", got, 5<<30)
 	}
 }
