@@ -552,6 +552,7 @@ func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64) (*Datas
 	ds := &Dataset{Version: hdr.Version}
 	metas := make([]binSnapLayer, hdr.Layers)
 	checkErrs := make([]error, hdr.Layers)
+	free := make(chan []byte, 3*max(runtime.GOMAXPROCS(0), 1)+2)
 	var checks sync.WaitGroup
 	defer checks.Wait()
 	for i := range hdr.Layers {
@@ -570,7 +571,7 @@ func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64) (*Datas
 		if m.Features < 0 || m.Features > 1<<28 {
 			return nil, nil, fmt.Errorf("layer %d: %d features", i, m.Features)
 		}
-		feats, keys, err := readBlocks(r, m.Features)
+		feats, keys, err := readBlocks(r, m.Features, free)
 		if err != nil {
 			return nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
 		}
@@ -636,7 +637,11 @@ func readChecked(r io.Reader, n uint32, crc bool) ([]byte, error) {
 // decode.
 //
 // keys is the union of the features' property names.
-func readBlocks(r io.Reader, want int) (feats []*geojson.Feature, keys map[string]bool, err error) {
+//
+// free holds the block buffers, shared by every layer of a snapshot: the
+// collector is paused while a snapshot is read (snapshotGC), so a buffer
+// dropped is memory held until the end.
+func readBlocks(r io.Reader, want int, free chan []byte) (feats []*geojson.Feature, keys map[string]bool, err error) {
 	type job struct {
 		i       int
 		crc     uint32
@@ -644,11 +649,12 @@ func readBlocks(r io.Reader, want int) (feats []*geojson.Feature, keys map[strin
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	keys = map[string]bool{}
+	// Every block but the last holds binSnapBlock features (as written),
+	// so each is decoded into its place.
+	feats = make([]*geojson.Feature, want)
 	var (
 		jobs    = make(chan job, 2*workers)
-		free    = make(chan []byte, 3*workers)
 		mu      sync.Mutex
-		decoded [][]*geojson.Feature
 		firstEr error
 		errAt   = -1
 		wg      sync.WaitGroup
@@ -674,12 +680,14 @@ func readBlocks(r io.Reader, want int) (feats []*geojson.Feature, keys map[strin
 				mu.Unlock()
 			}()
 			for j := range jobs {
-				var feats []*geojson.Feature
 				var err error
+				lo := j.i * binSnapBlock
 				if crc32.Checksum(j.payload, crcTable) != j.crc {
 					err = errors.New("the checksum does not match")
+				} else if lo >= want {
+					err = fmt.Errorf("a block beyond the layer's %d features", want)
 				} else {
-					feats, err = d.decode(j.payload)
+					_, err = d.decodeInto(j.payload, feats[lo:min(lo+binSnapBlock, want)])
 					d.propKeys(mine)
 				}
 				select {
@@ -688,18 +696,12 @@ func readBlocks(r io.Reader, want int) (feats []*geojson.Feature, keys map[strin
 				}
 				if err != nil {
 					fail(j.i, err)
-					continue
 				}
-				mu.Lock()
-				for len(decoded) <= j.i {
-					decoded = append(decoded, nil)
-				}
-				decoded[j.i] = feats
-				mu.Unlock()
 			}
 		}()
 	}
 	var readErr error
+	blocks := 0
 	for i := 0; ; i++ {
 		var h [8]byte
 		if _, err := io.ReadFull(r, h[:]); err != nil {
@@ -710,6 +712,7 @@ func readBlocks(r io.Reader, want int) (feats []*geojson.Feature, keys map[strin
 		if n == 0 {
 			break
 		}
+		blocks++
 		if n > 1<<30 {
 			readErr = fmt.Errorf("block %d: a length of %d bytes", i, n)
 			break
@@ -737,12 +740,8 @@ func readBlocks(r io.Reader, want int) (feats []*geojson.Feature, keys map[strin
 	if firstEr != nil {
 		return nil, nil, firstEr
 	}
-	feats = make([]*geojson.Feature, 0, want)
-	for _, b := range decoded {
-		feats = append(feats, b...)
-	}
-	if len(feats) != want {
-		return nil, nil, fmt.Errorf("%d features where the layer says %d", len(feats), want)
+	if wantBlocks := (want + binSnapBlock - 1) / binSnapBlock; blocks != wantBlocks {
+		return nil, nil, fmt.Errorf("%d blocks where the layer's %d features make %d", blocks, want, wantBlocks)
 	}
 	return feats, keys, nil
 }
@@ -1038,6 +1037,12 @@ func (d *blockDecoder) strIndex() int {
 }
 
 func (d *blockDecoder) decode(payload []byte) ([]*geojson.Feature, error) {
+	return d.decodeInto(payload, nil)
+}
+
+// decodeInto decodes a block into out, which must have room for exactly
+// its features; with out nil, into a new slice.
+func (d *blockDecoder) decodeInto(payload []byte, out []*geojson.Feature) ([]*geojson.Feature, error) {
 	d.b, d.i, d.err = payload, 0, nil
 	nStrings := d.count(1)
 	d.table, d.boxed = d.table[:0], d.boxed[:0]
@@ -1073,7 +1078,12 @@ func (d *blockDecoder) decode(payload []byte) ([]*geojson.Feature, error) {
 		}
 	}
 	nFeatures := d.count(1)
-	out := make([]*geojson.Feature, nFeatures)
+	if out == nil {
+		out = make([]*geojson.Feature, nFeatures)
+	} else if len(out) != nFeatures {
+		d.fail(fmt.Errorf("%d features in a block where %d were expected", nFeatures, len(out)))
+		return nil, d.err
+	}
 	slab := make([]geojson.Feature, nFeatures)
 	for k := range out {
 		f := &slab[k]
