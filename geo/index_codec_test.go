@@ -141,3 +141,28 @@ func TestIndexFromArraysRefusesOthers(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkIndexFromArrays: mapping an index back from its arrays (with
+// its checks) against building it from the features, on the same layers
+// in one run (the ratio is what the binary snapshot saves a start).
+func BenchmarkIndexFromArrays(b *testing.B) {
+	ds := data.Generate(data.GenOptions{Features: 50_000, Seed: 7})
+	for _, l := range ds.Layers {
+		feats := l.Features.Features
+		arrays := geo.NewIndex(feats).Arrays()
+		b.Run(l.ID+"/build", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				geo.NewIndex(feats)
+			}
+		})
+		b.Run(l.ID+"/from-arrays", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := geo.IndexFromArrays(feats, arrays); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
