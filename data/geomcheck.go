@@ -132,7 +132,12 @@ func (c *checker) checkPolygon(what string, p orb.Polygon, strict bool) {
 	if !shapeOK {
 		return
 	}
-	if a, b, spike, ok := findSelfIntersection(p); ok {
+	pc := polygonCheckPool.Get().(*polygonCheck)
+	quick := pc.quickSelfIntersection(p)
+	pc.release()
+	if quick == simple {
+		// The usual case, proved without the sweep.
+	} else if a, b, spike, ok := findSelfIntersection(p); ok {
 		if spike {
 			c.fail("%s has a spike: segment %s folds back over segment %s", what, a, b)
 		} else {
