@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strconv"
 
@@ -97,37 +98,85 @@ type jsonScanner struct {
 	b []byte
 	i int
 	// scratch collects positions before they are copied into a slice of
-	// exactly the right length.
+	// exactly the right length, carved from arena.
 	scratch []orb.Point
+	arena   []orb.Point
 	// interned holds short strings already read (member names and
 	// vocabulary values repeat in every feature), so features share them
 	// instead of each holding copies.
-	interned    map[string]string
-	internedAny map[string]any
+	interned *internCache
+	// mapHint is the size to make the next object read as a map with
+	// (the previous feature's number of properties), propHint that number.
+	mapHint, propHint int
 }
 
-// Strings up to maxInternLen bytes are interned, up to maxInterned of them
-// per scanner.
+// Strings up to maxInternLen bytes are interned (by the binary snapshot's
+// decoder, up to maxInterned of them).
 const (
 	maxInternLen = 96
 	maxInterned  = 1 << 14
 )
 
-func (s *jsonScanner) intern(b []byte) string {
+// internCache is a fixed table of strings, found by a hash of their bytes,
+// one per slot. A slot's string is shared by every feature that holds it;
+// each hit earns it a credit (up to internCredit), each miss on it costs
+// one, and a string that has none left is replaced: member names and
+// vocabulary values stay, while ids and other unique strings pass through
+// the free slots. Unlike a map of every string seen, it stays small enough
+// for the processor's cache and costs one hash and one comparison.
+type internCache struct {
+	seed  maphash.Seed
+	slots [internSlots]internSlot
+}
+
+const (
+	internSlots  = 1 << 11
+	internCredit = 16
+)
+
+type internSlot struct {
+	s      string
+	boxed  any // s as an any, boxed once (boxing a string allocates)
+	credit int32
+}
+
+// slot returns b's slot, holding b (nil when b is too long to intern).
+func (s *jsonScanner) slot(b []byte) *internSlot {
 	if len(b) > maxInternLen {
-		return string(b)
+		return nil
 	}
-	if v, ok := s.interned[string(b)]; ok {
-		return v
+	c := s.interned
+	if c == nil {
+		c = &internCache{seed: maphash.MakeSeed()}
+		s.interned = c
 	}
-	v := string(b)
-	if s.interned == nil {
-		s.interned = make(map[string]string, 256)
+	sl := &c.slots[maphash.Bytes(c.seed, b)&(internSlots-1)]
+	if sl.s == string(b) && (sl.s != "" || sl.boxed != nil) {
+		sl.credit = min(sl.credit+1, internCredit)
+		return sl
 	}
-	if len(s.interned) < maxInterned {
-		s.interned[v] = v
+	if sl.credit > 0 {
+		sl.credit--
+		return nil
 	}
-	return v
+	*sl = internSlot{s: string(b)}
+	sl.boxed = sl.s
+	return sl
+}
+
+func (s *jsonScanner) intern(b []byte) string {
+	if sl := s.slot(b); sl != nil {
+		return sl.s
+	}
+	return string(b)
+}
+
+// internAny is intern boxed as an any.
+func (s *jsonScanner) internAny(b []byte) any {
+	if sl := s.slot(b); sl != nil {
+		return sl.boxed
+	}
+	return string(b)
 }
 
 const maxJSONDepth = 10000
@@ -615,20 +664,23 @@ func (s *jsonScanner) featureMember(f *geojson.Feature, key string) error {
 		return err
 	case "properties":
 		kind := s.kindAt()
-		span, err := s.skipValue(1)
-		if err != nil {
-			return err
-		}
-		if kind != "an object" && kind != "null" {
-			return structural("\"properties\" is %s, want an object or null", kind)
-		}
 		f.Properties = nil
-		if kind == "null" {
+		if kind != "an object" {
+			if _, err := s.skipValue(1); err != nil {
+				return err
+			}
+			if kind != "null" {
+				return structural("\"properties\" is %s, want an object or null", kind)
+			}
 			return nil
 		}
-		s.i = span.start
+		// An object: read at once (a syntax error inside it is the same
+		// error readAny meets; decodeFeature checks the syntax of the rest
+		// of a member that is JSON but not what GeoJSON wants).
+		s.mapHint = s.propHint
 		v, err := s.readAny(1)
 		f.Properties = v.(map[string]any)
+		s.propHint = len(f.Properties)
 		var g *geojsonError
 		if errors.As(err, &g) && g.dupKey != "" {
 			if g.dupDepth == 1 {
@@ -668,7 +720,8 @@ func (s *jsonScanner) readAny(depth int) (any, error) {
 	}
 	switch c := s.peek(); {
 	case c == '{':
-		m := map[string]any{}
+		m := make(map[string]any, s.mapHint)
+		s.mapHint = 0
 		err := s.members(func(key string) error {
 			v, err := s.readAny(depth + 1)
 			n := len(m)
@@ -688,22 +741,20 @@ func (s *jsonScanner) readAny(depth int) (any, error) {
 		})
 		return a, err
 	case c == '"':
-		str, err := s.readString()
-		if err != nil || len(str) > maxInternLen {
-			return str, err
+		start := s.i
+		escaped, err := s.skipString()
+		if err != nil {
+			return "", err
 		}
-		// Share the interface value too: boxing a string allocates.
-		if v, ok := s.internedAny[str]; ok {
-			return v, nil
+		if !escaped {
+			// Share the interface value too: boxing a string allocates.
+			return s.internAny(s.b[start+1 : s.i-1]), nil
 		}
-		if s.internedAny == nil {
-			s.internedAny = make(map[string]any, 256)
+		var out string
+		if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
+			return "", &jsonSyntaxError{offset: start, msg: err.Error()}
 		}
-		v := any(str)
-		if len(s.internedAny) < maxInterned {
-			s.internedAny[str] = v
-		}
-		return v, nil
+		return out, nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.readNumber()
 	case c == 't':
@@ -904,24 +955,77 @@ func (s *jsonScanner) polygon(typ string) (orb.Polygon, error) {
 }
 
 // positions reads an array of positions into a slice of exactly its
-// length.
+// length (and capacity), carved from a block shared with the rings read
+// after it, so that a layer's coordinates take a few large allocations
+// rather than one per ring.
 func (s *jsonScanner) positions(typ string) ([]orb.Point, error) {
-	s.scratch = s.scratch[:0]
-	err := s.nested(typ, func() error {
-		p, err := s.position(typ)
-		s.scratch = append(s.scratch, p)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	if s.peek() != '[' {
+		return nil, structural("%s coordinates are %s where an array belongs", typ, s.kindAt())
 	}
-	out := make([]orb.Point, len(s.scratch))
+	s.i++
+	s.scratch = s.scratch[:0]
+	if s.peek() == ']' {
+		s.i++
+		return []orb.Point{}, nil
+	}
+	for {
+		p, err := s.position(typ)
+		if err != nil {
+			return nil, err
+		}
+		s.scratch = append(s.scratch, p)
+		// As elements does.
+		switch s.peek() {
+		case ',':
+			s.i++
+			continue
+		case ']':
+			s.i++
+		default:
+			return nil, s.syntax("invalid character after array element")
+		}
+		break
+	}
+	n := len(s.scratch)
+	if n > cap(s.arena) {
+		s.arena = make([]orb.Point, max(n, positionBlock))
+	}
+	out := s.arena[:n:n]
+	s.arena = s.arena[n:]
 	copy(out, s.scratch)
 	return out, nil
 }
 
+// positionBlock is the number of positions allocated at once for rings
+// and lines (64 KiB).
+const positionBlock = 4096
+
 // position reads [x, y] or [x, y, z] (z is dropped, as orb does).
 func (s *jsonScanner) position(typ string) (orb.Point, error) {
+	// The usual [x,y], read straight; anything else (a third number, an
+	// error) is read again by the general way, which says what is wrong.
+	start := s.i
+	if s.peek() == '[' {
+		s.i++
+		if c := s.peek(); c == '-' || (c >= '0' && c <= '9') {
+			x, err := s.readNumber()
+			if err == nil && s.peek() == ',' {
+				s.i++
+				if c := s.peek(); c == '-' || (c >= '0' && c <= '9') {
+					y, err := s.readNumber()
+					if err == nil && s.peek() == ']' && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+						s.i++
+						return orb.Point{x, y}, nil
+					}
+				}
+			}
+		}
+	}
+	s.i = start
+	return s.positionSlow(typ)
+}
+
+func (s *jsonScanner) positionSlow(typ string) (orb.Point, error) {
 	var p orb.Point
 	n := 0
 	if s.peek() != '[' {

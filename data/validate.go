@@ -282,10 +282,11 @@ func (c *checker) checkFeature(f *geojson.Feature, layerID string) {
 
 // checkProperties enforces the planning layers' property schema.
 func (c *checker) checkProperties(p geojson.Properties, layerID string) {
-	required := append(append([]string(nil), CommonProperties...), LayerProperties[layerID]...)
-	for _, key := range required {
-		if _, ok := p[key]; !ok {
-			c.fail("property %q is missing (use null when unknown)", key)
+	for _, required := range [2][]string{CommonProperties, LayerProperties[layerID]} {
+		for _, key := range required {
+			if _, ok := p[key]; !ok {
+				c.fail("property %q is missing (use null when unknown)", key)
+			}
 		}
 	}
 	str := func(key string, nullable bool) (string, bool) {
