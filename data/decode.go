@@ -537,6 +537,15 @@ type featureCollection struct {
 // scanFeatureCollection reads the top level of a FeatureCollection and
 // finds where each feature lies.
 func scanFeatureCollection(raw []byte) (featureCollection, error) {
+	return scanFeatureCollectionEach(raw, 0, nil)
+}
+
+// scanFeatureCollectionEach is scanFeatureCollection that also hands
+// found features on as it goes, so that they are decoded while it looks
+// for the rest: emit(lo, spans) for every batch features (and the last,
+// shorter, one) of the first "features" array, spans being features lo to
+// lo+len(spans). A span handed on is never changed.
+func scanFeatureCollectionEach(raw []byte, batch int, emit func(lo int, spans []byteSpan)) (featureCollection, error) {
 	var doc featureCollection
 	s := &jsonScanner{b: raw}
 	if c := s.peek(); c != '{' {
@@ -579,13 +588,26 @@ func scanFeatureCollection(raw []byte) (featureCollection, error) {
 				_, err := s.skipValue(1)
 				return err
 			}
+			if doc.hasFeatures || doc.features != nil {
+				emit = nil // a second array (an error): keep the spans handed on as they are
+			}
 			doc.hasFeatures = true
-			doc.features = doc.features[:0]
-			return s.elements(func(int) error {
+			doc.features = nil
+			emitted := 0
+			err := s.elements(func(int) error {
 				span, err := s.findEnd()
 				doc.features = append(doc.features, span)
+				if emit != nil && len(doc.features)-emitted >= batch {
+					emit(emitted, doc.features[emitted:len(doc.features):len(doc.features)])
+					emitted = len(doc.features)
+				}
 				return err
 			})
+			if emit != nil && len(doc.features) > emitted {
+				emit(emitted, doc.features[emitted:len(doc.features):len(doc.features)])
+			}
+			emit = nil
+			return err
 		}
 		_, err := s.skipValue(1)
 		return err

@@ -42,10 +42,85 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 		}
 		return fileProblem("not valid GeoJSON: %v", err)
 	}
-	if reason := checkEncoding(raw); reason != "" {
+	// The text encoding is checked beside the decoding (a pass over the
+	// whole file); a problem with it is still the one reported.
+	encoding := make(chan string, 1)
+	go func() { encoding <- checkEncoding(raw) }()
+	// The features are decoded and checked as the outline scan finds
+	// them, on every processor, so the scan (a pass over the whole file)
+	// is no serial step before the work.
+	type batchResult struct {
+		lo       int
+		features []*geojson.Feature
+		problems [][]Problem
+	}
+	var (
+		syntaxMu  sync.Mutex
+		syntaxErr error
+		syntaxAt  = math.MaxInt
+		resultsMu sync.Mutex
+		results   []batchResult
+	)
+	work := make(chan struct {
+		lo    int
+		spans []byteSpan
+	}, 4*runtime.GOMAXPROCS(0))
+	var workers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			s := &jsonScanner{}
+			for w := range work {
+				r := batchResult{lo: w.lo, features: make([]*geojson.Feature, len(w.spans)), problems: make([][]Problem, len(w.spans))}
+				for k, span := range w.spans {
+					i := w.lo + k
+					c := &checker{file: file, index: i}
+					f, err := s.decodeFeature(raw[span.start:span.end])
+					if err != nil {
+						var syn *jsonSyntaxError
+						if errors.As(err, &syn) {
+							syntaxMu.Lock()
+							if i < syntaxAt {
+								syntaxAt, syntaxErr = i, &jsonSyntaxError{offset: span.start + syn.offset, msg: syn.msg}
+							}
+							syntaxMu.Unlock()
+							break
+						}
+						c.id = idFromRaw(raw[span.start:span.end])
+						c.fail("not a valid GeoJSON feature: %v", err)
+						r.problems[k] = c.problems
+						continue
+					}
+					c.id = FeatureID(f)
+					if toCRS84 != nil {
+						if err := convertFeature(f, toCRS84); err != nil {
+							c.fail("coordinates cannot be converted to WGS 84: %v", err)
+							r.problems[k] = c.problems
+							continue
+						}
+					}
+					c.checkFeature(f, layerID)
+					r.features[k] = f
+					r.problems[k] = c.problems
+				}
+				resultsMu.Lock()
+				results = append(results, r)
+				resultsMu.Unlock()
+			}
+		}()
+	}
+	doc, err := scanFeatureCollectionEach(raw, 256, func(lo int, spans []byteSpan) {
+		work <- struct {
+			lo    int
+			spans []byteSpan
+		}{lo, spans}
+	})
+	close(work)
+	workers.Wait()
+	if reason := <-encoding; reason != "" {
 		return nil, fileProblem("%s", reason)
 	}
-	doc, err := scanFeatureCollection(raw)
 	if err != nil {
 		var syn *jsonSyntaxError
 		if errors.As(err, &syn) {
@@ -70,47 +145,10 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 	n := len(doc.features)
 	features := make([]*geojson.Feature, n)
 	featureProblems := make([][]Problem, n)
-	var (
-		syntaxMu  sync.Mutex
-		syntaxErr error
-		syntaxAt  = n
-	)
-	parallelChunks(n, 256, func() func(lo, hi int) {
-		s := &jsonScanner{}
-		return func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				c := &checker{file: file, index: i}
-				span := doc.features[i]
-				f, err := s.decodeFeature(raw[span.start:span.end])
-				if err != nil {
-					var syn *jsonSyntaxError
-					if errors.As(err, &syn) {
-						syntaxMu.Lock()
-						if i < syntaxAt {
-							syntaxAt, syntaxErr = i, &jsonSyntaxError{offset: span.start + syn.offset, msg: syn.msg}
-						}
-						syntaxMu.Unlock()
-						return
-					}
-					c.id = idFromRaw(raw[span.start:span.end])
-					c.fail("not a valid GeoJSON feature: %v", err)
-					featureProblems[i] = c.problems
-					continue
-				}
-				c.id = FeatureID(f)
-				if toCRS84 != nil {
-					if err := convertFeature(f, toCRS84); err != nil {
-						c.fail("coordinates cannot be converted to WGS 84: %v", err)
-						featureProblems[i] = c.problems
-						continue
-					}
-				}
-				c.checkFeature(f, layerID)
-				features[i] = f
-				featureProblems[i] = c.problems
-			}
-		}
-	})
+	for _, r := range results {
+		copy(features[r.lo:], r.features)
+		copy(featureProblems[r.lo:], r.problems)
+	}
 	if syntaxErr != nil {
 		return nil, notJSON(syntaxErr)
 	}
