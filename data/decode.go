@@ -494,16 +494,23 @@ func (s *jsonScanner) literal(word string) error {
 // checking it: decoding the feature checks it, in parallel.
 func (s *jsonScanner) findEnd() (byteSpan, error) {
 	start := s.i
+	b, i := s.b, s.i
 	depth := 0
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; c {
+	for i < len(b) {
+		c := b[i]
+		if !findEndStops[c] {
+			i++ // digits, letters, '.', ':', white space: most of a file
+			continue
+		}
+		switch c {
 		case '"':
-			for s.i++; s.i < len(s.b) && s.b[s.i] != '"'; s.i++ {
-				if s.b[s.i] == '\\' {
-					s.i++
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
 				}
 			}
-			if s.i >= len(s.b) {
+			if i >= len(b) {
+				s.i = i
 				return byteSpan{}, s.syntax("unexpected end of JSON input")
 			}
 		case '{', '[':
@@ -511,21 +518,27 @@ func (s *jsonScanner) findEnd() (byteSpan, error) {
 		case '}', ']':
 			depth--
 			if depth < 0 {
-				return byteSpan{start, s.i}, nil // the end of a bare literal or number
+				s.i = i
+				return byteSpan{start, i}, nil // the end of a bare literal or number
 			}
 			if depth == 0 {
-				s.i++
+				s.i = i + 1
 				return byteSpan{start, s.i}, nil
 			}
 		case ',':
 			if depth == 0 {
-				return byteSpan{start, s.i}, nil
+				s.i = i
+				return byteSpan{start, i}, nil
 			}
 		}
-		s.i++
+		i++
 	}
+	s.i = i
 	return byteSpan{}, s.syntax("unexpected end of JSON input")
 }
+
+// findEndStops are the bytes findEnd looks at.
+var findEndStops = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true, ',': true}
 
 // featureCollection is the outline of a FeatureCollection file.
 type featureCollection struct {
