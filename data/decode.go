@@ -371,10 +371,10 @@ var exactPowersOf10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // readNumber reads the number at the scanner, exactly as
-// strconv.ParseFloat does: a decimal of at most 15 digits without exponent
-// is an exact integer divided by an exact power of ten, one correctly
-// rounded operation (the fast path strconv itself takes); anything else
-// goes to strconv.
+// strconv.ParseFloat does: a decimal without exponent whose digits make an
+// integer of at most 2^53 (exact in a float64) is that integer divided by
+// an exact power of ten, one correctly rounded operation (Clinger's fast
+// path, which strconv itself takes); anything else goes to strconv.
 func (s *jsonScanner) readNumber() (float64, error) {
 	start := s.i
 	b := s.b
@@ -384,32 +384,40 @@ func (s *jsonScanner) readNumber() (float64, error) {
 		i++
 	}
 	var mantissa uint64
-	digits, decimals := 0, 0
+	intStart := i
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-			mantissa = mantissa*10 + uint64(b[i]-'0')
-			digits++
+		for i < len(b) {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			mantissa = mantissa*10 + uint64(d)
+			i++
 		}
 	default:
 		s.i = i
 		return 0, s.syntax("invalid character in numeric literal")
 	}
+	digits, decimals := i-intStart, 0
 	if i < len(b) && b[i] == '.' {
 		i++
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+		fracStart := i
+		for i < len(b) {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			mantissa = mantissa*10 + uint64(d)
+			i++
+		}
+		if decimals = i - fracStart; decimals == 0 {
 			s.i = i
 			return 0, s.syntax("invalid character after decimal point in numeric literal")
 		}
-		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-			if mantissa != 0 || b[i] != '0' {
-				digits++
-			}
-			mantissa = mantissa*10 + uint64(b[i]-'0')
-			decimals++
-		}
+		digits += decimals
 	}
 	exponent := false
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -426,7 +434,8 @@ func (s *jsonScanner) readNumber() (float64, error) {
 		}
 	}
 	s.i = i
-	if !exponent && digits <= 15 && decimals < len(exactPowersOf10) {
+	// Up to 19 digits the mantissa cannot have wrapped around.
+	if !exponent && digits <= 19 && mantissa <= 1<<53 && decimals < len(exactPowersOf10) {
 		v := float64(mantissa) / exactPowersOf10[decimals]
 		if negative {
 			v = -v
