@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"runtime"
 	"strings"
@@ -155,22 +156,61 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 	fc := geojson.NewFeatureCollection()
 	fc.Features = make([]*geojson.Feature, 0, n)
 	var problems []Problem
-	seen := make(map[string]int, n)
+	prevOf := firstUses(features)
 	for i, f := range features {
 		problems = append(problems, featureProblems[i]...)
 		if f == nil {
 			continue
 		}
-		if id := FeatureID(f); id != "" {
-			if prev, ok := seen[id]; ok {
-				problems = append(problems, Problem{File: file, Index: i, ID: id, Reason: fmt.Sprintf("id %q is already used by feature %d", id, prev)})
-			} else {
-				seen[id] = i
-			}
+		if prev := prevOf[i]; prev >= 0 {
+			id := FeatureID(f)
+			problems = append(problems, Problem{File: file, Index: i, ID: id, Reason: fmt.Sprintf("id %q is already used by feature %d", id, prev)})
 		}
 		fc.Features = append(fc.Features, f)
 	}
 	return fc, problems
+}
+
+// firstUses finds repeated feature ids: for each feature (nil ones
+// skipped) whose id an earlier feature already has, the index of the first
+// feature with it; -1 for the rest. The ids are split by hash among as
+// many goroutines as there are processors, each with its own map, so the
+// check is no serial step after the parallel decoding.
+func firstUses(features []*geojson.Feature) []int {
+	prevOf := make([]int, len(features))
+	shards := min(runtime.GOMAXPROCS(0), max(1, len(features)/4096))
+	seed := maphash.MakeSeed()
+	var wg sync.WaitGroup
+	for shard := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seen := make(map[string]int, len(features)/shards+1)
+			for i, f := range features {
+				id := ""
+				if f != nil {
+					id = FeatureID(f)
+				}
+				if id == "" {
+					if shard == 0 {
+						prevOf[i] = -1
+					}
+					continue
+				}
+				if shards > 1 && int(maphash.String(seed, id)%uint64(shards)) != shard {
+					continue // another shard's, which alone writes prevOf[i]
+				}
+				prevOf[i] = -1
+				if prev, ok := seen[id]; ok {
+					prevOf[i] = prev
+				} else {
+					seen[id] = i
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return prevOf
 }
 
 // checkEncoding says what is wrong with the text encoding of a layer
