@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strconv"
 
@@ -97,37 +98,85 @@ type jsonScanner struct {
 	b []byte
 	i int
 	// scratch collects positions before they are copied into a slice of
-	// exactly the right length.
+	// exactly the right length, carved from arena.
 	scratch []orb.Point
+	arena   []orb.Point
 	// interned holds short strings already read (member names and
 	// vocabulary values repeat in every feature), so features share them
 	// instead of each holding copies.
-	interned    map[string]string
-	internedAny map[string]any
+	interned *internCache
+	// mapHint is the size to make the next object read as a map with
+	// (the previous feature's number of properties), propHint that number.
+	mapHint, propHint int
 }
 
-// Strings up to maxInternLen bytes are interned, up to maxInterned of them
-// per scanner.
+// Strings up to maxInternLen bytes are interned (by the binary snapshot's
+// decoder, up to maxInterned of them).
 const (
 	maxInternLen = 96
 	maxInterned  = 1 << 14
 )
 
-func (s *jsonScanner) intern(b []byte) string {
+// internCache is a fixed table of strings, found by a hash of their bytes,
+// one per slot. A slot's string is shared by every feature that holds it;
+// each hit earns it a credit (up to internCredit), each miss on it costs
+// one, and a string that has none left is replaced: member names and
+// vocabulary values stay, while ids and other unique strings pass through
+// the free slots. Unlike a map of every string seen, it stays small enough
+// for the processor's cache and costs one hash and one comparison.
+type internCache struct {
+	seed  maphash.Seed
+	slots [internSlots]internSlot
+}
+
+const (
+	internSlots  = 1 << 11
+	internCredit = 16
+)
+
+type internSlot struct {
+	s      string
+	boxed  any // s as an any, boxed once (boxing a string allocates)
+	credit int32
+}
+
+// slot returns b's slot, holding b (nil when b is too long to intern).
+func (s *jsonScanner) slot(b []byte) *internSlot {
 	if len(b) > maxInternLen {
-		return string(b)
+		return nil
 	}
-	if v, ok := s.interned[string(b)]; ok {
-		return v
+	c := s.interned
+	if c == nil {
+		c = &internCache{seed: maphash.MakeSeed()}
+		s.interned = c
 	}
-	v := string(b)
-	if s.interned == nil {
-		s.interned = make(map[string]string, 256)
+	sl := &c.slots[maphash.Bytes(c.seed, b)&(internSlots-1)]
+	if sl.s == string(b) && (sl.s != "" || sl.boxed != nil) {
+		sl.credit = min(sl.credit+1, internCredit)
+		return sl
 	}
-	if len(s.interned) < maxInterned {
-		s.interned[v] = v
+	if sl.credit > 0 {
+		sl.credit--
+		return nil
 	}
-	return v
+	*sl = internSlot{s: string(b)}
+	sl.boxed = sl.s
+	return sl
+}
+
+func (s *jsonScanner) intern(b []byte) string {
+	if sl := s.slot(b); sl != nil {
+		return sl.s
+	}
+	return string(b)
+}
+
+// internAny is intern boxed as an any.
+func (s *jsonScanner) internAny(b []byte) any {
+	if sl := s.slot(b); sl != nil {
+		return sl.boxed
+	}
+	return string(b)
 }
 
 const maxJSONDepth = 10000
@@ -322,10 +371,10 @@ var exactPowersOf10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // readNumber reads the number at the scanner, exactly as
-// strconv.ParseFloat does: a decimal of at most 15 digits without exponent
-// is an exact integer divided by an exact power of ten, one correctly
-// rounded operation (the fast path strconv itself takes); anything else
-// goes to strconv.
+// strconv.ParseFloat does: a decimal without exponent whose digits make an
+// integer of at most 2^53 (exact in a float64) is that integer divided by
+// an exact power of ten, one correctly rounded operation (Clinger's fast
+// path, which strconv itself takes); anything else goes to strconv.
 func (s *jsonScanner) readNumber() (float64, error) {
 	start := s.i
 	b := s.b
@@ -335,32 +384,40 @@ func (s *jsonScanner) readNumber() (float64, error) {
 		i++
 	}
 	var mantissa uint64
-	digits, decimals := 0, 0
+	intStart := i
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-			mantissa = mantissa*10 + uint64(b[i]-'0')
-			digits++
+		for i < len(b) {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			mantissa = mantissa*10 + uint64(d)
+			i++
 		}
 	default:
 		s.i = i
 		return 0, s.syntax("invalid character in numeric literal")
 	}
+	digits, decimals := i-intStart, 0
 	if i < len(b) && b[i] == '.' {
 		i++
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+		fracStart := i
+		for i < len(b) {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			mantissa = mantissa*10 + uint64(d)
+			i++
+		}
+		if decimals = i - fracStart; decimals == 0 {
 			s.i = i
 			return 0, s.syntax("invalid character after decimal point in numeric literal")
 		}
-		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-			if mantissa != 0 || b[i] != '0' {
-				digits++
-			}
-			mantissa = mantissa*10 + uint64(b[i]-'0')
-			decimals++
-		}
+		digits += decimals
 	}
 	exponent := false
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -377,7 +434,8 @@ func (s *jsonScanner) readNumber() (float64, error) {
 		}
 	}
 	s.i = i
-	if !exponent && digits <= 15 && decimals < len(exactPowersOf10) {
+	// Up to 19 digits the mantissa cannot have wrapped around.
+	if !exponent && digits <= 19 && mantissa <= 1<<53 && decimals < len(exactPowersOf10) {
 		v := float64(mantissa) / exactPowersOf10[decimals]
 		if negative {
 			v = -v
@@ -445,16 +503,23 @@ func (s *jsonScanner) literal(word string) error {
 // checking it: decoding the feature checks it, in parallel.
 func (s *jsonScanner) findEnd() (byteSpan, error) {
 	start := s.i
+	b, i := s.b, s.i
 	depth := 0
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; c {
+	for i < len(b) {
+		c := b[i]
+		if !findEndStops[c] {
+			i++ // digits, letters, '.', ':', white space: most of a file
+			continue
+		}
+		switch c {
 		case '"':
-			for s.i++; s.i < len(s.b) && s.b[s.i] != '"'; s.i++ {
-				if s.b[s.i] == '\\' {
-					s.i++
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
 				}
 			}
-			if s.i >= len(s.b) {
+			if i >= len(b) {
+				s.i = i
 				return byteSpan{}, s.syntax("unexpected end of JSON input")
 			}
 		case '{', '[':
@@ -462,21 +527,27 @@ func (s *jsonScanner) findEnd() (byteSpan, error) {
 		case '}', ']':
 			depth--
 			if depth < 0 {
-				return byteSpan{start, s.i}, nil // the end of a bare literal or number
+				s.i = i
+				return byteSpan{start, i}, nil // the end of a bare literal or number
 			}
 			if depth == 0 {
-				s.i++
+				s.i = i + 1
 				return byteSpan{start, s.i}, nil
 			}
 		case ',':
 			if depth == 0 {
-				return byteSpan{start, s.i}, nil
+				s.i = i
+				return byteSpan{start, i}, nil
 			}
 		}
-		s.i++
+		i++
 	}
+	s.i = i
 	return byteSpan{}, s.syntax("unexpected end of JSON input")
 }
+
+// findEndStops are the bytes findEnd looks at.
+var findEndStops = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true, ',': true}
 
 // featureCollection is the outline of a FeatureCollection file.
 type featureCollection struct {
@@ -488,6 +559,15 @@ type featureCollection struct {
 // scanFeatureCollection reads the top level of a FeatureCollection and
 // finds where each feature lies.
 func scanFeatureCollection(raw []byte) (featureCollection, error) {
+	return scanFeatureCollectionEach(raw, 0, nil)
+}
+
+// scanFeatureCollectionEach is scanFeatureCollection that also hands
+// found features on as it goes, so that they are decoded while it looks
+// for the rest: emit(lo, spans) for every batch features (and the last,
+// shorter, one) of the first "features" array, spans being features lo to
+// lo+len(spans). A span handed on is never changed.
+func scanFeatureCollectionEach(raw []byte, batch int, emit func(lo int, spans []byteSpan)) (featureCollection, error) {
 	var doc featureCollection
 	s := &jsonScanner{b: raw}
 	if c := s.peek(); c != '{' {
@@ -530,13 +610,26 @@ func scanFeatureCollection(raw []byte) (featureCollection, error) {
 				_, err := s.skipValue(1)
 				return err
 			}
+			if doc.hasFeatures || doc.features != nil {
+				emit = nil // a second array (an error): keep the spans handed on as they are
+			}
 			doc.hasFeatures = true
-			doc.features = doc.features[:0]
-			return s.elements(func(int) error {
+			doc.features = nil
+			emitted := 0
+			err := s.elements(func(int) error {
 				span, err := s.findEnd()
 				doc.features = append(doc.features, span)
+				if emit != nil && len(doc.features)-emitted >= batch {
+					emit(emitted, doc.features[emitted:len(doc.features):len(doc.features)])
+					emitted = len(doc.features)
+				}
 				return err
 			})
+			if emit != nil && len(doc.features) > emitted {
+				emit(emitted, doc.features[emitted:len(doc.features):len(doc.features)])
+			}
+			emit = nil
+			return err
 		}
 		_, err := s.skipValue(1)
 		return err
@@ -615,20 +708,23 @@ func (s *jsonScanner) featureMember(f *geojson.Feature, key string) error {
 		return err
 	case "properties":
 		kind := s.kindAt()
-		span, err := s.skipValue(1)
-		if err != nil {
-			return err
-		}
-		if kind != "an object" && kind != "null" {
-			return structural("\"properties\" is %s, want an object or null", kind)
-		}
 		f.Properties = nil
-		if kind == "null" {
+		if kind != "an object" {
+			if _, err := s.skipValue(1); err != nil {
+				return err
+			}
+			if kind != "null" {
+				return structural("\"properties\" is %s, want an object or null", kind)
+			}
 			return nil
 		}
-		s.i = span.start
+		// An object: read at once (a syntax error inside it is the same
+		// error readAny meets; decodeFeature checks the syntax of the rest
+		// of a member that is JSON but not what GeoJSON wants).
+		s.mapHint = s.propHint
 		v, err := s.readAny(1)
 		f.Properties = v.(map[string]any)
+		s.propHint = len(f.Properties)
 		var g *geojsonError
 		if errors.As(err, &g) && g.dupKey != "" {
 			if g.dupDepth == 1 {
@@ -668,7 +764,8 @@ func (s *jsonScanner) readAny(depth int) (any, error) {
 	}
 	switch c := s.peek(); {
 	case c == '{':
-		m := map[string]any{}
+		m := make(map[string]any, s.mapHint)
+		s.mapHint = 0
 		err := s.members(func(key string) error {
 			v, err := s.readAny(depth + 1)
 			n := len(m)
@@ -688,22 +785,20 @@ func (s *jsonScanner) readAny(depth int) (any, error) {
 		})
 		return a, err
 	case c == '"':
-		str, err := s.readString()
-		if err != nil || len(str) > maxInternLen {
-			return str, err
+		start := s.i
+		escaped, err := s.skipString()
+		if err != nil {
+			return "", err
 		}
-		// Share the interface value too: boxing a string allocates.
-		if v, ok := s.internedAny[str]; ok {
-			return v, nil
+		if !escaped {
+			// Share the interface value too: boxing a string allocates.
+			return s.internAny(s.b[start+1 : s.i-1]), nil
 		}
-		if s.internedAny == nil {
-			s.internedAny = make(map[string]any, 256)
+		var out string
+		if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
+			return "", &jsonSyntaxError{offset: start, msg: err.Error()}
 		}
-		v := any(str)
-		if len(s.internedAny) < maxInterned {
-			s.internedAny[str] = v
-		}
-		return v, nil
+		return out, nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.readNumber()
 	case c == 't':
@@ -904,24 +999,77 @@ func (s *jsonScanner) polygon(typ string) (orb.Polygon, error) {
 }
 
 // positions reads an array of positions into a slice of exactly its
-// length.
+// length (and capacity), carved from a block shared with the rings read
+// after it, so that a layer's coordinates take a few large allocations
+// rather than one per ring.
 func (s *jsonScanner) positions(typ string) ([]orb.Point, error) {
-	s.scratch = s.scratch[:0]
-	err := s.nested(typ, func() error {
-		p, err := s.position(typ)
-		s.scratch = append(s.scratch, p)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	if s.peek() != '[' {
+		return nil, structural("%s coordinates are %s where an array belongs", typ, s.kindAt())
 	}
-	out := make([]orb.Point, len(s.scratch))
+	s.i++
+	s.scratch = s.scratch[:0]
+	if s.peek() == ']' {
+		s.i++
+		return []orb.Point{}, nil
+	}
+	for {
+		p, err := s.position(typ)
+		if err != nil {
+			return nil, err
+		}
+		s.scratch = append(s.scratch, p)
+		// As elements does.
+		switch s.peek() {
+		case ',':
+			s.i++
+			continue
+		case ']':
+			s.i++
+		default:
+			return nil, s.syntax("invalid character after array element")
+		}
+		break
+	}
+	n := len(s.scratch)
+	if n > cap(s.arena) {
+		s.arena = make([]orb.Point, max(n, positionBlock))
+	}
+	out := s.arena[:n:n]
+	s.arena = s.arena[n:]
 	copy(out, s.scratch)
 	return out, nil
 }
 
+// positionBlock is the number of positions allocated at once for rings
+// and lines (64 KiB).
+const positionBlock = 4096
+
 // position reads [x, y] or [x, y, z] (z is dropped, as orb does).
 func (s *jsonScanner) position(typ string) (orb.Point, error) {
+	// The usual [x,y], read straight; anything else (a third number, an
+	// error) is read again by the general way, which says what is wrong.
+	start := s.i
+	if s.peek() == '[' {
+		s.i++
+		if c := s.peek(); c == '-' || (c >= '0' && c <= '9') {
+			x, err := s.readNumber()
+			if err == nil && s.peek() == ',' {
+				s.i++
+				if c := s.peek(); c == '-' || (c >= '0' && c <= '9') {
+					y, err := s.readNumber()
+					if err == nil && s.peek() == ']' && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+						s.i++
+						return orb.Point{x, y}, nil
+					}
+				}
+			}
+		}
+	}
+	s.i = start
+	return s.positionSlow(typ)
+}
+
+func (s *jsonScanner) positionSlow(typ string) (orb.Point, error) {
 	var p orb.Point
 	n := 0
 	if s.peek() != '[' {

@@ -101,6 +101,16 @@ func (c *checker) checkPolygon(what string, p orb.Polygon, strict bool) {
 	exact := onGrid(p)
 	shapeOK := true
 	for i, r := range p {
+		if ringShapeOK(r, strict) {
+			switch area := ringAreaSign(r, exact); {
+			case area == 0:
+			case i == 0 && area < 0:
+			case i > 0 && area > 0:
+			default:
+				continue // the usual case: nothing to report
+			}
+		}
+		// Something to report: check again, naming the ring.
 		ringName := fmt.Sprintf("%s exterior ring", what)
 		if i > 0 {
 			ringName = fmt.Sprintf("%s hole %d", what, i)
@@ -132,7 +142,12 @@ func (c *checker) checkPolygon(what string, p orb.Polygon, strict bool) {
 	if !shapeOK {
 		return
 	}
-	if a, b, spike, ok := findSelfIntersection(p); ok {
+	pc := polygonCheckPool.Get().(*polygonCheck)
+	quick := pc.quickSelfIntersection(p)
+	pc.release()
+	if quick == simple {
+		// The usual case, proved without the sweep.
+	} else if a, b, spike, ok := findSelfIntersection(p); ok {
 		if spike {
 			c.fail("%s has a spike: segment %s folds back over segment %s", what, a, b)
 		} else {
@@ -157,6 +172,21 @@ func (c *checker) checkPolygon(what string, p orb.Polygon, strict bool) {
 	}
 }
 
+// ringShapeOK reports whether checkPolygon finds nothing to say about the
+// shape of ring r (its orientation aside): four or more positions, closed,
+// in range, at most MaxDecimals decimals when strict, no repeats.
+func ringShapeOK(r orb.Ring, strict bool) bool {
+	if len(r) < 4 || r[0] != r[len(r)-1] {
+		return false
+	}
+	for i, p := range r {
+		if !pointInRange(p) || (strict && (tooPrecise(p[0]) || tooPrecise(p[1]))) || (i > 0 && p == r[i-1]) {
+			return false
+		}
+	}
+	return true
+}
+
 func pointInRange(p orb.Point) bool {
 	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
 }
@@ -164,8 +194,10 @@ func pointInRange(p orb.Point) bool {
 func tooPrecise(v float64) bool {
 	scaled := v * 1e6
 	// A coordinate written with six decimals is within float64 rounding
-	// (about 1e-8 here) of an integer once scaled.
-	return math.Abs(scaled-math.Round(scaled)) > 1e-3
+	// (about 1e-8 here) of an integer once scaled. (RoundToEven, a single
+	// instruction, differs from Round only at halves, too precise either
+	// way.)
+	return math.Abs(scaled-math.RoundToEven(scaled)) > 1e-3
 }
 
 // gridScale is the number of grid steps per degree: planning-layer
@@ -192,11 +224,12 @@ func gridValue(v float64) bool {
 	if math.Abs(v) > 1000 {
 		return false
 	}
-	k := math.Round(v * gridScale)
+	// RoundToEven is Round but at halves, which are never on the grid.
+	k := math.RoundToEven(v * gridScale)
 	return k/gridScale == v
 }
 
-func gridInt(v float64) int64 { return int64(math.Round(v * gridScale)) }
+func gridInt(v float64) int64 { return int64(math.RoundToEven(v * gridScale)) }
 
 // orientation returns the sign of the turn a→b→c: 1 left, -1 right, 0
 // collinear.
@@ -251,7 +284,7 @@ func sign(v float64) int {
 // to trust).
 func ringAreaSign(r orb.Ring, exactGrid bool) int {
 	if exactGrid {
-		sum := new(big.Int)
+		var sum *big.Int // only should acc overflow
 		var acc int64
 		x0, y0 := gridInt(r[0][0]), gridInt(r[0][1])
 		for i := 1; i+1 < len(r); i++ {
@@ -259,10 +292,16 @@ func ringAreaSign(r orb.Ring, exactGrid bool) int {
 			bx, by := gridInt(r[i+1][0])-x0, gridInt(r[i+1][1])-y0
 			term := ax*by - bx*ay // |term| < 2^57
 			if (acc > 0 && term > math.MaxInt64-acc) || (acc < 0 && term < math.MinInt64-acc) {
+				if sum == nil {
+					sum = new(big.Int)
+				}
 				sum.Add(sum, big.NewInt(acc))
 				acc = 0
 			}
 			acc += term
+		}
+		if sum == nil {
+			return sign(float64(acc))
 		}
 		return sum.Add(sum, big.NewInt(acc)).Sign()
 	}

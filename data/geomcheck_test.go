@@ -291,7 +291,12 @@ func TestSelfIntersectionAgainstBruteForce(t *testing.T) {
 		}
 		samples = append(samples, sample{"perturbed comb", orb.Polygon{c}})
 	}
+	for _, d := range degenerateSamples(rng) {
+		samples = append(samples, sample{d.name, d.poly})
+	}
 	counts := map[string][2]int{}
+	leftToSweep := 0
+	pc := new(polygonCheck)
 	for _, s := range samples {
 		grid := onGrid(s.poly)
 		wantBad, badPair := bruteIntersections(s.poly, grid)
@@ -304,6 +309,12 @@ func TestSelfIntersectionAgainstBruteForce(t *testing.T) {
 		counts[s.name] = c
 		if gotBad != wantBad {
 			t.Fatalf("%s %v: sweep says bad=%v, brute force says %v", s.name, s.poly, gotBad, wantBad)
+		}
+		switch quick := pc.quickSelfIntersection(s.poly); {
+		case quick == undecided:
+			leftToSweep++
+		case (quick == meets) != wantBad:
+			t.Fatalf("%s %v: quick test says meets=%v, brute force says %v", s.name, s.poly, quick == meets, wantBad)
 		}
 		if gotBad && !badPair(a.ring, a.index, b.ring, b.index) {
 			t.Fatalf("%s %v: sweep blames segments %s and %s (spike %v), which brute force finds fine", s.name, s.poly, a, b, spike)
@@ -318,6 +329,148 @@ func TestSelfIntersectionAgainstBruteForce(t *testing.T) {
 	if c := counts["star"]; c[1] != 0 {
 		t.Errorf("%d of Generate's star rings self-intersect", c[1])
 	}
+	if leftToSweep > len(samples)/100 {
+		t.Errorf("the quick test left %d of %d polygons to the sweep", leftToSweep, len(samples))
+	}
+}
+
+type namedPolygon struct {
+	name string
+	poly orb.Polygon
+}
+
+// degenerateSamples draws simple lattice rings and then breaks them in
+// the ways that are hard to see: a spike folding back over the edge before
+// it, a vertex moved onto another vertex or onto a non-neighbouring edge,
+// an edge laid along a non-neighbouring one (collinear overlap or a touch
+// end to end), a hole touching the exterior; each also off the six-decimal
+// grid. Some draws stay simple (a vertex moved onto a line it does not
+// reach), so both answers occur in each family.
+func degenerateSamples(rng *rand.Rand) []namedPolygon {
+	// angular draws a ring through lattice points in angular order about
+	// their mean: simple but for points in line with the centre.
+	angular := func(n int) orb.Ring {
+		r := randomRing(rng, n, 120000000, 30000000, 16, 2, 2)
+		pts := append([]orb.Point(nil), r[:len(r)-1]...)
+		var cx, cy float64
+		for _, q := range pts {
+			cx, cy = cx+q[0]/float64(len(pts)), cy+q[1]/float64(len(pts))
+		}
+		slices.SortFunc(pts, func(a, b orb.Point) int {
+			return cmp.Compare(math.Atan2(a[1]-cy, a[0]-cx), math.Atan2(b[1]-cy, b[0]-cx))
+		})
+		return slices.Compact(pts) // open: no closing position
+	}
+	at := func(pts []orb.Point, i int) orb.Point { return pts[(i%len(pts)+len(pts))%len(pts)] }
+	// lerp is a + t·(b−a) on the lattice (t a small integer or a half).
+	lerp := func(a, b orb.Point, num, den int64) (orb.Point, bool) {
+		ax, ay, bx, by := gridInt(a[0]), gridInt(a[1]), gridInt(b[0]), gridInt(b[1])
+		x, y := ax*den+num*(bx-ax), ay*den+num*(by-ay)
+		if x%den != 0 || y%den != 0 {
+			return orb.Point{}, false
+		}
+		return gridPoint(x/den, y/den), true
+	}
+	valid := func(pts []orb.Point) bool {
+		if len(pts) < 3 {
+			return false
+		}
+		for i := range pts {
+			if pts[i] == at(pts, i+1) {
+				return false
+			}
+		}
+		return true
+	}
+	closed := func(pts []orb.Point) orb.Ring { return append(orb.Ring(slices.Clone(pts)), pts[0]) }
+	var out []namedPolygon
+	add := func(name string, p orb.Polygon) {
+		out = append(out, namedPolygon{name, p})
+		// The same shape off the grid: scaled by steps that are not decimals.
+		off := make(orb.Polygon, len(p))
+		for ri, r := range p {
+			off[ri] = make(orb.Ring, len(r))
+			for i, q := range r {
+				off[ri][i] = orb.Point{120 + (q[0]-120)*math.Pi, 30 + (q[1]-30)*math.E}
+			}
+		}
+		out = append(out, namedPolygon{name + " off grid", off})
+	}
+	for i := 0; i < 600; i++ {
+		pts := angular(5 + rng.IntN(14))
+		if !valid(pts) || len(pts) < 5 {
+			continue
+		}
+		k := rng.IntN(len(pts))
+		// Spike: after vertex k, a vertex on the way back along the edge
+		// into k (at, before or past the previous vertex).
+		back := slices.Clone(pts)
+		num := []int64{1, 2, 1, 3}[rng.IntN(4)]
+		den := []int64{2, 1, 1, 2}[rng.IntN(4)]
+		if q, ok := lerp(at(pts, k), at(pts, k-1), num, den); ok {
+			back = slices.Insert(back, k+1, q)
+			if valid(back) {
+				add("spike", orb.Polygon{closed(back)})
+			}
+		}
+		// Touching vertices: vertex k moved onto a non-neighbouring one,
+		// or onto the midpoint of a non-neighbouring edge (or a lattice
+		// point next to it, which mostly leaves the ring simple).
+		j := k + 2 + rng.IntN(len(pts)-3)
+		touch := slices.Clone(pts)
+		switch rng.IntN(3) {
+		case 0:
+			touch[k] = at(pts, j)
+		case 1:
+			if q, ok := lerp(at(pts, j), at(pts, j+1), 1, 2); ok {
+				touch[k] = q
+			}
+		default:
+			if q, ok := lerp(at(pts, j), at(pts, j+1), 1, 2); ok {
+				touch[k] = gridPoint(gridInt(q[0])+int64(rng.IntN(3)-1), gridInt(q[1])+int64(rng.IntN(3)-1))
+			}
+		}
+		if valid(touch) {
+			add("touching vertex", orb.Polygon{closed(touch)})
+		}
+		// Collinear: vertices k and k+1 laid on the line of edge j→j+1,
+		// overlapping it, meeting it end to end, or just past its end.
+		if len(pts) >= 6 {
+			j := k + 3 + rng.IntN(len(pts)-5)
+			a, b := at(pts, j), at(pts, j+1)
+			line := slices.Clone(pts)
+			t0 := [][2]int64{{-1, 1}, {1, 2}, {2, 1}, {3, 2}, {-2, 1}}[rng.IntN(5)]
+			t1 := [][2]int64{{-1, 1}, {1, 2}, {2, 1}, {3, 1}, {-2, 1}}[rng.IntN(5)]
+			q0, ok0 := lerp(a, b, t0[0], t0[1])
+			q1, ok1 := lerp(a, b, t1[0], t1[1])
+			if ok0 && ok1 {
+				line[k%len(line)], line[(k+1)%len(line)] = q0, q1
+				if valid(line) {
+					add("collinear edges", orb.Polygon{closed(line)})
+				}
+			}
+		}
+	}
+	for i := 0; i < 400; i++ {
+		// A square with a square hole, the hole's corner moved to the
+		// exterior's edge or corner, or near it.
+		const x0, y0 = 121000000, 25000000
+		size := int64(8 + rng.IntN(8))
+		ext := orb.Ring{gridPoint(x0, y0), gridPoint(x0+size, y0), gridPoint(x0+size, y0+size), gridPoint(x0, y0+size), gridPoint(x0, y0)}
+		hx, hy := x0+1+rng.Int64N(size-4), y0+1+rng.Int64N(size-4)
+		hole := orb.Ring{gridPoint(hx, hy), gridPoint(hx, hy+2), gridPoint(hx+2, hy+2), gridPoint(hx+2, hy), gridPoint(hx, hy)}
+		switch rng.IntN(3) {
+		case 0:
+			hole[0] = gridPoint(x0, hy) // onto the western edge
+		case 1:
+			hole[0] = gridPoint(x0+int64(rng.IntN(2)), y0+int64(rng.IntN(2)))
+		default:
+			hole[2] = gridPoint(x0+size-int64(rng.IntN(2)), hy+2) // onto or next to the eastern edge
+		}
+		hole[len(hole)-1] = hole[0]
+		add("hole touching the exterior", orb.Polygon{ext, hole})
+	}
+	return out
 }
 
 // TestExactPredicates checks the orientation and area signs on cases
@@ -467,6 +620,60 @@ func TestCombRing(t *testing.T) {
 	if _, _, _, found := findSelfIntersection(orb.Polygon{bad}); !found {
 		t.Fatal("sweep misses the tooth touching its neighbour")
 	}
+	// The quick test gives such shapes up to the sweep rather than compare
+	// every pair of teeth; validation still gets the sweep's answer.
+	pc := new(polygonCheck)
+	if v := pc.quickSelfIntersection(orb.Polygon{c}); v != undecided {
+		t.Errorf("quick test on a simple 50-tooth comb: %v, want undecided", v)
+	}
+	if v := pc.quickSelfIntersection(orb.Polygon{bad}); v == simple {
+		t.Error("quick test calls the comb with a tooth on its neighbour simple")
+	}
+	ck := &checker{file: "f.geojson"}
+	ck.checkPolygon("polygon", orb.Polygon{c}, true)
+	if len(ck.problems) != 0 {
+		t.Errorf("simple comb: %v", ck.problems)
+	}
+	ck.checkPolygon("polygon", orb.Polygon{bad}, true)
+	if len(ck.problems) != 1 || !strings.Contains(ck.problems[0].Reason, "self-intersects") {
+		t.Errorf("comb with a tooth on its neighbour: %v", ck.problems)
+	}
+}
+
+// BenchmarkSelfIntersectionStar compares the quick test with the sweep on
+// the star rings Generate draws (all simple), as validation meets them.
+func BenchmarkSelfIntersectionStar(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	g := newGenerator(1)
+	var polys []orb.Polygon
+	vertices := 0
+	for range 256 {
+		centre := orb.Point{117.5 + 4*rng.Float64(), 24.5 + 4*rng.Float64()}
+		radius := 300 + 3000*rng.Float64()
+		n := GenMinPolygonVertices + rng.IntN(maxStarVertices(radius)-GenMinPolygonVertices+1)
+		polys = append(polys, orb.Polygon{g.starRing(rng, centre, radius, n)})
+		vertices += n
+	}
+	b.Logf("%d polygons, %.1f vertices each", len(polys), float64(vertices)/float64(len(polys)))
+	b.Run("sweep", func(b *testing.B) {
+		for b.Loop() {
+			for _, p := range polys {
+				if _, _, _, found := findSelfIntersection(p); found {
+					b.Fatal("star reported self-intersecting")
+				}
+			}
+		}
+	})
+	b.Run("quick", func(b *testing.B) {
+		pc := new(polygonCheck)
+		for b.Loop() {
+			for _, p := range polys {
+				if pc.quickSelfIntersection(p) != simple {
+					b.Fatal("star not proved simple")
+				}
+			}
+		}
+	})
 }
 
 // BenchmarkSelfIntersectionComb is the 40,000-vertex comb that the x-range

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"runtime"
 	"strings"
@@ -42,10 +43,85 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 		}
 		return fileProblem("not valid GeoJSON: %v", err)
 	}
-	if reason := checkEncoding(raw); reason != "" {
+	// The text encoding is checked beside the decoding (a pass over the
+	// whole file); a problem with it is still the one reported.
+	encoding := make(chan string, 1)
+	go func() { encoding <- checkEncoding(raw) }()
+	// The features are decoded and checked as the outline scan finds
+	// them, on every processor, so the scan (a pass over the whole file)
+	// is no serial step before the work.
+	type batchResult struct {
+		lo       int
+		features []*geojson.Feature
+		problems [][]Problem
+	}
+	var (
+		syntaxMu  sync.Mutex
+		syntaxErr error
+		syntaxAt  = math.MaxInt
+		resultsMu sync.Mutex
+		results   []batchResult
+	)
+	work := make(chan struct {
+		lo    int
+		spans []byteSpan
+	}, 4*runtime.GOMAXPROCS(0))
+	var workers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			s := &jsonScanner{}
+			for w := range work {
+				r := batchResult{lo: w.lo, features: make([]*geojson.Feature, len(w.spans)), problems: make([][]Problem, len(w.spans))}
+				for k, span := range w.spans {
+					i := w.lo + k
+					c := &checker{file: file, index: i}
+					f, err := s.decodeFeature(raw[span.start:span.end])
+					if err != nil {
+						var syn *jsonSyntaxError
+						if errors.As(err, &syn) {
+							syntaxMu.Lock()
+							if i < syntaxAt {
+								syntaxAt, syntaxErr = i, &jsonSyntaxError{offset: span.start + syn.offset, msg: syn.msg}
+							}
+							syntaxMu.Unlock()
+							break
+						}
+						c.id = idFromRaw(raw[span.start:span.end])
+						c.fail("not a valid GeoJSON feature: %v", err)
+						r.problems[k] = c.problems
+						continue
+					}
+					c.id = FeatureID(f)
+					if toCRS84 != nil {
+						if err := convertFeature(f, toCRS84); err != nil {
+							c.fail("coordinates cannot be converted to WGS 84: %v", err)
+							r.problems[k] = c.problems
+							continue
+						}
+					}
+					c.checkFeature(f, layerID)
+					r.features[k] = f
+					r.problems[k] = c.problems
+				}
+				resultsMu.Lock()
+				results = append(results, r)
+				resultsMu.Unlock()
+			}
+		}()
+	}
+	doc, err := scanFeatureCollectionEach(raw, 256, func(lo int, spans []byteSpan) {
+		work <- struct {
+			lo    int
+			spans []byteSpan
+		}{lo, spans}
+	})
+	close(work)
+	workers.Wait()
+	if reason := <-encoding; reason != "" {
 		return nil, fileProblem("%s", reason)
 	}
-	doc, err := scanFeatureCollection(raw)
 	if err != nil {
 		var syn *jsonSyntaxError
 		if errors.As(err, &syn) {
@@ -70,69 +146,71 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 	n := len(doc.features)
 	features := make([]*geojson.Feature, n)
 	featureProblems := make([][]Problem, n)
-	var (
-		syntaxMu  sync.Mutex
-		syntaxErr error
-		syntaxAt  = n
-	)
-	parallelChunks(n, 256, func() func(lo, hi int) {
-		s := &jsonScanner{}
-		return func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				c := &checker{file: file, index: i}
-				span := doc.features[i]
-				f, err := s.decodeFeature(raw[span.start:span.end])
-				if err != nil {
-					var syn *jsonSyntaxError
-					if errors.As(err, &syn) {
-						syntaxMu.Lock()
-						if i < syntaxAt {
-							syntaxAt, syntaxErr = i, &jsonSyntaxError{offset: span.start + syn.offset, msg: syn.msg}
-						}
-						syntaxMu.Unlock()
-						return
-					}
-					c.id = idFromRaw(raw[span.start:span.end])
-					c.fail("not a valid GeoJSON feature: %v", err)
-					featureProblems[i] = c.problems
-					continue
-				}
-				c.id = FeatureID(f)
-				if toCRS84 != nil {
-					if err := convertFeature(f, toCRS84); err != nil {
-						c.fail("coordinates cannot be converted to WGS 84: %v", err)
-						featureProblems[i] = c.problems
-						continue
-					}
-				}
-				c.checkFeature(f, layerID)
-				features[i] = f
-				featureProblems[i] = c.problems
-			}
-		}
-	})
+	for _, r := range results {
+		copy(features[r.lo:], r.features)
+		copy(featureProblems[r.lo:], r.problems)
+	}
 	if syntaxErr != nil {
 		return nil, notJSON(syntaxErr)
 	}
 	fc := geojson.NewFeatureCollection()
 	fc.Features = make([]*geojson.Feature, 0, n)
 	var problems []Problem
-	seen := make(map[string]int, n)
+	prevOf := firstUses(features)
 	for i, f := range features {
 		problems = append(problems, featureProblems[i]...)
 		if f == nil {
 			continue
 		}
-		if id := FeatureID(f); id != "" {
-			if prev, ok := seen[id]; ok {
-				problems = append(problems, Problem{File: file, Index: i, ID: id, Reason: fmt.Sprintf("id %q is already used by feature %d", id, prev)})
-			} else {
-				seen[id] = i
-			}
+		if prev := prevOf[i]; prev >= 0 {
+			id := FeatureID(f)
+			problems = append(problems, Problem{File: file, Index: i, ID: id, Reason: fmt.Sprintf("id %q is already used by feature %d", id, prev)})
 		}
 		fc.Features = append(fc.Features, f)
 	}
 	return fc, problems
+}
+
+// firstUses finds repeated feature ids: for each feature (nil ones
+// skipped) whose id an earlier feature already has, the index of the first
+// feature with it; -1 for the rest. The ids are split by hash among as
+// many goroutines as there are processors, each with its own map, so the
+// check is no serial step after the parallel decoding.
+func firstUses(features []*geojson.Feature) []int {
+	prevOf := make([]int, len(features))
+	shards := min(runtime.GOMAXPROCS(0), max(1, len(features)/4096))
+	seed := maphash.MakeSeed()
+	var wg sync.WaitGroup
+	for shard := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seen := make(map[string]int, len(features)/shards+1)
+			for i, f := range features {
+				id := ""
+				if f != nil {
+					id = FeatureID(f)
+				}
+				if id == "" {
+					if shard == 0 {
+						prevOf[i] = -1
+					}
+					continue
+				}
+				if shards > 1 && int(maphash.String(seed, id)%uint64(shards)) != shard {
+					continue // another shard's, which alone writes prevOf[i]
+				}
+				prevOf[i] = -1
+				if prev, ok := seen[id]; ok {
+					prevOf[i] = prev
+				} else {
+					seen[id] = i
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return prevOf
 }
 
 // checkEncoding says what is wrong with the text encoding of a layer
@@ -282,10 +360,11 @@ func (c *checker) checkFeature(f *geojson.Feature, layerID string) {
 
 // checkProperties enforces the planning layers' property schema.
 func (c *checker) checkProperties(p geojson.Properties, layerID string) {
-	required := append(append([]string(nil), CommonProperties...), LayerProperties[layerID]...)
-	for _, key := range required {
-		if _, ok := p[key]; !ok {
-			c.fail("property %q is missing (use null when unknown)", key)
+	for _, required := range [2][]string{CommonProperties, LayerProperties[layerID]} {
+		for _, key := range required {
+			if _, ok := p[key]; !ok {
+				c.fail("property %q is missing (use null when unknown)", key)
+			}
 		}
 	}
 	str := func(key string, nullable bool) (string, bool) {

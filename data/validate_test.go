@@ -3,10 +3,14 @@ package data
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // wantProblem describes one expected problem: the reason must contain
@@ -303,5 +307,49 @@ func TestValidateLayerInline(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFirstUsesAgainstMap checks the sharded repeat finder against one
+// map over layers large enough to be split, with repeats, nil features
+// and features without an id.
+func TestFirstUsesAgainstMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	for _, n := range []int{0, 1, 100, 20000} {
+		features := make([]*geojson.Feature, n)
+		for i := range features {
+			switch k := rng.IntN(20); {
+			case k == 0:
+				// nil: a feature that failed to decode
+			case k == 1:
+				features[i] = geojson.NewFeature(orb.Point{0, 0}) // no id
+			default:
+				f := geojson.NewFeature(orb.Point{0, 0})
+				f.Properties["id"] = fmt.Sprintf("f-%d", rng.IntN(max(1, n*3/4)))
+				features[i] = f
+			}
+		}
+		got := firstUses(features)
+		seen := map[string]int{}
+		repeats := 0
+		for i, f := range features {
+			want := -1
+			if f != nil {
+				if id := FeatureID(f); id != "" {
+					if prev, ok := seen[id]; ok {
+						want = prev
+						repeats++
+					} else {
+						seen[id] = i
+					}
+				}
+			}
+			if got[i] != want {
+				t.Fatalf("n=%d: feature %d: first use %d, want %d", n, i, got[i], want)
+			}
+		}
+		if n == 20000 && repeats == 0 {
+			t.Fatal("no repeats drawn")
+		}
 	}
 }
