@@ -654,3 +654,30 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal("server still accepts connections after shutdown")
 	}
 }
+
+// TestServeListenerCancelledBefore serves with a context cancelled before
+// the call, as a SIGTERM during start-up leaves it, many times over (the
+// serving goroutine and the shutdown race): each call returns within the
+// grace period instead of serving on.
+func TestServeListenerCancelledBefore(t *testing.T) {
+	ds := data.Generate(data.GenOptions{Features: 20, Seed: 1})
+	for i := range 30 {
+		srv := newTestServer(t, ds)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		done := make(chan error, 1)
+		go func() { done <- srv.ServeListener(ctx, ln, time.Second) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("round %d: %v", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: ServeListener still serving 10 s after a cancelled context", i)
+		}
+	}
+}

@@ -299,6 +299,11 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, grace time.
 	if err := s.app.ShutdownWithContext(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("api: shutting down: %w", err)
 	}
+	// A context already done when ServeListener is called (a signal during
+	// start-up) may win the race with the serving goroutine: the shutdown
+	// then finds no listener to close, and serving would begin afterwards
+	// and never end. Closing the listener ends it either way.
+	_ = ln.Close()
 	if err := <-errc; err != nil {
 		return fmt.Errorf("api: serving on %s: %w", ln.Addr(), err)
 	}
