@@ -247,33 +247,35 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 	return &Dataset{Layers: layers, Version: hex.EncodeToString(hash.Sum(nil))[:16], Source: name}, nil
 }
 
-// checkUniqueIDs reports feature ids used more than once across the dataset.
+// checkUniqueIDs reports feature ids used more than once across the
+// dataset: a feature whose id a feature of an earlier file already has
+// (repeats within one file are validateLayer's to report). The ids are
+// looked up in firstUses' hash-split maps, one per processor, over every
+// layer's features at once.
 func checkUniqueIDs(layers []*Layer) []Problem {
-	type seenAt struct {
-		file  string
-		index int
-	}
-	seen := map[string]seenAt{}
-	var problems []Problem
+	var (
+		all   []*geojson.Feature
+		start []int // index in all of each layer's first feature
+	)
 	for _, l := range layers {
-		if l.Features == nil {
+		start = append(start, len(all))
+		if l.Features != nil {
+			all = append(all, l.Features.Features...)
+		}
+	}
+	layerOf := func(i int) int { return sort.SearchInts(start, i+1) - 1 }
+	var problems []Problem
+	for i, prev := range firstUses(all) {
+		if prev < 0 {
 			continue
 		}
-		for i, f := range l.Features.Features {
-			id := FeatureID(f)
-			if id == "" {
-				continue
-			}
-			if prev, ok := seen[id]; ok {
-				// ValidateLayer already reports a repeat within one file.
-				if prev.file != l.File {
-					problems = append(problems, Problem{File: l.File, Index: i, ID: id,
-						Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev.index, prev.file)})
-				}
-				continue
-			}
-			seen[id] = seenAt{l.File, i}
+		li, pi := layerOf(i), layerOf(prev)
+		if layers[li].File == layers[pi].File {
+			continue
 		}
+		id := FeatureID(all[i])
+		problems = append(problems, Problem{File: layers[li].File, Index: i - start[li], ID: id,
+			Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev-start[pi], layers[pi].File)})
 	}
 	return problems
 }

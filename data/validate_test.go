@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -352,4 +353,69 @@ func TestFirstUsesAgainstMap(t *testing.T) {
 			t.Fatal("no repeats drawn")
 		}
 	}
+}
+
+// TestCheckUniqueIDsAgainstMap compares the cross-file id check with one
+// map walked in order (the reference) on random layers drawing ids from a
+// small pool, with empty and missing layers among them: the same problems
+// in the same order.
+func TestCheckUniqueIDsAgainstMap(t *testing.T) {
+	reference := func(layers []*Layer) []Problem {
+		type at struct {
+			file  string
+			index int
+		}
+		seen := map[string]at{}
+		var problems []Problem
+		for _, l := range layers {
+			if l.Features == nil {
+				continue
+			}
+			for i, f := range l.Features.Features {
+				id := FeatureID(f)
+				if id == "" {
+					continue
+				}
+				if prev, ok := seen[id]; ok {
+					if prev.file != l.File {
+						problems = append(problems, Problem{File: l.File, Index: i, ID: id,
+							Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev.index, prev.file)})
+					}
+					continue
+				}
+				seen[id] = at{l.File, i}
+			}
+		}
+		return problems
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := range 40 {
+		var layers []*Layer
+		for l := range 1 + rng.IntN(5) {
+			layer := &Layer{ID: fmt.Sprint("l", l), File: fmt.Sprintf("l%d.geojson", l)}
+			if rng.IntN(5) > 0 {
+				fc := geojson.NewFeatureCollection()
+				for range rng.IntN(3000) {
+					f := geojson.NewFeature(orb.Point{0, 0})
+					if rng.IntN(10) > 0 {
+						f.Properties["id"] = fmt.Sprint("f", rng.IntN(5000))
+					}
+					fc.Append(f)
+				}
+				layer.Features = fc
+			}
+			layers = append(layers, layer)
+		}
+		got, want := checkUniqueIDs(layers), reference(layers)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: %d problems, the reference %d (first: %v / %v)", round, len(got), len(want), first(got), first(want))
+		}
+	}
+}
+
+func first(p []Problem) any {
+	if len(p) == 0 {
+		return nil
+	}
+	return p[0]
 }
