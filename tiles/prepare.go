@@ -145,9 +145,16 @@ type layer struct {
 	// grids, for layers of lines, find candidates from their zoom on.
 	grids  []*lineGrid
 	fields map[string]string
-	// labelLayers holds, for the Labels layer, the layer of each label
-	// point's feature, by source position.
+	// count and extent are the number of source features and their
+	// envelope (longitude, latitude; when count > 0).
+	count  int
+	extent orb.Bound
+	// labelLayers and labelled hold, for the Labels layer, the layer and
+	// the feature each label point labels, by source position. The Labels
+	// layer keeps no index (nil) once prepared: its points, made for it,
+	// are not kept.
 	labelLayers []string
+	labelled    []*geojson.Feature
 }
 
 // propertyKeys are the properties tiles carry, in the order their keys are
@@ -170,7 +177,10 @@ type valueSource func(i int, key string) (value, bool)
 // through values when it is set.
 func prepareLayerWith(name string, meta *data.Layer, index *geo.Index, opts *Options, values valueSource) (*layer, error) {
 	src := index.Features()
-	l := &layer{name: name, meta: meta, index: index, features: make([]feature, len(src))}
+	l := &layer{name: name, meta: meta, index: index, features: make([]feature, len(src)), count: index.Len()}
+	if l.count > 0 {
+		l.extent = index.Bound()
+	}
 	perm := spatialOrder(index)
 	l.order = make([]int32, len(src))
 	for k, i := range perm {

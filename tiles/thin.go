@@ -6,19 +6,14 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-
-	"github.com/paulmach/orb/geojson"
-
-	"github.com/planmap/planmap/geo"
 )
 
 // zoomGroup indexes the features of a layer that appear from one zoom on.
 type zoomGroup struct {
-	zoom  uint8
-	index *geo.Index
-	// members maps the group index's positions to the layer's features;
-	// nil when the group is the whole layer, whose index positions are
-	// source positions (see layer.order).
+	zoom uint8
+	tree *boxTree
+	// members are the group's features, in layer order; nil when the
+	// group is the whole layer.
 	members []int32
 }
 
@@ -590,21 +585,23 @@ func (l *layer) buildGroups() {
 		thinned = thinned || l.features[i].minZoom > 0
 	}
 	if !thinned {
-		l.groups = []zoomGroup{{zoom: 0, index: l.index}}
+		l.groups = []zoomGroup{{zoom: 0, tree: newBoxTree(l.features, nil)}}
 		return
+	}
+	var sizes [256]int
+	for k := range l.features {
+		sizes[l.features[k].minZoom]++
 	}
 	byZoom := map[uint8][]int32{}
 	for k := range l.features {
 		z := l.features[k].minZoom
+		if byZoom[z] == nil {
+			byZoom[z] = make([]int32, 0, sizes[z])
+		}
 		byZoom[z] = append(byZoom[z], int32(k))
 	}
-	src := l.index.Features()
 	for z, members := range byZoom {
-		fs := make([]*geojson.Feature, len(members))
-		for j, k := range members {
-			fs[j] = src[l.features[k].src]
-		}
-		l.groups = append(l.groups, zoomGroup{zoom: z, index: geo.NewIndex(fs), members: members})
+		l.groups = append(l.groups, zoomGroup{zoom: z, tree: newBoxTree(l.features, members), members: members})
 	}
 	slices.SortFunc(l.groups, func(a, b zoomGroup) int { return cmp.Compare(a.zoom, b.zoom) })
 }
