@@ -224,7 +224,7 @@ func (t *Tiler) planThinning() {
 		all = box{min(all.minX, f.minX), min(all.minY, f.minY), max(all.maxX, f.maxX), max(all.maxY, f.maxY)}
 	}
 	var slots tileSlots
-	var crowded []presence
+	var crowded []presence // the whole of a zoom's, in scratch[0].crowded
 	var dropped []bool
 	var ranks []int
 	var byRank []tileSum
@@ -294,22 +294,44 @@ func (t *Tiler) planThinning() {
 		// the work is split. The presences are placed a batch of features
 		// at a time, in parallel, and summed in order: only a batch's are
 		// ever held, not a zoom's.
-		for lo := 0; lo < len(visible); lo += zw * placeBatch {
-			hi := min(lo+zw*placeBatch, len(visible))
+		batch := 256 // features per worker, sized by the last batch's presences
+		sum := func(pres []presence) {
+			sums := slots.sums()
+			for _, p := range pres {
+				sums[p.tile].bytes += float32(p.size)
+				sums[p.tile].features++
+			}
+		}
+		for lo, hi := 0, 0; lo < len(visible); lo = hi {
+			hi = min(lo+zw*batch, len(visible))
+			part := func(w int) (int, int) { return lo + (hi-lo)*w/zw, lo + (hi-lo)*(w+1)/zw }
 			parallel(zw, func(w int) {
 				sc := &scratch[w]
 				sc.pres = sc.pres[:0]
-				for vi := lo + (hi-lo)*w/zw; vi < lo+(hi-lo)*(w+1)/zw; vi++ {
-					sc.pres, sc.places = place(vi, sc.pres, sc.places)
+				from, to := part(w)
+				for sc.stop = from; sc.stop < to && len(sc.pres) < maxBatchPresences; sc.stop++ {
+					sc.pres, sc.places = place(sc.stop, sc.pres, sc.places)
 				}
 			})
-			sums := slots.sums()
+			placed := 0
 			for w := range zw {
-				for _, p := range scratch[w].pres {
-					sums[p.tile].bytes += float32(p.size)
-					sums[p.tile].features++
+				sum(scratch[w].pres)
+				placed += len(scratch[w].pres)
+				// a worker that stopped short (its features had more
+				// presences than the batch's size foresaw): the rest of its
+				// part, in order, a bounded number of presences at a time
+				_, to := part(w)
+				for vi := scratch[w].stop; vi < to; {
+					sc := &scratch[0]
+					sc.pres = sc.pres[:0]
+					for ; vi < to && len(sc.pres) < maxBatchPresences; vi++ {
+						sc.pres, sc.places = place(vi, sc.pres, sc.places)
+					}
+					sum(sc.pres)
+					placed += len(sc.pres)
 				}
 			}
+			batch = min(max(maxBatchPresences*(hi-lo)/max(placed*zw, 1), 64), 2*batch, placeBatch)
 		}
 		sums := slots.sums()
 		isCrowded := func(s slotSum) bool { return float64(s.bytes) > target || s.features > targetFeatures }
@@ -344,10 +366,12 @@ func (t *Tiler) planThinning() {
 				}
 			}
 		})
-		crowded = crowded[:0]
-		for w := range zw {
+		// the first worker's list, extended, is the whole
+		crowded = scratch[0].crowded
+		for w := 1; w < zw; w++ {
 			crowded = append(crowded, scratch[w].crowded...)
 		}
+		scratch[0].crowded = crowded
 		// within a cell, bigger first, then by layer and id
 		slices.SortFunc(crowded, func(a, b presence) int {
 			if c := cmp.Compare(a.tile, b.tile); c != 0 {
@@ -407,13 +431,18 @@ func (t *Tiler) planThinning() {
 	}
 }
 
-// placeBatch is how many features a planning worker places before the
-// batch's presences are summed: it bounds the presences held at once.
-const placeBatch = 1 << 14
+// placeBatch is the most features a planning worker places before the
+// batch's presences are summed, fewer when each has many presences (long
+// lines at deep zooms): about maxBatchPresences are held at once.
+const (
+	placeBatch        = 1 << 14
+	maxBatchPresences = 1 << 19
+)
 
 // placeScratch is one planning worker's reused space.
 type placeScratch struct {
 	pres    []presence
+	stop    int // where the worker's part of a batch stopped
 	places  [][2]float64
 	crowded []presence
 }
