@@ -375,6 +375,9 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 		}
 		return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: msg}
 	}
+	if err := s.state.Load().tiles.failure(); err != nil {
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", Description: "the tiles could not be prepared: " + err.Error()}
+	}
 	if s.opts.Ready != nil {
 		if err := s.opts.Ready(); err != nil {
 			return &Error{Status: fiber.StatusServiceUnavailable, Code: "NotReady", retryAfter: "5", Description: "not ready: " + err.Error()}
@@ -393,9 +396,12 @@ type dataFigures struct {
 	// TilesPrepared is false while the tiles of this version are still
 	// being prepared after start-up (tile, TileJSON and style requests
 	// wait for them meanwhile).
-	TilesPrepared bool         `json:"tiles_prepared"`
-	Tiles         tileFigures  `json:"tile_cache"`
-	Matches       matchFigures `json:"match_cache"`
+	TilesPrepared bool `json:"tiles_prepared"`
+	// TilesProblem is set when preparing them failed: tile, TileJSON and
+	// style requests answer 503 and /readyz is unready until a reload.
+	TilesProblem *problemReport `json:"tiles_problem,omitempty"`
+	Tiles        tileFigures    `json:"tile_cache"`
+	Matches      matchFigures   `json:"match_cache"`
 }
 
 // matchFigures sums the layers' match caches of the current version.
@@ -426,7 +432,12 @@ func (s *Server) currentFigures() (dataFigures, bool) {
 	if snap == nil {
 		return dataFigures{}, false
 	}
-	f := dataFigures{Version: snap.data.Version, Source: snap.data.Source, Layers: []layerFigure{}, TilesPrepared: snap.tiles.ready()}
+	f := dataFigures{Version: snap.data.Version, Source: snap.data.Source, Layers: []layerFigure{}}
+	if err := snap.tiles.failure(); err != nil {
+		f.TilesProblem = &problemReport{At: snap.tiles.failedAt, Message: "preparing the tiles: " + err.Error()}
+	} else {
+		f.TilesPrepared = snap.tiles.ready()
+	}
 	for _, ls := range snap.layers {
 		n := ls.view.Len()
 		f.Layers = append(f.Layers, layerFigure{ID: ls.meta.ID, Features: n})
@@ -467,6 +478,9 @@ func (s *Server) handleHealth(c *fiber.Ctx) error {
 		Data: figures, LastProblem: s.ops.problem.Load(), Limits: map[string]limitFigure{}, Store: s.store.Health()}
 	if r.LastProblem == nil && r.Store.Problem != "" {
 		r.LastProblem = &problemReport{At: r.Store.ProblemAt, Message: r.Store.Problem}
+	}
+	if r.LastProblem == nil && figures.TilesProblem != nil {
+		r.LastProblem = figures.TilesProblem
 	}
 	if !ok {
 		r.Status = "starting"

@@ -97,6 +97,9 @@ type Server struct {
 	// tileCache keeps rendered tiles across versions: a change drops only
 	// the tiles of its area (tiles.Cache.Carry).
 	tileCache *tiles.Cache
+	// newTiler prepares a version's base tiler (tiles.New when nil; tests
+	// make it fail, see api/tilebuild_test.go).
+	newTiler func(version string, sources []tiles.Source, opts tiles.Options) (*tiles.Tiler, error)
 	// tokens authorises writes (api/auth.go).
 	tokens *Tokens
 	// extraPaths lets each group of routes describe its endpoints in the

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -74,11 +73,30 @@ func tilePaths() []apiPath {
 // need not wait for. A tile, TileJSON or style request waits for it under
 // its own deadline (a 503 with Retry-After when the deadline comes first),
 // so no request ever sees a wrong or missing tile.
+//
+// When the preparation fails, the version has no tiles until a reload:
+// tile requests then answer 503 naming the cause, /readyz answers unready
+// with it and /health reports it (see failure).
 type tileBuild struct {
 	done chan struct{}
-	// base and tiler are set, or err, when done is closed.
+	// base and tiler are set, or err and failedAt, when done is closed.
 	base, tiler *tiles.Tiler
 	err         error
+	failedAt    time.Time
+}
+
+// fail ends the build with err; the caller closes done.
+func (b *tileBuild) fail(err error) {
+	b.err, b.failedAt = err, time.Now().UTC()
+}
+
+// failure is the error that ended the build, nil while it runs or when
+// it succeeded.
+func (b *tileBuild) failure() error {
+	if b == nil || !b.ready() {
+		return nil
+	}
+	return b.err
 }
 
 // ready reports whether the build has finished.
@@ -102,9 +120,16 @@ func (b *tileBuild) wait(ctx context.Context) (*tiles.Tiler, error) {
 		}
 	}
 	if b.err != nil {
-		return nil, fmt.Errorf("api: preparing the tiles: %w", b.err)
+		return nil, tilesFailedError(b.err)
 	}
 	return b.tiler, nil
+}
+
+// tilesFailedError is the answer of a request needing tiles whose
+// preparation failed: 503 naming the cause (a reload prepares them anew).
+func tilesFailedError(err error) *Error {
+	return &Error{Status: fiber.StatusServiceUnavailable, Code: "TilesUnavailable",
+		Description: "the tiles of this dataset version could not be prepared (a reload prepares them anew): " + err.Error()}
 }
 
 // tilerFor waits for snap's tiler under the request's deadline.
@@ -162,6 +187,10 @@ func (s *Server) buildTiles(snap, prev *snapshot) error {
 	if prev != nil {
 		prevBuild = prev.tiles
 	}
+	newTiler := s.newTiler
+	if newTiler == nil {
+		newTiler = tiles.New
+	}
 	go func() {
 		defer close(build.done)
 		start := time.Now()
@@ -175,8 +204,8 @@ func (s *Server) buildTiles(snap, prev *snapshot) error {
 		if base == nil {
 			sameBases = false
 			var err error
-			if base, err = tiles.New("base:"+strings.Join(versions, ","), sources, tiles.Options{}); err != nil {
-				build.err = err
+			if base, err = newTiler("base:"+strings.Join(versions, ","), sources, tiles.Options{}); err != nil {
+				build.fail(err)
 				s.log.Error("preparing the tiles failed", "err", err)
 				return
 			}
@@ -185,7 +214,7 @@ func (s *Server) buildTiles(snap, prev *snapshot) error {
 		if len(changes) > 0 {
 			var err error
 			if tiler, err = base.WithChanges(snap.data.Version, changes); err != nil {
-				build.err = err
+				build.fail(err)
 				s.log.Error("preparing the tiles of the changes failed", "err", err)
 				return
 			}

@@ -661,9 +661,8 @@ func (e *encoder) writeFeature(l *layer, li int, f *feature, typ uint8) {
 	own := e.nVals // the feature's own values go in one piece
 	e.vals = append(e.vals, l.uvals[f.uvals:f.uvals+f.uvalLen]...)
 	e.nVals += uint32(f.nUnique)
-	tags := l.tags[f.tags : f.tags+2*uint32(f.nTags)]
-	for k := 0; k+1 < len(tags); k += 2 {
-		key, ref := tags[k], tags[k+1]
+	for _, tag := range l.tags[f.tags : f.tags+uint32(f.nTags)] {
+		key, ref := tag>>tagKeyShift, tag&tagRefMask
 		gk := l.keyGlobal[key]
 		lk := e.keyLocal[gk]
 		if lk < 0 {

@@ -90,9 +90,11 @@ func (t *Tiler) prepareLabels(lp *labelPoints) (*layer, error) {
 		l.featureOf(i).thinnable = lp.thinnable[i]
 	}
 	l.labelLayers = make([]string, len(lp.from))
+	l.labelled = make([]*geojson.Feature, len(lp.from))
 	for i, from := range lp.from {
-		l.labelLayers[i] = from.layer
+		l.labelLayers[i], l.labelled[i] = from.layer, from.feature
 	}
+	l.index = nil // its points are garbage from here on
 	return l, nil
 }
 
@@ -112,7 +114,7 @@ func (t *Tiler) labelOverlay(labels *layer, overlays []*overlayLayer, changes ma
 		}
 	}
 	lov := &overlayLayer{mask: make([]uint64, (len(labels.features)+63)/64)}
-	for i, f := range labels.index.Features() {
+	for i, f := range labels.labelled {
 		if hidden[labels.labelLayers[i]+"/"+data.FeatureID(f)] {
 			fi := labels.order[i]
 			lov.mask[fi>>6] |= 1 << (uint(fi) & 63)

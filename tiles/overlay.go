@@ -124,12 +124,12 @@ func (t *Tiler) linkOverlay(enclaves, links *layer, ov *overlayLayer, ch LayerCh
 	}
 	lov := &overlayLayer{mask: make([]uint64, (len(links.features)+63)/64)}
 	for i, f := range links.index.Features() {
-		if id, _ := f.Properties["id"].(string); hiddenIDs[id] {
+		if hiddenIDs[data.FeatureID(f)] {
 			fi := links.order[i]
 			lov.mask[fi>>6] |= 1 << (uint(fi) & 63)
 		}
 	}
-	var added []*geojson.Feature
+	var added linkLines
 	for i, f := range ch.Added {
 		ef := ov.layer.featureOf(i)
 		home, ok := data.HomePoint(f.Properties)
@@ -140,9 +140,9 @@ func (t *Tiler) linkOverlay(enclaves, links *layer, ov *overlayLayer, ch LayerCh
 		if from == home {
 			continue
 		}
-		added = append(added, linkFeature(f, from, home))
+		added.add(f, from, home)
 	}
-	l, err := prepareLayer(EnclaveLinks, nil, geo.NewIndex(added), &t.opts)
+	l, err := added.prepare(&t.opts)
 	if err != nil {
 		return nil, err
 	}

@@ -107,9 +107,18 @@ type value struct {
 	f    float64
 }
 
-// uniqueRef marks, in a tag pair, the j-th value of the feature's own
-// values (uniqueRef|j) rather than a shared value.
-const uniqueRef = 1 << 31
+// A feature's tags are one uint32 each: the key's position in the layer's
+// keys in the top tagKeyShift bits, then the value reference: the
+// position of a shared value, or uniqueRef|j for the j-th value of the
+// feature's own values.
+const (
+	tagKeyShift = 28
+	tagRefMask  = 1<<tagKeyShift - 1
+	uniqueRef   = 1 << 27
+	// maxShared bounds a layer's shared values, so that their positions
+	// never reach uniqueRef
+	maxShared = uniqueRef
+)
 
 // layer is one MVT layer prepared for tiling.
 type layer struct {
@@ -132,7 +141,7 @@ type layer struct {
 	order    []int32
 	parts    []part
 	partSrc  [][]orb.Point // each part's source coordinates (zooms beyond the fixed point)
-	tags     []uint32      // key index, value reference pairs
+	tags     []uint32      // one per tag: key and value reference (tagKeyShift)
 	uvals    []byte
 	// xy holds every vertex as fixed-point Mercator x, y pairs; vz holds
 	// each vertex's simplification zoom: the vertex is kept at zoom z when
@@ -145,9 +154,16 @@ type layer struct {
 	// grids, for layers of lines, find candidates from their zoom on.
 	grids  []*lineGrid
 	fields map[string]string
-	// labelLayers holds, for the Labels layer, the layer of each label
-	// point's feature, by source position.
+	// count and extent are the number of source features and their
+	// envelope (longitude, latitude; when count > 0).
+	count  int
+	extent orb.Bound
+	// labelLayers and labelled hold, for the Labels layer, the layer and
+	// the feature each label point labels, by source position. The Labels
+	// layer keeps no index (nil) once prepared: its points, made for it,
+	// are not kept.
 	labelLayers []string
+	labelled    []*geojson.Feature
 }
 
 // propertyKeys are the properties tiles carry, in the order their keys are
@@ -170,7 +186,10 @@ type valueSource func(i int, key string) (value, bool)
 // through values when it is set.
 func prepareLayerWith(name string, meta *data.Layer, index *geo.Index, opts *Options, values valueSource) (*layer, error) {
 	src := index.Features()
-	l := &layer{name: name, meta: meta, index: index, features: make([]feature, len(src))}
+	l := &layer{name: name, meta: meta, index: index, features: make([]feature, len(src)), count: index.Len()}
+	if l.count > 0 {
+		l.extent = index.Bound()
+	}
 	perm := spatialOrder(index)
 	l.order = make([]int32, len(src))
 	for k, i := range perm {
@@ -225,7 +244,9 @@ func prepareLayerWith(name string, meta *data.Layer, index *geo.Index, opts *Opt
 		}()
 	}
 	wg.Wait()
-	l.collectProperties(src, values)
+	if err := l.collectProperties(src, values); err != nil {
+		return nil, err
+	}
 	l.assignIDs(src)
 	return l, nil
 }
@@ -692,7 +713,7 @@ func insideRings(parts []part, xy []uint32, x, y float64) bool {
 //
 // Every property is read once: the values are interned per layer (one map
 // look-up per feature and key), their uses counted by intern number.
-func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
+func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) error {
 	if values == nil {
 		values = func(i int, key string) (value, bool) { return propertyValue(src[i], key) }
 	}
@@ -707,6 +728,7 @@ func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
 	intern := make(map[value]int32, 256)
 	var interned []value
 	var counts []int32
+	tags := 0
 	for i, f := range src {
 		row := refs[i*nk : (i+1)*nk]
 		for k, key := range propertyKeys {
@@ -715,6 +737,7 @@ func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
 				if id := data.FeatureID(f); id != "" {
 					present[k] = true
 					ids[i] = id
+					tags++
 				}
 				continue
 			}
@@ -723,6 +746,7 @@ func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
 				continue
 			}
 			present[k] = true
+			tags++
 			n, seen := intern[v]
 			if !seen {
 				n = int32(len(interned))
@@ -754,7 +778,7 @@ func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
 		sharedOf[n] = -1
 	}
 	typed := make([]bool, nk)
-	l.tags = make([]uint32, 0, 2*len(l.keys)*len(src))
+	l.tags = make([]uint32, 0, tags)
 	for k := range l.features {
 		f := &l.features[k]
 		row := refs[int(f.src)*nk : int(f.src+1)*nk]
@@ -785,13 +809,16 @@ func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
 				l.uvals = appendValue(l.uvals, v)
 			} else {
 				if sharedOf[n] < 0 {
+					if len(l.shared) == maxShared {
+						return fmt.Errorf("tiles: layer %s has more than %d distinct shared property values", l.name, maxShared)
+					}
 					sharedOf[n] = int32(len(l.shared))
 					l.shared = append(l.shared, v)
 				}
 				ref = uint32(sharedOf[n])
 				sharedBytes += share[n]
 			}
-			l.tags = append(l.tags, uint32(keyIndex[ki]), ref)
+			l.tags = append(l.tags, uint32(keyIndex[ki])<<tagKeyShift|ref)
 			f.nTags++
 		}
 		f.uvalLen = uint32(len(l.uvals)) - f.uvals
@@ -803,6 +830,7 @@ func (l *layer) collectProperties(src []*geojson.Feature, values valueSource) {
 		l.sharedEnc = appendValue(l.sharedEnc, v)
 	}
 	l.sharedAt = append(l.sharedAt, uint32(len(l.sharedEnc)))
+	return nil
 }
 
 // sharedPerTile is how many features may share a value before it costs a

@@ -6,19 +6,14 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-
-	"github.com/paulmach/orb/geojson"
-
-	"github.com/planmap/planmap/geo"
 )
 
 // zoomGroup indexes the features of a layer that appear from one zoom on.
 type zoomGroup struct {
-	zoom  uint8
-	index *geo.Index
-	// members maps the group index's positions to the layer's features;
-	// nil when the group is the whole layer, whose index positions are
-	// source positions (see layer.order).
+	zoom uint8
+	tree *boxTree
+	// members are the group's features, in layer order; nil when the
+	// group is the whole layer.
 	members []int32
 }
 
@@ -44,20 +39,13 @@ const (
 )
 
 // presence is a feature's share of one tile, for the thinning planner
-// (24 bytes: a zoom holds one per feature and tile it occupies).
+// (24 bytes). The planner holds those of a batch of features at a time
+// while it sums the tiles, then those in crowded tiles only.
 type presence struct {
 	size float64 // estimated bytes
 	tile int32   // the tile's slot in the zoom's tileSums
 	cell uint32  // cell of the tile's thinGrid×thinGrid grid
 	ref  int32   // the feature, as its position in the visible list
-}
-
-// crowdedPresence is a presence in a crowded tile with what orders it
-// within its cell: bigger first, then layer and id.
-type crowdedPresence struct {
-	presence
-	weight float64
-	tie    uint64
 }
 
 // tileSum is what the features present in one tile add up to, by
@@ -178,35 +166,30 @@ func (t *Tiler) planThinning() {
 	top := uint8(min(t.opts.ThinMaxZoom, MaxZoom))
 	target := float64(t.opts.ThinTargetBytes)
 	targetFeatures := int32(t.opts.ThinTargetFeatures)
-	// per feature: bytes of framing and properties, and the number of
-	// vertices kept at each zoom (cumulative)
-	type sized struct {
-		base   float64
-		counts []uint16
-	}
+	// per feature of a line or polygon: the number of vertices kept at
+	// each zoom (cumulative), in one array per layer, stride full+1
 	var visible []thinRef
-	est := make([][]sized, len(t.layers))
 	full := uint8(t.opts.FullDetailZoom)
+	stride := int(full) + 1
+	counts := make([][]uint16, len(t.layers))
 	for li, l := range t.layers {
-		est[li] = make([]sized, len(l.features))
+		counts[li] = make([]uint16, len(l.features)*stride)
 		for fi := range l.features {
 			f := &l.features[fi]
 			if f.typ == 0 {
 				continue
 			}
-			s := sized{base: estFeatureBytes + float64(f.propBytes)}
 			if f.typ != mvtPoint {
-				s.counts = make([]uint16, full+1)
+				c := counts[li][fi*stride : (fi+1)*stride]
 				for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
 					for _, v := range l.vz[p.start:p.end] {
-						s.counts[min(v, full)]++
+						c[min(v, full)]++
 					}
 				}
 				for z := 1; z <= int(full); z++ {
-					s.counts[z] = uint16(min(int(s.counts[z])+int(s.counts[z-1]), math.MaxUint16))
+					c[z] = uint16(min(int(c[z])+int(c[z-1]), math.MaxUint16))
 				}
 			}
-			est[li][fi] = s
 			visible = append(visible, thinRef{int32(li), int32(fi)})
 		}
 	}
@@ -215,24 +198,24 @@ func (t *Tiler) planThinning() {
 	size := func(r thinRef, z uint8) (float64, float64) {
 		l := t.layers[r.layer]
 		f := &l.features[r.feature]
-		s := &est[r.layer][r.feature]
+		base := estFeatureBytes + float64(f.propBytes)
 		switch {
 		case f.typ == mvtPoint:
-			return s.base, estPointBytes * float64(l.parts[f.parts].end-l.parts[f.parts].start)
+			return base, estPointBytes * float64(l.parts[f.parts].end-l.parts[f.parts].start)
 		case z < f.shapeZoom:
-			return s.base, estPointBytes
+			return base, estPointBytes
 		}
 		perVertex := float64(estVertexBytes)
 		if z >= deepZoom {
 			perVertex = estDeepVertexBytes
 		}
-		g := perVertex * float64(s.counts[min(z, full)])
+		g := perVertex * float64(counts[r.layer][int(r.feature)*stride+int(min(z, full))])
 		for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
 			if p.zoom <= z {
 				g += estPartBytes
 			}
 		}
-		return s.base, g
+		return base, g
 	}
 	// the data's envelope, to number tiles densely
 	all := box{math.MaxUint32, math.MaxUint32, 0, 0}
@@ -241,21 +224,19 @@ func (t *Tiler) planThinning() {
 		all = box{min(all.minX, f.minX), min(all.minY, f.minY), max(all.maxX, f.maxX), max(all.maxY, f.maxY)}
 	}
 	var slots tileSlots
-	var crowded []crowdedPresence
+	var crowded []presence // the whole of a zoom's, in scratch[0].crowded
 	var dropped []bool
 	var ranks []int
 	var byRank []tileSum
-	var parts []presenceBlocks
-	var scratch [][]presence
-	var partPlaces [][][2]float64
+	workers := runtime.GOMAXPROCS(0)
+	scratch := make([]placeScratch, workers)
 	for z := int(top); z >= 0; z-- {
 		n := float64(uint64(1) << z)
 		slots.reset(all, z)
-		// place each feature; in parallel over contiguous ranges of
-		// features when tiles are numbered densely, taken in order; pres
-		// is scratch for the feature's presences
-		place := func(vi int, r thinRef, pres []presence, places [][2]float64) ([]presence, [][2]float64) {
-			pres = pres[:0]
+		// place appends visible feature vi's presences at zoom z to pres;
+		// places is scratch
+		place := func(vi int, pres []presence, places [][2]float64) ([]presence, [][2]float64) {
+			r := visible[vi]
 			l := t.layers[r.layer]
 			f := &l.features[r.feature]
 			base, geom := size(r, uint8(z))
@@ -302,76 +283,109 @@ func (t *Tiler) planThinning() {
 			}
 			return pres, places
 		}
-		workers := runtime.GOMAXPROCS(0)
+		// tiles numbered sparsely are added as features are placed: one
+		// worker then
+		zw := workers
 		if !slots.isDense() || len(visible) < 4096 {
-			workers = 1
+			zw = 1
 		}
-		if len(parts) < workers {
-			parts = make([]presenceBlocks, workers)
-			scratch = make([][]presence, workers)
-			partPlaces = make([][][2]float64, workers)
+		// every presence adds to its tile's sums in the order of the
+		// visible features, so the float32 sums come out the same however
+		// the work is split. The presences are placed a batch of features
+		// at a time, in parallel, and summed in order: only a batch's are
+		// ever held, not a zoom's.
+		batch := 256 // features per worker, sized by the last batch's presences
+		sum := func(pres []presence) {
+			sums := slots.sums()
+			for _, p := range pres {
+				sums[p.tile].bytes += float32(p.size)
+				sums[p.tile].features++
+			}
 		}
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				lo, hi := len(visible)*w/workers, len(visible)*(w+1)/workers
-				out := &parts[w]
-				out.reset()
-				fp, pl := scratch[w], partPlaces[w]
-				for vi := lo; vi < hi; vi++ {
-					fp, pl = place(vi, visible[vi], fp, pl)
-					out.add(fp)
+		for lo, hi := 0, 0; lo < len(visible); lo = hi {
+			hi = min(lo+zw*batch, len(visible))
+			part := func(w int) (int, int) { return lo + (hi-lo)*w/zw, lo + (hi-lo)*(w+1)/zw }
+			parallel(zw, func(w int) {
+				sc := &scratch[w]
+				sc.pres = sc.pres[:0]
+				from, to := part(w)
+				for sc.stop = from; sc.stop < to && len(sc.pres) < maxBatchPresences; sc.stop++ {
+					sc.pres, sc.places = place(sc.stop, sc.pres, sc.places)
 				}
-				scratch[w], partPlaces[w] = fp, pl
-			}()
-		}
-		wg.Wait()
-		// the workers' presences, in the order of the visible features
-		sums := slots.sums()
-		for w := range workers {
-			for _, pres := range parts[w].all() {
-				for _, p := range pres {
-					sums[p.tile].bytes += float32(p.size)
-					sums[p.tile].features++
+			})
+			placed := 0
+			for w := range zw {
+				sum(scratch[w].pres)
+				placed += len(scratch[w].pres)
+				// a worker that stopped short (its features had more
+				// presences than the batch's size foresaw): the rest of its
+				// part, in order, a bounded number of presences at a time
+				_, to := part(w)
+				for vi := scratch[w].stop; vi < to; {
+					sc := &scratch[0]
+					sc.pres = sc.pres[:0]
+					for ; vi < to && len(sc.pres) < maxBatchPresences; vi++ {
+						sc.pres, sc.places = place(vi, sc.pres, sc.places)
+					}
+					sum(sc.pres)
+					placed += len(sc.pres)
 				}
 			}
+			batch = min(max(maxBatchPresences*(hi-lo)/max(placed*zw, 1), 64), 2*batch, placeBatch)
+		}
+		sums := slots.sums()
+		isCrowded := func(s slotSum) bool { return float64(s.bytes) > target || s.features > targetFeatures }
+		if !slices.ContainsFunc(sums, isCrowded) {
+			continue
 		}
 		// in a crowded tile, the features of whole layers (sorted first)
 		// take their share, and the thinnable ones compete for what they
 		// leave; only when the whole layers alone overflow the target do
-		// they compete for it in turn, and the thinnable ones all go
-		crowded = crowded[:0]
-		for w := range workers {
-			for _, pres := range parts[w].all() {
-				for _, p := range pres {
-					if s := sums[p.tile]; float64(s.bytes) <= target && s.features <= targetFeatures {
+		// they compete for it in turn, and the thinnable ones all go. The
+		// features that may be in a crowded tile are placed again, in
+		// parallel over ranges of the visible features, and their
+		// presences in crowded tiles kept in the order of the features.
+		parallel(zw, func(w int) {
+			sc := &scratch[w]
+			sc.crowded = sc.crowded[:0]
+			for vi := len(visible) * w / zw; vi < len(visible)*(w+1)/zw; vi++ {
+				r := visible[vi]
+				f := &t.layers[r.layer].features[r.feature]
+				if !slots.mayMeet(f, z, sums, isCrowded) {
+					continue
+				}
+				sc.pres, sc.places = place(vi, sc.pres[:0], sc.places)
+				for _, p := range sc.pres {
+					if !isCrowded(sums[p.tile]) {
 						continue
 					}
-					r := visible[p.ref]
-					f := &t.layers[r.layer].features[r.feature]
 					if f.thinnable {
 						p.cell |= thinnableCell
 					}
-					crowded = append(crowded, crowdedPresence{p, f.weight, uint64(r.layer)<<53 | f.id})
+					sc.crowded = append(sc.crowded, p)
 				}
 			}
+		})
+		// the first worker's list, extended, is the whole
+		crowded = scratch[0].crowded
+		for w := 1; w < zw; w++ {
+			crowded = append(crowded, scratch[w].crowded...)
 		}
-		if len(crowded) == 0 {
-			continue
-		}
-		slices.SortFunc(crowded, func(a, b crowdedPresence) int {
+		scratch[0].crowded = crowded
+		// within a cell, bigger first, then by layer and id
+		slices.SortFunc(crowded, func(a, b presence) int {
 			if c := cmp.Compare(a.tile, b.tile); c != 0 {
 				return c
 			}
 			if c := cmp.Compare(a.cell, b.cell); c != 0 {
 				return c
 			}
-			if c := cmp.Compare(b.weight, a.weight); c != 0 {
+			ra, rb := visible[a.ref], visible[b.ref]
+			fa, fb := &t.layers[ra.layer].features[ra.feature], &t.layers[rb.layer].features[rb.feature]
+			if c := cmp.Compare(fb.weight, fa.weight); c != 0 {
 				return c
 			}
-			return cmp.Compare(a.tie, b.tie)
+			return cmp.Compare(uint64(ra.layer)<<53|fa.id, uint64(rb.layer)<<53|fb.id)
 		})
 		if dropped == nil {
 			dropped = make([]bool, len(visible))
@@ -417,40 +431,70 @@ func (t *Tiler) planThinning() {
 	}
 }
 
-// presenceBlocks holds a zoom's presences in fixed-size blocks, kept from
-// zoom to zoom: the list grows without copying what it holds.
-type presenceBlocks struct {
-	blocks [][]presence
-	used   int // blocks in use; the last may be partly filled
+// placeBatch is the most features a planning worker places before the
+// batch's presences are summed, fewer when each has many presences (long
+// lines at deep zooms): about maxBatchPresences are held at once.
+const (
+	placeBatch        = 1 << 14
+	maxBatchPresences = 1 << 19
+)
+
+// placeScratch is one planning worker's reused space.
+type placeScratch struct {
+	pres    []presence
+	stop    int // where the worker's part of a batch stopped
+	places  [][2]float64
+	crowded []presence
 }
 
-const presenceBlock = 1 << 14
-
-func (b *presenceBlocks) reset() {
-	for i := range b.blocks[:b.used] {
-		b.blocks[i] = b.blocks[i][:0]
+// parallel runs fn(0) … fn(workers-1) at once and waits for them.
+func parallel(workers int, fn func(w int)) {
+	if workers == 1 {
+		fn(0)
+		return
 	}
-	b.used = 0
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w)
+		}()
+	}
+	wg.Wait()
 }
 
-// add appends ps.
-func (b *presenceBlocks) add(ps []presence) {
-	for len(ps) > 0 {
-		if b.used == 0 || len(b.blocks[b.used-1]) == presenceBlock {
-			if b.used == len(b.blocks) {
-				b.blocks = append(b.blocks, make([]presence, 0, presenceBlock))
+// mayMeet reports whether feature f may have a presence, at zoom z, in a
+// crowded tile: false only when no tile within one tile of its envelope's
+// is (a place may fall a hair outside the envelope: the label point is
+// not snapped to the fixed point).
+func (ts *tileSlots) mayMeet(f *feature, z int, sums []slotSum, crowded func(slotSum) bool) bool {
+	shift := uint(fixedBits - z)
+	x0, x1 := uint64(f.minX>>shift), uint64(f.maxX>>shift)
+	y0, y1 := uint64(f.minY>>shift), uint64(f.maxY>>shift)
+	x0, y0 = max(x0, ts.x0+1)-1, max(y0, ts.y0+1)-1
+	x1, y1 = min(x1+1, ts.x0+ts.w-1), min(y1+1, ts.y0+ts.h-1)
+	if (x1-x0+1)*(y1-y0+1) > maxSpread {
+		return true
+	}
+	for tx := x0; tx <= x1; tx++ {
+		for ty := y0; ty <= y1; ty++ {
+			if s, ok := ts.lookup(tx, ty); ok && crowded(sums[s]) {
+				return true
 			}
-			b.used++
 		}
-		last := &b.blocks[b.used-1]
-		k := min(len(ps), presenceBlock-len(*last))
-		*last = append(*last, ps[:k]...)
-		ps = ps[k:]
 	}
+	return false
 }
 
-// all returns the blocks in use, in order.
-func (b *presenceBlocks) all() [][]presence { return b.blocks[:b.used] }
+// lookup returns tile (tx, ty)'s slot when it has one, without adding it.
+func (ts *tileSlots) lookup(tx, ty uint64) (int32, bool) {
+	if len(ts.dense) > 0 {
+		return int32((tx-ts.x0)*ts.h + (ty - ts.y0)), true
+	}
+	s, ok := ts.slots[tx<<32|ty]
+	return s, ok
+}
 
 // thinnableCell marks, in a crowded tile's presences, the features of
 // layers that may be thinned: they sort after the whole layers' features.
@@ -460,7 +504,7 @@ const thinnableCell = 1 << 31
 // and then biggest first, at most K per cell, K as large as fits in budget
 // bytes and room features, and marks the others dropped. ranks is scratch
 // as long as tile; it returns byRank for reuse.
-func keepPerCell(tile []crowdedPresence, lo, hi int, budget float64, room int32, ranks []int, byRank []tileSum, dropped []bool) []tileSum {
+func keepPerCell(tile []presence, lo, hi int, budget float64, room int32, ranks []int, byRank []tileSum, dropped []bool) []tileSum {
 	byRank = byRank[:0]
 	for i := lo; i < hi; i++ {
 		ranks[i] = 0
@@ -570,21 +614,23 @@ func (l *layer) buildGroups() {
 		thinned = thinned || l.features[i].minZoom > 0
 	}
 	if !thinned {
-		l.groups = []zoomGroup{{zoom: 0, index: l.index}}
+		l.groups = []zoomGroup{{zoom: 0, tree: newBoxTree(l.features, nil)}}
 		return
+	}
+	var sizes [256]int
+	for k := range l.features {
+		sizes[l.features[k].minZoom]++
 	}
 	byZoom := map[uint8][]int32{}
 	for k := range l.features {
 		z := l.features[k].minZoom
+		if byZoom[z] == nil {
+			byZoom[z] = make([]int32, 0, sizes[z])
+		}
 		byZoom[z] = append(byZoom[z], int32(k))
 	}
-	src := l.index.Features()
 	for z, members := range byZoom {
-		fs := make([]*geojson.Feature, len(members))
-		for j, k := range members {
-			fs[j] = src[l.features[k].src]
-		}
-		l.groups = append(l.groups, zoomGroup{zoom: z, index: geo.NewIndex(fs), members: members})
+		l.groups = append(l.groups, zoomGroup{zoom: z, tree: newBoxTree(l.features, members), members: members})
 	}
 	slices.SortFunc(l.groups, func(a, b zoomGroup) int { return cmp.Compare(a.zoom, b.zoom) })
 }

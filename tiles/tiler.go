@@ -227,24 +227,24 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 	t.byName[Labels] = len(t.layers)
 	t.layers = append(t.layers, labels)
 	for _, l := range t.layers {
-		if l.index.Len() == 0 {
+		if l.count == 0 {
 			continue
 		}
 		if !t.hasData {
-			t.bound, t.hasData = l.index.Bound(), true
+			t.bound, t.hasData = l.extent, true
 		} else {
-			t.bound = t.bound.Union(l.index.Bound())
+			t.bound = t.bound.Union(l.extent)
 		}
 	}
 	hasPlaces := false
 	for _, l := range t.layers {
-		if l.index.Len() == 0 || l.name == data.Corridors || l.name == EnclaveLinks || l.name == Labels {
+		if l.count == 0 || l.name == data.Corridors || l.name == EnclaveLinks || l.name == Labels {
 			continue
 		}
 		if !hasPlaces {
-			t.focus, hasPlaces = l.index.Bound(), true
+			t.focus, hasPlaces = l.extent, true
 		} else {
-			t.focus = t.focus.Union(l.index.Bound())
+			t.focus = t.focus.Union(l.extent)
 		}
 	}
 	if !hasPlaces {
@@ -259,7 +259,7 @@ func New(version string, sources []Source, opts Options) (*Tiler, error) {
 // point to its home_point.
 func (t *Tiler) enclaveLinks(enclaves *layer) (*layer, error) {
 	src := enclaves.index.Features()
-	var links []*geojson.Feature
+	var links linkLines
 	var thinnable []bool
 	for i, f := range src {
 		ef := enclaves.featureOf(i)
@@ -271,10 +271,10 @@ func (t *Tiler) enclaveLinks(enclaves *layer) (*layer, error) {
 		if from == home {
 			continue
 		}
-		links = append(links, linkFeature(f, from, home))
+		links.add(f, from, home)
 		thinnable = append(thinnable, ef.thinnable)
 	}
-	l, err := prepareLayer(EnclaveLinks, nil, geo.NewIndex(links), &t.opts)
+	l, err := links.prepare(&t.opts)
 	if err != nil {
 		return nil, err
 	}
@@ -284,23 +284,38 @@ func (t *Tiler) enclaveLinks(enclaves *layer) (*layer, error) {
 	return l, nil
 }
 
-// linkFeature is the line from an enclave's label point to its home.
-func linkFeature(f *geojson.Feature, from, home orb.Point) *geojson.Feature {
-	props := geojson.Properties{}
-	for _, key := range propertyKeys {
-		if key == "mode" {
-			continue
-		}
-		if v, ok := f.Properties[key]; ok && v != nil {
-			props[key] = v
-		}
-	}
-	if _, ok := props["id"]; !ok {
-		props["id"] = data.FeatureID(f)
-	}
+// linkLines are enclave links to prepare as a layer: each a line of its
+// own with the id of its enclave and no property map (at 1M features a
+// copy of the enclave's would take tens of megabytes), its properties
+// read from the enclave.
+type linkLines struct {
+	lines    []*geojson.Feature
+	enclaves []*geojson.Feature
+}
+
+// add appends the link from enclave f's label point to its home.
+func (ll *linkLines) add(f *geojson.Feature, from, home orb.Point) {
 	link := geojson.NewFeature(orb.LineString{from, home})
-	link.Properties = props
-	return link
+	// the id is the enclave's "id" property when it has one, as a copy of
+	// its properties would give it
+	link.ID = data.FeatureID(f)
+	if v, ok := f.Properties["id"]; ok && v != nil {
+		link.ID = v
+	}
+	ll.lines = append(ll.lines, link)
+	ll.enclaves = append(ll.enclaves, f)
+}
+
+// value is link i's tile property key: its enclave's, but for mode.
+func (ll *linkLines) value(i int, key string) (value, bool) {
+	if key == "mode" {
+		return value{}, false
+	}
+	return propertyValue(ll.enclaves[i], key)
+}
+
+func (ll *linkLines) prepare(opts *Options) (*layer, error) {
+	return prepareLayerWith(EnclaveLinks, nil, geo.NewIndex(ll.lines), opts, ll.value)
 }
 
 // Version returns the dataset version the tiler was built for.
@@ -385,15 +400,30 @@ func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []in
 		}
 		return dst
 	}
+	q := tileBox(z, x, y, buffer+candidateSlack)
 	for _, g := range l.groups { // the groups' members are disjoint
 		if uint32(g.zoom) > z {
 			break
 		}
-		if g.members == nil {
-			g.index.Candidates(b, func(i int) bool { dst = append(dst, l.order[i]); return true })
-			continue
-		}
-		g.index.Candidates(b, func(i int) bool { dst = append(dst, g.members[i]); return true })
+		dst = g.tree.search(l.features, g.members, q, dst)
 	}
 	return dst
+}
+
+// candidateSlack (tile units) widens a tile's candidate search beyond its
+// buffer: more than the encoder's margin and any rounding between the
+// fixed-point envelopes and the coordinates written, so that every feature
+// with anything in the buffered tile is a candidate.
+const candidateSlack = 8
+
+// tileBox is tile z/x/y grown by pad tile units on every side, in fixed
+// point, within the world.
+func tileBox(z, x, y uint32, pad float64) box {
+	side := math.Ldexp(1, fixedBits-int(z))
+	grow := pad/tileExtent*side + 2
+	clamp := func(v float64) uint32 { return uint32(min(max(v, 0), fixedScale-1)) }
+	return box{
+		clamp(float64(x)*side - grow), clamp(float64(y)*side - grow),
+		clamp(float64(x+1)*side + grow), clamp(float64(y+1)*side + grow),
+	}
 }
