@@ -50,8 +50,11 @@ type Index struct {
 	// connected marks the features exactEnv may settle from the envelope
 	// (connectedSet).
 	connected []uint64
-	// bitsets holds zeroed []uint64 of one bit per feature, for sortHits.
+	// bitsets holds zeroed []uint64 of one bit per feature, for sortHits
+	// and QueryPage.
 	bitsets sync.Pool
+	// page is what QueryPage finds out once (page.go).
+	page pageState
 }
 
 // NewIndex indexes features. The index keeps the slice and the features:
