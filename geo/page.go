@@ -87,7 +87,7 @@ func (ix *Index) mark(b orb.Bound, set []uint64) (lo, hi int) {
 	minX, minY, maxX, maxY := b.Min[0], b.Min[1], b.Max[0], b.Max[1]
 	var stackBuf [128]int32
 	stack := append(stackBuf[:0], int32(len(t.refs)-1), int32(len(t.levelEnds)-1))
-	boxes, refs, nodeSize, levelEnds := t.boxes, t.refs, t.nodeSize, t.levelEnds
+	boxes, refs, nodeSize, levelEnds, connected := t.boxes, t.refs, t.nodeSize, t.levelEnds, ix.connected
 	for len(stack) > 0 {
 		level := int(stack[len(stack)-1])
 		pos := int(stack[len(stack)-2])
@@ -118,7 +118,11 @@ func (ix *Index) mark(b orb.Bound, set []uint64) (lo, hi int) {
 				continue
 			}
 			item := int(refs[c])
-			if inside || ix.exactEnv(item, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}, b) {
+			// exactEnv, with its first shortcut (a connected line whose
+			// envelope lies within b's range on one axis) made here
+			// rather than in a call.
+			if inside || (connected[item>>6]&(1<<(uint(item)&63)) != 0 && ((bx0 >= minX && bx1 <= maxX) || (by0 >= minY && by1 <= maxY))) ||
+				ix.exactRuns(item, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}, b) {
 				w := item >> 6
 				set[w] |= 1 << (uint(item) & 63)
 				lo, hi = min(lo, w), max(hi, w)
