@@ -2,7 +2,7 @@ package api
 
 import (
 	"bytes"
-	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,7 +165,10 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if notModified(c, etagFor(ls.view.Version(), c.Path(), encodeQuery(q.params), fmt.Sprint(q.format))) {
+	// Each parameter is escaped once; every link's query and the ETag
+	// are put together from the pieces (pageQuery).
+	pq := newPageQuery(q.params)
+	if notModified(c, etagFor(ls.view.Version(), c.Path(), pq.encode("", nil), strconv.Itoa(int(q.format)))) {
 		return nil
 	}
 	matched, page := ls.view.SelectPage(&q.query, q.offset, q.limit, make([]data.Ref, 0, min(q.limit, 1000)))
@@ -174,28 +177,29 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 
 	base := s.baseURL(c)
 	itemsURL := base + "/collections/" + ls.meta.ID + "/items"
-	jsonParams := withoutParam(q.params, "f")
+	selfJSON := urlWithQuery(itemsURL, pq.encode("f", nil))
+	selfHTML := urlWithQuery(itemsURL, pq.encode("f", []queryParam{{"f", "html"}}))
 	links := []link{
-		{Href: urlWith(itemsURL, jsonParams), Rel: "self", Type: mediaGeoJSON, Title: "this page"},
-		{Href: urlWith(itemsURL, withParam(jsonParams, "f", "html")), Rel: "alternate", Type: mediaHTML, Title: "this page as HTML"},
+		{Href: selfJSON, Rel: "self", Type: mediaGeoJSON, Title: "this page"},
+		{Href: selfHTML, Rel: "alternate", Type: mediaHTML, Title: "this page as HTML"},
 		{Href: base + "/collections/" + ls.meta.ID, Rel: "collection", Type: mediaJSON, Title: ls.meta.Title},
 	}
 	if q.format == formatHTML {
-		links[0], links[1] = link{Href: urlWith(itemsURL, withParam(jsonParams, "f", "html")), Rel: "self", Type: mediaHTML, Title: "this page"},
-			link{Href: urlWith(itemsURL, jsonParams), Rel: "alternate", Type: mediaGeoJSON, Title: "this page as GeoJSON"}
+		links[0], links[1] = link{Href: selfHTML, Rel: "self", Type: mediaHTML, Title: "this page"},
+			link{Href: selfJSON, Rel: "alternate", Type: mediaGeoJSON, Title: "this page as GeoJSON"}
 	}
-	pageParams := q.params
+	var pageSets []queryParam
 	if hasParam(q.params, "limit") || q.limit != defaultLimit {
-		pageParams = withParam(pageParams, "limit", strconv.Itoa(q.limit))
+		pageSets = append(pageSets, queryParam{"limit", strconv.Itoa(q.limit)})
 	}
 	if end < matched {
-		links = append(links, link{Href: urlWith(itemsURL, withParam(pageParams, "offset", strconv.Itoa(end))), Rel: "next", Type: linkType(q.format), Title: "next page"})
+		links = append(links, link{Href: urlWithQuery(itemsURL, pq.encode("", append(pageSets, queryParam{"offset", strconv.Itoa(end)}))), Rel: "next", Type: linkType(q.format), Title: "next page"})
 	}
 	if start > 0 {
 		prev := max(0, start-q.limit)
-		links = append(links, link{Href: urlWith(itemsURL, withParam(pageParams, "offset", strconv.Itoa(prev))), Rel: "prev", Type: linkType(q.format), Title: "previous page"})
+		links = append(links, link{Href: urlWithQuery(itemsURL, pq.encode("", append(pageSets, queryParam{"offset", strconv.Itoa(prev)}))), Rel: "prev", Type: linkType(q.format), Title: "previous page"})
 	}
-	timeStamp := time.Now().UTC().Format(time.RFC3339)
+	now := time.Now().UTC()
 
 	if q.format == formatHTML {
 		rows := make([]htmlFeature, 0, len(page))
@@ -207,64 +211,147 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 			"Offset": start, "Base": base, "Columns": ls.tableColumns(),
 		})
 	}
-	// The body is appended straight into fasthttp's pooled response
-	// buffer: a page can be megabytes, and a fresh buffer per request would
-	// make the garbage collector rescan the whole dataset ever more often.
-	resp := c.Response()
-	resp.ResetBody()
-	head := make([]byte, 0, 1024)
-	head = append(head, `{"type":"FeatureCollection","numberMatched":`...)
-	head = strconv.AppendInt(head, int64(matched), 10)
-	head = append(head, `,"numberReturned":`...)
-	head = strconv.AppendInt(head, int64(len(page)), 10)
-	head = append(head, `,"timeStamp":`...)
-	head = appendJSONString(head, timeStamp)
-	head = append(head, `,"links":`...)
-	head = appendLinks(head, links)
-	head = append(head, `,"features":[`...)
-	resp.AppendBody(head)
-	var scratch []byte
 	out := q.crs
 	if isCRS84(out) {
 		out = nil
 	}
+	// The body is written straight into fasthttp's pooled response
+	// buffer: a page can be megabytes, and a fresh buffer per request would
+	// make the garbage collector rescan the whole dataset ever more often.
+	// Transformed pages are made before any of it is written, so a feature
+	// that has no coordinates in the CRS gives a clean 400.
+	var bodies []byte
 	if out != nil {
-		// Transform the page before writing any of it, so a feature that
-		// has no coordinates in the CRS gives a clean 400.
-		bodies := make([]byte, 0, 512*len(page))
+		bodies = make([]byte, 0, 512*len(page))
 		for n, i := range page {
 			if n > 0 {
 				bodies = append(bodies, ',')
 			}
+			var err error
 			if bodies, err = appendFeatureIn(bodies, ls, i, out, q.properties); err != nil {
-				resp.ResetBody()
 				return err
 			}
 		}
-		resp.AppendBody(bodies)
-		page = nil
 	}
-	for n, i := range page {
-		if n > 0 {
-			resp.AppendBody(comma)
-		}
-		if q.properties == nil {
-			resp.AppendBody(ls.view.Encoded(i))
-			continue
-		}
-		scratch = propertyWriter.AppendFeature(scratch[:0], ls.view.ID(i), ls.view.Feature(i), q.properties)
-		resp.AppendBody(scratch)
+	resp := c.Response()
+	resp.ResetBody()
+	b := resp.SwapBody(nil)[:0]
+	// Size the buffer once: the pre-encoded features are most of it.
+	size := 1024 + len(bodies)
+	for _, l := range links {
+		size += len(l.Href) + len(l.Title) + 64
 	}
-	resp.AppendBody(closeCollection)
-	c.Set(fiber.HeaderContentType, mediaGeoJSON)
-	contentCRS(c, q.crs)
+	if out == nil && q.properties == nil {
+		for _, i := range page {
+			size += len(ls.view.Encoded(i)) + 1
+		}
+	}
+	b = slices.Grow(b, size)
+	b = append(b, `{"type":"FeatureCollection","numberMatched":`...)
+	b = strconv.AppendInt(b, int64(matched), 10)
+	b = append(b, `,"numberReturned":`...)
+	b = strconv.AppendInt(b, int64(len(page)), 10)
+	b = append(b, `,"timeStamp":"`...) // RFC 3339 needs no escaping
+	b = now.AppendFormat(b, time.RFC3339)
+	b = append(b, `","links":`...)
+	b = appendLinks(b, links)
+	b = append(b, `,"features":[`...)
+	switch {
+	case out != nil:
+		b = append(b, bodies...)
+	case q.properties == nil:
+		for n, i := range page {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, ls.view.Encoded(i)...)
+		}
+	default:
+		for n, i := range page {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = propertyWriter.AppendFeature(b, ls.view.ID(i), ls.view.Feature(i), q.properties)
+		}
+	}
+	b = append(b, "]}"...)
+	resp.SwapBody(b)
+	resp.Header.SetContentTypeBytes(geoJSONContentType)
+	if out == nil {
+		resp.Header.SetCanonical(contentCrsKey, crs84ContentCrsValue)
+	} else {
+		contentCRS(c, q.crs)
+	}
 	return nil
 }
 
-var (
-	comma           = []byte{','}
-	closeCollection = []byte("]}")
-)
+// pageQuery is an items request's parameters with each escaped once, as
+// encodeQuery escapes them, for the several query strings of its links.
+type pageQuery struct {
+	params  []queryParam
+	escaped []string // "key=value", escaped
+}
+
+func newPageQuery(params []queryParam) *pageQuery {
+	pq := &pageQuery{params: params, escaped: make([]string, len(params))}
+	for i := range params {
+		pq.escaped[i] = encodeQuery(params[i : i+1])
+	}
+	return pq
+}
+
+// encode is encodeQuery of the parameters without drop (when not empty)
+// and with each of sets in turn set as withParam sets it (the value
+// replaced in place, or the parameter appended).
+func (pq *pageQuery) encode(drop string, sets []queryParam) string {
+	var sb strings.Builder
+	n := 0
+	for _, e := range pq.escaped {
+		n += len(e) + 1
+	}
+	for _, p := range sets {
+		n += len(p.key) + len(p.value) + 2
+	}
+	sb.Grow(n)
+	found := 0 // bit k: sets[k] replaced a parameter
+	write := func(s string) {
+		if sb.Len() > 0 {
+			sb.WriteByte('&')
+		}
+		sb.WriteString(s)
+	}
+	for i, p := range pq.params {
+		if drop != "" && p.key == drop {
+			continue
+		}
+		replaced := false
+		for k, set := range sets {
+			if set.key == p.key {
+				write(encodeQuery(sets[k : k+1]))
+				found |= 1 << k
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			write(pq.escaped[i])
+		}
+	}
+	for k := range sets {
+		if found&(1<<k) == 0 {
+			write(encodeQuery(sets[k : k+1]))
+		}
+	}
+	return sb.String()
+}
+
+// urlWithQuery is base, with ?query when query is not empty.
+func urlWithQuery(base, query string) string {
+	if query == "" {
+		return base
+	}
+	return base + "?" + query
+}
 
 func (s *Server) handleItem(c *fiber.Ctx) error {
 	snap := s.state.Load()
@@ -272,9 +359,11 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	params, err := queryParams(c, []string{"f", "crs"})
-	if err != nil {
-		return err
+	var params []queryParam
+	if len(c.Request().URI().QueryString()) > 0 {
+		if params, err = queryParams(c, []string{"f", "crs"}); err != nil {
+			return err
+		}
 	}
 	f, err := negotiate(c, paramValue(params, "f"))
 	if err != nil {
@@ -291,13 +380,14 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	if !ok {
 		return notFound("collection %s has no feature %q", ls.meta.ID, id)
 	}
-	version := ls.view.FeatureVersion(i)
+	var tagBuf [64]byte
+	tag := append(append(tagBuf[:0], '"'), ls.view.FeatureVersion(i)...)
 	if f == formatHTML {
-		version += "-html"
+		tag = append(tag, "-html"...)
 	} else if !isCRS84(out) {
-		version += "-" + out.Code()
+		tag = append(append(tag, '-'), out.Code()...)
 	}
-	if notModified(c, `"`+version+`"`) {
+	if notModifiedTag(c, append(tag, '"')) {
 		return nil
 	}
 	base := s.baseURL(c)
@@ -319,8 +409,8 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 		resp.AppendBody(t.beforeAlternate)
 		resp.AppendBodyString(idInLinks)
 		resp.AppendBody(t.rest)
-		c.Set(fiber.HeaderContentType, mediaGeoJSON)
-		c.Set(headerContentCrs, crs84ContentCrs)
+		resp.Header.SetContentTypeBytes(geoJSONContentType)
+		resp.Header.SetCanonical(contentCrsKey, crs84ContentCrsValue)
 		return nil
 	}
 	self := base + "/collections/" + ls.meta.ID + "/items/" + pathEscape(id)
@@ -345,6 +435,14 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 	contentCRS(c, out)
 	return c.Send(b)
 }
+
+// Header names in fasthttp's canonical form and values, for setting
+// headers without normalizing them anew on every request.
+var (
+	geoJSONContentType   = []byte(mediaGeoJSON)
+	contentCrsKey        = []byte(headerContentCrs)
+	crs84ContentCrsValue = []byte(crs84ContentCrs)
+)
 
 // itemLinkTemplate holds the links of a single feature's GeoJSON answer
 // for one layer and base URL, as JSON fragments around the two places the

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -152,19 +153,40 @@ func etagFor(version string, parts ...string) string {
 // If-None-Match already names this representation (the caller then answers
 // 304 with no body).
 func notModified(c *fiber.Ctx, etag string) bool {
-	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=60, must-revalidate")
-	c.Vary(fiber.HeaderAccept)
-	inm := c.Get(fiber.HeaderIfNoneMatch)
-	if inm == "" {
+	return notModifiedTag(c, []byte(etag))
+}
+
+// notModifiedTag is notModified with the entity tag as bytes (which the
+// response header copies). The headers are set under their canonical
+// names, as c.Set would set them after normalizing the name.
+func notModifiedTag(c *fiber.Ctx, etag []byte) bool {
+	h := &c.Response().Header
+	h.SetCanonical(etagKey, etag)
+	h.SetCanonical(cacheControlKey, revalidateAfterMinute)
+	if len(h.PeekBytes(varyKey)) == 0 {
+		h.SetCanonical(varyKey, acceptValue)
+	} else {
+		c.Vary(fiber.HeaderAccept)
+	}
+	inm := c.Request().Header.PeekBytes(ifNoneMatchKey)
+	if len(inm) == 0 {
 		return false
 	}
-	for _, candidate := range strings.Split(inm, ",") {
-		candidate = strings.TrimSpace(candidate)
-		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == etag {
+	for _, candidate := range bytes.Split(inm, []byte{','}) {
+		candidate = bytes.TrimSpace(candidate)
+		if string(candidate) == "*" || bytes.Equal(bytes.TrimPrefix(candidate, []byte("W/")), etag) {
 			c.Status(fiber.StatusNotModified)
 			return true
 		}
 	}
 	return false
 }
+
+var (
+	etagKey               = []byte("Etag")
+	cacheControlKey       = []byte(fiber.HeaderCacheControl)
+	revalidateAfterMinute = []byte("public, max-age=60, must-revalidate")
+	varyKey               = []byte(fiber.HeaderVary)
+	acceptValue           = []byte(fiber.HeaderAccept)
+	ifNoneMatchKey        = []byte("If-None-Match")
+)

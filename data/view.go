@@ -507,6 +507,10 @@ func (l *LayerView) SelectPage(q *Query, offset, limit int, dst []Ref) (matched 
 		}
 		return matched, dst
 	}
+	if l.matches.budget <= 0 && len(q.BBoxes) > 0 && q.Filter == nil && !q.filtersProperties() && q.SortBy == nil &&
+		(l.over == nil || len(l.over.live) == 0) {
+		return l.boxPage(q.BBoxes, offset, limit, dst)
+	}
 	var sel []Ref
 	if l.matches.budget > 0 {
 		sel = l.Select(q)
@@ -524,6 +528,27 @@ func (l *LayerView) SelectPage(q *Query, offset, limit int, dst []Ref) (matched 
 	start := min(offset, len(sel))
 	end := min(start+limit, len(sel))
 	return len(sel), append(dst, sel[start:end]...)
+}
+
+// boxPage is SelectPage for a query of boxes alone on a view whose
+// overlay (if any) only hides base features: the index counts the matches
+// and picks the page without listing every match (geo.Index.QueryPage).
+func (l *LayerView) boxPage(boxes []orb.Bound, offset, limit int, dst []Ref) (matched int, page []Ref) {
+	var hidden []uint64
+	if l.over != nil {
+		hidden = l.over.hidden
+	}
+	hitBuf, _ := hitBuffers.Get().(*[]int)
+	if hitBuf == nil {
+		hitBuf = new([]int)
+	}
+	matched, hits := l.base.index.QueryPage(boxes, offset, limit, hidden, (*hitBuf)[:0])
+	for _, i := range hits {
+		dst = append(dst, Ref(i))
+	}
+	*hitBuf = hits[:0]
+	hitBuffers.Put(hitBuf)
+	return matched, dst
 }
 
 // refBuffers and hitBuffers hold the scratch slices of uncached matching.

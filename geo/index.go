@@ -50,8 +50,11 @@ type Index struct {
 	// connected marks the features exactEnv may settle from the envelope
 	// (connectedSet).
 	connected []uint64
-	// bitsets holds zeroed []uint64 of one bit per feature, for sortHits.
+	// bitsets holds zeroed []uint64 of one bit per feature, for sortHits
+	// and QueryPage.
 	bitsets sync.Pool
+	// page is what QueryPage finds out once (page.go).
+	page pageState
 }
 
 // NewIndex indexes features. The index keeps the slice and the features:
@@ -202,14 +205,10 @@ func (ix *Index) exact(i int, b orb.Bound) bool { return ix.exactEnv(i, ix.bound
 func (ix *Index) exactEnv(i int, env, b orb.Bound) bool {
 	// A connected line (or a polygon's outer ring) whose envelope meets b
 	// and lies within b's range on one axis enters b, as a run does (see
-	// runBoxes.decide): no need to read its runs.
+	// exactRuns): no need to read its runs.
 	if ix.connected[i>>6]&(1<<(uint(i)&63)) != 0 &&
 		((env.Min[0] >= b.Min[0] && env.Max[0] <= b.Max[0]) || (env.Min[1] >= b.Min[1] && env.Max[1] <= b.Max[1])) {
 		return true
 	}
-	if hit, ok := ix.runs.decide(i, env, b); ok {
-		return hit
-	}
-	g := ix.features[i].Geometry
-	return g != nil && IntersectsBoundEnvelope(g, env, b)
+	return ix.exactRuns(i, env, b)
 }

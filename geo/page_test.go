@@ -1,0 +1,220 @@
+package geo_test
+
+import (
+	"math"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	sf "github.com/peterstace/simplefeatures/geom"
+
+	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/geo"
+)
+
+// TestQueryPageMatchesBruteForce checks QueryPage's count and page against
+// a scan of every feature with simplefeatures' exact predicate (a JTS port,
+// independent of the code under test): random boxes from tiny to larger
+// than whole layers (so that whole subtrees lie inside them), one or two
+// boxes at once (overlapping or not, as an antimeridian query gives),
+// random skip masks, and offsets and limits before, across and past the
+// matches, on every layer of a generated dataset.
+func TestQueryPageMatchesBruteForce(t *testing.T) {
+	features, boxes := 10_000, 200
+	if testing.Short() {
+		features, boxes = 5_000, 100
+	}
+	ds := data.Generate(data.GenOptions{Features: features, Seed: 7})
+	rng := rand.New(rand.NewSource(3))
+	for _, l := range ds.Layers {
+		t.Run(l.ID, func(t *testing.T) {
+			feats := l.Features.Features
+			ix := geo.NewIndex(feats)
+			ref := make([]sf.Geometry, len(feats))
+			envs := make([]orb.Bound, len(feats))
+			for i, f := range feats {
+				ref[i] = toSF(t, f.Geometry)
+				envs[i] = f.Geometry.Bound()
+			}
+			region := ix.Bound()
+			bigMatches, big := 0, min(500, len(feats)/5)
+			for k := 0; k < boxes; k++ {
+				var bs []orb.Bound
+				for n := 1 + rng.Intn(2); len(bs) < n; {
+					bs = append(bs, pageBox(rng, region, envs))
+				}
+				skip := randomSkip(rng, len(feats))
+				matched := checkPage(t, ix, ref, envs, bs, skip, rng)
+				if matched > big {
+					bigMatches++
+				}
+			}
+			if bigMatches < boxes/10 {
+				t.Fatalf("only %d of %d queries matched over %d features: whole nodes inside the box were hardly tested", bigMatches, boxes, big)
+			}
+		})
+	}
+}
+
+// TestQueryPageEdges runs QueryPage on the edge cases of
+// TestQuerySettlesEdgesLikeBruteForce's kind (self-crossing walks, rings
+// with holes, multi-part polygons and lines from far smaller to far larger
+// than the boxes, boxes with edges on vertices and of zero width) and on
+// an index holding features without geometry, which must never match.
+func TestQueryPageEdges(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	var features []*geojson.Feature
+	var verts []orb.Point
+	for len(features) < 3000 {
+		c := orb.Point{120 + rng.Float64()*2, 27 + rng.Float64()*2}
+		size := 0.001 * math.Pow(1000, rng.Float64())
+		var g orb.Geometry
+		switch rng.Intn(4) {
+		case 0:
+			ls := orb.LineString{c}
+			for k := 0; k < 5+rng.Intn(80); k++ {
+				p := ls[len(ls)-1]
+				ls = append(ls, orb.Point{p[0] + (rng.Float64()-0.5)*size, p[1] + (rng.Float64()-0.5)*size})
+			}
+			g = ls
+		case 1:
+			g = orb.Polygon{ring(rng, c, size, 10+rng.Intn(60)), reverse(ring(rng, c, size/3, 8))}
+		case 2:
+			mp := orb.MultiPolygon{}
+			for k := 0; k < 2+rng.Intn(3); k++ {
+				pc := orb.Point{c[0] + (rng.Float64()-0.5)*4*size, c[1] + (rng.Float64()-0.5)*4*size}
+				mp = append(mp, orb.Polygon{ring(rng, pc, size/2, 6+rng.Intn(30))})
+			}
+			g = mp
+		default:
+			g = c
+		}
+		features = append(features, geojson.NewFeature(g))
+		verts = appendVertices(verts, g)
+	}
+	withEmpty := slices.Clone(features)
+	for k := 0; k < 40; k++ {
+		at := rng.Intn(len(withEmpty))
+		withEmpty = slices.Insert(withEmpty, at, &geojson.Feature{Type: "Feature", Properties: geojson.Properties{}})
+	}
+	for name, feats := range map[string][]*geojson.Feature{"geometries": features, "with empty features": withEmpty} {
+		t.Run(name, func(t *testing.T) {
+			ix := geo.NewIndex(feats)
+			ref := make([]sf.Geometry, len(feats))
+			for i, f := range feats {
+				if f.Geometry != nil {
+					ref[i] = toSF(t, f.Geometry)
+				}
+			}
+			region := ix.Bound()
+			for k := 0; k < 400; k++ {
+				var b orb.Bound
+				switch k % 5 {
+				case 0: // random, up to larger than the whole region
+					w, h := 0.001*math.Pow(4000, rng.Float64()), 0.001*math.Pow(4000, rng.Float64())
+					x := region.Min[0] - 0.5 + rng.Float64()*(region.Max[0]-region.Min[0]+1)
+					y := region.Min[1] - 0.5 + rng.Float64()*(region.Max[1]-region.Min[1]+1)
+					b = box(x-w/2, y-h/2, x+w/2, y+h/2)
+				case 1: // edges on vertex coordinates
+					p, q := verts[rng.Intn(len(verts))], verts[rng.Intn(len(verts))]
+					b = box(math.Min(p[0], q[0]), math.Min(p[1], q[1]), math.Max(p[0], q[0]), math.Max(p[1], q[1]))
+				case 2: // zero width through a vertex
+					p := verts[rng.Intn(len(verts))]
+					b = box(p[0], p[1]-0.05, p[0], p[1]+0.05)
+				case 3: // around everything
+					b = box(region.Min[0]-1, region.Min[1]-1, region.Max[0]+1, region.Max[1]+1)
+				default: // from the origin, around the envelope NewIndex gives an empty geometry on one side
+					b = box(0, 0, region.Max[0]+1, region.Max[1]+1)
+				}
+				checkPage(t, ix, ref, nil, []orb.Bound{b}, randomSkip(rng, len(feats)), rng)
+			}
+		})
+	}
+}
+
+// pageBox is a random query box: a third small (a street), a third about
+// an items viewport (0.05° to 0.5°), a third from half the layer's extent
+// to more than all of it.
+func pageBox(rng *rand.Rand, region orb.Bound, envs []orb.Bound) orb.Bound {
+	var w, h float64
+	switch rng.Intn(3) {
+	case 0:
+		w, h = 0.0005+rng.Float64()*0.01, 0.0005+rng.Float64()*0.01
+	case 1:
+		w, h = 0.05+rng.Float64()*0.45, 0.05+rng.Float64()*0.45
+	default:
+		s := 0.5 + rng.Float64()*0.7
+		w, h = s*(region.Max[0]-region.Min[0]), s*(region.Max[1]-region.Min[1])
+	}
+	c := envs[rng.Intn(len(envs))].Center()
+	return box(c[0]-w*rng.Float64(), c[1]-h*rng.Float64(), c[0]+w*rng.Float64(), c[1]+h*rng.Float64())
+}
+
+// randomSkip is nil half the time, else a mask skipping a random share of
+// the features (up to all of them).
+func randomSkip(rng *rand.Rand, n int) []uint64 {
+	if rng.Intn(2) == 0 {
+		return nil
+	}
+	skip := make([]uint64, (n+63)/64)
+	share := rng.Float64()
+	if rng.Intn(8) == 0 {
+		share = 1
+	}
+	for i := 0; i < n; i++ {
+		if rng.Float64() < share {
+			skip[i>>6] |= 1 << (uint(i) & 63)
+		}
+	}
+	return skip
+}
+
+// checkPage compares QueryPage for boxes bs and skip with brute force (see
+// checkQuery; a nil ref is a feature without geometry, which matches
+// nothing), for several offsets and limits, and returns the count.
+func checkPage(t *testing.T, ix *geo.Index, ref []sf.Geometry, envs []orb.Bound, bs []orb.Bound, skip []uint64, rng *rand.Rand) int {
+	t.Helper()
+	sfBoxes := make([]sf.Geometry, len(bs))
+	for k, b := range bs {
+		sfBoxes[k] = sfBound(b)
+	}
+	var want []int
+	for i := range ref {
+		if ref[i].IsEmpty() || (skip != nil && skip[i>>6]&(1<<(uint(i)&63)) != 0) {
+			continue
+		}
+		for k, b := range bs {
+			if (envs == nil || envs[i].Intersects(b)) && sf.Intersects(ref[i], sfBoxes[k]) {
+				want = append(want, i)
+				break
+			}
+		}
+	}
+	cases := [][2]int{{0, 100}, {0, 0}, {0, len(want) + 10}, {len(want), 10}, {len(want) + 5, 10}}
+	for k := 0; k < 3; k++ {
+		cases = append(cases, [2]int{rng.Intn(len(want) + 1), 1 + rng.Intn(200)})
+	}
+	for _, c := range cases {
+		offset, limit := c[0], c[1]
+		prefix := []int{-1}
+		matched, page := ix.QueryPage(bs, offset, limit, skip, prefix)
+		if matched != len(want) {
+			t.Fatalf("boxes %v: matched %d, brute force %d", bs, matched, len(want))
+		}
+		from := min(offset, len(want))
+		wantPage := append([]int{-1}, want[from:min(from+limit, len(want))]...)
+		if !slices.Equal(page, wantPage) {
+			t.Fatalf("boxes %v offset %d limit %d: page %v, brute force %v", bs, offset, limit, head(page), head(wantPage))
+		}
+	}
+	return len(want)
+}
+
+func head(s []int) []int {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
