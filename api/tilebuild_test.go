@@ -21,17 +21,7 @@ import (
 // every answer is byte for byte the one a server whose tiles were ready
 // gives.
 func TestTilesWaitForTheirPreparation(t *testing.T) {
-	ds, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready, err := New(ds, Options{BaseURL: "http://planmap.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ready.WaitTiles(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	ds, ready := defaultWithTiles(t)
 	srv, err := New(ds, Options{BaseURL: "http://planmap.test", RequestTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -126,17 +116,7 @@ func TestTilesWaitForTheirPreparation(t *testing.T) {
 // routes keep answering, and a reload whose preparation succeeds makes
 // the server ready again with the tiles of a server that never failed.
 func TestTilesFailedPreparation(t *testing.T) {
-	ds, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready, err := New(ds, Options{BaseURL: "http://planmap.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ready.WaitTiles(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	ds, ready := defaultWithTiles(t)
 	srv, err := New(ds, Options{BaseURL: "http://planmap.test"})
 	if err != nil {
 		t.Fatal(err)
@@ -233,4 +213,22 @@ func TestTilesFailedPreparation(t *testing.T) {
 			t.Errorf("%s after a reload: status %d, %d bytes; a server that never failed: %d, %d bytes", target, r.status, len(r.body), want.status, len(want.body))
 		}
 	}
+}
+
+// defaultWithTiles returns the built-in dataset and a server of it whose
+// tiles are prepared: what the tests compare a preparing server with.
+func defaultWithTiles(t *testing.T) (*data.Dataset, *Server) {
+	t.Helper()
+	ds, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, err := New(ds, Options{BaseURL: "http://planmap.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ready.WaitTiles(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return ds, ready
 }

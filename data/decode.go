@@ -313,6 +313,12 @@ func (s *jsonScanner) readString() (string, error) {
 	if !escaped {
 		return s.intern(s.b[start+1 : s.i-1]), nil
 	}
+	return s.unescape(start)
+}
+
+// unescape decodes the string with escapes that starts at start and ends
+// at the scanner.
+func (s *jsonScanner) unescape(start int) (string, error) {
 	var out string
 	if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
 		return "", &jsonSyntaxError{offset: start, msg: err.Error()}
@@ -794,11 +800,7 @@ func (s *jsonScanner) readAny(depth int) (any, error) {
 			// Share the interface value too: boxing a string allocates.
 			return s.internAny(s.b[start+1 : s.i-1]), nil
 		}
-		var out string
-		if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
-			return "", &jsonSyntaxError{offset: start, msg: err.Error()}
-		}
-		return out, nil
+		return s.unescape(start)
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.readNumber()
 	case c == 't':
