@@ -160,12 +160,15 @@ func (ls *layerState) addFootprintFilter(q *data.Query, c *crs.CRS, box orb.Boun
 // crs84ContentCrs is the Content-Crs header of CRS84 answers.
 const crs84ContentCrs = "<" + crs.CRS84URI + ">"
 
+// contentCRS sets the Content-Crs header of an answer in out (nil:
+// CRS84). The CRS84 header, the one most answers carry, is set from bytes
+// kept in fasthttp's canonical form, without normalizing it anew.
 func contentCRS(c *fiber.Ctx, out *crs.CRS) {
-	uri := crs.CRS84URI
-	if out != nil {
-		uri = out.URI()
+	if isCRS84(out) {
+		c.Response().Header.SetCanonical(contentCrsKey, crs84ContentCrsValue)
+		return
 	}
-	c.Set(headerContentCrs, "<"+uri+">")
+	c.Set(headerContentCrs, "<"+out.URI()+">")
 }
 
 // appendFeatureIn writes feature r of ls with its geometry in out (not

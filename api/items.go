@@ -277,11 +277,7 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 	b = append(b, "]}"...)
 	resp.SwapBody(b)
 	resp.Header.SetContentTypeBytes(geoJSONContentType)
-	if out == nil {
-		resp.Header.SetCanonical(contentCrsKey, crs84ContentCrsValue)
-	} else {
-		contentCRS(c, q.crs)
-	}
+	contentCRS(c, q.crs)
 	return nil
 }
 
@@ -410,7 +406,7 @@ func (s *Server) handleItem(c *fiber.Ctx) error {
 		resp.AppendBodyString(idInLinks)
 		resp.AppendBody(t.rest)
 		resp.Header.SetContentTypeBytes(geoJSONContentType)
-		resp.Header.SetCanonical(contentCrsKey, crs84ContentCrsValue)
+		contentCRS(c, nil)
 		return nil
 	}
 	self := base + "/collections/" + ls.meta.ID + "/items/" + pathEscape(id)
