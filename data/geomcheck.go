@@ -245,9 +245,13 @@ func orientationFor(exactGrid bool) orientation {
 // orientGrid is exact for positions on the six-decimal grid: differences
 // are at most 3.6e8 millionths, so the products stay below 2^63.
 func orientGrid(a, b, c orb.Point) int {
-	ax, ay := gridInt(a[0]), gridInt(a[1])
-	v := (gridInt(b[0])-ax)*(gridInt(c[1])-ay) - (gridInt(b[1])-ay)*(gridInt(c[0])-ax)
-	return sign(float64(v))
+	return orientInts(gridInt(a[0]), gridInt(a[1]), gridInt(b[0]), gridInt(b[1]), gridInt(c[0]), gridInt(c[1]))
+}
+
+// orientInts is the exact sign of the turn a→b→c given in grid integers
+// (see orientGrid for why the products do not overflow).
+func orientInts(ax, ay, bx, by, cx, cy int64) int {
+	return sign(float64((bx-ax)*(cy-ay) - (by-ay)*(cx-ax)))
 }
 
 // orientFloat is exact for any float64 positions: it trusts the floating

@@ -200,15 +200,7 @@ func (pc *polygonCheck) orient(a, b, c int32) int {
 	if !pc.grid {
 		return orientFloat(pc.pts[a], pc.pts[b], pc.pts[c])
 	}
-	ax, ay := pc.gx[a], pc.gy[a]
-	v := (pc.gx[b]-ax)*(pc.gy[c]-ay) - (pc.gy[b]-ay)*(pc.gx[c]-ax)
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
+	return orientInts(pc.gx[a], pc.gy[a], pc.gx[b], pc.gy[b], pc.gx[c], pc.gy[c])
 }
 
 // foldsBack reports whether, for collinear p, shared, q, the edges
