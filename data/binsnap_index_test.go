@@ -221,12 +221,7 @@ func TestBinarySnapshotIndexCorrupt(t *testing.T) {
 			sameDataset(t, s2.Current().Dataset(), fresh)
 			waitSnapshot(t, dir, logs2)
 			s2.Close()
-			s3, logs3 := openLogged(t, dir)
-			defer s3.Close()
-			if !strings.Contains(logs3.String(), "loaded the binary snapshot") {
-				t.Fatalf("the new snapshot is not used; log:\n%s", logs3)
-			}
-			sameDataset(t, s3.Current().Dataset(), fresh)
+			requireSnapshotUsed(t, dir, fresh)
 		})
 	}
 }

@@ -347,12 +347,7 @@ func TestBinarySnapshotInvalidated(t *testing.T) {
 				t.Fatal("no new snapshot")
 			}
 			s2.Close()
-			s3, logs3 := openLogged(t, dir)
-			defer s3.Close()
-			if !strings.Contains(logs3.String(), "loaded the binary snapshot") {
-				t.Fatalf("the new snapshot is not used; log:\n%s", logs3)
-			}
-			sameDataset(t, s3.Current().Dataset(), fresh)
+			requireSnapshotUsed(t, dir, fresh)
 		})
 	}
 }
@@ -491,4 +486,16 @@ func BenchmarkBinarySnapshot(b *testing.B) {
 			}
 		}
 	})
+}
+
+// requireSnapshotUsed opens the store of dir and requires that it loaded
+// the binary snapshot (which a start before wrote) and serves want.
+func requireSnapshotUsed(t *testing.T, dir string, want *Dataset) {
+	t.Helper()
+	s, logs := openLogged(t, dir)
+	defer s.Close()
+	if !strings.Contains(logs.String(), "loaded the binary snapshot") {
+		t.Fatalf("the new snapshot is not used; log:\n%s", logs)
+	}
+	sameDataset(t, s.Current().Dataset(), want)
 }
