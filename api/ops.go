@@ -188,13 +188,16 @@ func (s *Server) opsMiddleware(c *fiber.Ctx) error {
 		if release := o.limiter.acquire(ctx, kind); release == nil {
 			o.limited.WithLabelValues(kind).Inc()
 			err = limitedError(kind)
-		} else if routed = true; o.limiter.limits(kind) {
-			sl := &slot{release: release}
-			c.Locals(slotLocal, sl)
-			err = c.Next()
-			sl.done()
 		} else {
-			err = c.Next()
+			routed = true
+			if o.limiter.limits(kind) {
+				sl := &slot{release: release}
+				c.Locals(slotLocal, sl)
+				err = c.Next()
+				sl.done()
+			} else {
+				err = c.Next()
+			}
 		}
 	}
 	// The route template, once a route matched; requests refused before
