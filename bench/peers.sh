@@ -15,6 +15,10 @@
 #            cache off, so every request searches (pg_featureserv queries
 #            PostgreSQL each time). The script first checks that both return
 #            the same number of features for every box.
+#   corridors  GET items of corridors with a bbox (64 boxes of ~0.1° around
+#            corridor vertices) and limit=100, every request searching; and
+#            the first such request of a freshly started server (curl's
+#            time_total, a new box each round, median over the rounds).
 #   feature  GET one industrial park by id (64 ids in turn). pg_featureserv
 #            takes ids only from an integer primary key, and planmap keys by
 #            text: it reads a copy of the table with an integer key added.
@@ -26,7 +30,15 @@
 #            requested once (curl --parallel, 32 at a time) from a planmap
 #            started afresh for the round (its cache empty, its tiles
 #            prepared: it prepares them after /readyz, and start-up is
-#            measured apart, below); tiles/s.
+#            measured apart, below); tiles/s. Then, on the same fresh
+#            planmap, per zoom in $COLD_ZOOMS (default "12 14"): up to
+#            $COLD_ZOOM_TILES (default 400) distinct tiles of that zoom, none
+#            requested before, all five layers; and industrial parks alone
+#            (planmap's /collections/industrial-parks/tiles/WebMercatorQuad,
+#            pg_tileserv's /public.industrial_parks with planmap's 7 tile
+#            properties), so the high zooms are not averaged with the low;
+#            each list is then fetched again from planmap's tile cache, the
+#            client's own ceiling for that list.
 #
 # Then start-up: the time from launch until /readyz answers, for planmap
 # loading the N features from PostGIS and from the GeoJSON files, median of
@@ -61,6 +73,8 @@ featureserv=${PG_FEATURESERV:-/work/peers/bin/pg_featureserv}
 tileserv=${PG_TILESERV:-/work/peers/bin/pg_tileserv}
 startup_features=${STARTUP_FEATURES:-$features}
 cold_tiles=${COLD_TILES:-2000}
+cold_zooms=${COLD_ZOOMS:-12 14}
+cold_zoom_tiles=${COLD_ZOOM_TILES:-400}
 . bench/lib.sh
 . bench/pg.sh
 bench_init bench/peers.sh
@@ -148,12 +162,18 @@ wait_tiles "$planmap" "$planmap_pid" "$work/planmap.log"
 "${pg_psql[@]}" -F ' ' -c "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM (
   SELECT geom FROM industrial_parks UNION ALL SELECT geom FROM ports UNION ALL SELECT geom FROM corridors
   UNION ALL SELECT geom FROM enclaves UNION ALL SELECT geom FROM ecological_spaces) a ORDER BY random() LIMIT 40000) s" > "$work/points"
-python3 - "$work" "$cold_tiles" <<'PY'
+"${pg_psql[@]}" -F ' ' -c "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM industrial_parks ORDER BY md5(id) LIMIT 20000) s" > "$work/park-points"
+"${pg_psql[@]}" -F ' ' -c "SELECT ST_X(p), ST_Y(p) FROM (SELECT (ST_DumpPoints(geom)).geom AS p FROM (SELECT geom FROM corridors ORDER BY md5(id) LIMIT 200) c) s ORDER BY md5(ST_AsText(p)) LIMIT 64 + $rounds" > "$work/corridor-points"
+python3 - "$work" "$cold_tiles" "$cold_zooms" "$cold_zoom_tiles" <<'PY'
 import math, random, sys
 work = sys.argv[1]
 random.seed(3)
 parks = [l.split() for l in open(work + "/parks")]
 points = [tuple(map(float, l.split())) for l in open(work + "/points")]
+park_points = [tuple(map(float, l.split())) for l in open(work + "/park-points")]
+corridor_points = [tuple(map(float, l.split())) for l in open(work + "/corridor-points")]
+cold_zooms = [int(z) for z in sys.argv[3].split()]
+cold_zoom_tiles = int(sys.argv[4])
 def tile(lon, lat, z):
     n = 2 ** z
     r = math.radians(lat)
@@ -165,6 +185,11 @@ boxes = ["%.4f,%.4f,%.4f,%.4f" % (float(x) - .05, float(y) - .05, float(x) + .05
 open(work + "/boxes", "w").write("\n".join(boxes) + "\n")
 write("items-planmap", ["/collections/industrial-parks/items?bbox=%s&limit=100" % b for b in boxes])
 write("items-fs", ["/collections/public.industrial_parks/items.json?bbox=%s&limit=100" % b for b in boxes])
+cboxes = ["%.4f,%.4f,%.4f,%.4f" % (x - .05, y - .05, x + .05, y + .05) for x, y in corridor_points]
+write("corridors-planmap", ["/collections/corridors/items?bbox=%s&limit=100" % b for b in cboxes[:64]])
+write("corridors-fs", ["/collections/public.corridors/items.json?bbox=%s&limit=100" % b for b in cboxes[:64]])
+# one box per round, none of the 64, for the first request of a fresh server
+open(work + "/corridors-first", "w").write("".join(b + "\n" for b in cboxes[64:]))
 write("feature-planmap", ["/collections/industrial-parks/items/%s" % p[0] for p in parks])
 write("feature-fs", ["/collections/public.peers_industrial_parks/items/%s.json" % p[1] for p in parks])
 layers = "public.corridors,public.enclaves,public.ecological_spaces,public.industrial_parks,public.ports"
@@ -184,9 +209,26 @@ cold = sorted(cold - seen)
 random.shuffle(cold)
 write("tiles-warm-planmap", ["/tiles/%d/%d/%d.mvt" % t for t in warm])
 write("tiles-warm-ts", ["/%s/%d/%d/%d.pbf" % ((layers,) + t) for t in warm])
+rest = cold[int(sys.argv[2]):]
 cold = cold[:int(sys.argv[2])]
 open(work + "/tiles-cold-planmap", "w").write("".join("/tiles/%d/%d/%d.mvt\n" % t for t in cold))
 open(work + "/tiles-cold-ts", "w").write("".join("/%s/%d/%d/%d.pbf\n" % ((layers,) + t) for t in cold))
+# per zoom: tiles none of the lists above requests (so a planmap that served
+# them is still cold for these), all layers and industrial parks alone.
+used = set(cold) | seen
+park_fields = "id,name,name_en,kind,status,target_year,city"
+for z in cold_zooms:
+    mine = [t for t in rest if t[0] == z][:cold_zoom_tiles]
+    used |= set(mine)
+    open(work + "/tiles-z%d-planmap" % z, "w").write("".join("/tiles/%d/%d/%d.mvt\n" % t for t in mine))
+    open(work + "/tiles-z%d-ts" % z, "w").write("".join("/%s/%d/%d/%d.pbf\n" % ((layers,) + t) for t in mine))
+    ptiles = sorted({tile(*p, z) for p in park_points} - used)
+    random.shuffle(ptiles)
+    ptiles = ptiles[:cold_zoom_tiles]
+    used |= set(ptiles)
+    open(work + "/parks-z%d-planmap" % z, "w").write("".join("/collections/industrial-parks/tiles/WebMercatorQuad/%d/%d/%d\n" % (t[0], t[2], t[1]) for t in ptiles))
+    open(work + "/parks-z%d-ts" % z, "w").write("".join("/public.industrial_parks/%d/%d/%d.pbf?properties=%s\n" % (t + (park_fields,)) for t in ptiles))
+    print("  z%d cold: %d tiles of all layers, %d of industrial parks" % (z, len(mine), len(ptiles)))
 print("requests: 64 boxes, 64 ids, 64 warm tiles (z6-z14), %d cold tiles in random order (%s)" % (
     len(cold), ", ".join("z%d: %d" % (z, sum(1 for t in cold if t[0] == z)) for z in range(6, 15))))
 PY
@@ -227,18 +269,55 @@ rate() {
   rate_out=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
 }
 
-# cold BASE NAME: tiles/s fetching every path of $work/NAME once with curl,
-# 32 in parallel over kept-alive connections; sets $rate_out; fails on a
-# non-2xx answer.
+# proc_cpu PID...: CPU seconds (user + system) used so far by the processes
+# PID..., their reaped children included, and by their live children (the
+# PostgreSQL backends of the postmaster).
+proc_cpu() {
+  python3 - "$@" <<'PY'
+import os, sys
+hz = os.sysconf("SC_CLK_TCK")
+def fields(pid):
+    try:
+        text = open("/proc/%s/stat" % pid).read()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+roots = set(sys.argv[1:])
+ticks = 0
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    f = fields(pid)
+    if f is None:
+        continue
+    if pid in roots:
+        ticks += sum(int(x) for x in f[11:15])
+    elif f[1] in roots:
+        ticks += int(f[11]) + int(f[12])
+print("%.3f" % (ticks / hz))
+PY
+}
+
+# cold BASE NAME [PID...]: tiles/s fetching every path of $work/NAME once
+# with curl, 32 in parallel over kept-alive connections; sets $rate_out, and
+# $cpu_out to the server's CPU milliseconds per tile when PIDs (the server's
+# processes) are given; fails on a non-2xx answer.
 cold() {
   awk -v b="$1" '{printf "url = \"%s%s\"\noutput = \"/dev/null\"\n", b, $0}' "$work/$2" > "$work/curl.cfg"
-  local t0 n bad
+  local t0 n bad c0=
+  [ $# -le 2 ] || c0=$(proc_cpu "${@:3}")
   t0=$(date +%s.%N)
   curl -s --no-progress-meter -Z --parallel-max 32 -H 'Accept-Encoding: gzip' -w '%{http_code}\n' -K "$work/curl.cfg" > "$work/codes"
   rate_out=$(awk -v s="$t0" -v e="$(date +%s.%N)" -v n="$(wc -l < "$work/codes")" 'BEGIN {printf "%.1f", n / (e - s)}')
   n=$(wc -l < "$work/$2"); bad=$(grep -vc '^2' "$work/codes" || true)
   [ "$bad" = 0 ] && [ "$(wc -l < "$work/codes")" = "$n" ] || { echo "FAIL: cold $2 on $1: $bad of $n answers not 2xx" >&2; exit 1; }
+  cpu_out=
+  [ -z "$c0" ] || cpu_out=$(awk -v a="$c0" -v b="$(proc_cpu "${@:3}")" -v n="$n" 'BEGIN {printf "%.3f", (b - a) * 1000 / n}')
 }
+# The PostgreSQL server's own process (the postmaster; its backends are its
+# children), when the cluster is this script's own.
+postmaster=
+[ -z "$pg_own" ] || postmaster=$(head -1 "$pg_dir/data/postmaster.pid")
 
 # Same answers: both return as many features for every box; one feature
 # each; the five-layer tile of each warm path is non-empty on both.
@@ -284,14 +363,23 @@ echo "mean response bytes (gzip accepted): items planmap $(sizes "$planmap" item
   "warm tiles planmap $(sizes "$planmap" tiles-warm-planmap)${ts:+, pg_tileserv $(sizes "$ts" tiles-warm-ts)}"
 
 echo "wrk -t2 -c32, ${seconds}s per run, $rounds rounds, medians (req/s)"
-declare -A fig
+declare -A fig cpu
 measure() { # measure KEY BASE: one run, added to the figures
   rate "$2" "$1"
   fig[$1]="${fig[$1]:-} $rate_out"
 }
+# first BASE PATH: curl's total time of one request, in ms.
+first() {
+  local code
+  code=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %{time_total}' "$1$2")
+  [ "${code%% *}" = 200 ] || { echo "FAIL: first request $1$2 answers ${code%% *}" >&2; exit 1; }
+  awk -v t="${code#* }" 'BEGIN {printf "%.2f", t * 1000}'
+}
 for round in $(seq 1 "$rounds"); do
   measure items-planmap "$planmap"
   [ -z "$featureserv" ] || { start_fs; measure items-fs "$fs"; }
+  measure corridors-planmap "$planmap"
+  [ -z "$featureserv" ] || { start_fs; measure corridors-fs "$fs"; }
   measure feature-planmap "$planmap"
   [ -z "$featureserv" ] || { start_fs; measure feature-fs "$fs"; }
   rate "$planmap" tiles-warm-planmap # fills the tile cache
@@ -301,13 +389,27 @@ for round in $(seq 1 "$rounds"); do
   stop_planmap
   start_planmap --store "$store_url"
   wait_tiles "$planmap" "$planmap_pid" "$work/planmap.log"
-  cold "$planmap" tiles-cold-planmap
-  fig[tiles-cold-planmap]="${fig[tiles-cold-planmap]:-} $rate_out"
-  if [ -n "$tileserv" ]; then
-    start_ts
-    cold "$ts" tiles-cold-ts
-    fig[tiles-cold-ts]="${fig[tiles-cold-ts]:-} $rate_out"
+  box=$(sed -n "${round}p" "$work/corridors-first")
+  fig[corridors-first-planmap]="${fig[corridors-first-planmap]:-} $(first "$planmap" "/collections/corridors/items?bbox=$box&limit=100")"
+  if [ -n "$featureserv" ]; then
+    start_fs
+    fig[corridors-first-fs]="${fig[corridors-first-fs]:-} $(first "$fs" "/collections/public.corridors/items.json?bbox=$box&limit=100")"
   fi
+  for list in tiles-cold $(for z in $cold_zooms; do echo "tiles-z$z parks-z$z"; done); do
+    cold "$planmap" "$list-planmap" "$planmap_pid"
+    fig[$list-planmap]="${fig[$list-planmap]:-} $rate_out"
+    cpu[$list-planmap]="${cpu[$list-planmap]:-} $cpu_out"
+    # the same list again, now from planmap's tile cache: the client's own
+    # ceiling (curl, connections), which a cold figure cannot pass
+    cold "$planmap" "$list-planmap"
+    fig[$list-again]="${fig[$list-again]:-} $rate_out"
+    if [ -n "$tileserv" ]; then
+      start_ts
+      cold "$ts" "$list-ts" "$ts_pid" $postmaster
+      fig[$list-ts]="${fig[$list-ts]:-} $rate_out"
+      [ -z "$cpu_out" ] || cpu[$list-ts]="${cpu[$list-ts]:-} $cpu_out"
+    fi
+  done
   echo "  round $round done"
 done
 
@@ -315,16 +417,41 @@ report() { # report LABEL KEY PEER-KEY PEER-NAME
   local a b
   a=$(median ${fig[$2]})
   printf '  %-34s planmap %9.1f  [%s]\n' "$1" "$a" "${fig[$2]# }"
-  if [ -n "${fig[$3]:-}" ]; then
+  if [ -n "${3:-}" ] && [ -n "${fig[$3]:-}" ]; then
     b=$(median ${fig[$3]})
     printf '  %-34s %-7s %9.1f  [%s]   planmap / %s = %.1f×\n' "" "$4" "$b" "${fig[$3]# }" "$4" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')"
   fi
 }
 echo "results, $features features (req/s, median of $rounds; the runs in brackets)"
 report "items bbox limit=100" items-planmap items-fs pg_featureserv
+report "corridors bbox limit=100" corridors-planmap corridors-fs pg_featureserv
 report "one feature by id" feature-planmap feature-fs pg_featureserv
 report "tiles z6-z14, warm (repeated)" tiles-warm-planmap tiles-warm-ts pg_tileserv
 report "tiles z6-z14, cold (distinct)" tiles-cold-planmap tiles-cold-ts pg_tileserv
+for z in $cold_zooms; do
+  report "tiles z$z, cold, all layers" "tiles-z$z-planmap" "tiles-z$z-ts" pg_tileserv
+  report "  the same again, cached" "tiles-z$z-again"
+  report "tiles z$z, cold, industrial parks" "parks-z$z-planmap" "parks-z$z-ts" pg_tileserv
+  report "  the same again, cached" "parks-z$z-again"
+done
+# server CPU per cold tile: lower is better, so the ratio is peer / planmap
+echo "server CPU per cold tile (ms; pg_tileserv's with PostgreSQL's backends), median of $rounds"
+for list in tiles-cold $(for z in $cold_zooms; do echo "tiles-z$z parks-z$z"; done); do
+  a=$(median ${cpu[$list-planmap]})
+  if [ -n "${cpu[$list-ts]:-}" ]; then
+    b=$(median ${cpu[$list-ts]})
+    printf '  %-34s planmap %7.3f  pg_tileserv %7.3f   pg_tileserv / planmap = %.1f×\n' "$list" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print b / a}')"
+  else
+    printf '  %-34s planmap %7.3f\n' "$list" "$a"
+  fi
+done
+# first request: milliseconds, lower is better, so the ratio is peer / planmap
+a=$(median ${fig[corridors-first-planmap]})
+printf '  %-34s planmap %9.2f ms  [%s]\n' "first corridors request (ms)" "$a" "${fig[corridors-first-planmap]# }"
+if [ -n "${fig[corridors-first-fs]:-}" ]; then
+  b=$(median ${fig[corridors-first-fs]})
+  printf '  %-34s %-7s %9.2f ms  [%s]   pg_featureserv / planmap = %.1f×\n' "" pg_featureserv "$b" "${fig[corridors-first-fs]# }" "$(awk -v a="$a" -v b="$b" 'BEGIN {print b / a}')"
+fi
 stop_all
 
 # Start-up: PostGIS against the GeoJSON files.
