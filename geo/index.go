@@ -46,7 +46,12 @@ type Index struct {
 	bounds   []orb.Bound
 	extent   orb.Bound
 	tree     *packedRTree
-	runs     runBoxes
+	// runs holds the run boxes of the features in the order of the
+	// tree's leaves, so that a query, which tests the features of
+	// neighbouring leaves, reads neighbouring memory; slots holds the
+	// position of each feature's leaf (its runs' slot).
+	runs  runBoxes
+	slots []int32
 	// connected marks the features exactEnv may settle from the envelope
 	// (connectedSet).
 	connected []uint64
@@ -86,8 +91,20 @@ func NewIndex(features []*geojson.Feature) *Index {
 		}
 	}
 	ix.tree = newPackedRTree(ix.bounds, defaultNodeSize)
+	ix.runs = ix.runs.inOrder(ix.tree.refs[:len(features)])
+	ix.slots = leafSlots(ix.tree.refs[:len(features)])
 	ix.connected = connectedSet(features)
 	return ix
+}
+
+// leafSlots returns, for every feature, the position of its leaf in the
+// tree, from the tree's leaves (the feature at each position).
+func leafSlots(leaves []int32) []int32 {
+	slots := make([]int32, len(leaves))
+	for c, i := range leaves {
+		slots[i] = int32(c)
+	}
+	return slots
 }
 
 // connectedSet marks, one bit per feature, the geometries that are one
@@ -210,5 +227,5 @@ func (ix *Index) exactEnv(i int, env, b orb.Bound) bool {
 		((env.Min[0] >= b.Min[0] && env.Max[0] <= b.Max[0]) || (env.Min[1] >= b.Min[1] && env.Max[1] <= b.Max[1])) {
 		return true
 	}
-	return ix.exactRuns(i, env, b)
+	return ix.exactRuns(i, int(ix.slots[i]), env, b)
 }

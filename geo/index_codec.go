@@ -25,8 +25,9 @@ type IndexArrays struct {
 	// TreeRefs holds, for a leaf, its feature's number; for an inner node,
 	// the position of its first child.
 	TreeRefs []int32
-	// RunStart and RunBoxes are the run boxes (runBoxes): feature i's are
-	// RunBoxes[RunStart[i]:RunStart[i+1]].
+	// RunStart and RunBoxes are the run boxes (runBoxes) in the order of
+	// the tree's leaves: those of the feature at leaf c (TreeRefs[c]) are
+	// RunBoxes[RunStart[c]:RunStart[c+1]].
 	RunStart []int32
 	RunBoxes []orb.Bound
 }
@@ -58,17 +59,19 @@ func IndexFromArrays(features []*geojson.Feature, a IndexArrays) (*Index, error)
 	if len(a.RunStart) != n+1 || a.RunStart[0] != 0 || int(a.RunStart[n]) != len(a.RunBoxes) {
 		return nil, fmt.Errorf("geo: the run boxes do not cover %d features", n)
 	}
-	for i, f := range features {
-		lo, hi := a.RunStart[i], a.RunStart[i+1]
-		if hi < lo || int(hi-lo) != countRuns(f.Geometry) {
-			return nil, fmt.Errorf("geo: feature %d has %d run boxes where its geometry has %d", i, hi-lo, countRuns(f.Geometry))
-		}
-	}
 	tree, err := checkTree(n, a)
 	if err != nil {
 		return nil, err
 	}
+	for c := range n {
+		i := tree.refs[c]
+		lo, hi := a.RunStart[c], a.RunStart[c+1]
+		if hi < lo || int(hi-lo) != countRuns(features[i].Geometry) {
+			return nil, fmt.Errorf("geo: feature %d has %d run boxes where its geometry has %d", i, hi-lo, countRuns(features[i].Geometry))
+		}
+	}
 	ix := &Index{features: features, bounds: make([]orb.Bound, n), tree: tree, runs: runBoxes{start: a.RunStart, boxes: a.RunBoxes}}
+	ix.slots = leafSlots(tree.refs[:n])
 	if n > 0 {
 		for c := range n {
 			i := tree.refs[c]
@@ -79,7 +82,8 @@ func IndexFromArrays(features []*geojson.Feature, a IndexArrays) (*Index, error)
 	for i, f := range features {
 		want, ok := orb.Bound{Min: orb.Point{1, 1}, Max: orb.Point{-1, -1}}, true
 		if f.Geometry != nil {
-			if want, ok = boundFromRuns(f.Geometry, a.RunBoxes[a.RunStart[i]:a.RunStart[i+1]]); !ok {
+			k := ix.slots[i]
+			if want, ok = boundFromRuns(f.Geometry, a.RunBoxes[a.RunStart[k]:a.RunStart[k+1]]); !ok {
 				want = f.Geometry.Bound()
 			}
 		}

@@ -122,7 +122,7 @@ func (ix *Index) mark(b orb.Bound, set []uint64) (lo, hi int) {
 			// envelope lies within b's range on one axis) made here
 			// rather than in a call.
 			if inside || (connected[item>>6]&(1<<(uint(item)&63)) != 0 && ((bx0 >= minX && bx1 <= maxX) || (by0 >= minY && by1 <= maxY))) ||
-				ix.exactRuns(item, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}, b) {
+				ix.exactRuns(item, c, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}, b) {
 				w := item >> 6
 				set[w] |= 1 << (uint(item) & 63)
 				lo, hi = min(lo, w), max(hi, w)

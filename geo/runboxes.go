@@ -13,8 +13,19 @@ const runLength = 16
 // the pointers to the feature's vertices, which dominate a query's time
 // when the geometry is not in the CPU's caches.
 type runBoxes struct {
-	start []int32 // feature i's runs are boxes[start[i]:start[i+1]]
+	start []int32 // the runs of slot k are boxes[start[k]:start[k+1]]
 	boxes []orb.Bound
+}
+
+// inOrder returns the runs with slot k holding what slot order[k] holds
+// in rb (order a permutation of rb's slots).
+func (rb runBoxes) inOrder(order []int32) runBoxes {
+	out := runBoxes{start: make([]int32, 1, len(order)+1), boxes: make([]orb.Bound, 0, len(rb.boxes))}
+	for _, k := range order {
+		out.boxes = append(out.boxes, rb.boxes[rb.start[k]:rb.start[k+1]]...)
+		out.start = append(out.start, int32(len(out.boxes)))
+	}
+	return out
 }
 
 // add appends the runs of the next feature's geometry; start must begin

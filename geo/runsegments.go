@@ -2,8 +2,9 @@ package geo
 
 import "github.com/paulmach/orb"
 
-// exactRuns is the exact test of feature i (envelope env) against b from
-// its run boxes, reading the vertices of only the runs it must.
+// exactRuns is the exact test of feature i (envelope env, runs in slot
+// slot, its leaf's position) against b from its run boxes, reading the
+// vertices of only the runs it must.
 //
 // A run is a connected chain of segments whose box is the box of its
 // vertices, so its projection on either axis is the whole of its box's
@@ -18,9 +19,9 @@ import "github.com/paulmach/orb"
 // whole of b could still meet it, and then b lies within the envelope:
 // that case, features without runs (points) and features with very many
 // straddling runs take the geometry test.
-func (ix *Index) exactRuns(i int, env, b orb.Bound) bool {
+func (ix *Index) exactRuns(i, slot int, env, b orb.Bound) bool {
 	rb := &ix.runs
-	runs := rb.boxes[rb.start[i]:rb.start[i+1]]
+	runs := rb.boxes[rb.start[slot]:rb.start[slot+1]]
 	if len(runs) == 0 {
 		return ix.exactGeometry(i, env, b)
 	}
