@@ -143,6 +143,13 @@ var webAssets = struct {
 }
 
 func (s *Server) routesFrontend() {
+	// The basemap's tiler is prepared now, in the background, rather than
+	// when a browser asks for its first basemap tile (parsing and indexing
+	// the embedded land.geojson takes a fifth of a second, which the first
+	// view's tiles would wait for).
+	if frontend.Built() {
+		go basemapTiler()
+	}
 	s.app.Get("/app/*", s.handleAppAsset)
 	s.app.Get("/basemap/land.geojson", s.handleBasemap)
 	s.app.Get("/basemap/tiles/:z/:x/:y.mvt", s.handleBasemapTile)
