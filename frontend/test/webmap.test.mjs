@@ -169,8 +169,13 @@ describe('web map in headless Chromium', { skip }, () => {
     await idle(main);
     timings.coldFirstIdleMs = Math.round(await main.evaluate(() => window.planmap.timings.firstIdle));
     timings.coldStyleLoadedMs = Math.round(await main.evaluate(() => window.planmap.timings.styleLoaded));
+    // The idle event can come before the GPU has drawn the frame it follows:
+    // the first frame counts as rendered once it has been composited.
+    await main.waitForFunction(() => window.planmap.timings.firstDrawn > 0, null, { timeout: 60000 });
+    timings.coldFirstDrawnMs = Math.round(await main.evaluate(() => window.planmap.timings.firstDrawn));
+    timings.coldFirstRenderMs = Math.max(timings.coldFirstIdleMs, timings.coldFirstDrawnMs);
     timings.coldWallMs = Date.now() - started;
-    t.diagnostic(`first render (navigation start → first idle): ${timings.coldFirstIdleMs} ms`);
+    t.diagnostic(`first render (navigation start → first idle and the first frame composited, the later of the two): ${timings.coldFirstRenderMs} ms (idle ${timings.coldFirstIdleMs} ms, composited ${timings.coldFirstDrawnMs} ms)`);
     const counts = await renderedCounts(main);
     for (const id of PLANNING_LAYERS) assert.ok(counts[id] > 0, `no rendered feature of ${id} in the default view: ${JSON.stringify(counts)}`);
     // Layer counts in the panel are the collections' feature counts.

@@ -182,7 +182,12 @@ function paintOnceLoaded(map, maxWait = 4000) {
     }
     delete painter.render; // back to MapLibre's own, for good
     planmap.timings.framesHeld = held;
-    return painter.render(...args);
+    const drawn = painter.render(...args);
+    // a task posted now runs after the frame's commit (the GPU has drawn it)
+    const c = new MessageChannel();
+    c.port1.onmessage = () => { planmap.timings.firstDrawn = performance.now(); };
+    c.port2.postMessage(0);
+    return drawn;
   };
   // a view whose tiles never all arrive is drawn as it is after maxWait
   setTimeout(() => { if (Object.hasOwn(painter, 'render')) map.triggerRepaint(); }, maxWait);
