@@ -186,7 +186,7 @@ func TestBinarySnapshotIndexCorrupt(t *testing.T) {
 			copy(b[:4], b[4:8])
 			copy(b[4:8], first[:])
 			binary.LittleEndian.PutUint32(raw[starts[2]+sizes[2]:], crc32.Checksum(b, crcTable))
-		}, "envelope"},
+		}, "run boxes are not its geometry's"},
 		{"another index format", func(raw []byte, at int) {
 			binary.LittleEndian.PutUint32(raw[at:], binSnapIndexFormat+1)
 		}, "format"},

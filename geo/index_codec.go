@@ -83,7 +83,11 @@ func IndexFromArrays(features []*geojson.Feature, a IndexArrays) (*Index, error)
 		want, ok := orb.Bound{Min: orb.Point{1, 1}, Max: orb.Point{-1, -1}}, true
 		if f.Geometry != nil {
 			k := ix.slots[i]
-			if want, ok = boundFromRuns(f.Geometry, a.RunBoxes[a.RunStart[k]:a.RunStart[k+1]]); !ok {
+			runs := a.RunBoxes[a.RunStart[k]:a.RunStart[k+1]]
+			if !runEndsInBoxes(f.Geometry, runs) {
+				return nil, fmt.Errorf("geo: feature %d's run boxes are not its geometry's", i)
+			}
+			if want, ok = boundFromRuns(f.Geometry, runs); !ok {
 				want = f.Geometry.Bound()
 			}
 		}

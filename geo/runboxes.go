@@ -94,6 +94,54 @@ func countRuns(g orb.Geometry) int {
 	return n
 }
 
+// runEndsInBoxes reports whether every line and ring of g begins in the
+// first of its run boxes and ends in the last, runs being g's boxes as
+// appendRuns appends them. It reads two vertices per line, not all: a
+// cheap check that stored run boxes belong to this geometry and not to
+// another feature's.
+func runEndsInBoxes(g orb.Geometry, runs []orb.Bound) bool {
+	at := 0
+	line := func(pts []orb.Point) bool {
+		if len(pts) == 0 {
+			return true
+		}
+		n := countRuns(orb.LineString(pts))
+		if at+n > len(runs) {
+			return false
+		}
+		ok := runs[at].Contains(pts[0]) && runs[at+n-1].Contains(pts[len(pts)-1])
+		at += n
+		return ok
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		return line(g) && at == len(runs)
+	case orb.Ring:
+		return line(g) && at == len(runs)
+	case orb.MultiLineString:
+		for _, ls := range g {
+			if !line(ls) {
+				return false
+			}
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			if !line(r) {
+				return false
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				if !line(r) {
+					return false
+				}
+			}
+		}
+	}
+	return at == len(runs)
+}
+
 // boundFromRuns returns g's envelope (what g.Bound() gives) from its run
 // boxes, which appendRuns just appended to runs, without reading the
 // vertices again: the union of every run of a line, and of the outer
