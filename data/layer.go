@@ -75,6 +75,30 @@ type Layer struct {
 	propNames *layerProps
 }
 
+// layerIDs is the FeatureID of each of a layer's features, in order.
+type layerIDs struct {
+	features []*geojson.Feature // as layerIndex's
+	ids      []string
+}
+
+// featureIDs returns the FeatureID of each of l's features: known's when
+// it holds them for exactly these features (shared: do not change them),
+// else computed now.
+func featureIDs(l *Layer, known map[*Layer]*layerIDs) []string {
+	if l.Features == nil {
+		return nil
+	}
+	feats := l.Features.Features
+	if k := known[l]; k != nil && len(k.ids) == len(feats) && sameSlice(k.features, feats) {
+		return k.ids
+	}
+	ids := make([]string, len(feats))
+	for i, f := range feats {
+		ids[i] = FeatureID(f)
+	}
+	return ids
+}
+
 // Bound returns the bounding box of every feature in the layer, or an empty
 // bound at the origin when the layer has no features.
 func (l *Layer) Bound() orb.Bound {
@@ -99,6 +123,8 @@ type Dataset struct {
 	Version string
 	// Source says where the data came from: "embedded" or a folder path.
 	Source string
+	// ids holds the feature ids validation found, by layer (featureIDs).
+	ids map[*Layer]*layerIDs
 }
 
 // Layer returns the layer with the given id, or nil.
@@ -150,6 +176,7 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		layers   []*Layer
 		problems []Problem
 		hash     = sha256.New()
+		known    = map[*Layer]*layerIDs{} // the ids validation found
 	)
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".geojson") {
@@ -227,24 +254,25 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 			layers = append(layers, layer)
 			continue
 		}
-		fc, fileProblems := validateLayer(e.Name(), id, raw, toCRS84)
+		fc, ids, fileProblems := validateLayerIDs(e.Name(), id, raw, toCRS84)
 		hashed.Wait()
 		problems = append(problems, fileProblems...)
 		layer.Features = fc
 		if fc != nil {
 			layer.index = newLayerIndex(fc.Features, nil)
+			known[layer] = &layerIDs{features: fc.Features, ids: ids}
 		}
 		layers = append(layers, layer)
 	}
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("data: no *.geojson files in %s", name)
 	}
-	problems = append(problems, checkUniqueIDs(layers)...)
+	problems = append(problems, checkUniqueIDs(layers, known)...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
 	sortLayers(layers)
-	return &Dataset{Layers: layers, Version: hex.EncodeToString(hash.Sum(nil))[:16], Source: name}, nil
+	return &Dataset{Layers: layers, Version: hex.EncodeToString(hash.Sum(nil))[:16], Source: name, ids: known}, nil
 }
 
 // checkUniqueIDs reports feature ids used more than once across the
@@ -252,16 +280,14 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 // (repeats within one file are validateLayer's to report). The ids are
 // looked up in firstUses' hash-split maps, one per processor, over every
 // layer's features at once.
-func checkUniqueIDs(layers []*Layer) []Problem {
+func checkUniqueIDs(layers []*Layer, known map[*Layer]*layerIDs) []Problem {
 	var (
-		all   []*geojson.Feature
-		start []int // index in all of each layer's first feature
+		all   []string // every layer's feature ids
+		start []int    // index in all of each layer's first feature
 	)
 	for _, l := range layers {
 		start = append(start, len(all))
-		if l.Features != nil {
-			all = append(all, l.Features.Features...)
-		}
+		all = append(all, featureIDs(l, known)...)
 	}
 	layerOf := func(i int) int { return sort.SearchInts(start, i+1) - 1 }
 	var problems []Problem
@@ -273,7 +299,7 @@ func checkUniqueIDs(layers []*Layer) []Problem {
 		if layers[li].File == layers[pi].File {
 			continue
 		}
-		id := FeatureID(all[i])
+		id := all[i]
 		problems = append(problems, Problem{File: layers[li].File, Index: i - start[li], ID: id,
 			Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev-start[pi], layers[pi].File)})
 	}

@@ -330,7 +330,13 @@ func TestFirstUsesAgainstMap(t *testing.T) {
 				features[i] = f
 			}
 		}
-		got := firstUses(features)
+		ids := make([]string, len(features))
+		for i, f := range features {
+			if f != nil {
+				ids[i] = FeatureID(f)
+			}
+		}
+		got := firstUses(ids)
 		seen := map[string]int{}
 		repeats := 0
 		for i, f := range features {
@@ -406,9 +412,23 @@ func TestCheckUniqueIDsAgainstMap(t *testing.T) {
 			}
 			layers = append(layers, layer)
 		}
-		got, want := checkUniqueIDs(layers), reference(layers)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("round %d: %d problems, the reference %d (first: %v / %v)", round, len(got), len(want), first(got), first(want))
+		want := reference(layers)
+		// With the ids looked up now, and with them given as validation
+		// finds them (for some of the layers).
+		known := map[*Layer]*layerIDs{}
+		for _, l := range layers {
+			if l.Features != nil && rng.IntN(3) > 0 {
+				ids := make([]string, len(l.Features.Features))
+				for i, f := range l.Features.Features {
+					ids[i] = FeatureID(f)
+				}
+				known[l] = &layerIDs{features: l.Features.Features, ids: ids}
+			}
+		}
+		for _, k := range []map[*Layer]*layerIDs{nil, known} {
+			if got := checkUniqueIDs(layers, k); !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d (%d layers' ids known): %d problems, the reference %d (first: %v / %v)", round, len(k), len(got), len(want), first(got), first(want))
+			}
 		}
 	}
 }
@@ -418,4 +438,47 @@ func first(p []Problem) any {
 		return nil
 	}
 	return p[0]
+}
+
+// TestValidateLayerIDsAreFeatureIDs checks the ids validation hands on
+// against FeatureID of the features it returns, on a generated layer with
+// broken features (which are not returned) and features without an id
+// among them.
+func TestValidateLayerIDsAreFeatureIDs(t *testing.T) {
+	ds := Generate(GenOptions{Features: 3000, Seed: 3})
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, l := range ds.Layers {
+		var b strings.Builder
+		b.WriteString(`{"type":"FeatureCollection","features":[`)
+		for i, f := range l.Features.Features {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			switch rng.IntN(10) {
+			case 0:
+				b.WriteString(`{"type":"Feature","geometry":{"type":"Point","coordinates":[1]},"properties":{"id":"broken"}}`)
+				continue
+			case 1:
+				delete(f.Properties, "id")
+			}
+			raw, err := f.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(raw)
+		}
+		b.WriteString(`]}`)
+		fc, ids, problems := validateLayerIDs(l.File, l.ID, []byte(b.String()), nil)
+		if fc == nil || len(problems) == 0 {
+			t.Fatalf("%s: %d problems, want some", l.ID, len(problems))
+		}
+		if len(ids) != len(fc.Features) {
+			t.Fatalf("%s: %d ids for %d features", l.ID, len(ids), len(fc.Features))
+		}
+		for i, f := range fc.Features {
+			if ids[i] != FeatureID(f) {
+				t.Fatalf("%s: feature %d: id %q, FeatureID %q", l.ID, i, ids[i], FeatureID(f))
+			}
+		}
+	}
 }
