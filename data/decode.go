@@ -97,10 +97,8 @@ type byteSpan struct{ start, end int }
 type jsonScanner struct {
 	b []byte
 	i int
-	// scratch collects positions before they are copied into a slice of
-	// exactly the right length, carved from arena.
-	scratch []orb.Point
-	arena   []orb.Point
+	// arena is where the next positions read go (positions).
+	arena []orb.Point
 	// interned holds short strings already read (member names and
 	// vocabulary values repeat in every feature), so features share them
 	// instead of each holding copies.
@@ -1003,23 +1001,30 @@ func (s *jsonScanner) polygon(typ string) (orb.Polygon, error) {
 // positions reads an array of positions into a slice of exactly its
 // length (and capacity), carved from a block shared with the rings read
 // after it, so that a layer's coordinates take a few large allocations
-// rather than one per ring.
+// rather than one per ring. The positions are read straight into the
+// block; a ring that outgrows what is left of it moves to a new one.
 func (s *jsonScanner) positions(typ string) ([]orb.Point, error) {
 	if s.peek() != '[' {
 		return nil, structural("%s coordinates are %s where an array belongs", typ, s.kindAt())
 	}
 	s.i++
-	s.scratch = s.scratch[:0]
 	if s.peek() == ']' {
 		s.i++
 		return []orb.Point{}, nil
 	}
+	n := 0
 	for {
 		p, err := s.position(typ)
 		if err != nil {
 			return nil, err
 		}
-		s.scratch = append(s.scratch, p)
+		if n == len(s.arena) {
+			block := make([]orb.Point, max(2*n, positionBlock))
+			copy(block, s.arena[:n])
+			s.arena = block
+		}
+		s.arena[n] = p
+		n++
 		// As elements does.
 		switch s.peek() {
 		case ',':
@@ -1032,13 +1037,8 @@ func (s *jsonScanner) positions(typ string) ([]orb.Point, error) {
 		}
 		break
 	}
-	n := len(s.scratch)
-	if n > cap(s.arena) {
-		s.arena = make([]orb.Point, max(n, positionBlock))
-	}
 	out := s.arena[:n:n]
 	s.arena = s.arena[n:]
-	copy(out, s.scratch)
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package data
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -288,4 +290,60 @@ func FuzzValidateLayer(f *testing.F) {
 			t.Fatalf("json.Valid = %v but not-JSON reported = %v; problems %v", json.Valid(raw), reported, problems)
 		}
 	})
+}
+
+// TestDecodePositionsAcrossBlocks decodes random lines with one scanner,
+// so their positions share blocks and rings outgrow what is left of one
+// (some longer than a whole block), and compares every feature with
+// geojson.UnmarshalFeature's, once as it is decoded and again at the end,
+// which catches a ring written over by a later one.
+func TestDecodePositionsAcrossBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 8))
+	s := &jsonScanner{}
+	var got, want []*geojson.Feature
+	for i := range 200 {
+		var b strings.Builder
+		b.WriteString(`{"type":"Feature","properties":null,"geometry":{"type":"MultiLineString","coordinates":[`)
+		for line := range 1 + rng.IntN(3) {
+			if line > 0 {
+				b.WriteByte(',')
+			}
+			n := rng.IntN(12)
+			if rng.IntN(8) == 0 {
+				n = positionBlock/2 + rng.IntN(2*positionBlock)
+			}
+			b.WriteByte('[')
+			for k := range n {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "[%.6f,%.6f]", rng.Float64()*360-180, rng.Float64()*180-90)
+			}
+			b.WriteByte(']')
+		}
+		b.WriteString(`]}}`)
+		raw := []byte(b.String())
+		w, err := geojson.UnmarshalFeature(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := s.decodeFeature(raw)
+		if err != nil {
+			t.Fatalf("feature %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("feature %d differs from orb's", i)
+		}
+		got, want = append(got, g), append(want, w)
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("feature %d changed after later features were decoded", i)
+		}
+		for _, line := range got[i].Geometry.(orb.MultiLineString) {
+			if cap(line) != len(line) {
+				t.Fatalf("feature %d: a line of %d positions has capacity %d", i, len(line), cap(line))
+			}
+		}
+	}
 }
