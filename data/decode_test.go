@@ -347,3 +347,65 @@ func TestDecodePositionsAcrossBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeGuessedMembersMatchOrb decodes, with one scanner, features
+// whose members and property values repeat those of the feature before in
+// part (the same names in the same or another order, escaped names and
+// values, other types where a string was, nested objects, repeated names)
+// and compares each with geojson.UnmarshalFeature's reading, or its
+// refusal of a repeated name with encoding/json's reading of it.
+func TestDecodeGuessedMembersMatchOrb(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 40))
+	keys := []string{"id", "name", "kind", "status", `st\u0061tus`, "city", "a", "b"}
+	values := []string{`"x"`, `"y"`, `"\u0078"`, `"park"`, `"x\ny"`, `12.5`, `null`, `true`, `{"kind":"x","name":"y"}`, `["x"]`}
+	s := &jsonScanner{}
+	dups := 0
+	for i := range 3000 {
+		n := rng.IntN(len(keys) + 1)
+		perm := rng.Perm(len(keys))
+		if rng.IntN(3) > 0 {
+			slices.Sort(perm) // the usual case: the same order
+		}
+		var props []string
+		for _, k := range perm[:n] {
+			props = append(props, `"`+keys[k]+`":`+values[rng.IntN(len(values))])
+		}
+		if n > 0 && rng.IntN(20) == 0 {
+			props = append(props, props[rng.IntN(n)]) // a name twice
+		}
+		memberOrder := []string{`"type":"Feature"`, `"geometry":{"type":"Point","coordinates":[1,2]}`, `"properties":{` + strings.Join(props, ",") + `}`}
+		if rng.IntN(4) == 0 {
+			memberOrder[0], memberOrder[2] = memberOrder[2], memberOrder[0]
+		}
+		raw := []byte("{" + strings.Join(memberOrder, ",") + "}")
+		got, err := s.decodeFeature(raw)
+		// encoding/json keeps the last of repeated names; decodeFeature
+		// refuses them.
+		var generic map[string]any
+		if jerr := json.Unmarshal(raw, &generic); jerr != nil {
+			t.Fatalf("case %d: encoding/json refuses %s: %v", i, raw, jerr)
+		}
+		pairs := len(props)
+		distinct := len(generic["properties"].(map[string]any))
+		if distinct < pairs {
+			dups++
+			if err == nil {
+				t.Fatalf("case %d: %s: a repeated property name accepted", i, raw)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("case %d: decodeFeature(%s): %v", i, raw, err)
+		}
+		want, err := geojson.UnmarshalFeature(raw)
+		if err != nil {
+			t.Fatalf("case %d: orb refuses %s: %v", i, raw, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d: %s\n got %#v\nwant %#v", i, raw, got.Properties, want.Properties)
+		}
+	}
+	if dups == 0 {
+		t.Fatal("no repeated names drawn")
+	}
+}
