@@ -254,7 +254,12 @@ func (s *jsonScanner) members(fn func(key string) error) error {
 // next one usually has the same member names in the same order, and often
 // some of the same string values, which are then taken from here after
 // one comparison, without hashing them for the intern table.
-type guesses []guess
+type guesses struct {
+	list []guess
+	// names, when not nil, collects every member name read with these
+	// guesses: those taken from a guess were collected when guessed.
+	names map[string]bool
+}
 
 type guess struct {
 	key string
@@ -333,7 +338,7 @@ func (s *jsonScanner) elements(fn func(i int) error) error {
 // readKey reads the name of member idx of an object whose members g
 // guesses (g may be nil).
 func (s *jsonScanner) readKey(g *guesses, idx int) (string, error) {
-	if g == nil || idx >= maxGuesses {
+	if g == nil {
 		return s.readString()
 	}
 	start := s.i
@@ -341,18 +346,24 @@ func (s *jsonScanner) readKey(g *guesses, idx int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if escaped {
-		return s.unescape(start)
+	var key string
+	switch {
+	case escaped:
+		if key, err = s.unescape(start); err != nil {
+			return "", err
+		}
+	case idx < len(g.list) && g.list[idx].key == string(s.b[start+1:s.i-1]):
+		return g.list[idx].key, nil
+	default:
+		key = s.intern(s.b[start+1 : s.i-1])
+		if idx < len(g.list) {
+			g.list[idx] = guess{key: key}
+		} else if idx < maxGuesses {
+			g.list = append(g.list, guess{key: key})
+		}
 	}
-	b := s.b[start+1 : s.i-1]
-	if idx < len(*g) && (*g)[idx].key == string(b) {
-		return (*g)[idx].key, nil
-	}
-	key := s.intern(b)
-	if idx < len(*g) {
-		(*g)[idx] = guess{key: key}
-	} else {
-		*g = append(*g, guess{key: key})
+	if g.names != nil {
+		g.names[key] = true
 	}
 	return key, nil
 }
@@ -361,7 +372,7 @@ func (s *jsonScanner) readKey(g *guesses, idx int) (string, error) {
 // guesses, at the scanner, when it is an unescaped string: ok is false
 // (and the scanner where it was) for any other value.
 func (s *jsonScanner) guessString(g *guesses, idx int) (v any, ok bool, err error) {
-	if idx >= len(*g) || s.i >= len(s.b) || s.b[s.i] != '"' {
+	if idx >= len(g.list) || s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, false, nil
 	}
 	start := s.i
@@ -374,7 +385,7 @@ func (s *jsonScanner) guessString(g *guesses, idx int) (v any, ok bool, err erro
 		return nil, false, nil
 	}
 	b := s.b[start+1 : s.i-1]
-	gu := &(*g)[idx]
+	gu := &g.list[idx]
 	if gu.boxed != nil && gu.val == string(b) {
 		return gu.boxed, true, nil
 	}

@@ -72,7 +72,8 @@ type Layer struct {
 	// from files.
 	index *layerIndex
 	// propNames holds the union of the features' property names when the
-	// binary snapshot's decoding collected it (binsnap_index.go).
+	// binary snapshot's decoding or the validation collected it
+	// (binsnap_index.go).
 	propNames *layerProps
 }
 
@@ -252,14 +253,18 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 			layers = append(layers, layer)
 			continue
 		}
-		fc, ids, fileProblems := validateLayerIDs(e.Name(), id, raw, toCRS84)
+		v := validateLayerIDs(e.Name(), id, raw, toCRS84)
+		fc, fileProblems := v.fc, v.problems
 		hashed.Wait()
 		hashFile(hash, layer)
 		problems = append(problems, fileProblems...)
 		layer.Features = fc
 		if fc != nil {
 			layer.index = newLayerIndex(fc.Features, nil)
-			known[layer] = &layerIDs{features: fc.Features, ids: ids}
+			known[layer] = &layerIDs{features: fc.Features, ids: v.ids}
+			if v.propNames != nil {
+				layer.propNames = &layerProps{features: fc.Features, names: v.propNames}
+			}
 		}
 		layers = append(layers, layer)
 	}

@@ -28,14 +28,26 @@ func ValidateLayer(file, layerID string, raw []byte) (*geojson.FeatureCollection
 // validateLayer is ValidateLayer for a file whose coordinates toCRS84
 // converts to CRS84 before they are checked (nil: they are CRS84).
 func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion) (*geojson.FeatureCollection, []Problem) {
-	fc, _, problems := validateLayerIDs(file, layerID, raw, toCRS84)
-	return fc, problems
+	v := validateLayerIDs(file, layerID, raw, toCRS84)
+	return v.fc, v.problems
 }
 
-// validateLayerIDs is validateLayer that also returns the FeatureID of
-// each feature returned, in order, as the checks found them, so that
-// nothing after it needs to look them up again.
-func validateLayerIDs(file, layerID string, raw []byte, toCRS84 GeometryConversion) (*geojson.FeatureCollection, []string, []Problem) {
+// validated is what validateLayerIDs found.
+type validated struct {
+	fc       *geojson.FeatureCollection
+	problems []Problem
+	// ids is the FeatureID of each of fc's features, in order, as the
+	// checks found them, so that nothing after needs to look them up
+	// again.
+	ids []string
+	// propNames is the union of fc's features' property names (when
+	// there are no problems; nil otherwise), collected by the decoding.
+	propNames map[string]bool
+}
+
+// validateLayerIDs is validateLayer that also returns the feature ids and
+// property names found.
+func validateLayerIDs(file, layerID string, raw []byte, toCRS84 GeometryConversion) validated {
 	fileProblem := func(format string, args ...any) []Problem {
 		return []Problem{{File: file, Index: -1, Reason: fmt.Sprintf(format, args...)}}
 	}
@@ -76,11 +88,14 @@ func validateLayerIDs(file, layerID string, raw []byte, toCRS84 GeometryConversi
 		spans []byteSpan
 	}, 4*runtime.GOMAXPROCS(0))
 	var workers sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	names := make([]map[string]bool, runtime.GOMAXPROCS(0)) // each worker's property names
+	for w := range names {
 		workers.Add(1)
+		names[w] = map[string]bool{}
 		go func() {
 			defer workers.Done()
 			s := &jsonScanner{}
+			s.propertyKeys.names = names[w]
 			for w := range work {
 				r := batchResult{lo: w.lo, features: make([]*geojson.Feature, len(w.spans)), ids: make([]string, len(w.spans)), problems: make([][]Problem, len(w.spans))}
 				for k, span := range w.spans {
@@ -130,28 +145,28 @@ func validateLayerIDs(file, layerID string, raw []byte, toCRS84 GeometryConversi
 	close(work)
 	workers.Wait()
 	if reason := <-encoding; reason != "" {
-		return nil, nil, fileProblem("%s", reason)
+		return validated{problems: fileProblem("%s", reason)}
 	}
 	if err != nil {
 		var syn *jsonSyntaxError
 		if errors.As(err, &syn) {
-			return nil, nil, notJSON(err)
+			return validated{problems: notJSON(err)}
 		}
 		// The outline is JSON; the features may still hide a syntax
 		// error, which is the more useful thing to report.
 		if syntaxErr := checkFeatureSyntax(raw, doc.features); syntaxErr != nil {
-			return nil, nil, notJSON(syntaxErr)
+			return validated{problems: notJSON(syntaxErr)}
 		}
-		return nil, nil, fileProblem("%v", err)
+		return validated{problems: fileProblem("%v", err)}
 	}
 	if doc.typ != "FeatureCollection" {
 		if syntaxErr := checkFeatureSyntax(raw, doc.features); syntaxErr != nil {
-			return nil, nil, notJSON(syntaxErr)
+			return validated{problems: notJSON(syntaxErr)}
 		}
-		return nil, nil, fileProblem("type is %q, want \"FeatureCollection\"", doc.typ)
+		return validated{problems: fileProblem("type is %q, want \"FeatureCollection\"", doc.typ)}
 	}
 	if !doc.hasFeatures {
-		return nil, nil, fileProblem("has no \"features\" array")
+		return validated{problems: fileProblem("has no \"features\" array")}
 	}
 	n := len(doc.features)
 	features := make([]*geojson.Feature, n)
@@ -163,7 +178,7 @@ func validateLayerIDs(file, layerID string, raw []byte, toCRS84 GeometryConversi
 		copy(featureProblems[r.lo:], r.problems)
 	}
 	if syntaxErr != nil {
-		return nil, nil, notJSON(syntaxErr)
+		return validated{problems: notJSON(syntaxErr)}
 	}
 	fc := geojson.NewFeatureCollection()
 	fc.Features = make([]*geojson.Feature, 0, n)
@@ -181,7 +196,16 @@ func validateLayerIDs(file, layerID string, raw []byte, toCRS84 GeometryConversi
 		ids[len(fc.Features)] = ids[i] // i >= len(fc.Features): compacted in place
 		fc.Features = append(fc.Features, f)
 	}
-	return fc, ids[:len(fc.Features):len(fc.Features)], problems
+	v := validated{fc: fc, problems: problems, ids: ids[:len(fc.Features):len(fc.Features)]}
+	if len(problems) == 0 {
+		v.propNames = names[0]
+		for _, more := range names[1:] {
+			for name := range more {
+				v.propNames[name] = true
+			}
+		}
+	}
+	return v
 }
 
 // firstUses finds repeated feature ids: for each id (empty ones, of

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -468,7 +469,8 @@ func TestValidateLayerIDsAreFeatureIDs(t *testing.T) {
 			b.Write(raw)
 		}
 		b.WriteString(`]}`)
-		fc, ids, problems := validateLayerIDs(l.File, l.ID, []byte(b.String()), nil)
+		v := validateLayerIDs(l.File, l.ID, []byte(b.String()), nil)
+		fc, ids, problems := v.fc, v.ids, v.problems
 		if fc == nil || len(problems) == 0 {
 			t.Fatalf("%s: %d problems, want some", l.ID, len(problems))
 		}
@@ -479,6 +481,80 @@ func TestValidateLayerIDsAreFeatureIDs(t *testing.T) {
 			if ids[i] != FeatureID(f) {
 				t.Fatalf("%s: feature %d: id %q, FeatureID %q", l.ID, i, ids[i], FeatureID(f))
 			}
+		}
+	}
+}
+
+// TestValidatePropertyNamesAreTheUnion compares the property names the
+// decoding collects with the union over the features returned, on the
+// generated layers and on random features of up to 40 names drawn from
+// 60 (more than are guessed), some escaped, some properties null or
+// absent.
+func TestValidatePropertyNamesAreTheUnion(t *testing.T) {
+	union := func(fc *geojson.FeatureCollection) map[string]bool {
+		names := map[string]bool{}
+		for _, f := range fc.Features {
+			for k := range f.Properties {
+				names[k] = true
+			}
+		}
+		return names
+	}
+	dir := t.TempDir()
+	if err := WriteDir(Generate(GenOptions{Features: 5000, Seed: 5}), dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.geojson"))
+	raws := map[string][]byte{}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws[filepath.Base(file)] = raw
+	}
+	rng := rand.New(rand.NewPCG(6, 60))
+	for n := range 3 {
+		var b strings.Builder
+		b.WriteString(`{"type":"FeatureCollection","features":[`)
+		for i := range 3000 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"type":"Feature","id":"f-%d","geometry":{"type":"Point","coordinates":[1,2]}`, i)
+			switch rng.IntN(20) {
+			case 0:
+				b.WriteString(`,"properties":null}`)
+				continue
+			case 1:
+				b.WriteString(`}`)
+				continue
+			}
+			fmt.Fprintf(&b, `,"properties":{"k":%d`, i)
+			perm := rng.Perm(60)[:rng.IntN(40)]
+			if rng.IntN(2) == 0 {
+				slices.Sort(perm)
+			}
+			for _, k := range perm {
+				if k%7 == 0 {
+					fmt.Fprintf(&b, `,"k\u0030%d":%d`, k, k) // an escaped name: "k0…"
+				} else {
+					fmt.Fprintf(&b, `,"k%d":"v"`, k)
+				}
+			}
+			b.WriteString(`}}`)
+		}
+		b.WriteString(`]}`)
+		raws[fmt.Sprintf("random-%d.geojson", n)] = []byte(b.String())
+	}
+	for file, raw := range raws {
+		id := strings.TrimSuffix(file, ".geojson")
+		v := validateLayerIDs(file, id, raw, nil)
+		if len(v.problems) > 0 {
+			t.Fatalf("%s: %v", file, v.problems[0])
+		}
+		if want := union(v.fc); !reflect.DeepEqual(v.propNames, want) {
+			t.Errorf("%s: %d property names collected, the union of the features' is %d", file, len(v.propNames), len(want))
 		}
 	}
 }
