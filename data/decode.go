@@ -97,10 +97,8 @@ type byteSpan struct{ start, end int }
 type jsonScanner struct {
 	b []byte
 	i int
-	// scratch collects positions before they are copied into a slice of
-	// exactly the right length, carved from arena.
-	scratch []orb.Point
-	arena   []orb.Point
+	// arena is where the next positions read go (positions).
+	arena []orb.Point
 	// interned holds short strings already read (member names and
 	// vocabulary values repeat in every feature), so features share them
 	// instead of each holding copies.
@@ -108,6 +106,11 @@ type jsonScanner struct {
 	// mapHint is the size to make the next object read as a map with
 	// (the previous feature's number of properties), propHint that number.
 	mapHint, propHint int
+	// featureKeys, geometryKeys and propertyKeys guess the members of
+	// features, geometries and properties; nextGuesses are the guesses
+	// for the next object readAny reads (propertyKeys, for properties).
+	featureKeys, geometryKeys, propertyKeys guesses
+	nextGuesses                             *guesses
 }
 
 // Strings up to maxInternLen bytes are interned (by the binary snapshot's
@@ -243,6 +246,35 @@ func (s *jsonScanner) kindAt() string {
 // members calls fn for each member of the object at the scanner, with the
 // scanner at the member's value; fn must consume the value.
 func (s *jsonScanner) members(fn func(key string) error) error {
+	return s.membersGuessing(nil, fn)
+}
+
+// guesses is what the objects of one kind (features, geometries,
+// properties) held, member by member, the last time one was read: the
+// next one usually has the same member names in the same order, and often
+// some of the same string values, which are then taken from here after
+// one comparison, without hashing them for the intern table.
+type guesses struct {
+	list []guess
+	// names, when not nil, collects every member name read with these
+	// guesses: those taken from a guess were collected when guessed.
+	names map[string]bool
+}
+
+type guess struct {
+	key string
+	// val is the member's value when it was an unescaped string, boxed
+	// its boxed form; boxed is nil otherwise.
+	val   string
+	boxed any
+}
+
+// maxGuesses is the number of members of an object guessed.
+const maxGuesses = 32
+
+// membersGuessing is members that reads the member names with g's
+// guesses (nil: none) and updates them.
+func (s *jsonScanner) membersGuessing(g *guesses, fn func(key string) error) error {
 	if err := s.expect('{'); err != nil {
 		return err
 	}
@@ -250,11 +282,11 @@ func (s *jsonScanner) members(fn func(key string) error) error {
 		s.i++
 		return nil
 	}
-	for {
+	for idx := 0; ; idx++ {
 		if s.peek() != '"' {
 			return s.syntax("invalid character looking for beginning of object key string")
 		}
-		key, err := s.readString()
+		key, err := s.readKey(g, idx)
 		if err != nil {
 			return err
 		}
@@ -301,6 +333,65 @@ func (s *jsonScanner) elements(fn func(i int) error) error {
 			return s.syntax("invalid character after array element")
 		}
 	}
+}
+
+// readKey reads the name of member idx of an object whose members g
+// guesses (g may be nil).
+func (s *jsonScanner) readKey(g *guesses, idx int) (string, error) {
+	if g == nil {
+		return s.readString()
+	}
+	start := s.i
+	escaped, err := s.skipString()
+	if err != nil {
+		return "", err
+	}
+	var key string
+	switch {
+	case escaped:
+		if key, err = s.unescape(start); err != nil {
+			return "", err
+		}
+	case idx < len(g.list) && g.list[idx].key == string(s.b[start+1:s.i-1]):
+		return g.list[idx].key, nil
+	default:
+		key = s.intern(s.b[start+1 : s.i-1])
+		if idx < len(g.list) {
+			g.list[idx] = guess{key: key}
+		} else if idx < maxGuesses {
+			g.list = append(g.list, guess{key: key})
+		}
+	}
+	if g.names != nil {
+		g.names[key] = true
+	}
+	return key, nil
+}
+
+// guessString reads the value of member idx of an object whose members g
+// guesses, at the scanner, when it is an unescaped string: ok is false
+// (and the scanner where it was) for any other value.
+func (s *jsonScanner) guessString(g *guesses, idx int) (v any, ok bool, err error) {
+	if idx >= len(g.list) || s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false, nil
+	}
+	start := s.i
+	escaped, err := s.skipString()
+	if err != nil {
+		return nil, false, err
+	}
+	if escaped {
+		s.i = start
+		return nil, false, nil
+	}
+	b := s.b[start+1 : s.i-1]
+	gu := &g.list[idx]
+	if gu.boxed != nil && gu.val == string(b) {
+		return gu.boxed, true, nil
+	}
+	v = s.internAny(b)
+	gu.val, gu.boxed = v.(string), v
+	return v, true, nil
 }
 
 // readString reads the string at the scanner (its opening quote).
@@ -665,7 +756,7 @@ func (s *jsonScanner) decodeFeature(b []byte) (*geojson.Feature, error) {
 	f := &geojson.Feature{}
 	var typeErr error
 	var keys seenKeys
-	err := s.members(func(key string) error {
+	err := s.membersGuessing(&s.featureKeys, func(key string) error {
 		if keys.repeat(key) && typeErr == nil {
 			typeErr = structural("the feature has member %q twice; %s", key, duplicateWhy)
 		}
@@ -727,7 +818,7 @@ func (s *jsonScanner) featureMember(f *geojson.Feature, key string) error {
 		// An object: read at once (a syntax error inside it is the same
 		// error readAny meets; decodeFeature checks the syntax of the rest
 		// of a member that is JSON but not what GeoJSON wants).
-		s.mapHint = s.propHint
+		s.mapHint, s.nextGuesses = s.propHint, &s.propertyKeys
 		v, err := s.readAny(1)
 		f.Properties = v.(map[string]any)
 		s.propHint = len(f.Properties)
@@ -771,9 +862,20 @@ func (s *jsonScanner) readAny(depth int) (any, error) {
 	switch c := s.peek(); {
 	case c == '{':
 		m := make(map[string]any, s.mapHint)
-		s.mapHint = 0
-		err := s.members(func(key string) error {
-			v, err := s.readAny(depth + 1)
+		g := s.nextGuesses
+		s.mapHint, s.nextGuesses = 0, nil
+		idx := 0
+		err := s.membersGuessing(g, func(key string) error {
+			var v any
+			var err error
+			ok := false
+			if g != nil {
+				v, ok, err = s.guessString(g, idx)
+			}
+			idx++
+			if !ok && err == nil {
+				v, err = s.readAny(depth + 1)
+			}
 			n := len(m)
 			m[key] = v
 			if err == nil && len(m) == n {
@@ -851,7 +953,7 @@ func (s *jsonScanner) geometry(depth int) (orb.Geometry, error) {
 		parseErr              error
 		keys                  seenKeys
 	)
-	err := s.members(func(key string) error {
+	err := s.membersGuessing(&s.geometryKeys, func(key string) error {
 		if keys.repeat(key) && typeErr == nil {
 			typeErr = structural("the geometry has member %q twice; %s", key, duplicateWhy)
 		}
@@ -1003,23 +1105,30 @@ func (s *jsonScanner) polygon(typ string) (orb.Polygon, error) {
 // positions reads an array of positions into a slice of exactly its
 // length (and capacity), carved from a block shared with the rings read
 // after it, so that a layer's coordinates take a few large allocations
-// rather than one per ring.
+// rather than one per ring. The positions are read straight into the
+// block; a ring that outgrows what is left of it moves to a new one.
 func (s *jsonScanner) positions(typ string) ([]orb.Point, error) {
 	if s.peek() != '[' {
 		return nil, structural("%s coordinates are %s where an array belongs", typ, s.kindAt())
 	}
 	s.i++
-	s.scratch = s.scratch[:0]
 	if s.peek() == ']' {
 		s.i++
 		return []orb.Point{}, nil
 	}
+	n := 0
 	for {
 		p, err := s.position(typ)
 		if err != nil {
 			return nil, err
 		}
-		s.scratch = append(s.scratch, p)
+		if n == len(s.arena) {
+			block := make([]orb.Point, max(2*n, positionBlock))
+			copy(block, s.arena[:n])
+			s.arena = block
+		}
+		s.arena[n] = p
+		n++
 		// As elements does.
 		switch s.peek() {
 		case ',':
@@ -1032,13 +1141,8 @@ func (s *jsonScanner) positions(typ string) ([]orb.Point, error) {
 		}
 		break
 	}
-	n := len(s.scratch)
-	if n > cap(s.arena) {
-		s.arena = make([]orb.Point, max(n, positionBlock))
-	}
 	out := s.arena[:n:n]
 	s.arena = s.arena[n:]
-	copy(out, s.scratch)
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package data
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -288,4 +290,122 @@ func FuzzValidateLayer(f *testing.F) {
 			t.Fatalf("json.Valid = %v but not-JSON reported = %v; problems %v", json.Valid(raw), reported, problems)
 		}
 	})
+}
+
+// TestDecodePositionsAcrossBlocks decodes random lines with one scanner,
+// so their positions share blocks and rings outgrow what is left of one
+// (some longer than a whole block), and compares every feature with
+// geojson.UnmarshalFeature's, once as it is decoded and again at the end,
+// which catches a ring written over by a later one.
+func TestDecodePositionsAcrossBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 8))
+	s := &jsonScanner{}
+	var got, want []*geojson.Feature
+	for i := range 200 {
+		var b strings.Builder
+		b.WriteString(`{"type":"Feature","properties":null,"geometry":{"type":"MultiLineString","coordinates":[`)
+		for line := range 1 + rng.IntN(3) {
+			if line > 0 {
+				b.WriteByte(',')
+			}
+			n := rng.IntN(12)
+			if rng.IntN(8) == 0 {
+				n = positionBlock/2 + rng.IntN(2*positionBlock)
+			}
+			b.WriteByte('[')
+			for k := range n {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "[%.6f,%.6f]", rng.Float64()*360-180, rng.Float64()*180-90)
+			}
+			b.WriteByte(']')
+		}
+		b.WriteString(`]}}`)
+		raw := []byte(b.String())
+		w, err := geojson.UnmarshalFeature(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := s.decodeFeature(raw)
+		if err != nil {
+			t.Fatalf("feature %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("feature %d differs from orb's", i)
+		}
+		got, want = append(got, g), append(want, w)
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("feature %d changed after later features were decoded", i)
+		}
+		for _, line := range got[i].Geometry.(orb.MultiLineString) {
+			if cap(line) != len(line) {
+				t.Fatalf("feature %d: a line of %d positions has capacity %d", i, len(line), cap(line))
+			}
+		}
+	}
+}
+
+// TestDecodeGuessedMembersMatchOrb decodes, with one scanner, features
+// whose members and property values repeat those of the feature before in
+// part (the same names in the same or another order, escaped names and
+// values, other types where a string was, nested objects, repeated names)
+// and compares each with geojson.UnmarshalFeature's reading, or its
+// refusal of a repeated name with encoding/json's reading of it.
+func TestDecodeGuessedMembersMatchOrb(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 40))
+	keys := []string{"id", "name", "kind", "status", `st\u0061tus`, "city", "a", "b"}
+	values := []string{`"x"`, `"y"`, `"\u0078"`, `"park"`, `"x\ny"`, `12.5`, `null`, `true`, `{"kind":"x","name":"y"}`, `["x"]`}
+	s := &jsonScanner{}
+	dups := 0
+	for i := range 3000 {
+		n := rng.IntN(len(keys) + 1)
+		perm := rng.Perm(len(keys))
+		if rng.IntN(3) > 0 {
+			slices.Sort(perm) // the usual case: the same order
+		}
+		var props []string
+		for _, k := range perm[:n] {
+			props = append(props, `"`+keys[k]+`":`+values[rng.IntN(len(values))])
+		}
+		if n > 0 && rng.IntN(20) == 0 {
+			props = append(props, props[rng.IntN(n)]) // a name twice
+		}
+		memberOrder := []string{`"type":"Feature"`, `"geometry":{"type":"Point","coordinates":[1,2]}`, `"properties":{` + strings.Join(props, ",") + `}`}
+		if rng.IntN(4) == 0 {
+			memberOrder[0], memberOrder[2] = memberOrder[2], memberOrder[0]
+		}
+		raw := []byte("{" + strings.Join(memberOrder, ",") + "}")
+		got, err := s.decodeFeature(raw)
+		// encoding/json keeps the last of repeated names; decodeFeature
+		// refuses them.
+		var generic map[string]any
+		if jerr := json.Unmarshal(raw, &generic); jerr != nil {
+			t.Fatalf("case %d: encoding/json refuses %s: %v", i, raw, jerr)
+		}
+		pairs := len(props)
+		distinct := len(generic["properties"].(map[string]any))
+		if distinct < pairs {
+			dups++
+			if err == nil {
+				t.Fatalf("case %d: %s: a repeated property name accepted", i, raw)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("case %d: decodeFeature(%s): %v", i, raw, err)
+		}
+		want, err := geojson.UnmarshalFeature(raw)
+		if err != nil {
+			t.Fatalf("case %d: orb refuses %s: %v", i, raw, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d: %s\n got %#v\nwant %#v", i, raw, got.Properties, want.Properties)
+		}
+	}
+	if dups == 0 {
+		t.Fatal("no repeated names drawn")
+	}
 }

@@ -791,7 +791,7 @@ func planReload(snap *Snapshot, l *Layer, now time.Time, matchBudget int64) (*Pl
 			views[i] = lv
 			continue
 		}
-		b := newLayerBase(l)
+		b := newLayerBase(l, nil)
 		b.hash = l.Hash
 		views[i] = newView(b, nil, b.hash, matchBudget)
 	}

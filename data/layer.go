@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -71,8 +72,33 @@ type Layer struct {
 	// from files.
 	index *layerIndex
 	// propNames holds the union of the features' property names when the
-	// binary snapshot's decoding collected it (binsnap_index.go).
+	// binary snapshot's decoding or the validation collected it
+	// (binsnap_index.go).
 	propNames *layerProps
+}
+
+// layerIDs is the FeatureID of each of a layer's features, in order.
+type layerIDs struct {
+	features []*geojson.Feature // as layerIndex's
+	ids      []string
+}
+
+// featureIDs returns the FeatureID of each of l's features: known's when
+// it holds them for exactly these features (shared: do not change them),
+// else computed now.
+func featureIDs(l *Layer, known map[*Layer]*layerIDs) []string {
+	if l.Features == nil {
+		return nil
+	}
+	feats := l.Features.Features
+	if k := known[l]; k != nil && len(k.ids) == len(feats) && sameSlice(k.features, feats) {
+		return k.ids
+	}
+	ids := make([]string, len(feats))
+	for i, f := range feats {
+		ids[i] = FeatureID(f)
+	}
+	return ids
 }
 
 // Bound returns the bounding box of every feature in the layer, or an empty
@@ -99,6 +125,8 @@ type Dataset struct {
 	Version string
 	// Source says where the data came from: "embedded" or a folder path.
 	Source string
+	// ids holds the feature ids validation found, by layer (featureIDs).
+	ids map[*Layer]*layerIDs
 }
 
 // Layer returns the layer with the given id, or nil.
@@ -150,6 +178,7 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		layers   []*Layer
 		problems []Problem
 		hash     = sha256.New()
+		known    = map[*Layer]*layerIDs{} // the ids validation found
 	)
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".geojson") {
@@ -190,17 +219,13 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("data: reading %s: %w", path.Join(name, id+".json"), err)
 		}
-		// The file's hashes (the dataset's, over every file in order, and
-		// the layer's own) are taken while the file is validated: at 1M
-		// features they are seconds of a core's work.
+		// The file's hash (of the file, then of the file and sidecar) is
+		// taken while the file is validated: at 1M features it is a
+		// second of a core's work. The dataset's is a hash of each file's
+		// name, size and this digest, in order, so that it reads no byte
+		// twice.
 		var hashed sync.WaitGroup
-		hashed.Add(2)
-		go func() {
-			defer hashed.Done()
-			fmt.Fprintf(hash, "%s\x00%d\x00", e.Name(), len(raw))
-			hash.Write(raw)
-			hash.Write(side)
-		}()
+		hashed.Add(1)
 		go func() {
 			defer hashed.Done()
 			layerSum := sha256.New()
@@ -223,28 +248,42 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 		toCRS84, _, err := layerConversions(layer, opts.Converter)
 		if err != nil {
 			hashed.Wait()
+			hashFile(hash, layer)
 			problems = append(problems, Problem{File: id + ".json", Index: -1, Reason: err.Error()})
 			layers = append(layers, layer)
 			continue
 		}
-		fc, fileProblems := validateLayer(e.Name(), id, raw, toCRS84)
+		v := validateLayerIDs(e.Name(), id, raw, toCRS84)
+		fc, fileProblems := v.fc, v.problems
 		hashed.Wait()
+		hashFile(hash, layer)
 		problems = append(problems, fileProblems...)
 		layer.Features = fc
 		if fc != nil {
 			layer.index = newLayerIndex(fc.Features, nil)
+			known[layer] = &layerIDs{features: fc.Features, ids: v.ids}
+			if v.propNames != nil {
+				layer.propNames = &layerProps{features: fc.Features, names: v.propNames}
+			}
 		}
 		layers = append(layers, layer)
 	}
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("data: no *.geojson files in %s", name)
 	}
-	problems = append(problems, checkUniqueIDs(layers)...)
+	problems = append(problems, checkUniqueIDs(layers, known)...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
 	sortLayers(layers)
-	return &Dataset{Layers: layers, Version: hex.EncodeToString(hash.Sum(nil))[:16], Source: name}, nil
+	return &Dataset{Layers: layers, Version: hex.EncodeToString(hash.Sum(nil))[:16], Source: name, ids: known}, nil
+}
+
+// hashFile adds a file read to the dataset's hash: its name, size and
+// the SHA-256 of its bytes and sidecar's, which stands for both (with the
+// size, which tells where the file ends and the sidecar begins).
+func hashFile(h io.Writer, l *Layer) {
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", l.digest.File, l.digest.Size, l.digest.Sum)
 }
 
 // checkUniqueIDs reports feature ids used more than once across the
@@ -252,16 +291,14 @@ func LoadWith(fsys fs.FS, name string, opts LoadOptions) (*Dataset, error) {
 // (repeats within one file are validateLayer's to report). The ids are
 // looked up in firstUses' hash-split maps, one per processor, over every
 // layer's features at once.
-func checkUniqueIDs(layers []*Layer) []Problem {
+func checkUniqueIDs(layers []*Layer, known map[*Layer]*layerIDs) []Problem {
 	var (
-		all   []*geojson.Feature
-		start []int // index in all of each layer's first feature
+		all   []string // every layer's feature ids
+		start []int    // index in all of each layer's first feature
 	)
 	for _, l := range layers {
 		start = append(start, len(all))
-		if l.Features != nil {
-			all = append(all, l.Features.Features...)
-		}
+		all = append(all, featureIDs(l, known)...)
 	}
 	layerOf := func(i int) int { return sort.SearchInts(start, i+1) - 1 }
 	var problems []Problem
@@ -273,7 +310,7 @@ func checkUniqueIDs(layers []*Layer) []Problem {
 		if layers[li].File == layers[pi].File {
 			continue
 		}
-		id := FeatureID(all[i])
+		id := all[i]
 		problems = append(problems, Problem{File: layers[li].File, Index: i - start[li], ID: id,
 			Reason: fmt.Sprintf("id %q is already used by feature %d of %s", id, prev-start[pi], layers[pi].File)})
 	}

@@ -28,6 +28,26 @@ func ValidateLayer(file, layerID string, raw []byte) (*geojson.FeatureCollection
 // validateLayer is ValidateLayer for a file whose coordinates toCRS84
 // converts to CRS84 before they are checked (nil: they are CRS84).
 func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion) (*geojson.FeatureCollection, []Problem) {
+	v := validateLayerIDs(file, layerID, raw, toCRS84)
+	return v.fc, v.problems
+}
+
+// validated is what validateLayerIDs found.
+type validated struct {
+	fc       *geojson.FeatureCollection
+	problems []Problem
+	// ids is the FeatureID of each of fc's features, in order, as the
+	// checks found them, so that nothing after needs to look them up
+	// again.
+	ids []string
+	// propNames is the union of fc's features' property names (when
+	// there are no problems; nil otherwise), collected by the decoding.
+	propNames map[string]bool
+}
+
+// validateLayerIDs is validateLayer that also returns the feature ids and
+// property names found.
+func validateLayerIDs(file, layerID string, raw []byte, toCRS84 GeometryConversion) validated {
 	fileProblem := func(format string, args ...any) []Problem {
 		return []Problem{{File: file, Index: -1, Reason: fmt.Sprintf(format, args...)}}
 	}
@@ -53,6 +73,7 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 	type batchResult struct {
 		lo       int
 		features []*geojson.Feature
+		ids      []string
 		problems [][]Problem
 	}
 	var (
@@ -67,13 +88,16 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 		spans []byteSpan
 	}, 4*runtime.GOMAXPROCS(0))
 	var workers sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	names := make([]map[string]bool, runtime.GOMAXPROCS(0)) // each worker's property names
+	for w := range names {
 		workers.Add(1)
+		names[w] = map[string]bool{}
 		go func() {
 			defer workers.Done()
 			s := &jsonScanner{}
+			s.propertyKeys.names = names[w]
 			for w := range work {
-				r := batchResult{lo: w.lo, features: make([]*geojson.Feature, len(w.spans)), problems: make([][]Problem, len(w.spans))}
+				r := batchResult{lo: w.lo, features: make([]*geojson.Feature, len(w.spans)), ids: make([]string, len(w.spans)), problems: make([][]Problem, len(w.spans))}
 				for k, span := range w.spans {
 					i := w.lo + k
 					c := &checker{file: file, index: i}
@@ -103,6 +127,7 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 					}
 					c.checkFeature(f, layerID)
 					r.features[k] = f
+					r.ids[k] = c.id
 					r.problems[k] = c.problems
 				}
 				resultsMu.Lock()
@@ -120,77 +145,86 @@ func validateLayer(file, layerID string, raw []byte, toCRS84 GeometryConversion)
 	close(work)
 	workers.Wait()
 	if reason := <-encoding; reason != "" {
-		return nil, fileProblem("%s", reason)
+		return validated{problems: fileProblem("%s", reason)}
 	}
 	if err != nil {
 		var syn *jsonSyntaxError
 		if errors.As(err, &syn) {
-			return nil, notJSON(err)
+			return validated{problems: notJSON(err)}
 		}
 		// The outline is JSON; the features may still hide a syntax
 		// error, which is the more useful thing to report.
 		if syntaxErr := checkFeatureSyntax(raw, doc.features); syntaxErr != nil {
-			return nil, notJSON(syntaxErr)
+			return validated{problems: notJSON(syntaxErr)}
 		}
-		return nil, fileProblem("%v", err)
+		return validated{problems: fileProblem("%v", err)}
 	}
 	if doc.typ != "FeatureCollection" {
 		if syntaxErr := checkFeatureSyntax(raw, doc.features); syntaxErr != nil {
-			return nil, notJSON(syntaxErr)
+			return validated{problems: notJSON(syntaxErr)}
 		}
-		return nil, fileProblem("type is %q, want \"FeatureCollection\"", doc.typ)
+		return validated{problems: fileProblem("type is %q, want \"FeatureCollection\"", doc.typ)}
 	}
 	if !doc.hasFeatures {
-		return nil, fileProblem("has no \"features\" array")
+		return validated{problems: fileProblem("has no \"features\" array")}
 	}
 	n := len(doc.features)
 	features := make([]*geojson.Feature, n)
+	ids := make([]string, n) // "" for the features that did not decode
 	featureProblems := make([][]Problem, n)
 	for _, r := range results {
 		copy(features[r.lo:], r.features)
+		copy(ids[r.lo:], r.ids)
 		copy(featureProblems[r.lo:], r.problems)
 	}
 	if syntaxErr != nil {
-		return nil, notJSON(syntaxErr)
+		return validated{problems: notJSON(syntaxErr)}
 	}
 	fc := geojson.NewFeatureCollection()
 	fc.Features = make([]*geojson.Feature, 0, n)
 	var problems []Problem
-	prevOf := firstUses(features)
+	prevOf := firstUses(ids)
 	for i, f := range features {
 		problems = append(problems, featureProblems[i]...)
 		if f == nil {
 			continue
 		}
 		if prev := prevOf[i]; prev >= 0 {
-			id := FeatureID(f)
+			id := ids[i]
 			problems = append(problems, Problem{File: file, Index: i, ID: id, Reason: fmt.Sprintf("id %q is already used by feature %d", id, prev)})
 		}
+		ids[len(fc.Features)] = ids[i] // i >= len(fc.Features): compacted in place
 		fc.Features = append(fc.Features, f)
 	}
-	return fc, problems
+	v := validated{fc: fc, problems: problems, ids: ids[:len(fc.Features):len(fc.Features)]}
+	if len(problems) == 0 {
+		v.propNames = names[0]
+		for _, more := range names[1:] {
+			for name := range more {
+				v.propNames[name] = true
+			}
+		}
+	}
+	return v
 }
 
-// firstUses finds repeated feature ids: for each feature (nil ones
-// skipped) whose id an earlier feature already has, the index of the first
-// feature with it; -1 for the rest. The ids are split by hash among as
-// many goroutines as there are processors, each with its own map, so the
-// check is no serial step after the parallel decoding.
-func firstUses(features []*geojson.Feature) []int {
-	prevOf := make([]int, len(features))
-	shards := min(runtime.GOMAXPROCS(0), max(1, len(features)/4096))
+// firstUses finds repeated feature ids: for each id (empty ones, of
+// features without a string id or that did not decode, skipped) that an
+// earlier one repeats, the index of the first; -1 for the rest. The ids
+// are split by hash among as many goroutines as there are processors,
+// each with its own map, so the check is no serial step after the
+// parallel decoding.
+func firstUses(ids []string) []int {
+	prevOf := make([]int, len(ids))
+	shards := min(runtime.GOMAXPROCS(0), max(1, len(ids)/4096))
 	seed := maphash.MakeSeed()
 	var wg sync.WaitGroup
 	for shard := range shards {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			seen := make(map[string]int, len(features)/shards+1)
-			for i, f := range features {
-				id := ""
-				if f != nil {
-					id = FeatureID(f)
-				}
+			seen := make(map[string]int, len(ids)/shards+1)
+			for i, id := range ids {
 				if id == "" {
 					if shard == 0 {
 						prevOf[i] = -1

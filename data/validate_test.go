@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -330,7 +331,13 @@ func TestFirstUsesAgainstMap(t *testing.T) {
 				features[i] = f
 			}
 		}
-		got := firstUses(features)
+		ids := make([]string, len(features))
+		for i, f := range features {
+			if f != nil {
+				ids[i] = FeatureID(f)
+			}
+		}
+		got := firstUses(ids)
 		seen := map[string]int{}
 		repeats := 0
 		for i, f := range features {
@@ -406,9 +413,23 @@ func TestCheckUniqueIDsAgainstMap(t *testing.T) {
 			}
 			layers = append(layers, layer)
 		}
-		got, want := checkUniqueIDs(layers), reference(layers)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("round %d: %d problems, the reference %d (first: %v / %v)", round, len(got), len(want), first(got), first(want))
+		want := reference(layers)
+		// With the ids looked up now, and with them given as validation
+		// finds them (for some of the layers).
+		known := map[*Layer]*layerIDs{}
+		for _, l := range layers {
+			if l.Features != nil && rng.IntN(3) > 0 {
+				ids := make([]string, len(l.Features.Features))
+				for i, f := range l.Features.Features {
+					ids[i] = FeatureID(f)
+				}
+				known[l] = &layerIDs{features: l.Features.Features, ids: ids}
+			}
+		}
+		for _, k := range []map[*Layer]*layerIDs{nil, known} {
+			if got := checkUniqueIDs(layers, k); !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d (%d layers' ids known): %d problems, the reference %d (first: %v / %v)", round, len(k), len(got), len(want), first(got), first(want))
+			}
 		}
 	}
 }
@@ -418,4 +439,122 @@ func first(p []Problem) any {
 		return nil
 	}
 	return p[0]
+}
+
+// TestValidateLayerIDsAreFeatureIDs checks the ids validation hands on
+// against FeatureID of the features it returns, on a generated layer with
+// broken features (which are not returned) and features without an id
+// among them.
+func TestValidateLayerIDsAreFeatureIDs(t *testing.T) {
+	ds := Generate(GenOptions{Features: 3000, Seed: 3})
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, l := range ds.Layers {
+		var b strings.Builder
+		b.WriteString(`{"type":"FeatureCollection","features":[`)
+		for i, f := range l.Features.Features {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			switch rng.IntN(10) {
+			case 0:
+				b.WriteString(`{"type":"Feature","geometry":{"type":"Point","coordinates":[1]},"properties":{"id":"broken"}}`)
+				continue
+			case 1:
+				delete(f.Properties, "id")
+			}
+			raw, err := f.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(raw)
+		}
+		b.WriteString(`]}`)
+		v := validateLayerIDs(l.File, l.ID, []byte(b.String()), nil)
+		fc, ids, problems := v.fc, v.ids, v.problems
+		if fc == nil || len(problems) == 0 {
+			t.Fatalf("%s: %d problems, want some", l.ID, len(problems))
+		}
+		if len(ids) != len(fc.Features) {
+			t.Fatalf("%s: %d ids for %d features", l.ID, len(ids), len(fc.Features))
+		}
+		for i, f := range fc.Features {
+			if ids[i] != FeatureID(f) {
+				t.Fatalf("%s: feature %d: id %q, FeatureID %q", l.ID, i, ids[i], FeatureID(f))
+			}
+		}
+	}
+}
+
+// TestValidatePropertyNamesAreTheUnion compares the property names the
+// decoding collects with the union over the features returned, on the
+// generated layers and on random features of up to 40 names drawn from
+// 60 (more than are guessed), some escaped, some properties null or
+// absent.
+func TestValidatePropertyNamesAreTheUnion(t *testing.T) {
+	union := func(fc *geojson.FeatureCollection) map[string]bool {
+		names := map[string]bool{}
+		for _, f := range fc.Features {
+			for k := range f.Properties {
+				names[k] = true
+			}
+		}
+		return names
+	}
+	dir := t.TempDir()
+	if err := WriteDir(Generate(GenOptions{Features: 5000, Seed: 5}), dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.geojson"))
+	raws := map[string][]byte{}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws[filepath.Base(file)] = raw
+	}
+	rng := rand.New(rand.NewPCG(6, 60))
+	for n := range 3 {
+		var b strings.Builder
+		b.WriteString(`{"type":"FeatureCollection","features":[`)
+		for i := range 3000 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"type":"Feature","id":"f-%d","geometry":{"type":"Point","coordinates":[1,2]}`, i)
+			switch rng.IntN(20) {
+			case 0:
+				b.WriteString(`,"properties":null}`)
+				continue
+			case 1:
+				b.WriteString(`}`)
+				continue
+			}
+			fmt.Fprintf(&b, `,"properties":{"k":%d`, i)
+			perm := rng.Perm(60)[:rng.IntN(40)]
+			if rng.IntN(2) == 0 {
+				slices.Sort(perm)
+			}
+			for _, k := range perm {
+				if k%7 == 0 {
+					fmt.Fprintf(&b, `,"k\u0030%d":%d`, k, k) // an escaped name: "k0…"
+				} else {
+					fmt.Fprintf(&b, `,"k%d":"v"`, k)
+				}
+			}
+			b.WriteString(`}}`)
+		}
+		b.WriteString(`]}`)
+		raws[fmt.Sprintf("random-%d.geojson", n)] = []byte(b.String())
+	}
+	for file, raw := range raws {
+		id := strings.TrimSuffix(file, ".geojson")
+		v := validateLayerIDs(file, id, raw, nil)
+		if len(v.problems) > 0 {
+			t.Fatalf("%s: %v", file, v.problems[0])
+		}
+		if want := union(v.fc); !reflect.DeepEqual(v.propNames, want) {
+			t.Errorf("%s: %d property names collected, the union of the features' is %d", file, len(v.propNames), len(want))
+		}
+	}
 }

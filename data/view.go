@@ -145,32 +145,42 @@ type entry struct {
 	bound   orb.Bound
 }
 
-func newLayerBase(l *Layer) *layerBase {
+// newLayerBase indexes l; ids holds the feature ids of the layers whose
+// ids are known already (nil: none are).
+func newLayerBase(l *Layer, ids map[*Layer]*layerIDs) *layerBase {
 	feats := l.Features.Features
 	b := &layerBase{
 		meta:     l,
 		features: feats,
-		index:    l.spatialIndex(),
-		ids:      make([]string, len(feats)),
+		ids:      featureIDs(l, ids),
 		byID:     make(map[string]int32, len(feats)),
 		props:    map[string]bool{},
 		encoded:  make([]atomic.Pointer[[]byte], len(feats)),
 		versions: make([]atomic.Pointer[string], len(feats)),
 	}
+	// The spatial index is built beside the id map: at the end of a
+	// load the largest layer's base is what the other processors wait
+	// for.
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		b.index = l.spatialIndex()
+	}()
 	known := l.propertyNames()
 	if known != nil {
 		b.props = known
 	}
-	for i, f := range feats {
-		id := FeatureID(f)
-		b.ids[i] = id
+	for i, id := range b.ids {
 		b.byID[id] = int32(i)
-		if known == nil {
+	}
+	if known == nil {
+		for _, f := range feats {
 			for k := range f.Properties {
 				b.props[k] = true
 			}
 		}
 	}
+	<-indexed
 	return b
 }
 
@@ -826,7 +836,7 @@ func NewSnapshot(ds *Dataset, matchBudget int64) *Snapshot {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := newLayerBase(l)
+			b := newLayerBase(l, ds.ids)
 			b.hash = l.Hash
 			if b.hash == "" {
 				b.hash = layerHash(ds.Version, l.ID)
