@@ -29,7 +29,10 @@ type lineGrid struct {
 	cells   []uint32 // sorted distinct cell keys (cellKey)
 	starts  []uint32 // features of cells[i] are members[starts[i]:starts[i+1]]
 	members []int32
-	minZoom []uint8 // the members' minZoom, to skip thinned ones in place
+	// minZoom holds the members' minZoom, to skip thinned ones in place;
+	// nil when every member is drawn from the grid's zoom on (the grid
+	// serves no shallower tile)
+	minZoom []uint8
 	// large holds the features other than lines whose envelopes cover
 	// too many cells to list; nil when there are none.
 	large *largeSet
@@ -63,26 +66,24 @@ func (l *layer) buildGrids() {
 	if deepest < 0 {
 		return
 	}
-	// the deepest level's entries in feature order; each level above
-	// takes its list from the level below, in the same order, and sorts a
-	// copy by cell, stably, so the features of a cell stay ascending
-	raw := gridEntries(l, gridZooms[deepest])
-	work, tmp := make([]gridEntry, len(raw)), make([]gridEntry, len(raw))
+	// the deepest level's entries, sorted by cell and then feature, each
+	// once; each level above coarsens them in place and sorts them again.
+	// Entries sorted by cell are grouped by column (the cell key's high
+	// half), and a column's entries stay together when coarsened: each
+	// level is sorted one column at a time, in a scratch space as long as
+	// the longest column, so that a single list of entries is ever held.
+	entries := gridEntries(l, gridZooms[deepest])
+	var tmp []gridEntry
 	l.grids = make([]*lineGrid, deepest+1)
 	for i := deepest; i >= 0; i-- {
 		if i < deepest {
 			shift := uint(gridZooms[i+1] - gridZooms[i])
-			n := 0
-			for _, e := range raw {
-				if c := e.coarser(shift); n == 0 || raw[n-1] != c {
-					raw[n] = c
-					n++
-				}
+			for k, e := range entries {
+				entries[k] = e.coarser(shift)
 			}
-			raw = raw[:n]
+			tmp = sortColumns(entries, tmp, 3)
+			entries = compactEntries(entries)
 		}
-		copy(work, raw)
-		entries := compactEntries(sortEntries(work[:len(raw)], tmp[:len(raw)]))
 		g := newLineGrid(l, gridZooms[i], entries) // copies what it keeps
 		g.large = l.largeEnvelopes(gridZooms[i])
 		l.grids[i] = g
@@ -176,56 +177,117 @@ func (e gridEntry) coarser(shift uint) gridEntry {
 	return gridEntry(uint64((c>>16)>>shift<<16|(c&0xffff)>>shift)<<32 | uint64(uint32(e)))
 }
 
-// sortEntries orders entries by cell, stably (two counting passes of 16
-// bits each: linear), using tmp (as long as entries) as scratch, and
-// returns the sorted slice (entries or tmp). Entries listed feature by
-// feature in ascending order therefore come out ordered by cell and then
-// feature, repeats next to each other.
-func sortEntries(entries, tmp []gridEntry) []gridEntry {
-	src, dst := entries, tmp[:len(entries)]
-	var counts [1 << 16]uint32
-	for _, shift := range [2]uint{32, 48} { // cy, then cx
-		clear(counts[:])
-		for _, e := range src {
-			counts[uint16(e>>shift)]++
-		}
-		sum := uint32(0)
-		for d, c := range counts {
-			counts[d] = sum
-			sum += c
-		}
-		for _, e := range src {
-			d := uint16(e >> shift)
-			dst[counts[d]] = e
-			counts[d]++
-		}
-		src, dst = dst, src
-	}
-	return src
-}
-
 // compactEntries drops repeated entries next to each other, in place.
 func compactEntries(entries []gridEntry) []gridEntry { return slices.Compact(entries) }
 
-// gridEntries lists, feature by feature in ascending order, the cells of
-// zoom z each line of l crosses, and the cells of the envelope of any
-// other feature that covers at most maxEnvelopeCells of them (a feature's
-// cells in any order, possibly repeated).
+// gridEntries lists, sorted by cell and then feature and each once, the
+// cells of zoom z each line of l crosses, and the cells of the envelope of
+// any other feature that covers at most maxEnvelopeCells of them. The
+// cells are walked twice: once to count each column's entries, then to
+// write them into their column's place, feature by feature (so ascending
+// within a column), in a list of exactly their number.
 func gridEntries(l *layer, zoom int) []gridEntry {
-	entries := make([]gridEntry, 0, l.gridEntriesBound(zoom))
+	var columns [1<<16 + 1]int
 	var feature int32
-	add := func(cx, cy uint32) bool {
-		e := newGridEntry(cx, cy, feature)
-		if n := len(entries); n == 0 || entries[n-1] != e {
-			entries = append(entries, e)
+	var last gridEntry
+	first := true
+	// a feature's repeated cell, listed just before, is left out: the two
+	// walks leave out the same ones
+	walk := func(add func(e gridEntry)) {
+		first = true
+		for fi := range l.features {
+			feature = int32(fi)
+			l.featureCells(fi, zoom, func(cx, cy uint32) bool {
+				if e := newGridEntry(cx, cy, feature); first || e != last {
+					first, last = false, e
+					add(e)
+				}
+				return true
+			})
 		}
-		return true
 	}
-	for fi := range l.features {
-		feature = int32(fi)
-		l.featureCells(fi, zoom, add)
+	walk(func(e gridEntry) { columns[e.cell()>>16+1]++ })
+	for c := 1; c < len(columns); c++ {
+		columns[c] += columns[c-1]
 	}
-	return entries
+	entries := make([]gridEntry, columns[len(columns)-1])
+	walk(func(e gridEntry) {
+		c := e.cell() >> 16
+		entries[columns[c]] = e
+		columns[c]++
+	})
+	// each column's entries are in feature order: sorting by cell alone
+	// (stably) orders them by cell and then feature
+	sortColumns(entries, nil, 1)
+	return compactEntries(entries)
+}
+
+// sortColumns orders, one column (the cell key's high 16 bits) at a time,
+// entries already grouped by column, by cell and then feature (as numbers).
+// With passes 1, a column's entries must be in feature order already and
+// only the cells are sorted (stably); with passes 3 they may come in any
+// order. It sorts by counting (16 bits a pass, linear), in tmp when that
+// is long enough for the longest column, and returns the scratch space.
+func sortColumns(entries, tmp []gridEntry, passes int) []gridEntry {
+	var counts []uint32
+	for lo := 0; lo < len(entries); {
+		col := entries[lo] >> 48
+		hi := lo + 1
+		for hi < len(entries) && entries[hi]>>48 == col {
+			hi++
+		}
+		switch {
+		case hi-lo <= smallColumn:
+			// as numbers, entries order by cell and then feature: what
+			// the counting sort gives
+			slices.Sort(entries[lo:hi])
+		default:
+			if cap(tmp) < hi-lo {
+				tmp = make([]gridEntry, hi-lo, max(hi-lo, 2*cap(tmp)))
+			}
+			if counts == nil {
+				counts = make([]uint32, 1<<16)
+			}
+			sortColumn(entries[lo:hi], tmp[:hi-lo], passes, counts)
+		}
+		lo = hi
+	}
+	return tmp
+}
+
+// smallColumn is the longest column sorted by comparison.
+const smallColumn = 2048
+
+// sortColumn sorts one column's entries by counting: with passes 3, by the
+// feature's two 16-bit halves and then the cell's row, with passes 1 by the
+// row alone (stably). counts is scratch of 2^16 zeros, left zero.
+func sortColumn(entries, tmp []gridEntry, passes int, counts []uint32) {
+	shifts := [3]uint{0, 16, 32}
+	src, dst := entries, tmp
+	for _, shift := range shifts[3-passes:] {
+		first, last := uint16(math.MaxUint16), uint16(0) // the digits' range
+		for _, e := range src {
+			d := uint16(e >> shift)
+			counts[d]++
+			first, last = min(first, d), max(last, d)
+		}
+		used := counts[first : int(last)+1]
+		sum := uint32(0)
+		for d, c := range used {
+			used[d] = sum
+			sum += c
+		}
+		for _, e := range src {
+			d := uint16(e>>shift) - first
+			dst[used[d]] = e
+			used[d]++
+		}
+		clear(used)
+		src, dst = dst, src
+	}
+	if passes%2 == 1 {
+		copy(entries, src)
+	}
 }
 
 // featureCells calls add with each cell of zoom z that feature fi's lines
@@ -256,39 +318,19 @@ func (l *layer) featureCells(fi, zoom int, add func(cx, cy uint32) bool) {
 	}
 }
 
-// gridEntriesBound is the most entries gridEntries lists at zoom z: a
-// segment's walk visits at most one cell more than the cells between its
-// ends' cells (walkCells), an envelope its cells.
-func (l *layer) gridEntriesBound(zoom int) int {
-	shift := uint(fixedBits - zoom)
-	total := 0
-	for fi := range l.features {
-		f := &l.features[fi]
-		if f.typ != mvtLine {
-			if c := envelopeCells(f, zoom); c <= maxEnvelopeCells {
-				total += int(c)
-			}
-			continue
-		}
-		for _, p := range l.parts[f.parts : f.parts+uint32(f.nParts)] {
-			for i := p.start; i+1 < p.end; i++ {
-				x0, y0 := int(l.xy[2*i]>>shift), int(l.xy[2*i+1]>>shift)
-				x1, y1 := int(l.xy[2*i+2]>>shift), int(l.xy[2*i+3]>>shift)
-				total += abs(x1-x0) + abs(y1-y0) + 1
-			}
-		}
-	}
-	return total
-}
-
 // newLineGrid indexes sorted entries of cells of zoom z.
 func newLineGrid(l *layer, zoom int, entries []gridEntry) *lineGrid {
-	g := &lineGrid{zoom: zoom, members: make([]int32, len(entries)), minZoom: make([]uint8, len(entries))}
+	g := &lineGrid{zoom: zoom, members: make([]int32, len(entries))}
 	cells := 0
+	thinned := false // whether any member is left out at the grid's zoom
 	for i, e := range entries {
 		if i == 0 || e.cell() != entries[i-1].cell() {
 			cells++
 		}
+		thinned = thinned || int(l.features[e.feature()].minZoom) > zoom
+	}
+	if thinned {
+		g.minZoom = make([]uint8, len(entries))
 	}
 	g.cells = make([]uint32, 0, cells)
 	g.starts = make([]uint32, 0, cells+1)
@@ -298,7 +340,9 @@ func newLineGrid(l *layer, zoom int, entries []gridEntry) *lineGrid {
 			g.starts = append(g.starts, uint32(i))
 		}
 		g.members[i] = e.feature()
-		g.minZoom[i] = l.features[e.feature()].minZoom
+		if thinned {
+			g.minZoom[i] = l.features[e.feature()].minZoom
+		}
 	}
 	g.starts = append(g.starts, uint32(len(entries)))
 	return g
@@ -365,9 +409,14 @@ func (g *lineGrid) query(z uint32, x0, y0, x1, y1 float64, dst []int32) []int32 
 				continue
 			}
 			cells++
-			for k := g.starts[i]; k < g.starts[i+1]; k++ {
-				if uint32(g.minZoom[k]) <= z {
-					dst = append(dst, g.members[k])
+			members := g.members[g.starts[i]:g.starts[i+1]]
+			if g.minZoom == nil { // every member is drawn from the grid's zoom
+				dst = append(dst, members...)
+				continue
+			}
+			for k, m := range members {
+				if uint32(g.minZoom[int(g.starts[i])+k]) <= z {
+					dst = append(dst, m)
 				}
 			}
 		}

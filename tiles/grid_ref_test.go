@@ -142,6 +142,12 @@ func TestGridMatchesSortReference(t *testing.T) {
 						t.Fatalf("zoom %d cell %d/%d: features %v, want %v", g.zoom, c>>16, c&0xffff, got, want[i][c])
 					}
 					for k := g.starts[ci]; k < g.starts[ci+1]; k++ {
+						if g.minZoom == nil {
+							if z := l.features[g.members[k]].minZoom; int(z) > g.zoom {
+								t.Fatalf("zoom %d: no minZoom kept, but member %d has minZoom %d", g.zoom, g.members[k], z)
+							}
+							continue
+						}
 						if g.minZoom[k] != l.features[g.members[k]].minZoom {
 							t.Fatalf("zoom %d: member %d has minZoom %d, its feature %d", g.zoom, g.members[k], g.minZoom[k], l.features[g.members[k]].minZoom)
 						}
@@ -152,23 +158,50 @@ func TestGridMatchesSortReference(t *testing.T) {
 	}
 }
 
-// TestSortEntriesRandom checks the counting sort against a comparison sort
-// over random entries listed feature by feature, cells in any order.
-func TestSortEntriesRandom(t *testing.T) {
+// TestSortColumnsRandom checks the column-by-column sort against a
+// comparison sort over random entries grouped by column: listed feature by
+// feature (one pass sorts their cells), or in any order within their
+// column (three passes), in columns short enough to sort by comparison and
+// long enough to sort by counting.
+func TestSortColumnsRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for trial := range 50 {
+	column := func(e gridEntry) uint32 { return e.cell() >> 16 }
+	for trial := range 60 {
 		var entries []gridEntry
 		bits := 1 + rng.IntN(16)
-		for fi := range rng.IntN(2000) {
+		for fi := range rng.IntN(6000) {
 			for range rng.IntN(6) {
 				entries = append(entries, newGridEntry(rng.Uint32N(1<<bits), rng.Uint32N(1<<bits), int32(fi)))
 			}
 		}
 		want := slices.Clone(entries)
 		slices.Sort(want)
-		got := sortEntries(slices.Clone(entries), make([]gridEntry, len(entries)))
-		if !slices.Equal(got, want) {
-			t.Fatalf("trial %d: counting sort differs from the comparison sort", trial)
+		// grouped by column, in feature order within each
+		slices.SortStableFunc(entries, func(a, b gridEntry) int { return cmp.Compare(column(a), column(b)) })
+		passes := 1
+		if trial%2 == 1 {
+			passes = 3
+			for lo := 0; lo < len(entries); {
+				hi := lo
+				for hi < len(entries) && column(entries[hi]) == column(entries[lo]) {
+					hi++
+				}
+				rng.Shuffle(hi-lo, func(i, j int) { entries[lo+i], entries[lo+j] = entries[lo+j], entries[lo+i] })
+				lo = hi
+			}
+		}
+		longest := 0
+		for lo := 0; lo < len(entries); {
+			hi := lo
+			for hi < len(entries) && column(entries[hi]) == column(entries[lo]) {
+				hi++
+			}
+			longest = max(longest, hi-lo)
+			lo = hi
+		}
+		sortColumns(entries, nil, passes)
+		if !slices.Equal(entries, want) {
+			t.Fatalf("trial %d (%d passes, %d bits, longest column %d): differs from the comparison sort", trial, passes, bits, longest)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -149,8 +150,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		defer pm.Close()
 		opts.TileSource = pm
 	}
+	// The tiles are prepared in the background from here on (tile
+	// requests wait for them: api.Server.WaitTiles), under startupGC's
+	// collector settings; the heap profile is of both.
+	restoreGC := startupGC()
 	srv, err := api.NewWithStore(store, opts)
 	if err != nil {
+		restoreGC()
 		return err
 	}
 	srv.ObserveLoad("load", time.Since(loadStart))
@@ -159,9 +165,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	ds := store.Current()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	// The tiles are prepared in the background: tile requests wait for
-	// them (api.Server.WaitTiles); the heap profile is of both.
-	restoreGC := startupGC()
 	tilesDone := make(chan error, 1)
 	go func() {
 		err := srv.WaitTiles(ctx)
@@ -234,14 +237,62 @@ func openStore(dir, url string, watch bool, log *slog.Logger, matchBudget, maxFi
 const tilesGCPercent = 10
 
 // startupGC sets the collector's target for the tile preparation, unless
-// GOGC is set in the environment, and returns what puts it back.
+// GOGC is set in the environment, and holds the heap to a soft memory
+// limit just above what is live while the tiles are prepared (unless
+// GOMEMLIMIT is set), and returns what puts both back.
+//
+// At GOGC 10 the heap may grow a tenth above what is live before a
+// collection, and the runtime keeps a tenth above that of freed memory
+// before it returns it to the system: at 1M generated features, the
+// preparation's peak RSS was some 700 MiB above the live heap. A memory
+// limit makes the runtime return what it frees at once instead: the limit
+// follows the live heap (liveSlack above it, measured after each
+// collection), so that it never makes the collector run more often than
+// GOGC 10 does.
 func startupGC() (restore func()) {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
+	restoreGC := func() {}
+	if os.Getenv("GOGC") == "" {
+		prev := debug.SetGCPercent(tilesGCPercent)
+		restoreGC = func() { debug.SetGCPercent(prev) }
 	}
-	prev := debug.SetGCPercent(tilesGCPercent)
-	return func() { debug.SetGCPercent(prev) }
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return restoreGC
+	}
+	prevLimit := debug.SetMemoryLimit(-1)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			if live := sample[0].Value.Uint64(); live > 0 {
+				debug.SetMemoryLimit(int64(live + live*liveSlackPercent/100 + liveSlackBytes))
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-stopped
+		debug.SetMemoryLimit(prevLimit)
+		restoreGC()
+	}
 }
+
+// The soft memory limit while the tiles are prepared: the live heap plus
+// liveSlackPercent of it and liveSlackBytes (for stacks and the runtime's
+// own memory), above GOGC 10's target so that the collector's pace is
+// still GOGC's and the limit mostly makes freed memory go back at once.
+const (
+	liveSlackPercent = 15
+	liveSlackBytes   = 64 << 20
+)
 
 // peakRSSMiB is the process's peak resident memory so far (VmHWM), or -1
 // where /proc does not say.
