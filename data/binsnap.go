@@ -24,6 +24,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -346,11 +347,21 @@ func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, snapshotLoad, e
 		return nil, load, err
 	}
 	defer f.Close()
-	// What costs nothing first: the program, the options and the files'
-	// names and sizes.
-	if hdr.Program != programIdentity() || hdr.Converter != (opts.Converter != nil) || !sameFileSizes(dir, hdr.Files) {
+	// What costs nothing first: the options and the files' names and
+	// sizes. The program's identity (a hash of the executable, a tenth of
+	// a second) is computed while the first blocks are decoded, which
+	// stop as soon as it differs.
+	if hdr.Converter != (opts.Converter != nil) || !sameFileSizes(dir, hdr.Files) {
 		return nil, load, errSnapshotStale
 	}
+	var otherProgram atomic.Bool
+	identified := make(chan struct{})
+	go func() {
+		defer close(identified)
+		if hdr.Program != programIdentity() {
+			otherProgram.Store(true)
+		}
+	}()
 	// Then the files' content, hashed (those whose stat changed) while
 	// the layers are decoded.
 	type digestResult struct {
@@ -364,8 +375,12 @@ func loadBinarySnapshot(dir string, opts LoadOptions) (*Dataset, snapshotLoad, e
 		d, s, n, err := digestDir(dir, opts.maxFileBytes(), hdr.Files)
 		digested <- digestResult{d, s, n, err}
 	}()
-	ds, metas, err := readSnapshotLayers(r, hdr, fileSize(f))
+	ds, metas, err := readSnapshotLayers(r, hdr, fileSize(f), &otherProgram)
+	<-identified
 	dr := <-digested
+	if otherProgram.Load() {
+		return nil, load, errSnapshotStale
+	}
 	load.hashed = dr.hashed
 	if dr.err == nil && !sameDigests(hdr.Files, dr.digests) {
 		dr.err = errors.New("a file's content differs")
@@ -492,7 +507,7 @@ func readBinarySnapshot(path string) (*Dataset, *binSnapHeader, []binSnapLayer, 
 		return nil, nil, nil, err
 	}
 	defer f.Close()
-	ds, metas, err := readSnapshotLayers(r, hdr, fileSize(f))
+	ds, metas, err := readSnapshotLayers(r, hdr, fileSize(f), nil)
 	return ds, hdr, metas, err
 }
 
@@ -547,8 +562,16 @@ func readSnapshotHeader(f *os.File) (*binSnapHeader, *bufio.Reader, error) {
 
 // readSnapshotLayers decodes the layers following the header.
 //
-// size is the file's size, which bounds what its counts may claim.
-func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64) (*Dataset, []binSnapLayer, error) {
+// size is the file's size, which bounds what its counts may claim. The
+// reading stops early, with an error, once stop (when not nil) is set.
+//
+// The file is read by one goroutine, which only copies bytes: a layer's
+// blocks are decoded by workers while the reading goes on to the layer's
+// index and the next layer, and once a layer's blocks are decoded its
+// index is checked against its features and its lookup tables built
+// (layerProps), while the next layers are decoded, so both cores are
+// busy from the first block to the last.
+func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64, stop *atomic.Bool) (*Dataset, []binSnapLayer, error) {
 	ds := &Dataset{Version: hdr.Version}
 	metas := make([]binSnapLayer, hdr.Layers)
 	checkErrs := make([]error, hdr.Layers)
@@ -571,31 +594,38 @@ func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64) (*Datas
 		if m.Features < 0 || m.Features > 1<<28 {
 			return nil, nil, fmt.Errorf("layer %d: %d features", i, m.Features)
 		}
-		feats, keys, err := readBlocks(r, m.Features, free)
+		dec, err := readBlocks(r, m.Features, free, stop)
 		if err != nil {
 			return nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
 		}
 		arrays, err := readIndexSection(r, size)
 		if err != nil {
+			dec.wait()
 			return nil, nil, fmt.Errorf("layer %s: %w", m.ID, err)
 		}
+		feats := dec.feats
 		fc := geojson.NewFeatureCollection()
 		fc.Features = feats
 		l := &Layer{ID: m.ID, Title: m.Title, Description: m.Description, License: m.License,
-			Attribution: m.Attribution, CRS: m.CRS, File: m.File, Hash: m.Hash, Features: fc,
-			propNames: &layerProps{features: feats, names: keys}}
+			Attribution: m.Attribution, CRS: m.CRS, File: m.File, Hash: m.Hash, Features: fc}
 		ds.Layers = append(ds.Layers, l)
-		// The index is checked against the features while the next
-		// layer is read.
+		// Once its blocks are decoded, the layer's index is checked
+		// against its features and its lookup tables built while the
+		// next layers are read.
 		checks.Add(1)
 		go func() {
 			defer checks.Done()
+			if err := dec.wait(); err != nil {
+				checkErrs[i] = fmt.Errorf("layer %s: %w", m.ID, err)
+				return
+			}
 			ix, err := geo.IndexFromArrays(feats, arrays)
 			if err != nil {
 				checkErrs[i] = fmt.Errorf("layer %s: %w", m.ID, err)
 				return
 			}
 			l.index = newLayerIndex(feats, ix)
+			l.propNames = newLayerProps(feats, dec.keys, dec.ids)
 		}()
 	}
 	checks.Wait()
@@ -630,54 +660,74 @@ func readChecked(r io.Reader, n uint32, crc bool) ([]byte, error) {
 	return b, nil
 }
 
-// readBlocks reads one layer's blocks and decodes them in parallel: the
-// reading goroutine only copies each block's bytes into a buffer the
+// errSnapshotStopped says the reading of a snapshot was stopped.
+var errSnapshotStopped = errors.New("the reading was stopped")
+
+// layerDecode is one layer's blocks being decoded (readBlocks).
+type layerDecode struct {
+	// feats holds the features, each in its place once wait returns.
+	feats []*geojson.Feature
+	// ids holds each feature's FeatureID.
+	ids []string
+	// keys is the union of the features' property names.
+	keys map[string]bool
+
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error
+	errAt int
+}
+
+// fail records the error of block i; the first block's error is kept.
+func (ld *layerDecode) fail(i int, err error) {
+	ld.mu.Lock()
+	if ld.errAt < 0 || i < ld.errAt {
+		ld.errAt, ld.err = i, fmt.Errorf("block %d: %w", i, err)
+	}
+	ld.mu.Unlock()
+}
+
+// wait waits for every block to be decoded and returns the first
+// block's error.
+func (ld *layerDecode) wait() error {
+	ld.wg.Wait()
+	return ld.err
+}
+
+// readBlocks reads one layer's blocks and has them decoded in parallel:
+// the reading goroutine only copies each block's bytes into a buffer the
 // decoders hand back when done (so a layer's reading leaves no gigabyte
 // of payloads behind for the collector), the decoders check the CRC and
-// decode.
-//
-// keys is the union of the features' property names.
+// decode. It returns once the blocks are read, while they are still
+// being decoded (layerDecode.wait); an error of the reading is returned
+// after the decoders are done.
 //
 // free holds the block buffers, shared by every layer of a snapshot: the
 // collector is paused while a snapshot is read (snapshotGC), so a buffer
 // dropped is memory held until the end.
-func readBlocks(r io.Reader, want int, free chan []byte) (feats []*geojson.Feature, keys map[string]bool, err error) {
+func readBlocks(r io.Reader, want int, free chan []byte, stop *atomic.Bool) (*layerDecode, error) {
 	type job struct {
 		i       int
 		crc     uint32
 		payload []byte
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
-	keys = map[string]bool{}
 	// Every block but the last holds binSnapBlock features (as written),
 	// so each is decoded into its place.
-	feats = make([]*geojson.Feature, want)
-	var (
-		jobs    = make(chan job, 2*workers)
-		mu      sync.Mutex
-		firstEr error
-		errAt   = -1
-		wg      sync.WaitGroup
-	)
-	fail := func(i int, err error) {
-		mu.Lock()
-		if errAt < 0 || i < errAt {
-			errAt, firstEr = i, fmt.Errorf("block %d: %w", i, err)
-		}
-		mu.Unlock()
-	}
+	ld := &layerDecode{feats: make([]*geojson.Feature, want), ids: make([]string, want), keys: map[string]bool{}, errAt: -1}
+	jobs := make(chan job, 2*workers)
 	for range workers {
-		wg.Add(1)
+		ld.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer ld.wg.Done()
 			d := &blockDecoder{}
 			mine := map[string]bool{}
 			defer func() {
-				mu.Lock()
+				ld.mu.Lock()
 				for k := range mine {
-					keys[k] = true
+					ld.keys[k] = true
 				}
-				mu.Unlock()
+				ld.mu.Unlock()
 			}()
 			for j := range jobs {
 				var err error
@@ -687,7 +737,10 @@ func readBlocks(r io.Reader, want int, free chan []byte) (feats []*geojson.Featu
 				} else if lo >= want {
 					err = fmt.Errorf("a block beyond the layer's %d features", want)
 				} else {
-					_, err = d.decodeInto(j.payload, feats[lo:min(lo+binSnapBlock, want)])
+					hi := min(lo+binSnapBlock, want)
+					d.ids = ld.ids[lo:hi]
+					_, err = d.decodeInto(j.payload, ld.feats[lo:hi])
+					d.ids = nil
 					d.propKeys(mine)
 				}
 				select {
@@ -695,7 +748,7 @@ func readBlocks(r io.Reader, want int, free chan []byte) (feats []*geojson.Featu
 				default:
 				}
 				if err != nil {
-					fail(j.i, err)
+					ld.fail(j.i, err)
 				}
 			}
 		}()
@@ -703,6 +756,10 @@ func readBlocks(r io.Reader, want int, free chan []byte) (feats []*geojson.Featu
 	var readErr error
 	blocks := 0
 	for i := 0; ; i++ {
+		if stop != nil && stop.Load() {
+			readErr = errSnapshotStopped
+			break
+		}
 		var h [8]byte
 		if _, err := io.ReadFull(r, h[:]); err != nil {
 			readErr = fmt.Errorf("block %d: %w", i, err)
@@ -733,17 +790,16 @@ func readBlocks(r io.Reader, want int, free chan []byte) (feats []*geojson.Featu
 		jobs <- job{i, binary.LittleEndian.Uint32(h[4:]), payload}
 	}
 	close(jobs)
-	wg.Wait()
+	if readErr == nil {
+		if wantBlocks := (want + binSnapBlock - 1) / binSnapBlock; blocks != wantBlocks {
+			readErr = fmt.Errorf("%d blocks where the layer's %d features make %d", blocks, want, wantBlocks)
+		}
+	}
 	if readErr != nil {
-		return nil, nil, readErr
+		ld.wait()
+		return nil, readErr
 	}
-	if firstEr != nil {
-		return nil, nil, firstEr
-	}
-	if wantBlocks := (want + binSnapBlock - 1) / binSnapBlock; blocks != wantBlocks {
-		return nil, nil, fmt.Errorf("%d blocks where the layer's %d features make %d", blocks, want, wantBlocks)
-	}
-	return feats, keys, nil
+	return ld, nil
 }
 
 // Value tags.
@@ -960,6 +1016,13 @@ type blockDecoder struct {
 	// union newLayerBase would otherwise collect from every feature.
 	inProps bool
 	propKey []bool
+	// ids, when set, receives each feature's FeatureID, found while its
+	// properties are decoded (id) rather than looked up in every map
+	// afterwards.
+	ids []string
+	id  string
+	// hasID says the feature's properties hold an "id" string.
+	hasID bool
 }
 
 // propKeys adds the property names of the block last decoded to set.
@@ -970,6 +1033,28 @@ func (d *blockDecoder) propKeys(set map[string]bool) {
 		}
 	}
 }
+
+// boxString returns *p as an interface value that points at *p itself,
+// as the compiler's conversion does for a constant, instead of at a new
+// copy of the string's header (a 16-byte allocation each: four million
+// at a million generated features). *p must never change afterwards:
+// an interface's value is immutable.
+func boxString(p *string) any {
+	e := eface{typ: stringType, data: unsafe.Pointer(p)}
+	return *(*any)(unsafe.Pointer(&e))
+}
+
+// eface is the layout of an empty interface value: its dynamic type and
+// a pointer to its value.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// stringType is the dynamic type word of a string in an interface.
+var stringType = func() unsafe.Pointer {
+	var v any = ""
+	return (*eface)(unsafe.Pointer(&v)).typ
+}()
 
 var errBlockShort = errors.New("the block ends early")
 
@@ -1050,6 +1135,10 @@ func (d *blockDecoder) decodeInto(payload []byte, out []*geojson.Feature) ([]*ge
 	// allocation a block rather than one a string. A string is in the
 	// table once a block, so a value common to every feature (a status,
 	// a city) is held once a block, not once a feature.
+	//
+	// The table is a new slice each block, never changed once filled:
+	// the boxed strings (the interface values properties hold) point at
+	// its elements rather than each at a copy of its own (boxString).
 	type span struct{ at, n int }
 	spans := d.spans[:0]
 	start := d.i
@@ -1059,10 +1148,10 @@ func (d *blockDecoder) decodeInto(payload []byte, out []*geojson.Feature) ([]*ge
 		d.i += n
 	}
 	all := string(d.b[start:d.i])
-	for _, sp := range spans {
-		s := all[sp.at : sp.at+sp.n]
-		d.table = append(d.table, s)
-		d.boxed = append(d.boxed, s)
+	d.table = make([]string, len(spans))
+	for k, sp := range spans {
+		d.table[k] = all[sp.at : sp.at+sp.n]
+		d.boxed = append(d.boxed, boxString(&d.table[k]))
 	}
 	d.spans = spans
 	d.propKey = append(d.propKey[:0], make([]bool, len(d.table))...)
@@ -1090,11 +1179,20 @@ func (d *blockDecoder) decodeInto(payload []byte, out []*geojson.Feature) ([]*ge
 		f.Type = "Feature"
 		f.ID = d.value(0)
 		f.Geometry = d.geometry(0)
-		d.inProps = true
+		d.inProps, d.hasID = true, false
 		if p, ok := d.value(0).(map[string]any); ok {
 			f.Properties = p
 		}
 		d.inProps = false
+		if d.ids != nil && k < len(d.ids) {
+			// FeatureID: the "id" property when it is a string, else
+			// the feature's id when it is one.
+			id, _ := f.ID.(string)
+			if d.hasID {
+				id = d.id
+			}
+			d.ids[k] = id
+		}
 		if n := d.count(1); n > 0 {
 			f.BBox = make(geojson.BBox, n-1)
 			for j := range f.BBox {
@@ -1158,9 +1256,13 @@ func (d *blockDecoder) value(depth int) any {
 			i := d.strIndex()
 			v := d.value(depth + 1)
 			if i >= 0 {
-				m[d.table[i]] = v
+				k := d.table[i]
+				m[k] = v
 				if props {
 					d.propKey[i] = true
+					if k == "id" {
+						d.id, d.hasID = v.(string)
+					}
 				}
 			}
 		}

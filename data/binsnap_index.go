@@ -86,21 +86,44 @@ func (l *Layer) builtIndex() *geo.Index {
 	return li.ix
 }
 
-// layerProps is the union of a layer's features' property names, as the
-// binary snapshot's decoding collects them.
+// layerProps is what the binary snapshot's decoding collects of a
+// layer's features for newLayerBase, which would otherwise go through
+// every feature again: the union of their property names, each one's
+// FeatureID and the position of each id.
 type layerProps struct {
 	features []*geojson.Feature // as layerIndex's
 	names    map[string]bool
+	ids      []string
+	byID     map[string]int32
+}
+
+// newLayerProps returns the layerProps of feats, whose property names
+// are names and FeatureIDs ids.
+func newLayerProps(feats []*geojson.Feature, names map[string]bool, ids []string) *layerProps {
+	byID := make(map[string]int32, len(ids))
+	for i, id := range ids {
+		byID[id] = int32(i)
+	}
+	return &layerProps{features: feats, names: names, ids: ids, byID: byID}
 }
 
 // propertyNames returns the union of l's features' property names when
 // it is known for exactly these features (shared: do not change it), else
 // nil.
 func (l *Layer) propertyNames() map[string]bool {
+	if p := l.decodedProps(); p != nil {
+		return p.names
+	}
+	return nil
+}
+
+// decodedProps returns l's layerProps when they are of exactly these
+// features (shared: do not change them), else nil.
+func (l *Layer) decodedProps() *layerProps {
 	if l.propNames == nil || l.Features == nil || !sameSlice(l.propNames.features, l.Features.Features) {
 		return nil
 	}
-	return l.propNames.names
+	return l.propNames
 }
 
 func sameSlice(a, b []*geojson.Feature) bool {
