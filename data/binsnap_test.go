@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/crc32"
 	"log/slog"
 	"math"
@@ -13,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -498,4 +501,88 @@ func requireSnapshotUsed(t *testing.T, dir string, want *Dataset) {
 		t.Fatalf("the new snapshot is not used; log:\n%s", logs)
 	}
 	sameDataset(t, s.Current().Dataset(), want)
+}
+
+// TestBinarySnapshotLookups: the ids, id positions and property names the
+// snapshot's decoding collects for a layer's base are those newLayerBase
+// finds going through the features itself, for ids in the properties, in
+// the feature's id, of other types, missing, repeated (the last one wins)
+// and nested (not an id), over several blocks.
+func TestBinarySnapshotLookups(t *testing.T) {
+	var feats []*geojson.Feature
+	for i := range 2*binSnapBlock + 7 {
+		f := &geojson.Feature{Type: "Feature", Geometry: orb.Point{float64(i % 90), float64(i % 45)}}
+		switch i % 7 {
+		case 0:
+			f.Properties = geojson.Properties{"id": fmt.Sprintf("p-%d", i), "name": "x"}
+			f.ID = "ignored"
+		case 1:
+			f.Properties = geojson.Properties{"id": float64(i), "kind": "number id"}
+			f.ID = fmt.Sprintf("f-%d", i)
+		case 2:
+			f.ID = fmt.Sprintf("f-%d", i)
+		case 3:
+			f.ID = float64(i)
+			f.Properties = geojson.Properties{"nested": map[string]any{"id": "not-this"}}
+		case 4:
+			f.Properties = geojson.Properties{"id": fmt.Sprintf("dup-%d", i%3), "extra": true}
+		case 5:
+			f.Properties = geojson.Properties{}
+		case 6:
+			f.Properties = geojson.Properties{"id": nil, "a": 1.0, "b": "c"}
+			f.ID = "from-member"
+		}
+		feats = append(feats, f)
+	}
+	fc := geojson.NewFeatureCollection()
+	fc.Features = feats
+	ds := &Dataset{Version: "v", Layers: []*Layer{{ID: "things", File: "things.geojson", Features: fc}}}
+	stateDir := t.TempDir()
+	path, err := writeBinarySnapshot(stateDir, ds, nil, false, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _, err := readBinarySnapshot(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := got.Layers[0]
+	if l.decodedProps() == nil {
+		t.Fatal("the decoding collected no lookups")
+	}
+	decoded := newLayerBase(l)
+	plain := *l
+	plain.propNames = nil
+	scratch := newLayerBase(&plain)
+	if !reflect.DeepEqual(decoded.ids, scratch.ids) {
+		t.Errorf("ids differ from FeatureID's")
+	}
+	if !reflect.DeepEqual(decoded.byID, scratch.byID) {
+		t.Errorf("id positions differ:\n got %v\nwant %v", decoded.byID, scratch.byID)
+	}
+	if !reflect.DeepEqual(decoded.props, scratch.props) {
+		t.Errorf("property names %v, want %v", decoded.props, scratch.props)
+	}
+	if decoded.byID["dup-1"] == 0 || scratch.ids[decoded.byID["dup-1"]] != "dup-1" {
+		t.Errorf("a repeated id maps to %d", decoded.byID["dup-1"])
+	}
+}
+
+// TestBinarySnapshotStopped: a reading stopped (the snapshot is of
+// another program) ends with an error, and with every decoder done.
+func TestBinarySnapshotStopped(t *testing.T) {
+	dir := generatedFolder(t, 3*binSnapBlock)
+	s, logs := openLogged(t, dir)
+	snap := waitSnapshot(t, dir, logs)
+	s.Close()
+	f, r, hdr, err := openBinarySnapshot(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stop atomic.Bool
+	stop.Store(true)
+	if ds, _, err := readSnapshotLayers(r, hdr, fileSize(f), &stop); !errors.Is(err, errSnapshotStopped) || ds != nil {
+		t.Fatalf("a stopped reading returned %v, %v", ds, err)
+	}
 }
