@@ -54,19 +54,21 @@ import (
 //	magic "PLANMAPSNAP\x00", format uint32, header length uint32,
 //	header (JSON: binSnapHeader), header CRC-32C uint32,
 //	then for each layer: meta length uint32, meta (JSON: binSnapLayer),
-//	meta CRC-32C uint32, and its features in blocks: payload length uint32, CRC-32C uint32,
-//	payload; a block of length 0 ends the layer's features, and its
-//	index section (binsnap_index.go) follows.
+//	meta CRC-32C uint32, and its features in blocks: body length uint32,
+//	point count uint32, CRC-32C uint32 (of the points' bytes and then the
+//	body's), the points, the body; a block of body length 0 ends the
+//	layer's features, and its index section (binsnap_index.go) follows.
 //
-// A block's payload holds its own string table (every property key and
-// string value of its features once), every coordinate of its features as
-// one flat array of float64 pairs, and then the features, each its id,
-// geometry (type tags and counts; the points come from the flat array in
-// order), properties, bbox and foreign members.
+// A block's points are every coordinate of its features as one flat
+// array of float64 pairs, read straight into the memory the features'
+// geometry keeps. Its body holds its own string table (every property
+// key and string value of its features once) and then the features, each
+// its id, geometry (type tags and counts; the points come from the flat
+// array in order), properties, bbox and foreign members.
 
 const (
 	binSnapMagic  = "PLANMAPSNAP\x00"
-	binSnapFormat = 2
+	binSnapFormat = 3
 	binSnapPrefix = "snapshot-"
 	binSnapSuffix = ".bin"
 	// binSnapBlock is how many features a block holds: blocks are decoded
@@ -639,6 +641,29 @@ func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64, stop *a
 	return ds, metas, nil
 }
 
+// blockChecksum returns the CRC-32C of a block as stored: its points'
+// bytes, then its body.
+func blockChecksum(points []orb.Point, body []byte) uint32 {
+	pb := sliceBytes(points)
+	if !littleEndian {
+		pb = swapped(pb, 8)
+	}
+	return crc32.Update(crc32.Checksum(pb, crcTable), crcTable, body)
+}
+
+// readPoints reads len(points) points, float64 pairs in the snapshot's
+// order, into points.
+func readPoints(r io.Reader, points []orb.Point) error {
+	b := sliceBytes(points)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return err
+	}
+	if !littleEndian {
+		copy(b, swapped(b, 8))
+	}
+	return nil
+}
+
 // readChecked reads n bytes, then, when crc is set, their CRC-32C.
 func readChecked(r io.Reader, n uint32, crc bool) ([]byte, error) {
 	if n > 1<<30 {
@@ -709,6 +734,7 @@ func readBlocks(r io.Reader, want int, free chan []byte, stop *atomic.Bool) (*la
 	type job struct {
 		i       int
 		crc     uint32
+		points  []orb.Point
 		payload []byte
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
@@ -732,14 +758,14 @@ func readBlocks(r io.Reader, want int, free chan []byte, stop *atomic.Bool) (*la
 			for j := range jobs {
 				var err error
 				lo := j.i * binSnapBlock
-				if crc32.Checksum(j.payload, crcTable) != j.crc {
+				if blockChecksum(j.points, j.payload) != j.crc {
 					err = errors.New("the checksum does not match")
 				} else if lo >= want {
 					err = fmt.Errorf("a block beyond the layer's %d features", want)
 				} else {
 					hi := min(lo+binSnapBlock, want)
 					d.ids = ld.ids[lo:hi]
-					_, err = d.decodeInto(j.payload, ld.feats[lo:hi])
+					_, err = d.decodeInto(j.points, j.payload, ld.feats[lo:hi])
 					d.ids = nil
 					d.propKeys(mine)
 				}
@@ -760,18 +786,25 @@ func readBlocks(r io.Reader, want int, free chan []byte, stop *atomic.Bool) (*la
 			readErr = errSnapshotStopped
 			break
 		}
-		var h [8]byte
+		var h [12]byte
 		if _, err := io.ReadFull(r, h[:]); err != nil {
 			readErr = fmt.Errorf("block %d: %w", i, err)
 			break
 		}
-		n := binary.LittleEndian.Uint32(h[:4])
+		n, nPoints := binary.LittleEndian.Uint32(h[:4]), binary.LittleEndian.Uint32(h[4:8])
 		if n == 0 {
 			break
 		}
 		blocks++
-		if n > 1<<30 {
-			readErr = fmt.Errorf("block %d: a length of %d bytes", i, n)
+		if n > 1<<30 || nPoints > 1<<26 {
+			readErr = fmt.Errorf("block %d: a length of %d bytes and %d points", i, n, nPoints)
+			break
+		}
+		// The points go straight from the file into the slab the
+		// features' geometry keeps (one for the block's coordinates).
+		points := make([]orb.Point, nPoints)
+		if err := readPoints(r, points); err != nil {
+			readErr = fmt.Errorf("block %d: %w", i, err)
 			break
 		}
 		var payload []byte
@@ -787,7 +820,7 @@ func readBlocks(r io.Reader, want int, free chan []byte, stop *atomic.Bool) (*la
 			readErr = fmt.Errorf("block %d: %w", i, err)
 			break
 		}
-		jobs <- job{i, binary.LittleEndian.Uint32(h[4:]), payload}
+		jobs <- job{i, binary.LittleEndian.Uint32(h[8:]), points, payload}
 	}
 	close(jobs)
 	if readErr == nil {
@@ -835,7 +868,8 @@ type blockEncoder struct {
 	out     []byte
 }
 
-func (e *blockEncoder) encode(feats []*geojson.Feature) ([]byte, error) {
+// encode encodes a block of features: its points and its body.
+func (e *blockEncoder) encode(feats []*geojson.Feature) ([]orb.Point, []byte, error) {
 	if e.strings == nil {
 		e.strings = map[string]uint32{}
 	}
@@ -843,18 +877,18 @@ func (e *blockEncoder) encode(feats []*geojson.Feature) ([]byte, error) {
 	e.table, e.points, e.body = e.table[:0], e.points[:0], e.body[:0]
 	for _, f := range feats {
 		if f.Type != "Feature" {
-			return nil, fmt.Errorf("a feature of type %q", f.Type)
+			return nil, nil, fmt.Errorf("a feature of type %q", f.Type)
 		}
 		if err := e.value(f.ID, 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := e.geometry(f.Geometry, 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if f.Properties == nil {
 			e.body = append(e.body, tagNull)
 		} else if err := e.value(map[string]any(f.Properties), 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if f.BBox == nil {
 			e.body = binary.AppendUvarint(e.body, 0)
@@ -867,7 +901,7 @@ func (e *blockEncoder) encode(feats []*geojson.Feature) ([]byte, error) {
 		if f.ExtraMembers == nil {
 			e.body = append(e.body, tagNull)
 		} else if err := e.value(map[string]any(f.ExtraMembers), 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	out := e.out[:0]
@@ -876,15 +910,10 @@ func (e *blockEncoder) encode(feats []*geojson.Feature) ([]byte, error) {
 		out = binary.AppendUvarint(out, uint64(len(s)))
 		out = append(out, s...)
 	}
-	out = binary.AppendUvarint(out, uint64(len(e.points)))
-	for _, p := range e.points {
-		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(p[0]))
-		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(p[1]))
-	}
 	out = binary.AppendUvarint(out, uint64(len(feats)))
 	out = append(out, e.body...)
 	e.out = out
-	return out, nil
+	return e.points, out, nil
 }
 
 func (e *blockEncoder) str(s string) {
@@ -1121,13 +1150,14 @@ func (d *blockDecoder) strIndex() int {
 	return int(i)
 }
 
-func (d *blockDecoder) decode(payload []byte) ([]*geojson.Feature, error) {
-	return d.decodeInto(payload, nil)
+func (d *blockDecoder) decode(points []orb.Point, payload []byte) ([]*geojson.Feature, error) {
+	return d.decodeInto(points, payload, nil)
 }
 
-// decodeInto decodes a block into out, which must have room for exactly
-// its features; with out nil, into a new slice.
-func (d *blockDecoder) decodeInto(payload []byte, out []*geojson.Feature) ([]*geojson.Feature, error) {
+// decodeInto decodes a block, its points and its body, into out, which
+// must have room for exactly its features; with out nil, into a new
+// slice. The features' geometry keeps slices of points.
+func (d *blockDecoder) decodeInto(points []orb.Point, payload []byte, out []*geojson.Feature) ([]*geojson.Feature, error) {
 	d.b, d.i, d.err = payload, 0, nil
 	nStrings := d.count(1)
 	d.table, d.boxed = d.table[:0], d.boxed[:0]
@@ -1155,17 +1185,8 @@ func (d *blockDecoder) decodeInto(payload []byte, out []*geojson.Feature) ([]*ge
 	}
 	d.spans = spans
 	d.propKey = append(d.propKey[:0], make([]bool, len(d.table))...)
-	nPoints := d.count(16)
 	// One slab for every coordinate of the block: rings are slices of it.
-	d.points = make([]orb.Point, nPoints)
-	if raw := d.b[d.i:]; littleEndian && len(raw) >= 16*nPoints {
-		copy(sliceBytes(d.points), raw[:16*nPoints])
-		d.i += 16 * nPoints
-	} else {
-		for k := range d.points {
-			d.points[k] = orb.Point{d.float(), d.float()}
-		}
-	}
+	d.points = points
 	nFeatures := d.count(1)
 	if out == nil {
 		out = make([]*geojson.Feature, nFeatures)
@@ -1390,17 +1411,26 @@ func writeBinarySnapshot(stateDir string, ds *Dataset, digests []fileDigest, con
 				return "", errSnapshotAbandoned
 			default:
 			}
-			payload, err := enc.encode(feats[lo:min(lo+binSnapBlock, len(feats))])
+			points, payload, err := enc.encode(feats[lo:min(lo+binSnapBlock, len(feats))])
 			if err != nil {
 				return "", fmt.Errorf("layer %s: %w", l.ID, err)
 			}
-			var h [8]byte
+			if len(points) > 1<<26 {
+				return "", fmt.Errorf("layer %s: a block of %d points", l.ID, len(points))
+			}
+			pb := sliceBytes(points)
+			if !littleEndian {
+				pb = swapped(pb, 8)
+			}
+			var h [12]byte
 			binary.LittleEndian.PutUint32(h[:4], uint32(len(payload)))
-			binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(payload, crcTable))
+			binary.LittleEndian.PutUint32(h[4:8], uint32(len(points)))
+			binary.LittleEndian.PutUint32(h[8:], blockChecksum(points, payload))
 			w.Write(h[:])
+			w.Write(pb)
 			w.Write(payload)
 		}
-		w.Write(make([]byte, 8))
+		w.Write(make([]byte, 12))
 		if err := writeIndexSection(w, l.spatialIndex()); err != nil {
 			return "", fmt.Errorf("layer %s: %w", l.ID, err)
 		}

@@ -126,11 +126,12 @@ func indexSections(t *testing.T, raw []byte) []int {
 	for at < len(raw) {
 		at += 4 + u32(at) + 4 // layer metadata and its CRC
 		for {
-			n := u32(at)
-			at += 8 + n
+			n, points := u32(at), u32(at+4)
+			at += 12
 			if n == 0 {
 				break
 			}
+			at += 16*points + n
 		}
 		out = append(out, at)
 		starts, sizes := indexArrays(raw, at)

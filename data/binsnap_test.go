@@ -211,12 +211,12 @@ func TestBinarySnapshotValues(t *testing.T) {
 		{Type: "Feature", Geometry: nil, BBox: geojson.BBox{}},
 	}
 	var e blockEncoder
-	payload, err := e.encode(feats)
+	points, payload, err := e.encode(feats)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &blockDecoder{}
-	got, err := d.decode(bytes.Clone(payload))
+	got, err := d.decode(slices.Clone(points), bytes.Clone(payload))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,8 +232,14 @@ func TestBinarySnapshotValues(t *testing.T) {
 	}
 	// Every truncation of the payload is an error, never a panic.
 	for n := range len(payload) {
-		if _, err := d.decode(payload[:n]); err == nil {
+		if _, err := d.decode(slices.Clone(points), payload[:n]); err == nil {
 			t.Errorf("payload cut to %d of %d bytes decoded without error", n, len(payload))
+		}
+	}
+	// So is a block with a point too few or too many.
+	for _, pts := range [][]orb.Point{points[:len(points)-1], append(slices.Clone(points), orb.Point{7, 7})} {
+		if _, err := d.decode(pts, payload); err == nil {
+			t.Errorf("%d points where %d were written decoded without error", len(pts), len(points))
 		}
 	}
 }
