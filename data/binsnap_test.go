@@ -311,6 +311,17 @@ func TestBinarySnapshotInvalidated(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "cannot be read"},
+		{"block points flipped", func(t *testing.T, _, snap string) {
+			damageBlock(t, snap, func(raw []byte, at, points, body int) { raw[at+12+16*points/2] ^= 0x01 })
+		}, "cannot be read"},
+		{"block body flipped", func(t *testing.T, _, snap string) {
+			damageBlock(t, snap, func(raw []byte, at, points, body int) { raw[at+12+16*points+body/2] ^= 0x01 })
+		}, "cannot be read"},
+		{"block point count changed", func(t *testing.T, _, snap string) {
+			damageBlock(t, snap, func(raw []byte, at, points, body int) {
+				binary.LittleEndian.PutUint32(raw[at+4:], uint32(points-1))
+			})
+		}, "cannot be read"},
 		{"another program", func(t *testing.T, _, snap string) {
 			_, hdr, _, err := readBinarySnapshot(snap)
 			if err != nil {
@@ -590,5 +601,28 @@ func TestBinarySnapshotStopped(t *testing.T) {
 	stop.Store(true)
 	if ds, _, err := readSnapshotLayers(r, hdr, fileSize(f), &stop); !errors.Is(err, errSnapshotStopped) || ds != nil {
 		t.Fatalf("a stopped reading returned %v, %v", ds, err)
+	}
+}
+
+// damageBlock rewrites the snapshot file after damage changed the first
+// block of its first layer, which begins at raw[at] and holds points
+// points and a body of body bytes.
+func damageBlock(t *testing.T, snap string, damage func(raw []byte, at, points, body int)) {
+	t.Helper()
+	raw, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u32 := func(at int) int { return int(binary.LittleEndian.Uint32(raw[at:])) }
+	at := len(binSnapMagic) + 4
+	at += 4 + u32(at) + 4 // header and its CRC
+	at += 4 + u32(at) + 4 // the first layer's metadata and its CRC
+	body, points := u32(at), u32(at+4)
+	if body == 0 || points < 2 {
+		t.Fatalf("the first block has %d bytes and %d points", body, points)
+	}
+	damage(raw, at, points, body)
+	if err := os.WriteFile(snap, raw, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
