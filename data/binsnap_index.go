@@ -86,10 +86,10 @@ func (l *Layer) builtIndex() *geo.Index {
 	return li.ix
 }
 
-// layerProps is what the binary snapshot's decoding collects of a
-// layer's features for newLayerBase, which would otherwise go through
-// every feature again: the union of their property names, each one's
-// FeatureID and the position of each id.
+// layerProps is what a layer's decoding collects of its features for
+// newLayerBase, which would otherwise go through every feature again: the
+// union of their property names and, from the binary snapshot's decoding
+// (nil otherwise), each one's FeatureID and the position of each id.
 type layerProps struct {
 	features []*geojson.Feature // as layerIndex's
 	names    map[string]bool

@@ -567,10 +567,10 @@ func TestBinarySnapshotLookups(t *testing.T) {
 	if l.decodedProps() == nil {
 		t.Fatal("the decoding collected no lookups")
 	}
-	decoded := newLayerBase(l)
+	decoded := newLayerBase(l, nil)
 	plain := *l
 	plain.propNames = nil
-	scratch := newLayerBase(&plain)
+	scratch := newLayerBase(&plain, nil)
 	if !reflect.DeepEqual(decoded.ids, scratch.ids) {
 		t.Errorf("ids differ from FeatureID's")
 	}

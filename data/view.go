@@ -149,7 +149,7 @@ type entry struct {
 // ids are known already (nil: none are).
 func newLayerBase(l *Layer, ids map[*Layer]*layerIDs) *layerBase {
 	feats := l.Features.Features
-	if p := l.decodedProps(); p != nil {
+	if p := l.decodedProps(); p != nil && p.byID != nil {
 		// the binary snapshot's decoding found them (binsnap.go)
 		return &layerBase{meta: l, features: feats, index: l.spatialIndex(), ids: p.ids, byID: p.byID, props: p.names,
 			encoded: make([]atomic.Pointer[[]byte], len(feats)), versions: make([]atomic.Pointer[string], len(feats))}
