@@ -567,10 +567,10 @@ func TestBinarySnapshotLookups(t *testing.T) {
 	if l.decodedProps() == nil {
 		t.Fatal("the decoding collected no lookups")
 	}
-	decoded := newLayerBase(l, nil)
+	decoded := newLayerBase(l, nil, true)
 	plain := *l
 	plain.propNames = nil
-	scratch := newLayerBase(&plain, nil)
+	scratch := newLayerBase(&plain, nil, false)
 	if !reflect.DeepEqual(decoded.ids, scratch.ids) {
 		t.Errorf("ids differ from FeatureID's")
 	}

@@ -201,7 +201,7 @@ func OpenFiles(dir string, opts FileOptions) (*FileStore, error) {
 			s.written[l.File] = fileHash(filepath.Join(dir, l.File), LoadOptions{MaxFileBytes: opts.MaxFileBytes}.maxFileBytes())
 		}
 	}
-	snap := NewSnapshot(ds, opts.MatchCacheBytes)
+	snap := snapshotOf(ds, opts.MatchCacheBytes, true)
 	restoreGC()
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
 		return nil, fmt.Errorf("data: %w", err)
@@ -791,7 +791,7 @@ func planReload(snap *Snapshot, l *Layer, now time.Time, matchBudget int64) (*Pl
 			views[i] = lv
 			continue
 		}
-		b := newLayerBase(l, nil)
+		b := newLayerBase(l, nil, true) // l as just read from its file
 		b.hash = l.Hash
 		views[i] = newView(b, nil, b.hash, matchBudget)
 	}

@@ -146,10 +146,16 @@ type entry struct {
 }
 
 // newLayerBase indexes l; ids holds the feature ids of the layers whose
-// ids are known already (nil: none are).
-func newLayerBase(l *Layer, ids map[*Layer]*layerIDs) *layerBase {
+// ids are known already (nil: none are). asLoaded says that l's features
+// are as the loader read them, unchanged since, so that what it derived
+// from them as it read them (ids, property names) holds; a caller may
+// have changed a dataset it was handed in place.
+func newLayerBase(l *Layer, ids map[*Layer]*layerIDs, asLoaded bool) *layerBase {
 	feats := l.Features.Features
-	if p := l.decodedProps(); p != nil && p.byID != nil {
+	if !asLoaded {
+		ids = nil
+	}
+	if p := l.decodedProps(); asLoaded && p != nil && p.byID != nil {
 		// the binary snapshot's decoding found them (binsnap.go)
 		return &layerBase{meta: l, features: feats, index: l.spatialIndex(), ids: p.ids, byID: p.byID, props: p.names,
 			encoded: make([]atomic.Pointer[[]byte], len(feats)), versions: make([]atomic.Pointer[string], len(feats))}
@@ -171,7 +177,10 @@ func newLayerBase(l *Layer, ids map[*Layer]*layerIDs) *layerBase {
 		defer close(indexed)
 		b.index = l.spatialIndex()
 	}()
-	known := l.propertyNames()
+	var known map[string]bool
+	if asLoaded {
+		known = l.propertyNames()
+	}
 	if known != nil {
 		b.props = known
 	}
@@ -833,15 +842,23 @@ func newSnapshot(seq int64, source string, views []*LayerView) *Snapshot {
 	return s
 }
 
-// NewSnapshot indexes a loaded dataset as a snapshot with no changes.
+// NewSnapshot indexes a dataset as a snapshot with no changes. Its
+// features may have been changed in place since it was loaded: the ids and
+// property names the loader noted as it read them are not used.
 func NewSnapshot(ds *Dataset, matchBudget int64) *Snapshot {
+	return snapshotOf(ds, matchBudget, false)
+}
+
+// snapshotOf is NewSnapshot; asLoaded says that ds is as LoadWith or the
+// binary snapshot made it, so what they derived as they read it holds.
+func snapshotOf(ds *Dataset, matchBudget int64, asLoaded bool) *Snapshot {
 	views := make([]*LayerView, len(ds.Layers))
 	var wg sync.WaitGroup
 	for i, l := range ds.Layers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := newLayerBase(l, ds.ids)
+			b := newLayerBase(l, ds.ids, asLoaded)
 			b.hash = l.Hash
 			if b.hash == "" {
 				b.hash = layerHash(ds.Version, l.ID)

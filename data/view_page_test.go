@@ -23,7 +23,7 @@ func TestUncachedSelectPageMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 8))
 	for _, id := range []string{IndustrialParks, Corridors, Ports} {
 		layer := ds.Layer(id)
-		loaded := newView(newLayerBase(layer, nil), nil, "v1", 0)
+		loaded := newView(newLayerBase(layer, nil, true), nil, "v1", 0)
 		var deletions []*entry
 		for _, r := range loaded.Refs() {
 			if rng.IntN(5) == 0 {
