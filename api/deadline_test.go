@@ -39,10 +39,13 @@ func TestDeadlineContextLikeWithTimeout(t *testing.T) {
 			start := time.Now()
 			ref, refCancel := context.WithTimeout(context.Background(), d)
 			defer refCancel()
-			got := newDeadlineContext(time.Now().Add(d))
+			// the same deadline as the reference's: one taken a moment
+			// later would still be ahead of it when its timer has fired
+			rd, _ := ref.Deadline()
+			got := newDeadlineContext(rd)
 			cancel := got.cancel
 			defer cancel()
-			if rd, _ := ref.Deadline(); func() bool { gd, ok := got.Deadline(); return !ok || gd.Sub(rd).Abs() > 5*time.Millisecond }() {
+			if gd, ok := got.Deadline(); !ok || !gd.Equal(rd) {
 				t.Fatalf("deadline differs from context.WithTimeout's")
 			}
 			var gotDone, refDone <-chan struct{}
