@@ -216,16 +216,7 @@ func TestSelfIntersectionAgainstBruteForce(t *testing.T) {
 		// Lattice points in angular order around their mean: mostly
 		// simple rings, with collinear and touching cases where points
 		// line up with the centre.
-		r := randomRing(rng, 4+rng.IntN(10), 121000000, 27000000, 12, 3, 4)
-		pts := append([]orb.Point(nil), r[:len(r)-1]...)
-		var cx, cy float64
-		for _, q := range pts {
-			cx, cy = cx+q[0]/float64(len(pts)), cy+q[1]/float64(len(pts))
-		}
-		slices.SortFunc(pts, func(a, b orb.Point) int {
-			return cmp.Compare(math.Atan2(a[1]-cy, a[0]-cx), math.Atan2(b[1]-cy, b[0]-cx))
-		})
-		pts = slices.Compact(pts)
+		pts := angularOrder(randomRing(rng, 4+rng.IntN(10), 121000000, 27000000, 12, 3, 4))
 		if len(pts) < 3 || pts[0] == pts[len(pts)-1] {
 			continue
 		}
@@ -339,6 +330,21 @@ type namedPolygon struct {
 	poly orb.Polygon
 }
 
+// angularOrder returns ring r's positions (without its closing one) in
+// angular order about their mean, repeated neighbours dropped: an open
+// ring, simple but for points in line with the centre.
+func angularOrder(r orb.Ring) orb.Ring {
+	pts := append([]orb.Point(nil), r[:len(r)-1]...)
+	var cx, cy float64
+	for _, q := range pts {
+		cx, cy = cx+q[0]/float64(len(pts)), cy+q[1]/float64(len(pts))
+	}
+	slices.SortFunc(pts, func(a, b orb.Point) int {
+		return cmp.Compare(math.Atan2(a[1]-cy, a[0]-cx), math.Atan2(b[1]-cy, b[0]-cx))
+	})
+	return slices.Compact(pts)
+}
+
 // degenerateSamples draws simple lattice rings and then breaks them in
 // the ways that are hard to see: a spike folding back over the edge before
 // it, a vertex moved onto another vertex or onto a non-neighbouring edge,
@@ -350,16 +356,7 @@ func degenerateSamples(rng *rand.Rand) []namedPolygon {
 	// angular draws a ring through lattice points in angular order about
 	// their mean: simple but for points in line with the centre.
 	angular := func(n int) orb.Ring {
-		r := randomRing(rng, n, 120000000, 30000000, 16, 2, 2)
-		pts := append([]orb.Point(nil), r[:len(r)-1]...)
-		var cx, cy float64
-		for _, q := range pts {
-			cx, cy = cx+q[0]/float64(len(pts)), cy+q[1]/float64(len(pts))
-		}
-		slices.SortFunc(pts, func(a, b orb.Point) int {
-			return cmp.Compare(math.Atan2(a[1]-cy, a[0]-cx), math.Atan2(b[1]-cy, b[0]-cx))
-		})
-		return slices.Compact(pts) // open: no closing position
+		return angularOrder(randomRing(rng, n, 120000000, 30000000, 16, 2, 2))
 	}
 	at := func(pts []orb.Point, i int) orb.Point { return pts[(i%len(pts)+len(pts))%len(pts)] }
 	// lerp is a + t·(b−a) on the lattice (t a small integer or a half).
