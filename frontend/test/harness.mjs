@@ -141,7 +141,7 @@ export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
   '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
-  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,PreloadTopChromeWebUI,WebUIOmniboxPopup',
+  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,PreloadTopChromeWebUI,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
 ];
 
