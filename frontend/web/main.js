@@ -65,10 +65,9 @@ planmap.ready = boot().catch((err) => {
 });
 
 async function boot() {
-  // The style comes with the collections, in parallel, and is made what the
-  // state asks (filters, hidden layers, label language, the selection
-  // layers) before the map sees it: changing a filter or a layout property
-  // after the map has loaded makes MapLibre parse every tile again.
+  // The style, fetched with the rest, is made what the state asks (filters,
+  // hidden layers, label language, the selection layers) before the map sees
+  // it: a filter or layout change after loading makes MapLibre parse every tile again.
   const [collections, facets, [style, sprite], glyphs] = await Promise.all([
     getJSON(api('collections')),
     getJSON(api('search/facets')).catch(() => null),
@@ -111,6 +110,7 @@ async function boot() {
   }
   const map = new maplibregl.Map(mapOptions);
   planmap.map = map;
+  prefetchTiles(map, style);
   if (glyphs) useGlyphs(map, glyphs);
   paintOnceLoaded(map);
   if (sprite) {
@@ -191,6 +191,15 @@ function paintOnceLoaded(map, maxWait = 4000) {
   };
   // a view whose tiles never all arrive is drawn as it is after maxWait
   setTimeout(() => { if (Object.hasOwn(painter, 'render')) map.triggerRepaint(); }, maxWait);
+}
+
+/** Asks now for the first view's tiles, which MapLibre's worker (after the style has loaded) finds in the HTTP cache. */
+function prefetchTiles(map, style) {
+  const b = map.getBounds(), [lo, hi] = [b.getNorthWest(), b.getSouthEast()].map((p) => maplibregl.MercatorCoordinate.fromLngLat(p));
+  for (const s of Object.values(style.sources)) {
+    const z = Math.min(Math.floor(map.getZoom()), s.maxzoom ?? 22), n = 2 ** z, at = (v) => Math.min(n - 1, Math.max(0, Math.floor(v * n)));
+    if (s.type === 'vector') for (let x = at(lo.x); x <= at(hi.x); x++) for (let y = at(lo.y); y <= at(hi.y); y++) for (const u of s.tiles || []) fetch(u.replace('{z}', z).replace('{x}', x).replace('{y}', y)).catch(() => {});
+  }
 }
 
 /** The style with plain fill, line and circle colours as (constant) feature expressions: one shader program per type to compile, not 3. */
@@ -289,7 +298,7 @@ function datasetExtent(collections) {
   return Number.isFinite(w) ? [[w, s], [e, n]] : null;
 }
 
-// ---- style layers -------------------------------------------------------
+// ---- style layers
 
 function collectStyleLayers(style) {
   planmap.styleLayers = {};
@@ -351,10 +360,6 @@ function addSelectionLayers(style) {
     { id: `${SELECTION_SOURCE}-point`, type: 'circle', source: SELECTION_SOURCE, filter: ['==', '$type', 'Point'], paint: { 'circle-radius': 13, 'circle-color': 'rgba(255,212,0,0.35)', 'circle-stroke-color': '#111', 'circle-stroke-width': 2.5 } });
 }
 
-function selectionLayerIds() {
-  return ['fill', 'halo', 'line', 'point'].map((s) => `${SELECTION_SOURCE}-${s}`);
-}
-
 /** Kind → colour, read from the style's match expressions on kind. */
 function kindColours(layerId) {
   const colours = {};
@@ -376,7 +381,7 @@ function kindColours(layerId) {
   return colours;
 }
 
-// ---- applying the state -------------------------------------------------
+// ---- applying the state
 
 /**
  * What the state asks of the style layers: [id, property, value] for each
@@ -452,7 +457,7 @@ function onStateChange() {
   applyState();
 }
 
-// ---- layer panel and legend ---------------------------------------------
+// ---- layer panel and legend
 
 function layerKinds(layerId) {
   const fromFacets = Object.keys(planmap.facets?.layers?.[layerId]?.values?.kind || {}).filter((k) => k !== 'null');
@@ -561,7 +566,7 @@ const refreshCounts = debounce(async () => {
   }));
 }, 150);
 
-// ---- filters ------------------------------------------------------------
+// ---- filters
 
 function buildFilters() {
   const STATUSES = values('status');
@@ -645,7 +650,7 @@ function relabel() {
   if (state.sel && !els.details.hidden) openDetails(state.sel.layer, state.sel.id, { fly: false }).catch(() => {});
 }
 
-// ---- interactions -------------------------------------------------------
+// ---- interactions
 
 function wireInteractions(map) {
   map.on('moveend', () => {
@@ -815,7 +820,7 @@ function featuresAt(map, point, r = 4) {
   return [...seen.values()];
 }
 
-// ---- details panel -------------------------------------------------------
+// ---- details panel
 
 function bboxOf(geometry) {
   let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
@@ -924,7 +929,7 @@ function closeDetails() {
   planmap.map.resize();
 }
 
-// ---- projects in view -----------------------------------------------------
+// ---- projects in view
 
 function viewFeatures() {
   const map = planmap.map;
@@ -992,7 +997,7 @@ async function downloadView() {
   planmap.lastDownload = fc;
 }
 
-// ---- about ---------------------------------------------------------------
+// ---- about
 
 function buildAbout() {
   const about = document.getElementById('about');
