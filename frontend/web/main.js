@@ -130,15 +130,16 @@ async function boot() {
   }
   planmap.timings.styleLoaded = performance.now();
   addAttribution(map);
-
+  // The panels come after MapLibre has asked for the first tiles.
+  await map.once('render');
   buildLayerPanel();
   buildFilters();
   applyState();
   wireInteractions(map);
-  initOverview({ map, state, onMove: () => {} });
+  initOverview({ map, state });
   buildAbout();
   planmap.timings.panelsBuilt = performance.now();
-  const loadBasemaps = () => import('./basemaps.js').then(({ initBasemaps }) => initBasemaps({ map, state, writeURL: () => writeURL(), maplibregl }));
+  const loadBasemaps = () => import('./basemaps.js').then(({ initBasemaps }) => initBasemaps({ map, state, writeURL, maplibregl }));
   // A share link that names another basemap shows it in the first render.
   const basemaps = state.base ? loadBasemaps() : null;
   if (basemaps) planmap.basemaps = await basemaps;
@@ -153,7 +154,7 @@ async function boot() {
   const [{ initSearch }, { initCoverage }, { initTools }, { initEdit }] = await Promise.all([
     import('./search.js'), import('./coverage.js'), import('./tools.js'), import('./edit.js')]);
   initSearch({ map, openDetails, fitFeature });
-  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL: () => writeURL() });
+  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL });
   initTools({ map, state, planmap, legendModel });
   planmap.basemaps = await (basemaps || loadBasemaps());
   planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
@@ -453,10 +454,6 @@ const writeURL = () => {
   if (location.hash.slice(1) !== hash) history.replaceState(null, '', `#${hash}`);
 };
 
-function onStateChange() {
-  applyState();
-}
-
 // ---- layer panel and legend
 
 function layerKinds(layerId) {
@@ -475,7 +472,7 @@ function buildLayerPanel() {
     const kindCounts = planmap.facets?.layers?.[c.id]?.values?.kind || {};
     const toggle = h('input', { type: 'checkbox', 'data-layer': c.id, onchange: (e) => {
       if (e.target.checked) state.hidden.delete(c.id); else state.hidden.add(c.id);
-      onStateChange();
+      applyState();
     } });
     const kinds = h('ul', { class: 'kinds' }, Object.entries(kindCounts).filter(([k]) => k !== 'null').sort((a, b) => b[1] - a[1]).map(([kind, n]) =>
       h('li', {}, h('label', {},
@@ -540,7 +537,7 @@ function legendModel() {
 function onKindToggle() {
   const unchecked = new Set([...els.layerList.querySelectorAll('input[data-kind]')].filter((i) => !i.checked).map((i) => i.dataset.kind));
   state.kind = unchecked.size ? new Set(allKinds().filter((k) => !unchecked.has(k))) : null;
-  onStateChange();
+  applyState();
 }
 
 const refreshCounts = debounce(async () => {
@@ -574,7 +571,7 @@ function buildFilters() {
     h('input', { type: 'checkbox', 'data-status': s, onchange: () => {
       const checked = [...els.statusFilter.querySelectorAll('input:checked')].map((i) => i.dataset.status);
       state.status = checked.length === STATUSES.length ? null : new Set(checked);
-      onStateChange();
+      applyState();
     } }),
     h('span', { 'data-status-label': s }, label('status', s)))));
 
@@ -590,7 +587,7 @@ function buildFilters() {
     h('input', { type: 'checkbox', 'data-city': city, onchange: (e) => {
       const checked = [...els.cityFilter.querySelectorAll('input:checked')].map((i) => i.dataset.city);
       state.city = checked.length ? new Set(checked) : null;
-      onStateChange();
+      applyState();
       // Choosing a city moves the map there (to all the cities chosen).
       if (e.target.checked) flyToCity(checked).catch((err) => console.warn(err));
     } }),
@@ -600,7 +597,7 @@ function buildFilters() {
     const from = els.yearFrom.value ? Number(els.yearFrom.value) : null;
     const to = els.yearTo.value ? Number(els.yearTo.value) : null;
     state.year = from == null && to == null ? null : { from, to };
-    onStateChange();
+    applyState();
   };
   const by = document.getElementById('timeline');
   const byOn = document.getElementById('timeline-on');
@@ -610,7 +607,7 @@ function buildFilters() {
   const onBy = () => {
     state.by = byOn.checked ? Number(by.value) : null;
     document.getElementById('timeline-value').textContent = byOn.checked ? by.value : '—';
-    onStateChange();
+    applyState();
   };
   by.addEventListener('input', () => { byOn.checked = true; onBy(); });
   byOn.addEventListener('change', onBy);
@@ -618,7 +615,7 @@ function buildFilters() {
   els.yearTo.addEventListener('change', onYear);
   document.getElementById('filters-reset').addEventListener('click', () => {
     Object.assign(state, { status: null, kind: null, city: null, year: null, by: null });
-    onStateChange();
+    applyState();
   });
 }
 
