@@ -2,10 +2,11 @@
 // the web map — a fresh Chromium profile, as the browser suite's first page —
 // and prints where the time goes until the first frame is composited
 // (window.planmap.timings.firstDrawn): the network waterfall, and per thread
-// (page, MapLibre's worker, GPU) the busy time by kind (script compile,
-// script run, GC, style/layout, paint, GPU tasks) and its longest tasks.
-// The trace itself is written to TRACE (open it in chrome://tracing or
-// DevTools' Performance panel).
+// (the page's main thread, MapLibre's worker, V8's and ANGLE's background
+// threads, the GPU process) the CPU of its tasks, what they spend it on and
+// its longest tasks. SwiftShader's own threads are not traced: see
+// cold-cpu.mjs for every thread's CPU. The trace itself is written to TRACE
+// (chrome://tracing or DevTools' Performance panel open it).
 //
 //   node scripts/cold-trace.mjs BASE_URL [TRACE.json]
 import fs from 'node:fs';
@@ -47,44 +48,34 @@ console.log('timings', Object.fromEntries(Object.entries(timings).map(([k, v]) =
 console.log('--- network (ms from navigation: start, first byte, end; bytes transferred/decoded)');
 for (const r of res.sort((a, b) => a[0] - b[0])) if (r[0] < timings.firstDrawn) console.log(`${String(Math.round(r[0])).padStart(5)} ${String(Math.round(r[1])).padStart(5)} ${String(Math.round(r[2])).padStart(5)}  ${r[3]} ${r[4]}/${r[5]}`);
 
-const kind = (e) => {
-  const n = e.name;
-  if (/Compile|Parse|v8.compile|V8.Compile|ScriptStreamer|CompileScript/.test(n)) return 'compile';
-  if (/GC|Gc|MinorGC|MajorGC/.test(n)) return 'gc';
-  if (/EvaluateScript|FunctionCall|v8.callFunction|TimerFire|FireAnimationFrame|EventDispatch|RunMicrotasks|v8.run|V8.Execute|XHR|RunTask.*Worker/.test(n)) return 'script';
-  if (/Layout|UpdateLayoutTree|RecalculateStyles|ParseHTML|ParseAuthorStyleSheet/.test(n)) return 'style/layout';
-  if (/Paint|Composite|Raster|Commit|PrePaint|Layerize|UpdateLayer/.test(n)) return 'paint';
-  return 'other';
-};
+// Per thread: CPU time (thread time) of its tasks, the busiest names
+// directly under them and its longest tasks in time order (wall and CPU ms,
+// the largest thing inside). A task whose wall time far exceeds its CPU
+// waited (the page's main thread in Commit waits for the GPU process).
 const threads = {};
 for (const e of events) {
   if (e.ph !== 'X' || e.ts < t0 || e.ts > end) continue;
   const th = names[`${e.pid}:${e.tid}`] || `${e.pid}:${e.tid}`;
   (threads[th] ||= []).push(e);
 }
+const what = (e) => `${e.name}${e.args?.data?.functionName ? ` ${e.args.data.functionName}` : ''}${e.args?.data?.url ? ` ${e.args.data.url.replace(base, '')}` : ''}`;
 for (const [th, evs] of Object.entries(threads)) {
-  const tasks = evs.filter((e) => e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask');
-  const busy = tasks.reduce((s, e) => s + (e.dur || 0), 0);
-  if (busy < 30000) continue;
+  const tasks = evs.filter((e) => e.name === 'ThreadControllerImpl::RunTask' || e.name === 'ThreadPool_RunTask');
   const cpu = tasks.reduce((s, e) => s + (e.tdur || 0), 0);
-  // kinds: the direct children of tasks, by name, counting each span once (no nesting)
-  const byKind = {};
+  if (cpu < 20000) continue;
+  const inner = evs.filter((e) => !tasks.includes(e) && e.dur && e.name !== 'RunTask').sort((a, b) => a.ts - b.ts || b.dur - a.dur);
   const byName = {};
-  const sorted = evs.filter((e) => !tasks.includes(e) && e.dur).sort((a, b) => a.ts - b.ts);
   let coveredTo = 0;
-  for (const e of sorted) {
+  for (const e of inner) {
     if (e.ts < coveredTo) continue;
     coveredTo = e.ts + e.dur;
-    const k = kind(e);
-    byKind[k] = (byKind[k] || 0) + e.dur;
-    const key = `${e.name}${e.args?.data?.url ? ' ' + e.args.data.url.replace(base, '') : ''}${e.args?.data?.functionName ? ' ' + e.args.data.functionName : ''}`;
-    byName[key] = (byName[key] || 0) + e.dur;
+    byName[what(e)] = (byName[what(e)] || 0) + (e.tdur ?? e.dur);
   }
-  console.log(`--- ${th}: tasks ${ms(busy)} ms wall (${ms(cpu)} ms CPU) in 0–${Math.round(timings.firstDrawn)} ms; by kind ${JSON.stringify(Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, ms(v)])))}`);
-  for (const [k, v] of Object.entries(byName).sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`    ${String(ms(v)).padStart(5)} ms  ${k}`);
-  console.log('    longest tasks (start ms: wall/CPU ms, what):');
-  for (const t of tasks.sort((a, b) => b.dur - a.dur).slice(0, 10).sort((a, b) => a.ts - b.ts)) {
-    const inner = sorted.filter((e) => e.ts >= t.ts && e.ts < t.ts + t.dur).sort((a, b) => b.dur - a.dur)[0];
-    console.log(`    ${String(ms(t.ts - t0)).padStart(5)}: ${ms(t.dur)}/${ms(t.tdur || 0)} ${inner ? `${inner.name} ${(inner.args?.data?.url || '').replace(base, '')} ${inner.args?.data?.functionName || ''}` : ''}`);
+  console.log(`--- ${th}: ${ms(cpu)} ms CPU in ${tasks.length} tasks, 0–${Math.round(timings.firstDrawn)} ms`);
+  for (const [k, v] of Object.entries(byName).sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${String(ms(v)).padStart(5)} ms CPU  ${k}`);
+  console.log('  longest tasks (start ms: wall / CPU ms, the largest thing inside):');
+  for (const t of tasks.slice().sort((a, b) => b.dur - a.dur).slice(0, 8).sort((a, b) => a.ts - b.ts)) {
+    const big = inner.filter((e) => e.ts >= t.ts && e.ts < t.ts + t.dur).sort((a, b) => b.dur - a.dur)[0];
+    console.log(`  ${String(ms(t.ts - t0)).padStart(5)}: ${ms(t.dur)} / ${ms(t.tdur || 0)}  ${big ? what(big) : ''}`);
   }
 }
