@@ -1052,6 +1052,17 @@ type blockDecoder struct {
 	id  string
 	// hasID says the feature's properties hold an "id" string.
 	hasID bool
+	// The slabs the features' geometry and numbers are carved from and
+	// boxed in (see boxIn): one allocation every chunk of them rather
+	// than one or two each.
+	rings      slab[orb.Ring]
+	polygons   slab[orb.Polygon]
+	lines      slab[orb.LineString]
+	polygonBox boxSlab[orb.Polygon]
+	multiBox   boxSlab[orb.MultiPolygon]
+	lineBox    boxSlab[orb.LineString]
+	multiLines boxSlab[orb.MultiLineString]
+	numbers    slab[float64]
 }
 
 // propKeys adds the property names of the block last decoded to set.
@@ -1077,6 +1088,90 @@ func boxString(p *string) any {
 // a pointer to its value.
 type eface struct {
 	typ, data unsafe.Pointer
+}
+
+// iface is the layout of a non-empty interface value (an orb.Geometry):
+// its method table for the dynamic type and a pointer to its value.
+type iface struct {
+	tab, data unsafe.Pointer
+}
+
+// slabChunk is how many elements a slab allocates at once.
+const slabChunk = 1024
+
+// slab hands out slices of chunks it allocates, so that the many small
+// slices a block's features keep (a polygon's rings, the polygons of a
+// multipolygon, the boxed copies of geometries and numbers) take one
+// allocation a chunk rather than one each. A slice is cut to its length
+// (appending to it copies), and a chunk lives as long as any slice of it,
+// as a block's points do.
+type slab[T any] struct{ free []T }
+
+// take returns n zero elements.
+func (s *slab[T]) take(n int) []T {
+	if n == 0 {
+		return []T{}
+	}
+	if n > len(s.free) {
+		if n > slabChunk/4 {
+			return make([]T, n)
+		}
+		s.free = make([]T, slabChunk)
+	}
+	t := s.free[:n:n]
+	s.free = s.free[n:]
+	return t
+}
+
+// boxSlab boxes values of one geometry type as orb.Geometry interface
+// values that point into a slab rather than each at a copy of its own,
+// as boxString does for strings (the compiler's conversion allocates one
+// for every value that is not a pointer). A boxed element never changes
+// afterwards.
+type boxSlab[T orb.Geometry] struct {
+	tab  unsafe.Pointer
+	slab slab[T]
+}
+
+// box returns v as an orb.Geometry whose value is a copy of v in the
+// slab.
+func (b *boxSlab[T]) box(v T) orb.Geometry {
+	if b.tab == nil {
+		var g orb.Geometry = *new(T)
+		b.tab = (*iface)(unsafe.Pointer(&g)).tab
+	}
+	p := &b.slab.take(1)[0]
+	*p = v
+	i := iface{tab: b.tab, data: unsafe.Pointer(p)}
+	return *(*orb.Geometry)(unsafe.Pointer(&i))
+}
+
+// pointTab is the method table of orb.Point as an orb.Geometry.
+var pointTab = func() unsafe.Pointer {
+	var g orb.Geometry = orb.Point{}
+	return (*iface)(unsafe.Pointer(&g)).tab
+}()
+
+// boxPoint returns *p as an orb.Geometry that points at *p itself (an
+// element of a block's points, which never changes once read).
+func boxPoint(p *orb.Point) orb.Geometry {
+	i := iface{tab: pointTab, data: unsafe.Pointer(p)}
+	return *(*orb.Geometry)(unsafe.Pointer(&i))
+}
+
+// float64Type is the dynamic type word of a float64 in an interface.
+var float64Type = func() unsafe.Pointer {
+	var v any = 0.5
+	return (*eface)(unsafe.Pointer(&v)).typ
+}()
+
+// boxFloat returns v as an interface value that points into the
+// decoder's slab of numbers.
+func (d *blockDecoder) boxFloat(v float64) any {
+	p := &d.numbers.take(1)[0]
+	*p = v
+	e := eface{typ: float64Type, data: unsafe.Pointer(p)}
+	return *(*any)(unsafe.Pointer(&e))
 }
 
 // stringType is the dynamic type word of a string in an interface.
@@ -1248,7 +1343,7 @@ func (d *blockDecoder) value(depth int) any {
 	case tagTrue:
 		return true
 	case tagFloat:
-		return d.float()
+		return d.boxFloat(d.float())
 	case tagInt:
 		v, n := binary.Varint(d.b[d.i:])
 		if n <= 0 {
@@ -1256,7 +1351,7 @@ func (d *blockDecoder) value(depth int) any {
 			return nil
 		}
 		d.i += n
-		return float64(v)
+		return d.boxFloat(float64(v))
 	case tagString:
 		if i := d.strIndex(); i >= 0 {
 			return d.boxed[i]
@@ -1308,7 +1403,7 @@ func (d *blockDecoder) take(n int) []orb.Point {
 func (d *blockDecoder) line() []orb.Point { return d.take(d.pointCount()) }
 
 func (d *blockDecoder) polygon() orb.Polygon {
-	p := make(orb.Polygon, d.count(1))
+	p := orb.Polygon(d.rings.take(d.count(1)))
 	for k := range p {
 		p[k] = d.line()
 	}
@@ -1321,27 +1416,27 @@ func (d *blockDecoder) geometry(depth int) orb.Geometry {
 		return nil
 	case geomPoint:
 		if p := d.take(1); len(p) == 1 {
-			return p[0]
+			return boxPoint(&p[0])
 		}
 		return orb.Point{}
 	case geomMultiPoint:
 		return orb.MultiPoint(d.line())
 	case geomLineString:
-		return orb.LineString(d.line())
+		return d.lineBox.box(orb.LineString(d.line()))
 	case geomMultiLineString:
-		m := make(orb.MultiLineString, d.count(1))
+		m := orb.MultiLineString(d.lines.take(d.count(1)))
 		for k := range m {
 			m[k] = d.line()
 		}
-		return m
+		return d.multiLines.box(m)
 	case geomPolygon:
-		return d.polygon()
+		return d.polygonBox.box(d.polygon())
 	case geomMultiPolygon:
-		m := make(orb.MultiPolygon, d.count(1))
+		m := orb.MultiPolygon(d.polygons.take(d.count(1)))
 		for k := range m {
 			m[k] = d.polygon()
 		}
-		return m
+		return d.multiBox.box(m)
 	case geomCollection:
 		if depth > 32 {
 			d.fail(errors.New("geometry collections nested too deep"))
