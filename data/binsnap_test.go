@@ -626,3 +626,69 @@ func damageBlock(t *testing.T, snap string, damage func(raw []byte, at, points, 
 		t.Fatal(err)
 	}
 }
+
+// TestBinarySnapshotSlabs: the geometries and numbers a block's decoding
+// carves from shared slabs behave as values of their own: equal (==, as
+// interface values) to the same values converted by the compiler, and
+// appending to one feature's rings, polygons or lines, or changing what
+// the append returned, leaves every other feature as it was decoded.
+func TestBinarySnapshotSlabs(t *testing.T) {
+	var feats []*geojson.Feature
+	for i := range 3 * slabChunk {
+		x := float64(i)
+		var g orb.Geometry
+		switch i % 4 {
+		case 0:
+			g = orb.Point{x, -x}
+		case 1:
+			g = orb.LineString{{x, 0}, {x, 1}}
+		case 2:
+			g = orb.Polygon{{{x, 0}, {x + 1, 0}, {x, 1}, {x, 0}}}
+		default:
+			g = orb.MultiPolygon{{{{x, 0}, {x + 1, 0}, {x, 1}, {x, 0}}}, {}}
+		}
+		feats = append(feats, &geojson.Feature{Type: "Feature", Geometry: g,
+			Properties: geojson.Properties{"n": x, "half": x + 0.5}})
+	}
+	var e blockEncoder
+	points, payload, err := e.encode(feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d blockDecoder
+	got, err := d.decode(slices.Clone(points), bytes.Clone(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range got {
+		if f.Geometry == nil || !reflect.DeepEqual(f.Geometry, feats[i].Geometry) {
+			t.Fatalf("feature %d: geometry %v, want %v", i, f.Geometry, feats[i].Geometry)
+		}
+		if p, ok := feats[i].Geometry.(orb.Point); ok && f.Geometry != orb.Geometry(p) {
+			t.Fatalf("feature %d: %v != %v as interface values", i, f.Geometry, p)
+		}
+		if f.Properties["n"] != any(float64(i)) || f.Properties["half"] != any(float64(i)+0.5) {
+			t.Fatalf("feature %d: properties %v", i, f.Properties)
+		}
+	}
+	// Grow every feature's slices in place where they allow it, and
+	// scribble over what the appends return.
+	for _, f := range got {
+		switch g := f.Geometry.(type) {
+		case orb.LineString:
+			g = append(g, orb.Point{-1, -1})
+			g[0] = orb.Point{-2, -2}
+		case orb.Polygon:
+			g = append(g, orb.Ring{{-1, -1}})
+			g[0] = nil
+		case orb.MultiPolygon:
+			g = append(g, orb.Polygon{})
+			g[0] = nil
+		}
+	}
+	for i, f := range got {
+		if !reflect.DeepEqual(f.Geometry, feats[i].Geometry) {
+			t.Fatalf("feature %d changed by another's append: %v, want %v", i, f.Geometry, feats[i].Geometry)
+		}
+	}
+}
