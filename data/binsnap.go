@@ -621,13 +621,20 @@ func readSnapshotLayers(r *bufio.Reader, hdr *binSnapHeader, size int64, stop *a
 				checkErrs[i] = fmt.Errorf("layer %s: %w", m.ID, err)
 				return
 			}
+			// The lookup tables are built while the index is checked,
+			// so that the last layers' checks, which nothing else
+			// overlaps, take both cores.
+			var props *layerProps
+			var built sync.WaitGroup
+			built.Go(func() { props = newLayerProps(feats, dec.keys, dec.ids) })
 			ix, err := geo.IndexFromArrays(feats, arrays)
+			built.Wait()
 			if err != nil {
 				checkErrs[i] = fmt.Errorf("layer %s: %w", m.ID, err)
 				return
 			}
 			l.index = newLayerIndex(feats, ix)
-			l.propNames = newLayerProps(feats, dec.keys, dec.ids)
+			l.propNames = props
 		}()
 	}
 	checks.Wait()
