@@ -159,12 +159,18 @@ func (c *polyClipper) cut(k int) bool {
 		return false
 	}
 	open := false
-	for step := range n {
-		a := (first + step) % n
-		b := (a + 1) % n
+	lo, hi := c.lo, c.hi
+	for a := first; ; {
+		b := a + 1
+		if b == n {
+			b = 0
+		}
 		ax, ay, bx, by := xs[a], ys[a], xs[b], ys[b]
 		aIn, bIn := open, c.in(bx, by)
 		switch {
+		case !aIn && !bIn && ((ax < lo && bx < lo) || (ax > hi && bx > hi) || (ay < lo && by < lo) || (ay > hi && by > hi)):
+			// wholly beyond one side: liangBarsky would find no part of
+			// the edge inside (t1 <= t0), so skip it
 		case aIn && bIn:
 			c.rx, c.ry = append(c.rx, bx), append(c.ry, by)
 		case aIn:
@@ -185,8 +191,10 @@ func (c *polyClipper) cut(k int) bool {
 				c.closeRun(ax+t1*(bx-ax), ay+t1*(by-ay))
 			}
 		}
+		if a = b; a == first {
+			return true
+		}
 	}
-	return true
 }
 
 // openRun starts a run at a point on the square's edge.
