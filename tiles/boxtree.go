@@ -4,10 +4,13 @@ import "math"
 
 // boxTree is a packed R-tree over some of a layer's features, in the
 // layer's (Hilbert) order, by their fixed-point envelopes: a zoom group's
-// index. It holds only the boxes of its nodes (one per boxFanout items,
-// about a byte per feature): the items' boxes are the features' own.
+// index. It keeps a copy of the items' boxes side by side (16 bytes a
+// feature), so that a search reads them in one run of memory instead of
+// one feature record each, and the boxes of its nodes (one per boxFanout
+// items).
 type boxTree struct {
 	items int
+	boxes []box // the items' envelopes, in order
 	// levels[0] holds a box per boxFanout items, levels[k] one per
 	// boxFanout boxes of levels[k-1]; the last level has one box.
 	levels [][]box
@@ -33,7 +36,11 @@ func newBoxTree(features []feature, members []int32) *boxTree {
 		}
 		return box{f.minX, f.minY, f.maxX, f.maxY}
 	}
-	count, child := n, item
+	t.boxes = make([]box, n)
+	for i := range t.boxes {
+		t.boxes[i] = item(i)
+	}
+	count, child := n, func(i int) box { return t.boxes[i] }
 	for {
 		nodes := make([]box, (count+boxFanout-1)/boxFanout)
 		for j := range nodes {
@@ -54,30 +61,31 @@ func newBoxTree(features []feature, members []int32) *boxTree {
 
 // search appends to dst the features, of those the tree indexes, whose
 // envelopes meet q (edges touching count).
-func (t *boxTree) search(features []feature, members []int32, q box, dst []int32) []int32 {
+func (t *boxTree) search(members []int32, q box, dst []int32) []int32 {
 	if t.items == 0 {
 		return dst
 	}
-	return t.visit(features, members, q, len(t.levels)-1, 0, dst)
+	return t.visit(members, q, len(t.levels)-1, 0, dst)
 }
 
 // visit searches node j of levels[level].
-func (t *boxTree) visit(features []feature, members []int32, q box, level, j int, dst []int32) []int32 {
+func (t *boxTree) visit(members []int32, q box, level, j int, dst []int32) []int32 {
 	if b := t.levels[level][j]; b.maxX < q.minX || b.minX > q.maxX || b.maxY < q.minY || b.minY > q.maxY {
 		return dst
 	}
 	if level > 0 {
 		for c := j * boxFanout; c < min((j+1)*boxFanout, len(t.levels[level-1])); c++ {
-			dst = t.visit(features, members, q, level-1, c, dst)
+			dst = t.visit(members, q, level-1, c, dst)
 		}
 		return dst
 	}
-	for i := j * boxFanout; i < min((j+1)*boxFanout, t.items); i++ {
-		fi := int32(i)
-		if members != nil {
-			fi = members[i]
-		}
-		if f := &features[fi]; f.maxX >= q.minX && f.minX <= q.maxX && f.maxY >= q.minY && f.minY <= q.maxY {
+	start := j * boxFanout
+	for k, b := range t.boxes[start:min(start+boxFanout, t.items)] {
+		if b.maxX >= q.minX && b.minX <= q.maxX && b.maxY >= q.minY && b.minY <= q.maxY {
+			fi := int32(start + k)
+			if members != nil {
+				fi = members[fi]
+			}
 			dst = append(dst, fi)
 		}
 	}

@@ -405,7 +405,7 @@ func (l *layer) candidates(z, x, y uint32, buffer float64, b orb.Bound, dst []in
 		if uint32(g.zoom) > z {
 			break
 		}
-		dst = g.tree.search(l.features, g.members, q, dst)
+		dst = g.tree.search(g.members, q, dst)
 	}
 	return dst
 }
