@@ -56,6 +56,18 @@ type tileItem struct {
 	feature int32
 }
 
+// compareTileItems orders tile items by MVT id, then by where they are
+// prepared.
+func compareTileItems(a, b tileItem) int {
+	if c := cmp.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.layer, b.layer); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.feature, b.feature)
+}
+
 // featureRecord notes what one written feature cost, for the last-resort
 // thinning of a tile that came out above MaxTileBytes.
 type featureRecord struct {
@@ -175,15 +187,11 @@ func (e *encoder) encode(z, x, y uint32, set LayerSet) {
 		if len(e.order) == 0 {
 			continue
 		}
-		slices.SortFunc(e.order, func(a, b tileItem) int {
-			if c := cmp.Compare(a.id, b.id); c != 0 {
-				return c
-			}
-			if c := cmp.Compare(a.layer, b.layer); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.feature, b.feature)
-		})
+		if ov == nil { // one layer's features: their ids are unique
+			slices.SortFunc(e.order, func(a, b tileItem) int { return cmp.Compare(a.id, b.id) })
+		} else {
+			slices.SortFunc(e.order, compareTileItems)
+		}
 		e.beginLayer(li)
 		for _, it := range e.order {
 			if e.skip != nil {
@@ -657,10 +665,11 @@ func zigzag(v int32) uint64 { return uint64(uint32((v << 1) ^ (v >> 31))) }
 // writeFeature appends the feature message: id (1), tags (2), type (3),
 // geometry (4).
 func (e *encoder) writeFeature(l *layer, li int, f *feature, typ uint8) {
-	e.tags = e.tags[:0]
+	tags := e.tags[:0]
 	own := e.nVals // the feature's own values go in one piece
 	e.vals = append(e.vals, l.uvals[f.uvals:f.uvals+f.uvalLen]...)
 	e.nVals += uint32(f.nUnique)
+	stamps, locals, stamp := e.sharedStamp[li], e.sharedLocal[li], e.stamp
 	for _, tag := range l.tags[f.tags : f.tags+uint32(f.nTags)] {
 		key, ref := tag>>tagKeyShift, tag&tagRefMask
 		gk := l.keyGlobal[key]
@@ -677,18 +686,23 @@ func (e *encoder) writeFeature(l *layer, li int, f *feature, typ uint8) {
 		var lv uint32
 		if ref&uniqueRef != 0 {
 			lv = own + ref&^uniqueRef
-		} else if e.sharedStamp[li][ref] == e.stamp {
-			lv = e.sharedLocal[li][ref]
+		} else if stamps[ref] == stamp {
+			lv = locals[ref]
 		} else {
 			lv = e.nVals
 			e.nVals++
-			e.sharedStamp[li][ref] = e.stamp
-			e.sharedLocal[li][ref] = lv
+			stamps[ref] = stamp
+			locals[ref] = lv
 			e.vals = append(e.vals, l.sharedEnc[l.sharedAt[ref]:l.sharedAt[ref+1]]...)
 		}
-		e.tags = appendVarint(e.tags, uint64(lk))
-		e.tags = appendVarint(e.tags, uint64(lv))
+		// key and value positions are almost always below 128: one byte
+		if lk < 0x80 && lv < 0x80 {
+			tags = append(tags, byte(lk), byte(lv))
+		} else {
+			tags = appendVarint(appendVarint(tags, uint64(lk)), uint64(lv))
+		}
 	}
+	e.tags = tags
 	n := 1 + varintLen(f.id) + 2 + 1 + varintLen(uint64(len(e.geom))) + len(e.geom)
 	if len(e.tags) > 0 {
 		n += 1 + varintLen(uint64(len(e.tags))) + len(e.tags)
