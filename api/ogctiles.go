@@ -20,9 +20,9 @@ import (
 //
 // A tile of WebMercatorQuad is the XYZ tile z/x/y with tileMatrix = z,
 // tileRow = y (from the north) and tileCol = x: handleOGCTile checks the
-// numbers, rewrites the path to /tiles/{z}/{x}/{y}.mvt (with layers= for a
-// collection) and routes the request again, so handleTile serves it
-// through the same cache, with the same ETags and encodings.
+// numbers and serves XYZ tile z/x/y (of the collection's layer alone, for
+// a collection) as handleTile does, through the same cache, with the same
+// ETags and encodings.
 //
 // GDAL 3.6 and 3.7.0 read no vector OGC API – Tiles from any server: the
 // OGCAPI driver's vector-tile code is compiled out (see
@@ -346,16 +346,14 @@ func (s *Server) handleOGCTile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	args := c.Request().URI().QueryArgs()
-	args.Del("f")
+	layers := ""
 	if id := c.Params("collectionId"); id != "" {
 		if _, err := s.state.Load().layer(id); err != nil {
 			return err
 		}
-		args.Set("layers", id)
+		layers = id
 	}
-	c.Path("/tiles/" + strconv.FormatUint(z, 10) + "/" + strconv.FormatUint(col, 10) + "/" + strconv.FormatUint(row, 10) + ".mvt")
-	return c.RestartRouting()
+	return s.serveTile(c, z, col, row, layers)
 }
 
 func ogcTilePaths() []apiPath {

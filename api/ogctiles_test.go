@@ -119,7 +119,9 @@ func TestOGCTilesServeTheSameTiles(t *testing.T) {
 			if sc.layers != "" {
 				xyz += "?layers=" + sc.layers
 			}
-			for _, enc := range []string{"gzip", "identity"} {
+			// br: neither is compressed again per request (the gzip
+			// or plain bytes of the cache go out)
+			for _, enc := range []string{"gzip", "identity", "br"} {
 				a, b := tileGet(t, srv, url, "Accept-Encoding", enc), tileGet(t, srv, xyz, "Accept-Encoding", enc)
 				if a.status != b.status || !bytes.Equal(a.body, b.body) || a.header.Get("Content-Type") != b.header.Get("Content-Type") || a.header.Get("ETag") != b.header.Get("ETag") {
 					t.Fatalf("%s (%d, %d bytes) differs from %s (%d, %d bytes)", url, a.status, len(a.body), xyz, b.status, len(b.body))
@@ -153,6 +155,27 @@ func TestOGCTilesServeTheSameTiles(t *testing.T) {
 		r := get(t, srv, bad.path)
 		if r.status != bad.code || !strings.Contains(string(r.body), bad.says) || !strings.Contains(string(r.body), `"code"`) {
 			t.Errorf("%s: %d %s", bad.path, r.status, r.body)
+		}
+	}
+}
+
+func TestIsTilePath(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{"/tiles/3/1/2.mvt", true},
+		{"/tiles/WebMercatorQuad/3/2/1", true},
+		{"/collections/ports/tiles/WebMercatorQuad/3/2/1", true},
+		{"/collections/ports/tiles/WebMercatorQuad", false},
+		{"/collections/ports/tiles", false},
+		{"/collections/ports/items", false},
+		{"/collections/ports/tiles/WebMercatorQuad/3/2", false},
+		{"/tiles.json", false},
+		{"/", false},
+	} {
+		if got := isTilePath(c.path); got != c.want {
+			t.Errorf("isTilePath(%q) = %v, want %v", c.path, got, c.want)
 		}
 	}
 }

@@ -215,7 +215,7 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 			Level: compress.LevelBestSpeed,
 			// Tiles are cached gzipped and sent as gzip or plain bytes by their
 			// handler; compressing them again per request would waste the cache.
-			Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/tiles/") },
+			Next: func(c *fiber.Ctx) bool { return isTilePath(c.Path()) },
 		}),
 	)
 	s.routesOps()
@@ -324,4 +324,20 @@ func (s *Server) routes() {
 	s.routesAnalysis()
 	s.routesWFS()
 	s.routesBasemaps()
+}
+
+// isTilePath reports whether path is one the compress middleware leaves
+// alone: the XYZ tiles and everything under /tiles/, and a collection's
+// OGC tiles (/collections/{id}/tiles/{tms}/{z}/{row}/{col}), whose
+// handler sends them gzipped or plain from the cache.
+func isTilePath(path string) bool {
+	if strings.HasPrefix(path, "/tiles/") {
+		return true
+	}
+	rest, ok := strings.CutPrefix(path, "/collections/")
+	if !ok {
+		return false
+	}
+	_, rest, ok = strings.Cut(rest, "/tiles/")
+	return ok && strings.Count(rest, "/") == 3
 }

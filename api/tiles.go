@@ -255,12 +255,18 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 	if _, err := queryParams(c, []string{"layers"}); err != nil {
 		return err
 	}
+	return s.serveTile(c, z, x, y, c.Query("layers"))
+}
+
+// serveTile answers with tile z/x/y (XYZ, checked) of the listed layers
+// (comma-separated; empty: every layer), from the cache or rendered.
+func (s *Server) serveTile(c *fiber.Ctx, z, x, y uint64, layers string) error {
 	snap := s.state.Load()
 	var key tiles.TileKey
 	var render func() (*tiles.Tile, error)
 	if src := s.opts.TileSource; src != nil {
 		// an archive holds whole tiles only
-		if c.Query("layers") != "" {
+		if layers != "" {
 			return badRequest("layers: not available: the tiles come from an archive of every layer")
 		}
 		key = tiles.TileKey{Version: "archive", Z: uint32(z), X: uint32(x), Y: uint32(y)}
@@ -270,7 +276,7 @@ func (s *Server) handleTile(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		set, err := tiler.ParseLayers(c.Query("layers"))
+		set, err := tiler.ParseLayers(layers)
 		if err != nil {
 			return badRequest("layers: %s", strings.TrimPrefix(err.Error(), "tiles: "))
 		}
