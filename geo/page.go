@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"math/bits"
 	"sync"
 
@@ -74,20 +75,37 @@ func (ix *Index) zeroedSet() *[]uint64 {
 
 // mark sets in set the bit of every feature whose geometry meets b, and
 // returns the first and last word it may have set (lo > hi: none).
+//
+// Most of a query's time is the wait for memory: the boxes of the nodes
+// and leaves it visits, the run boxes and vertices of the features it
+// tests exactly, which a server, copying pages and socket buffers between
+// two queries, finds out of the processor's caches. Read one after the
+// other, each costs the whole latency of main memory; so mark gathers the
+// work of each kind into batches (a markBatch) and first touches the
+// memory every item of a batch will read, in a loop of independent loads
+// the processor issues at once, before doing the work. The answer is the
+// one a walk testing each leaf in turn gives; only the order of reading
+// memory changes.
 func (ix *Index) mark(b orb.Bound, set []uint64) (lo, hi int) {
 	t := ix.tree
-	lo, hi = len(set), -1
+	mb := markBatch{ix: ix, b: b, set: set, lo: len(set), hi: -1}
 	if len(t.refs) == 0 {
-		return lo, hi
+		return mb.lo, mb.hi
 	}
 	// A node inside b has every leaf under it inside b too, so they all
 	// match, except when an empty geometry's reversed envelope (see
 	// NewIndex) sits under it: such an index checks every leaf.
 	wholeNodes := !ix.hasReversedBounds()
 	minX, minY, maxX, maxY := b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+	root, rootLevel := len(t.refs)-1, len(t.levelEnds)-1
+	if rootLevel == 1 {
+		mb.leafNode(root)
+		mb.flush()
+		return mb.lo, mb.hi
+	}
 	var stackBuf [128]int32
-	stack := append(stackBuf[:0], int32(len(t.refs)-1), int32(len(t.levelEnds)-1))
-	boxes, refs, nodeSize, levelEnds, connected := t.boxes, t.refs, t.nodeSize, t.levelEnds, ix.connected
+	stack := append(stackBuf[:0], int32(root), int32(rootLevel))
+	boxes, refs, nodeSize, levelEnds := t.boxes, t.refs, t.nodeSize, t.levelEnds
 	for len(stack) > 0 {
 		level := int(stack[len(stack)-1])
 		pos := int(stack[len(stack)-2])
@@ -99,37 +117,190 @@ func (ix *Index) mark(b orb.Bound, set []uint64) (lo, hi int) {
 			if bx1 < minX || by1 < minY || bx0 > maxX || by0 > maxY {
 				continue
 			}
-			inside := bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY
-			if level > 1 {
-				if inside && wholeNodes {
-					// The leaves under node c, at level-1, are one run.
-					from, to := c, c+1
-					for l := level - 1; l > 0; l-- {
-						from, to = int(refs[from]), min(int(refs[to-1])+nodeSize, levelEnds[l-1])
-					}
-					for _, item := range refs[from:to] {
-						w := int(item >> 6)
-						set[w] |= 1 << (uint(item) & 63)
-						lo, hi = min(lo, w), max(hi, w)
-					}
-					continue
+			if bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY && wholeNodes {
+				// The leaves under node c, at level-1, are one run.
+				from, to := c, c+1
+				for l := level - 1; l > 0; l-- {
+					from, to = int(refs[from]), min(int(refs[to-1])+nodeSize, levelEnds[l-1])
 				}
-				stack = append(stack, int32(c), int32(level-1))
+				mb.wholeRun(from, to)
+				continue
+			}
+			if level == 2 { // c is a node over leaves
+				mb.leafNode(c)
+				continue
+			}
+			stack = append(stack, int32(c), int32(level-1))
+		}
+	}
+	mb.flush()
+	return mb.lo, mb.hi
+}
+
+// Batch sizes of markBatch: enough loads in flight to cover the latency
+// of memory, few enough that what they bring stays in the L1 cache.
+const (
+	leafNodeBatch = 16
+	exactBatch    = 32
+)
+
+// markBatch is mark's work in batches: nodes over leaves whose leaves are
+// to be tested, and leaves that take the exact test.
+type markBatch struct {
+	ix     *Index
+	b      orb.Bound
+	set    []uint64
+	lo, hi int
+	nodes  [leafNodeBatch]int32
+	nNodes int
+	exact  [exactBatch]int32 // leaf positions
+	nExact int
+	// sink takes the touching loads, so that they are not optimized away.
+	sink uint64
+}
+
+func (mb *markBatch) setBit(item int) {
+	w := item >> 6
+	mb.set[w] |= 1 << (uint(item) & 63)
+	mb.lo, mb.hi = min(mb.lo, w), max(mb.hi, w)
+}
+
+// wholeRun marks the features of leaves from to to-1.
+func (mb *markBatch) wholeRun(from, to int) {
+	for _, item := range mb.ix.tree.refs[from:to] {
+		mb.setBit(int(item))
+	}
+}
+
+// leafNode queues node pos (over leaves) for its leaves' tests.
+func (mb *markBatch) leafNode(pos int) {
+	mb.nodes[mb.nNodes] = int32(pos)
+	mb.nNodes++
+	if mb.nNodes == len(mb.nodes) {
+		mb.flushNodes()
+	}
+}
+
+// flush does the queued work.
+func (mb *markBatch) flush() {
+	mb.flushNodes()
+	mb.flushExact()
+}
+
+// flushNodes tests the leaves of the queued nodes: envelopes inside b, and
+// connected lines within b's range on one axis (exactEnv's first
+// shortcut) match; the others are queued for the exact test.
+func (mb *markBatch) flushNodes() {
+	t := mb.ix.tree
+	boxes, refs, nodeSize, leaves, connected := t.boxes, t.refs, t.nodeSize, t.levelEnds[0], mb.ix.connected
+	nodes := mb.nodes[:mb.nNodes]
+	mb.nNodes = 0
+	// Touch the leaves' boxes (one load a 64-byte line) and references.
+	sink := mb.sink
+	for _, pos := range nodes {
+		first := int(refs[pos])
+		last := min(first+nodeSize, leaves)
+		for c := first; c < last; c += 2 {
+			sink += math.Float64bits(boxes[4*c])
+		}
+		sink += uint64(refs[first])
+	}
+	mb.sink = sink
+	minX, minY, maxX, maxY := mb.b.Min[0], mb.b.Min[1], mb.b.Max[0], mb.b.Max[1]
+	for _, pos := range nodes {
+		first := int(refs[pos])
+		last := min(first+nodeSize, leaves)
+		for c := first; c < last; c++ {
+			bx0, by0, bx1, by1 := boxes[4*c], boxes[4*c+1], boxes[4*c+2], boxes[4*c+3]
+			if bx1 < minX || by1 < minY || bx0 > maxX || by0 > maxY {
 				continue
 			}
 			item := int(refs[c])
-			// exactEnv, with its first shortcut (a connected line whose
-			// envelope lies within b's range on one axis) made here
-			// rather than in a call.
-			if inside || (connected[item>>6]&(1<<(uint(item)&63)) != 0 && ((bx0 >= minX && bx1 <= maxX) || (by0 >= minY && by1 <= maxY))) ||
-				ix.exactRuns(item, c, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}, b) {
-				w := item >> 6
-				set[w] |= 1 << (uint(item) & 63)
-				lo, hi = min(lo, w), max(hi, w)
+			if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY) ||
+				(connected[item>>6]&(1<<(uint(item)&63)) != 0 && ((bx0 >= minX && bx1 <= maxX) || (by0 >= minY && by1 <= maxY))) {
+				mb.setBit(item)
+				continue
+			}
+			mb.exact[mb.nExact] = int32(c)
+			mb.nExact++
+			if mb.nExact == len(mb.exact) {
+				mb.flushExact()
 			}
 		}
 	}
-	return lo, hi
+}
+
+// flushExact runs exactRuns on the queued leaves, in stages that each
+// touch first what the next reads: the run boxes, then, for the features
+// whose straddling runs decide, the geometry and its vertices.
+func (mb *markBatch) flushExact() {
+	ix := mb.ix
+	t := ix.tree
+	exact := mb.exact[:mb.nExact]
+	mb.nExact = 0
+	if len(exact) == 0 {
+		return
+	}
+	rb := &ix.runs
+	sink := mb.sink
+	for _, c := range exact {
+		sink += uint64(rb.start[c])
+	}
+	for _, c := range exact {
+		if s := rb.start[c]; s < rb.start[c+1] {
+			sink += math.Float64bits(rb.boxes[s].Min[0])
+		}
+	}
+	type pending struct {
+		item, n    int
+		g          orb.Geometry
+		env        orb.Bound
+		straddling [maxStraddling]int32
+	}
+	var pendBuf [exactBatch]pending
+	pend := pendBuf[:0]
+	for _, c := range exact {
+		item := int(t.refs[c])
+		env := orb.Bound{Min: orb.Point{t.boxes[4*c], t.boxes[4*c+1]}, Max: orb.Point{t.boxes[4*c+2], t.boxes[4*c+3]}}
+		p := &pendBuf[len(pend)]
+		n, v := ix.runsVerdict(int(c), env, mb.b, &p.straddling)
+		switch v {
+		case runsMeet:
+			mb.setBit(item)
+		case runsMiss:
+		case runsVertices:
+			p.item, p.n, p.env = item, n, env
+			pend = append(pend, *p)
+		default:
+			if ix.exactGeometry(item, env, mb.b) {
+				mb.setBit(item)
+			}
+		}
+	}
+	if len(pend) == 0 {
+		mb.sink = sink
+		return
+	}
+	// The feature pointers, then the geometries, then the first vertex
+	// of the first straddling run.
+	for k := range pend {
+		sink += uint64(uintptr(len(ix.features[pend[k].item].Type)))
+	}
+	for k := range pend {
+		pend[k].g = ix.features[pend[k].item].Geometry
+	}
+	for k := range pend {
+		if pts, ok := runPoints(pend[k].g, int(pend[k].straddling[0])); ok && len(pts) > 0 {
+			sink += math.Float64bits(pts[0][0])
+		}
+	}
+	mb.sink = sink
+	for k := range pend {
+		p := &pend[k]
+		if ix.straddlingMeet(p.item, p.g, p.straddling[:p.n], p.env, mb.b) {
+			mb.setBit(p.item)
+		}
+	}
 }
 
 // hasReversedBounds reports whether any feature has the reversed envelope

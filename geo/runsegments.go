@@ -20,39 +20,86 @@ import "github.com/paulmach/orb"
 // that case, features without runs (points) and features with very many
 // straddling runs take the geometry test.
 func (ix *Index) exactRuns(i, slot int, env, b orb.Bound) bool {
+	var straddling [maxStraddling]int32
+	switch n, v := ix.runsVerdict(slot, env, b, &straddling); v {
+	case runsMeet:
+		return true
+	case runsMiss:
+		return false
+	case runsVertices:
+		return ix.straddlingMeet(i, ix.features[i].Geometry, straddling[:n], env, b)
+	default:
+		return ix.exactGeometry(i, env, b)
+	}
+}
+
+// maxStraddling is how many straddling runs exactRuns reads the vertices
+// of before it tests the whole geometry instead.
+const maxStraddling = 8
+
+// runVerdict is what the run boxes of the feature in slot say about
+// whether it meets b (see exactRuns).
+type runVerdict int
+
+const (
+	runsMeet     runVerdict = iota // a run enters b
+	runsMiss                       // no run meets b, and b is not within the envelope
+	runsVertices                   // the vertices of the straddling runs decide
+	runsGeometry                   // only the geometry itself decides
+)
+
+// runsVerdict reads the run boxes of the feature in slot (envelope env)
+// against b, and when they do not decide, returns in straddling the runs
+// whose vertices must be read (runsVertices).
+func (ix *Index) runsVerdict(slot int, env, b orb.Bound, straddling *[maxStraddling]int32) (int, runVerdict) {
 	rb := &ix.runs
 	runs := rb.boxes[rb.start[slot]:rb.start[slot+1]]
 	if len(runs) == 0 {
-		return ix.exactGeometry(i, env, b)
+		return 0, runsGeometry
 	}
-	var straddling [8]int32
 	n := 0
 	for k, r := range runs {
 		if r.Max[0] < b.Min[0] || r.Max[1] < b.Min[1] || r.Min[0] > b.Max[0] || r.Min[1] > b.Max[1] {
 			continue
 		}
 		if (r.Min[0] >= b.Min[0] && r.Max[0] <= b.Max[0]) || (r.Min[1] >= b.Min[1] && r.Max[1] <= b.Max[1]) {
-			return true // the connected run enters b (see above)
+			return 0, runsMeet // the connected run enters b (see exactRuns)
 		}
 		if n == len(straddling) {
-			return ix.exactGeometry(i, env, b)
+			return 0, runsGeometry
 		}
 		straddling[n] = int32(k)
 		n++
 	}
-	if n > 0 {
-		g := ix.features[i].Geometry
-		for _, k := range straddling[:n] {
-			pts, ok := runPoints(g, int(k))
-			if !ok {
-				return ix.exactGeometry(i, env, b)
-			}
-			if lineIntersectsBound(pts, b) {
-				return true
-			}
+	if n == 0 {
+		// No line or ring meets b: only a polygon around the whole of b
+		// can, and then b lies within the envelope.
+		if withinBound(b, env) {
+			return 0, runsGeometry
+		}
+		return 0, runsMiss
+	}
+	return n, runsVertices
+}
+
+// withinBound reports whether a lies within b.
+func withinBound(a, b orb.Bound) bool {
+	return a.Min[0] >= b.Min[0] && a.Min[1] >= b.Min[1] && a.Max[0] <= b.Max[0] && a.Max[1] <= b.Max[1]
+}
+
+// straddlingMeet is exactRuns's test of the vertices of the straddling
+// runs of feature i (geometry g).
+func (ix *Index) straddlingMeet(i int, g orb.Geometry, straddling []int32, env, b orb.Bound) bool {
+	for _, k := range straddling {
+		pts, ok := runPoints(g, int(k))
+		if !ok {
+			return ix.exactGeometry(i, env, b)
+		}
+		if lineIntersectsBound(pts, b) {
+			return true
 		}
 	}
-	if b.Min[0] >= env.Min[0] && b.Min[1] >= env.Min[1] && b.Max[0] <= env.Max[0] && b.Max[1] <= env.Max[1] {
+	if withinBound(b, env) {
 		return ix.exactGeometry(i, env, b)
 	}
 	return false
