@@ -130,6 +130,8 @@ func (ix *Index) mark(b orb.Bound, set []uint64) (lo, hi int) {
 				mb.leafNode(c)
 				continue
 			}
+			// Touch the first child of c, which the walk reads later.
+			mb.sink += math.Float64bits(boxes[4*int(refs[c])])
 			stack = append(stack, int32(c), int32(level-1))
 		}
 	}
@@ -141,6 +143,7 @@ func (ix *Index) mark(b orb.Bound, set []uint64) (lo, hi int) {
 // of memory, few enough that what they bring stays in the L1 cache.
 const (
 	leafNodeBatch = 16
+	runBatch      = 16
 	exactBatch    = 32
 )
 
@@ -153,8 +156,11 @@ type markBatch struct {
 	lo, hi int
 	nodes  [leafNodeBatch]int32
 	nNodes int
+	runs   [runBatch][2]int32 // leaves from, to
+	nRuns  int
 	exact  [exactBatch]int32 // leaf positions
 	nExact int
+	pend   [exactBatch]pendingExact
 	// sink takes the touching loads, so that they are not optimized away.
 	sink uint64
 }
@@ -165,11 +171,36 @@ func (mb *markBatch) setBit(item int) {
 	mb.lo, mb.hi = min(mb.lo, w), max(mb.hi, w)
 }
 
-// wholeRun marks the features of leaves from to to-1.
+// wholeRun queues the marking of the features of leaves from to to-1.
 func (mb *markBatch) wholeRun(from, to int) {
-	for _, item := range mb.ix.tree.refs[from:to] {
-		mb.setBit(int(item))
+	mb.runs[mb.nRuns] = [2]int32{int32(from), int32(to)}
+	mb.nRuns++
+	if mb.nRuns == len(mb.runs) {
+		mb.flushRuns()
 	}
+}
+
+// flushRuns marks the features of the queued runs of leaves.
+func (mb *markBatch) flushRuns() {
+	refs := mb.ix.tree.refs
+	runs := mb.runs[:mb.nRuns]
+	mb.nRuns = 0
+	sink := mb.sink
+	for _, r := range runs {
+		for c := r[0]; c < r[1]; c += 16 { // one load a 64-byte line
+			sink += uint64(refs[c])
+		}
+	}
+	mb.sink = sink
+	set, lo, hi := mb.set, mb.lo, mb.hi
+	for _, r := range runs {
+		for _, item := range refs[r[0]:r[1]] {
+			w := int(item >> 6)
+			set[w] |= 1 << (uint(item) & 63)
+			lo, hi = min(lo, w), max(hi, w)
+		}
+	}
+	mb.lo, mb.hi = lo, hi
 }
 
 // leafNode queues node pos (over leaves) for its leaves' tests.
@@ -183,6 +214,7 @@ func (mb *markBatch) leafNode(pos int) {
 
 // flush does the queued work.
 func (mb *markBatch) flush() {
+	mb.flushRuns()
 	mb.flushNodes()
 	mb.flushExact()
 }
@@ -251,18 +283,11 @@ func (mb *markBatch) flushExact() {
 			sink += math.Float64bits(rb.boxes[s].Min[0])
 		}
 	}
-	type pending struct {
-		item, n    int
-		g          orb.Geometry
-		env        orb.Bound
-		straddling [maxStraddling]int32
-	}
-	var pendBuf [exactBatch]pending
-	pend := pendBuf[:0]
+	pend := mb.pend[:0]
 	for _, c := range exact {
 		item := int(t.refs[c])
 		env := orb.Bound{Min: orb.Point{t.boxes[4*c], t.boxes[4*c+1]}, Max: orb.Point{t.boxes[4*c+2], t.boxes[4*c+3]}}
-		p := &pendBuf[len(pend)]
+		p := &mb.pend[len(pend)]
 		n, v := ix.runsVerdict(int(c), env, mb.b, &p.straddling)
 		switch v {
 		case runsMeet:
@@ -270,7 +295,7 @@ func (mb *markBatch) flushExact() {
 		case runsMiss:
 		case runsVertices:
 			p.item, p.n, p.env = item, n, env
-			pend = append(pend, *p)
+			pend = pend[:len(pend)+1]
 		default:
 			if ix.exactGeometry(item, env, mb.b) {
 				mb.setBit(item)
@@ -281,16 +306,34 @@ func (mb *markBatch) flushExact() {
 		mb.sink = sink
 		return
 	}
-	// The feature pointers, then the geometries, then the first vertex
-	// of the first straddling run.
+	// Each a stage for every feature before the next: the feature
+	// pointer, the feature, the geometry's slice, the line holding the
+	// first straddling run, its first vertex.
 	for k := range pend {
-		sink += uint64(uintptr(len(ix.features[pend[k].item].Type)))
+		if ix.features[pend[k].item] == nil {
+			sink++
+		}
 	}
 	for k := range pend {
 		pend[k].g = ix.features[pend[k].item].Geometry
 	}
 	for k := range pend {
-		if pts, ok := runPoints(pend[k].g, int(pend[k].straddling[0])); ok && len(pts) > 0 {
+		switch g := pend[k].g.(type) {
+		case orb.Polygon:
+			sink += uint64(len(g))
+		case orb.MultiPolygon:
+			sink += uint64(len(g))
+		case orb.MultiLineString:
+			sink += uint64(len(g))
+		}
+	}
+	for k := range pend {
+		if pts, ok := runPoints(pend[k].g, int(pend[k].straddling[0])); ok {
+			pend[k].first = pts
+		}
+	}
+	for k := range pend {
+		if pts := pend[k].first; len(pts) > 0 {
 			sink += math.Float64bits(pts[0][0])
 		}
 	}
@@ -301,6 +344,15 @@ func (mb *markBatch) flushExact() {
 			mb.setBit(p.item)
 		}
 	}
+}
+
+// pendingExact is a feature of flushExact whose straddling runs decide.
+type pendingExact struct {
+	item, n    int
+	g          orb.Geometry
+	env        orb.Bound
+	straddling [maxStraddling]int32
+	first      orb.LineString // the vertices of straddling[0]
 }
 
 // hasReversedBounds reports whether any feature has the reversed envelope
