@@ -218,3 +218,80 @@ func head(s []int) []int {
 	}
 	return s
 }
+
+// TestQueryPageSmallTreesAndFullBatches checks QueryPage against brute
+// force where its batches of work (page.go's markBatch) meet their edges:
+// trees of 0 to 40 features (a root over leaves, and one level above it),
+// and dense layers of large polygons with holes, multi-polygons and long
+// lines around every box's corners, so that one query queues many times
+// the batch sizes of leaf nodes, runs of leaves and exact tests.
+func TestQueryPageSmallTreesAndFullBatches(t *testing.T) {
+	rng := rand.New(rand.NewSource(17))
+	feature := func(size float64) *geojson.Feature {
+		c := orb.Point{120 + rng.Float64(), 27 + rng.Float64()}
+		var g orb.Geometry
+		switch rng.Intn(4) {
+		case 0:
+			ls := orb.LineString{c}
+			for k := 0; k < 5+rng.Intn(120); k++ {
+				p := ls[len(ls)-1]
+				ls = append(ls, orb.Point{p[0] + (rng.Float64()-0.5)*size/4, p[1] + (rng.Float64()-0.5)*size/4})
+			}
+			g = ls
+		case 1:
+			g = orb.Polygon{ring(rng, c, size, 10+rng.Intn(60)), reverse(ring(rng, c, size/3, 8))}
+		case 2:
+			mp := orb.MultiPolygon{}
+			for k := 0; k < 2+rng.Intn(3); k++ {
+				pc := orb.Point{c[0] + (rng.Float64()-0.5)*2*size, c[1] + (rng.Float64()-0.5)*2*size}
+				mp = append(mp, orb.Polygon{ring(rng, pc, size/2, 6+rng.Intn(30))})
+			}
+			g = mp
+		default:
+			g = c
+		}
+		return geojson.NewFeature(g)
+	}
+	check := func(t *testing.T, feats []*geojson.Feature, queries int, boxSize func() float64) (cornerCrossers int) {
+		ix := geo.NewIndex(feats)
+		ref := make([]sf.Geometry, len(feats))
+		envs := make([]orb.Bound, len(feats))
+		for i, f := range feats {
+			ref[i] = toSF(t, f.Geometry)
+			envs[i] = f.Geometry.Bound()
+		}
+		for k := 0; k < queries; k++ {
+			w, h := boxSize(), boxSize()
+			x, y := 119.8+rng.Float64()*1.4, 26.8+rng.Float64()*1.4
+			b := box(x, y, x+w, y+h)
+			checkPage(t, ix, ref, envs, []orb.Bound{b}, randomSkip(rng, len(feats)), rng)
+			// Envelopes across both of b's ranges take the exact test.
+			n := 0
+			for _, e := range envs {
+				if e.Intersects(b) && (e.Min[0] < b.Min[0] || e.Max[0] > b.Max[0]) && (e.Min[1] < b.Min[1] || e.Max[1] > b.Max[1]) {
+					n++
+				}
+			}
+			cornerCrossers = max(cornerCrossers, n)
+		}
+		return cornerCrossers
+	}
+	t.Run("small trees", func(t *testing.T) {
+		for n := 0; n <= 40; n++ {
+			feats := make([]*geojson.Feature, n)
+			for i := range feats {
+				feats[i] = feature(0.01 + rng.Float64()*0.5)
+			}
+			check(t, feats, 30, func() float64 { return 0.01 + rng.Float64()*1.5 })
+		}
+	})
+	t.Run("dense", func(t *testing.T) {
+		feats := make([]*geojson.Feature, 4000)
+		for i := range feats {
+			feats[i] = feature(0.05 + rng.Float64()*0.3)
+		}
+		if n := check(t, feats, 150, func() float64 { return 0.05 + rng.Float64()*0.8 }); n < 200 {
+			t.Fatalf("at most %d features took the exact test in one query: the batches were hardly filled", n)
+		}
+	})
+}
