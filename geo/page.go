@@ -219,38 +219,48 @@ func (mb *markBatch) flush() {
 	mb.flushExact()
 }
 
-// flushNodes tests the leaves of the queued nodes: envelopes inside b, and
-// connected lines within b's range on one axis (exactEnv's first
-// shortcut) match; the others are queued for the exact test.
+// flushNodes tests the leaves of the queued nodes from their coarse
+// boxes (coarseLeaves), half the memory of the exact ones: envelopes
+// inside b, and connected lines surely meeting b and within its range on
+// one axis (exactEnv's first shortcut) match; those that surely miss do
+// not; the others are queued for flushExact, which reads the exact box.
 func (mb *markBatch) flushNodes() {
 	t := mb.ix.tree
-	boxes, refs, nodeSize, leaves, connected := t.boxes, t.refs, t.nodeSize, t.levelEnds[0], mb.ix.connected
+	refs, nodeSize, leaves := t.refs, t.nodeSize, t.levelEnds[0]
+	coarse, leafConnected := mb.ix.coarseLeaves()
 	nodes := mb.nodes[:mb.nNodes]
 	mb.nNodes = 0
-	// Touch the leaves' boxes (one load a 64-byte line) and references.
+	// Touch the leaves' coarse boxes (one load a 64-byte line) and
+	// references.
 	sink := mb.sink
 	for _, pos := range nodes {
 		first := int(refs[pos])
 		last := min(first+nodeSize, leaves)
-		for c := first; c < last; c += 2 {
-			sink += math.Float64bits(boxes[4*c])
+		for c := first; c < last; c += 4 {
+			sink += uint64(math.Float32bits(coarse[4*c]))
 		}
 		sink += uint64(refs[first])
 	}
 	mb.sink = sink
-	minX, minY, maxX, maxY := mb.b.Min[0], mb.b.Min[1], mb.b.Max[0], mb.b.Max[1]
+	// b rounded out (for "misses") and in (for "inside") to float32. A
+	// coarse max is the smallest float32 at least the exact max, so the
+	// exact max exceeds the float32 below it: a coarse max above b's min
+	// rounded up is an exact max at least b's min ("surely meets").
+	b := mb.b
+	ox0, oy0, ox1, oy1 := float32Down(b.Min[0]), float32Down(b.Min[1]), float32Up(b.Max[0]), float32Up(b.Max[1])
+	ix0, iy0, ix1, iy1 := float32Up(b.Min[0]), float32Up(b.Min[1]), float32Down(b.Max[0]), float32Down(b.Max[1])
 	for _, pos := range nodes {
 		first := int(refs[pos])
 		last := min(first+nodeSize, leaves)
 		for c := first; c < last; c++ {
-			bx0, by0, bx1, by1 := boxes[4*c], boxes[4*c+1], boxes[4*c+2], boxes[4*c+3]
-			if bx1 < minX || by1 < minY || bx0 > maxX || by0 > maxY {
+			x0, y0, x1, y1 := coarse[4*c], coarse[4*c+1], coarse[4*c+2], coarse[4*c+3]
+			if x1 < ox0 || y1 < oy0 || x0 > ox1 || y0 > oy1 {
 				continue
 			}
-			item := int(refs[c])
-			if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY) ||
-				(connected[item>>6]&(1<<(uint(item)&63)) != 0 && ((bx0 >= minX && bx1 <= maxX) || (by0 >= minY && by1 <= maxY))) {
-				mb.setBit(item)
+			xIn, yIn := x0 >= ix0 && x1 <= ix1, y0 >= iy0 && y1 <= iy1
+			if (xIn && yIn && x0 <= x1) || ((xIn || yIn) && x1 > ix0 && y1 > iy0 && x0 < ix1 && y0 < iy1 &&
+				leafConnected[c>>6]&(1<<(uint(c)&63)) != 0) {
+				mb.setBit(int(refs[c]))
 				continue
 			}
 			mb.exact[mb.nExact] = int32(c)
@@ -260,6 +270,49 @@ func (mb *markBatch) flushNodes() {
 			}
 		}
 	}
+}
+
+// coarseLeaves returns the leaves' boxes as float32, each rounded out so
+// that it contains the exact box, and the connected set (connectedSet) in
+// the order of the leaves (made on first use).
+func (ix *Index) coarseLeaves() (coarse []float32, leafConnected []uint64) {
+	p := &ix.page
+	p.coarseOnce.Do(func() {
+		n := len(ix.features)
+		boxes := ix.tree.boxes[:4*n]
+		p.coarse = make([]float32, len(boxes))
+		for c := 0; c < n; c++ {
+			p.coarse[4*c] = float32Down(boxes[4*c])
+			p.coarse[4*c+1] = float32Down(boxes[4*c+1])
+			p.coarse[4*c+2] = float32Up(boxes[4*c+2])
+			p.coarse[4*c+3] = float32Up(boxes[4*c+3])
+		}
+		p.leafConnected = make([]uint64, (n+63)/64)
+		for c, item := range ix.tree.refs[:n] {
+			if ix.connected[item>>6]&(1<<(uint(item)&63)) != 0 {
+				p.leafConnected[c>>6] |= 1 << (uint(c) & 63)
+			}
+		}
+	})
+	return p.coarse, p.leafConnected
+}
+
+// float32Down is the largest float32 at most x; float32Up the smallest at
+// least x.
+func float32Down(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func float32Up(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
 }
 
 // flushExact runs exactRuns on the queued leaves, in stages that each
@@ -276,8 +329,27 @@ func (mb *markBatch) flushExact() {
 	rb := &ix.runs
 	sink := mb.sink
 	for _, c := range exact {
-		sink += uint64(rb.start[c])
+		sink += math.Float64bits(t.boxes[4*c]) + uint64(rb.start[c])
 	}
+	// The exact box decides first, as in flushNodes but without rounding.
+	connected := ix.connected
+	minX, minY, maxX, maxY := mb.b.Min[0], mb.b.Min[1], mb.b.Max[0], mb.b.Max[1]
+	kept := exact[:0]
+	for _, c := range exact {
+		bx0, by0, bx1, by1 := t.boxes[4*c], t.boxes[4*c+1], t.boxes[4*c+2], t.boxes[4*c+3]
+		if bx1 < minX || by1 < minY || bx0 > maxX || by0 > maxY {
+			continue
+		}
+		item := int(t.refs[c])
+		// (The reversed envelope of an empty geometry lies inside no box.)
+		if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY && bx0 <= bx1) ||
+			(connected[item>>6]&(1<<(uint(item)&63)) != 0 && ((bx0 >= minX && bx1 <= maxX) || (by0 >= minY && by1 <= maxY))) {
+			mb.setBit(item)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	exact = kept
 	for _, c := range exact {
 		if s := rb.start[c]; s < rb.start[c+1] {
 			sink += math.Float64bits(rb.boxes[s].Min[0])
@@ -374,4 +446,8 @@ func (ix *Index) hasReversedBounds() bool {
 type pageState struct {
 	reversedOnce sync.Once
 	reversed     bool
+	// coarseLeaves
+	coarseOnce    sync.Once
+	coarse        []float32
+	leafConnected []uint64
 }

@@ -294,4 +294,75 @@ func TestQueryPageSmallTreesAndFullBatches(t *testing.T) {
 			t.Fatalf("at most %d features took the exact test in one query: the batches were hardly filled", n)
 		}
 	})
+	// QueryPage reads float32 copies of the leaves' boxes, rounded out:
+	// box edges on, or closer than a float32 step (about 8e-6 here) to,
+	// envelope coordinates must be decided as exactly as any other.
+	t.Run("edges a hair from envelopes", func(t *testing.T) {
+		feats := make([]*geojson.Feature, 3000)
+		for i := range feats {
+			feats[i] = feature(0.005 + rng.Float64()*0.05)
+		}
+		ix := geo.NewIndex(feats)
+		ref := make([]sf.Geometry, len(feats))
+		envs := make([]orb.Bound, len(feats))
+		for i, f := range feats {
+			ref[i] = toSF(t, f.Geometry)
+			envs[i] = f.Geometry.Bound()
+		}
+		hair := []float64{0, 1e-12, -1e-12, 1e-9, -1e-9, 3e-6, -3e-6}
+		for k := 0; k < 300; k++ {
+			e, f := envs[rng.Intn(len(envs))], envs[rng.Intn(len(envs))]
+			h := func() float64 { return hair[rng.Intn(len(hair))] }
+			b := box(math.Min(e.Min[0], f.Min[0])+h(), math.Min(e.Min[1], f.Min[1])+h(), math.Max(e.Max[0], f.Max[0])+h(), math.Max(e.Max[1], f.Max[1])+h())
+			if rng.Intn(2) == 0 { // edges on the inside of the envelopes
+				b = box(e.Max[0]+h(), e.Max[1]+h(), e.Max[0]+0.3+h(), e.Max[1]+0.3+h())
+			}
+			checkPage(t, ix, ref, envs, []orb.Bound{b}, nil, rng)
+		}
+	})
+}
+
+// TestEmptyGeometryMatchesNoBox checks that features without geometry,
+// whose envelope in the index is reversed ({1,1}–{-1,-1}), match no box,
+// not even one around that envelope (as boxes about the origin are), in
+// QueryPage, Query and Count, against brute force over the features with
+// geometry (simplefeatures, as checkPage does).
+func TestEmptyGeometryMatchesNoBox(t *testing.T) {
+	rng := rand.New(rand.NewSource(23))
+	for _, n := range []int{3, 40, 3000} {
+		var feats []*geojson.Feature
+		for len(feats) < n {
+			if rng.Intn(3) == 0 {
+				feats = append(feats, &geojson.Feature{Type: "Feature", Properties: geojson.Properties{}})
+				continue
+			}
+			c := orb.Point{(rng.Float64() - 0.5) * 6, (rng.Float64() - 0.5) * 6}
+			if rng.Intn(2) == 0 {
+				feats = append(feats, geojson.NewFeature(c))
+			} else {
+				feats = append(feats, geojson.NewFeature(orb.Polygon{ring(rng, c, 0.01+rng.Float64()*0.3, 12)}))
+			}
+		}
+		ix := geo.NewIndex(feats)
+		ref := make([]sf.Geometry, len(feats))
+		for i, f := range feats {
+			if f.Geometry != nil {
+				ref[i] = toSF(t, f.Geometry)
+			}
+		}
+		for k := 0; k < 60; k++ {
+			s := 1 + rng.Float64()*4
+			b := box(-s, -s*rng.Float64()*2, s*rng.Float64()*2, s)
+			if k == 0 {
+				b = box(-2, -2, 2, 2)
+			}
+			want := checkPage(t, ix, ref, nil, []orb.Bound{b}, nil, rng)
+			if got := ix.Query(b, nil); len(got) != want {
+				t.Fatalf("%d features, box %v: Query found %d, brute force %d", n, b, len(got), want)
+			}
+			if got := ix.Count(b); got != want {
+				t.Fatalf("%d features, box %v: Count %d, brute force %d", n, b, got, want)
+			}
+		}
+	}
 }

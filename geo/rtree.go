@@ -101,7 +101,9 @@ func (t *packedRTree) search(b orb.Bound, fn func(item int, inside bool) bool) {
 				continue
 			}
 			if f.level == 1 {
-				inside := box[0] >= b.Min[0] && box[1] >= b.Min[1] && box[2] <= b.Max[0] && box[3] <= b.Max[1]
+				// (The reversed envelope NewIndex gives an empty geometry
+				// lies inside no box.)
+				inside := box[0] >= b.Min[0] && box[1] >= b.Min[1] && box[2] <= b.Max[0] && box[3] <= b.Max[1] && box[0] <= box[2]
 				if !fn(int(t.refs[c]), inside) {
 					return
 				}
@@ -140,7 +142,7 @@ func (t *packedRTree) appendHits(b orb.Bound, dst []int, exact func(item int, en
 				continue
 			}
 			item := int(refs[c])
-			if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY) || exact(item, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}) {
+			if (bx0 >= minX && by0 >= minY && bx1 <= maxX && by1 <= maxY && bx0 <= bx1) || exact(item, orb.Bound{Min: orb.Point{bx0, by0}, Max: orb.Point{bx1, by1}}) {
 				dst = append(dst, item)
 			}
 		}
