@@ -388,30 +388,42 @@ func TestWriteDirMatchesEncodingJSON(t *testing.T) {
 }
 
 // TestAppendCoordinate checks the six-decimal fast path against
-// strconv: the text reads back to the same float64 and has at most six
-// decimals when the value is on the grid.
+// strconv's shortest formatting, byte for byte, and against
+// encoding/json's reading, over random values: on the six-decimal grid
+// (every planning-layer coordinate), with fewer decimals, whole, tiny,
+// near the fast path's 1e9 limit, off the grid, and random bit patterns.
 func TestAppendCoordinate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
-	for i := 0; i < 200000; i++ {
-		v := (rng.Float64() - 0.5) * 360
-		if i%2 == 0 {
-			v = round6(v)
-		}
-		if i%7 == 0 {
+	for i := 0; i < 400000; i++ {
+		var v float64
+		switch i % 8 {
+		case 0:
+			v = round6((rng.Float64() - 0.5) * 360)
+		case 1:
+			v = (rng.Float64() - 0.5) * 360
+		case 2:
 			v = float64(rng.IntN(100)) / 1e6
+		case 3: // fewer decimals
+			v = float64(rng.IntN(2000000)-1000000) / math.Pow10(rng.IntN(6))
+		case 4: // near the limit of the fast path
+			v = round6((rng.Float64()*2 - 1) * 1.2e9)
+		case 5:
+			v = math.Float64frombits(rng.Uint64())
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+		case 6: // tiny, and just off the grid
+			v = round6(rng.Float64()) + float64(rng.IntN(3)-1)*1e-12
+		case 7:
+			v = float64(rng.Int64N(2e9) - 1e9)
 		}
 		text := string(appendCoordinate(nil, v))
-		back, err := strconv.ParseFloat(text, 64)
-		if err != nil || math.Float64bits(back) != math.Float64bits(v) && v != 0 {
-			t.Fatalf("%v written as %q reads back as %v (%v)", v, text, back, err)
+		if want := strconv.FormatFloat(v, 'f', -1, 64); text != want {
+			t.Fatalf("%v written as %q, strconv writes %q", v, text, want)
 		}
-		if round6(v) == v {
-			if dot := strings.IndexByte(text, '.'); dot >= 0 && len(text)-dot-1 > 6 {
-				t.Fatalf("%v written with more than six decimals: %q", v, text)
-			}
-			if strings.HasSuffix(text, "0") && strings.Contains(text, ".") {
-				t.Fatalf("%v written with a trailing zero: %q", v, text)
-			}
+		var back float64
+		if err := json.Unmarshal([]byte(text), &back); err != nil || math.Float64bits(back) != math.Float64bits(v) {
+			t.Fatalf("%v written as %q reads back as %v (%v)", v, text, back, err)
 		}
 	}
 }

@@ -231,29 +231,79 @@ func checkWritable(g orb.Geometry) error {
 func appendCoordinate(b []byte, v float64) []byte {
 	if v != 0 && math.Abs(v) < 1e9 {
 		if k := math.Round(v * 1e6); k/1e6 == v {
-			ik := int64(k)
-			if ik < 0 {
-				b = append(b, '-')
-				ik = -ik
-			}
-			b = strconv.AppendInt(b, ik/1e6, 10)
-			if frac := ik % 1e6; frac != 0 {
-				var digits [7]byte
-				digits[0] = '.'
-				for i := 6; i >= 1; i-- {
-					digits[i] = byte('0' + frac%10)
-					frac /= 10
-				}
-				end := 7
-				for digits[end-1] == '0' {
-					end--
-				}
-				b = append(b, digits[:end]...)
-			}
-			return b
+			return appendMicros(b, int64(k))
 		}
 	}
 	return strconv.AppendFloat(b, v, 'f', -1, 64)
+}
+
+// digitPairs holds "00" to "99", for writing two digits at a time.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendMicros writes k millionths in decimal: the integer part, then
+// the fraction's digits without trailing zeros (none when it is whole).
+// It writes in place, from the last digit back.
+func appendMicros(b []byte, k int64) []byte {
+	u := uint64(k)
+	if k < 0 {
+		u = uint64(-k)
+	}
+	whole, frac := u/1e6, u%1e6
+	fracDigits := 0 // leading zeros included
+	if frac != 0 {
+		fracDigits = 6
+		for frac%10 == 0 {
+			frac /= 10
+			fracDigits--
+		}
+	}
+	n := 1
+	for w := whole; w >= 10; w /= 10 {
+		n++
+	}
+	if k < 0 {
+		n++
+	}
+	if fracDigits > 0 {
+		n += 1 + fracDigits
+	}
+	b = slices.Grow(b, n)
+	i := len(b) + n
+	b = b[:i]
+	if fracDigits > 0 {
+		for ; fracDigits >= 2; fracDigits -= 2 {
+			d := frac % 100 * 2
+			i -= 2
+			b[i], b[i+1] = digitPairs[d], digitPairs[d+1]
+			frac /= 100
+		}
+		if fracDigits == 1 {
+			i--
+			b[i] = byte('0' + frac)
+		}
+		i--
+		b[i] = '.'
+	}
+	for whole >= 100 {
+		d := whole % 100 * 2
+		i -= 2
+		b[i], b[i+1] = digitPairs[d], digitPairs[d+1]
+		whole /= 100
+	}
+	if whole >= 10 {
+		d := whole * 2
+		i -= 2
+		b[i], b[i+1] = digitPairs[d], digitPairs[d+1]
+	} else {
+		i--
+		b[i] = byte('0' + whole)
+	}
+	if k < 0 {
+		b[i-1] = '-'
+	}
+	return b
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

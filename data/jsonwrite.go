@@ -2,8 +2,9 @@ package data
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -39,31 +40,45 @@ func (w *FeatureWriter) AppendFeature(b []byte, id string, f *geojson.Feature, o
 }
 
 func (w *FeatureWriter) AppendProperties(b []byte, props geojson.Properties, only map[string]bool) []byte {
-	keys := make([]string, 0, len(props))
+	// Each key's rank is looked up once; the keys are usually few, so an
+	// insertion sort on a stack array does (after a full sort when many).
+	type rankedKey struct {
+		rank int // the schema's rank, or len(keyOrder) for unknown keys
+		key  string
+	}
+	var stack [32]rankedKey
+	keys := stack[:0]
 	for k := range props {
 		if only == nil || only[k] {
-			keys = append(keys, k)
+			r, known := w.keyOrder[k]
+			if !known {
+				r = len(w.keyOrder)
+			}
+			keys = append(keys, rankedKey{r, k})
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		ri, iKnown := w.keyOrder[keys[i]]
-		rj, jKnown := w.keyOrder[keys[j]]
-		switch {
-		case iKnown && jKnown:
-			return ri < rj
-		case iKnown != jKnown:
-			return iKnown
+	less := func(a, b rankedKey) bool { return a.rank < b.rank || a.rank == b.rank && a.key < b.key }
+	if len(keys) > len(stack) {
+		slices.SortFunc(keys, func(a, b rankedKey) int {
+			if less(a, b) {
+				return -1
+			}
+			return 1 // keys are distinct
+		})
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && less(keys[j], keys[j-1]); j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
 		}
-		return keys[i] < keys[j]
-	})
+	}
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendJSONString(b, k)
+		b = AppendJSONString(b, k.key)
 		b = append(b, ':')
-		b = AppendValue(b, props[k])
+		b = AppendValue(b, props[k.key])
 	}
 	return append(b, '}')
 }
@@ -186,8 +201,27 @@ var SchemaOrder = append(append([]string(nil), CommonProperties...), "mode", "ho
 
 // EncodeFeature writes f with every property in SchemaOrder, the form
 // planmap serves and stores a feature in.
+//
+// The feature is written into a pooled scratch buffer and copied out at
+// its exact length: encoded features are kept for the life of a snapshot
+// (LayerView.Encoded), so neither the copies of a growing slice nor its
+// spare capacity are paid for each one.
 func EncodeFeature(id string, f *geojson.Feature) []byte {
-	return defaultWriter.AppendFeature(nil, id, f, nil)
+	scratch := encodeScratch.Get().(*[]byte)
+	b := defaultWriter.AppendFeature((*scratch)[:0], id, f, nil)
+	out := make([]byte, len(b))
+	copy(out, b)
+	if cap(b) <= maxScratch {
+		*scratch = b[:0]
+	}
+	encodeScratch.Put(scratch)
+	return out
 }
+
+// encodeScratch holds EncodeFeature's buffers; one larger than maxScratch
+// (a very large feature) is not kept.
+var encodeScratch = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+const maxScratch = 4 << 20
 
 var defaultWriter = NewFeatureWriter(SchemaOrder)
