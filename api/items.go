@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -242,6 +243,8 @@ func (s *Server) handleItems(c *fiber.Ctx) error {
 		size += len(l.Href) + len(l.Title) + 64
 	}
 	if out == nil && q.properties == nil {
+		// A fresh server encodes the page's features now, on every core.
+		ls.view.EncodeAll(page, runtime.GOMAXPROCS(0))
 		for _, i := range page {
 			size += len(ls.view.Encoded(i)) + 1
 		}

@@ -217,6 +217,7 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 			// handler; compressing them again per request would waste the cache.
 			Next: func(c *fiber.Ctx) bool { return isTilePath(c.Path()) },
 		}),
+		gzipLargeBodies,
 	)
 	s.routesOps()
 	s.routes()

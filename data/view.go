@@ -279,6 +279,46 @@ func (l *LayerView) Encoded(r Ref) []byte {
 	return enc
 }
 
+// EncodeAll makes sure every ref's encoded form (Encoded) is made,
+// encoding the ones not made yet on up to workers goroutines: the first
+// request for a page of large features then takes the encoding's wall
+// time divided among the cores.
+func (l *LayerView) EncodeAll(refs []Ref, workers int) {
+	n := len(l.base.features)
+	var missing []Ref
+	for _, r := range refs {
+		if int(r) < n && l.base.encoded[r].Load() == nil {
+			missing = append(missing, r)
+		}
+	}
+	workers = min(workers, len(missing)/minEncodeBatch)
+	if workers <= 1 {
+		for _, r := range missing {
+			l.Encoded(r)
+		}
+		return
+	}
+	var next atomic.Int64
+	work := func() {
+		for i := next.Add(1) - 1; i < int64(len(missing)); i = next.Add(1) - 1 {
+			l.Encoded(missing[i])
+		}
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+}
+
+// minEncodeBatch is the fewest features worth a goroutine of EncodeAll's.
+const minEncodeBatch = 8
+
 // FeatureVersion returns the version of the feature a ref names: a hash of
 // its encoded form, so the same content has the same version everywhere.
 func (l *LayerView) FeatureVersion(r Ref) string {

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -201,4 +202,34 @@ func sameSet(a, b []string) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(x, y)
+}
+
+// TestEncodeAll checks that the features EncodeAll encodes on several
+// goroutines (with some encoded before, and refs of the overlay) are the
+// ones EncodeFeature writes one by one.
+func TestEncodeAll(t *testing.T) {
+	ds := Generate(GenOptions{Features: 3000, Seed: 9})
+	for _, workers := range []int{1, 2, 7} {
+		snap := NewSnapshot(ds, 0)
+		for _, l := range snap.Layers() {
+			var refs []Ref
+			for r := Ref(0); int(r) < len(l.base.features); r++ {
+				if r%3 != 0 {
+					refs = append(refs, r)
+				}
+			}
+			if len(refs) > 5 {
+				l.Encoded(refs[5])
+			}
+			l.EncodeAll(refs, workers)
+			for _, r := range refs {
+				if l.base.encoded[r].Load() == nil {
+					t.Fatalf("%s: ref %d not encoded", l.Meta.ID, r)
+				}
+				if got, want := l.Encoded(r), EncodeFeature(l.ID(r), l.Feature(r)); !bytes.Equal(got, want) {
+					t.Fatalf("%s: ref %d encoded as %.80s, want %.80s", l.Meta.ID, r, got, want)
+				}
+			}
+		}
+	}
 }
