@@ -53,6 +53,15 @@ func gzipLargeBodies(c *fiber.Ctx) error {
 	return nil
 }
 
+// warmGzip makes the deflate writers of gzipLargeBodies ahead, one per
+// core (some 800 KiB each, kept for the life of the process), so that the
+// first large answer of a fresh server does not make them.
+func warmGzip() {
+	if pieces := runtime.GOMAXPROCS(0); pieces >= 2 {
+		_ = splitgzip.Warm(flate.BestSpeed, pieces) // the level is valid
+	}
+}
+
 // gzipBuffers keeps the buffers the compressed bodies are written into
 // (the bodies they replace come back in their place); one larger than
 // maxGzipBuffer is left to the garbage collector.

@@ -191,6 +191,7 @@ func NewWithStore(store data.Store, opts Options) (*Server, error) {
 		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
 	s.ops = newOpsState(s)
+	go warmGzip()
 	s.app.Server().Handler = s.guardRequests(s.app.Server().Handler)
 	s.watchRefusals()
 	// One middleware route with every handler in order: each c.Next()

@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -81,8 +82,11 @@ func Append(dst, src []byte, level, pieces int) ([]byte, error) {
 // block when last, else with a sync flush.
 func compress(dst, piece []byte, level int, last bool) ([]byte, error) {
 	out := &appender{b: dst}
-	pool := &writerPools[level]
-	w, _ := pool.Get().(*flate.Writer)
+	var w *flate.Writer
+	select {
+	case w = <-writers[level]:
+	default:
+	}
 	if w == nil {
 		var err error
 		if w, err = flate.NewWriter(out, level); err != nil {
@@ -100,7 +104,10 @@ func compress(dst, piece []byte, level int, last bool) ([]byte, error) {
 		}
 	}
 	w.Reset(nil)
-	pool.Put(w)
+	select {
+	case writers[level] <- w:
+	default: // enough kept
+	}
 	if err != nil {
 		return out.b, fmt.Errorf("splitgzip: %w", err)
 	}
@@ -115,10 +122,42 @@ func (a *appender) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Warm makes n deflate writers of the level (at most KeptWriters; the
+// first request of a fresh process then need not make them, some 800 KiB
+// each at flate.BestSpeed). They are kept for the life of the process.
+func Warm(level, n int) error {
+	if level < flate.BestSpeed || level > flate.BestCompression {
+		return fmt.Errorf("splitgzip: level %d is not between %d and %d", level, flate.BestSpeed, flate.BestCompression)
+	}
+	for i := 0; i < min(n, KeptWriters); i++ {
+		w, err := flate.NewWriter(io.Discard, level)
+		if err != nil {
+			return fmt.Errorf("splitgzip: %w", err)
+		}
+		w.Reset(nil)
+		select {
+		case writers[level] <- w:
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// KeptWriters is how many idle deflate writers are kept of each level.
+const KeptWriters = 8
+
 var (
-	// writerPools keeps deflate writers by level: each holds several
-	// hundred KiB of tables, too much to make per request.
-	writerPools [flate.BestCompression + 1]sync.Pool
+	// writers keeps idle deflate writers by level: each holds several
+	// hundred KiB of tables, too much to make per request. Unlike a
+	// sync.Pool's, they outlive garbage collections, so a server's
+	// first large answer finds the ones made at start-up (Warm).
+	writers = func() (w [flate.BestCompression + 1]chan *flate.Writer) {
+		for i := range w {
+			w[i] = make(chan *flate.Writer, KeptWriters)
+		}
+		return w
+	}()
 	// bufferPool keeps the later pieces' output buffers; one grown past
 	// maxPooled is dropped.
 	bufferPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}

@@ -181,3 +181,32 @@ func processCPU(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestWarm checks that writers made ahead are used and give the same
+// members as fresh ones.
+func TestWarm(t *testing.T) {
+	if err := Warm(flate.BestSpeed, 3); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(writers[flate.BestSpeed]); n < 3 {
+		t.Fatalf("%d writers kept after Warm(3)", n)
+	}
+	if err := Warm(0, 1); err == nil {
+		t.Fatal("Warm(level 0): no error")
+	}
+	body := jsonLike(rand.New(rand.NewPCG(9, 9)), 3*MinPiece)
+	a, err := Append(nil, body, flate.BestSpeed, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(writers[flate.BestSpeed]) > 0 {
+		<-writers[flate.BestSpeed]
+	}
+	b, err := Append(nil, body, flate.BestSpeed, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("kept and fresh writers write different members")
+	}
+}
