@@ -70,27 +70,7 @@ func TestQueryPageEdges(t *testing.T) {
 	for len(features) < 3000 {
 		c := orb.Point{120 + rng.Float64()*2, 27 + rng.Float64()*2}
 		size := 0.001 * math.Pow(1000, rng.Float64())
-		var g orb.Geometry
-		switch rng.Intn(4) {
-		case 0:
-			ls := orb.LineString{c}
-			for k := 0; k < 5+rng.Intn(80); k++ {
-				p := ls[len(ls)-1]
-				ls = append(ls, orb.Point{p[0] + (rng.Float64()-0.5)*size, p[1] + (rng.Float64()-0.5)*size})
-			}
-			g = ls
-		case 1:
-			g = orb.Polygon{ring(rng, c, size, 10+rng.Intn(60)), reverse(ring(rng, c, size/3, 8))}
-		case 2:
-			mp := orb.MultiPolygon{}
-			for k := 0; k < 2+rng.Intn(3); k++ {
-				pc := orb.Point{c[0] + (rng.Float64()-0.5)*4*size, c[1] + (rng.Float64()-0.5)*4*size}
-				mp = append(mp, orb.Polygon{ring(rng, pc, size/2, 6+rng.Intn(30))})
-			}
-			g = mp
-		default:
-			g = c
-		}
+		g := randomShape(rng, c, size, 80, size, 4*size)
 		features = append(features, geojson.NewFeature(g))
 		verts = appendVertices(verts, g)
 	}
@@ -229,27 +209,7 @@ func TestQueryPageSmallTreesAndFullBatches(t *testing.T) {
 	rng := rand.New(rand.NewSource(17))
 	feature := func(size float64) *geojson.Feature {
 		c := orb.Point{120 + rng.Float64(), 27 + rng.Float64()}
-		var g orb.Geometry
-		switch rng.Intn(4) {
-		case 0:
-			ls := orb.LineString{c}
-			for k := 0; k < 5+rng.Intn(120); k++ {
-				p := ls[len(ls)-1]
-				ls = append(ls, orb.Point{p[0] + (rng.Float64()-0.5)*size/4, p[1] + (rng.Float64()-0.5)*size/4})
-			}
-			g = ls
-		case 1:
-			g = orb.Polygon{ring(rng, c, size, 10+rng.Intn(60)), reverse(ring(rng, c, size/3, 8))}
-		case 2:
-			mp := orb.MultiPolygon{}
-			for k := 0; k < 2+rng.Intn(3); k++ {
-				pc := orb.Point{c[0] + (rng.Float64()-0.5)*2*size, c[1] + (rng.Float64()-0.5)*2*size}
-				mp = append(mp, orb.Polygon{ring(rng, pc, size/2, 6+rng.Intn(30))})
-			}
-			g = mp
-		default:
-			g = c
-		}
+		g := randomShape(rng, c, size, 120, size/4, 2*size)
 		return geojson.NewFeature(g)
 	}
 	check := func(t *testing.T, feats []*geojson.Feature, queries int, boxSize func() float64) (cornerCrossers int) {
@@ -364,5 +324,32 @@ func TestEmptyGeometryMatchesNoBox(t *testing.T) {
 				t.Fatalf("%d features, box %v: Count %d, brute force %d", n, b, got, want)
 			}
 		}
+	}
+}
+
+// randomShape returns a random geometry about c of the given size: a walk
+// of 5 to 5+maxSteps-1 steps of up to step in each axis, a ring with a
+// hole, 2 to 4 polygons spread over spread in each axis, or the point c,
+// with equal chance.
+func randomShape(rng *rand.Rand, c orb.Point, size float64, maxSteps int, step, spread float64) orb.Geometry {
+	switch rng.Intn(4) {
+	case 0:
+		ls := orb.LineString{c}
+		for k := 0; k < 5+rng.Intn(maxSteps); k++ {
+			p := ls[len(ls)-1]
+			ls = append(ls, orb.Point{p[0] + (rng.Float64()-0.5)*step, p[1] + (rng.Float64()-0.5)*step})
+		}
+		return ls
+	case 1:
+		return orb.Polygon{ring(rng, c, size, 10+rng.Intn(60)), reverse(ring(rng, c, size/3, 8))}
+	case 2:
+		mp := orb.MultiPolygon{}
+		for k := 0; k < 2+rng.Intn(3); k++ {
+			pc := orb.Point{c[0] + (rng.Float64()-0.5)*spread, c[1] + (rng.Float64()-0.5)*spread}
+			mp = append(mp, orb.Polygon{ring(rng, pc, size/2, 6+rng.Intn(30))})
+		}
+		return mp
+	default:
+		return c
 	}
 }
