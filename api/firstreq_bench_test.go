@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // BenchmarkFirstCorridorsItems measures the first items request of a
@@ -52,9 +53,9 @@ func BenchmarkFirstCorridorsItems(b *testing.B) {
 			b.StopTimer()
 			srv := newServer(b)
 			b.StartTimer()
-			start := processCPU(b)
+			start := testtool.ProcessCPU(b)
 			bytes += serveItems(b, srv, urls[i%len(urls)], true)
-			cpu += processCPU(b) - start
+			cpu += testtool.ProcessCPU(b) - start
 			b.StopTimer()
 			srv.Close()
 			b.StartTimer()
@@ -74,12 +75,12 @@ func BenchmarkFirstCorridorsItems(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			var bytes int
-			start := processCPU(b)
+			start := testtool.ProcessCPU(b)
 			for i := 0; i < b.N; i++ {
 				bytes += serveItems(b, srv, urls[i%len(urls)], gzip)
 			}
 			b.ReportMetric(float64(bytes)/float64(b.N), "body-bytes/op")
-			b.ReportMetric(float64((processCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64((testtool.ProcessCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // BenchmarkItemsHandler measures the server's own work for the requests of
@@ -89,25 +89,16 @@ func BenchmarkItemsHandler(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				b.ReportAllocs()
-				start := processCPU(b)
+				start := testtool.ProcessCPU(b)
 				for i := 0; i < b.N; i++ {
 					serve(b, prefix+set.urls[i%len(set.urls)])
 				}
 				// On a shared machine the process's CPU time is steadier
 				// than the wall clock.
-				b.ReportMetric(float64((processCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64((testtool.ProcessCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
-}
-
-// processCPU is the user and system time the process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // writableStore is a memory store that says it takes writes.

@@ -1,9 +1,9 @@
 package data
 
 import (
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // BenchmarkEncodeFeature encodes generated corridors (long lines, the
@@ -21,19 +21,10 @@ func BenchmarkEncodeFeature(b *testing.B) {
 	}
 	b.SetBytes(int64(bytes / len(feats)))
 	b.ResetTimer()
-	start := processCPU(b)
+	start := testtool.ProcessCPU(b)
 	for i := 0; i < b.N; i++ {
 		f := feats[i%len(feats)]
 		EncodeFeature(FeatureID(f), f)
 	}
-	b.ReportMetric(float64((processCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// processCPU is the user and system time the process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((testtool.ProcessCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

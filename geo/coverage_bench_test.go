@@ -6,12 +6,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/peterstace/simplefeatures/geom"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // benchCorridor returns a smooth corridor of n vertices about step metres
@@ -86,7 +86,7 @@ func BenchmarkCoverage(b *testing.B) {
 	ctx := context.Background()
 	var report *CoverageReport
 	runtime.GC()
-	cpuStart := processCPUTime()
+	cpuStart := testtool.ProcessCPU(b)
 	b.ResetTimer()
 	for b.Loop() {
 		report, err = corridors.Coverage(ctx, targets, CoverageOptions{Distance: distance})
@@ -95,7 +95,7 @@ func BenchmarkCoverage(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	cpuPerOp := float64(processCPUTime()-cpuStart) / float64(b.N)
+	cpuPerOp := float64(testtool.ProcessCPU(b)-cpuStart) / float64(b.N)
 	perTarget := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(targets))
 	partial := 0
 	for _, r := range report.Results {
@@ -177,13 +177,4 @@ func BenchmarkBuffer(b *testing.B) {
 			b.ReportMetric(baseline/perOp, "speedup")
 		})
 	}
-}
-
-// processCPUTime returns the user and system CPU time the process has used.
-func processCPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

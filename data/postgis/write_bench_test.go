@@ -10,11 +10,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/planmap/planmap/data"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // BenchmarkApply measures writes through one store: each iteration is one
@@ -31,7 +31,7 @@ func BenchmarkApply(b *testing.B) {
 			s := openStore(b, c.URL(db))
 			lv := s.Current().Layer(data.IndustrialParks)
 			pgBefore, pgOK := clusterCPU(c.Dir)
-			goBefore := processCPU()
+			goBefore := testtool.ProcessCPU(b)
 			var next atomic.Int64
 			var wg sync.WaitGroup
 			b.ResetTimer()
@@ -56,21 +56,12 @@ func BenchmarkApply(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
-			b.ReportMetric(float64((processCPU()-goBefore).Microseconds())/float64(b.N), "go-cpu-µs/write")
+			b.ReportMetric(float64((testtool.ProcessCPU(b)-goBefore).Microseconds())/float64(b.N), "go-cpu-µs/write")
 			if pgAfter, ok := clusterCPU(c.Dir); ok && pgOK {
 				b.ReportMetric(float64((pgAfter-pgBefore).Microseconds())/float64(b.N), "pg-cpu-µs/write")
 			}
 		})
 	}
-}
-
-// processCPU is the CPU time this process used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // clusterCPU is the CPU time the cluster's server used so far: the

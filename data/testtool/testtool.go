@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // DebianPython is the interpreter Debian's python3-qgis and python3-owslib
@@ -49,4 +51,15 @@ func Python(t testing.TB, module, debianPackage string) string {
 		Missing(t, "%s cannot import %s (apt-get install %s): %v %s", DebianPython, module, debianPackage, err, bytes.TrimSpace(out))
 	}
 	return DebianPython
+}
+
+// ProcessCPU returns the user and system CPU time the process has used so
+// far, for benchmarks that report CPU per operation beside wall time (on a
+// shared machine the process's CPU time is the steadier figure).
+func ProcessCPU(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatalf("testtool: getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -9,11 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/planmap/planmap/data/testtool"
 )
 
 // jsonLike is n bytes of text resembling a GeoJSON page: coordinates
@@ -161,25 +160,17 @@ func BenchmarkAppend(b *testing.B) {
 		b.Run(fmt.Sprintf("pieces-%d", pieces), func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			var out []byte
-			start := processCPU(b)
+			start := testtool.ProcessCPU(b)
 			for i := 0; i < b.N; i++ {
 				var err error
 				if out, err = Append(out[:0], body, flate.BestSpeed, pieces); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64((processCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64((testtool.ProcessCPU(b)-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(len(out))/float64(len(body)), "ratio")
 		})
 	}
-}
-
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestWarm checks that writers made ahead are used and give the same
