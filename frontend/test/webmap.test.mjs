@@ -202,17 +202,6 @@ describe('web map in headless Chromium', { skip }, () => {
     assert.ok(seen.painted > 0.9 && seen.colours > 20, `the default view is not visibly drawn: ${JSON.stringify(seen)}`);
   });
 
-  test('the first view\'s tiles, asked for by the page before MapLibre does, reach the server once each', async () => {
-    // main.js fetches them as it makes the map; MapLibre's worker must then
-    // find them in the HTTP cache, or each would be asked for twice.
-    const paths = [...server.log().matchAll(/ path=(\/(?:basemap\/)?tiles\/\d+\/\d+\/\d+\.mvt) /g)].map((m) => m[1]);
-    assert.deepEqual(paths.filter((p, i) => paths.indexOf(p) !== i), [], 'tiles the server was asked for twice');
-    // … and each tile the page fetched is one MapLibre asked for too (the browser saw it twice).
-    const fetched = await main.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.initiatorType === 'fetch' && r.name.endsWith('.mvt')).map((r) => r.name));
-    assert.ok(fetched.some((u) => u.includes('/basemap/tiles/')) && fetched.some((u) => !u.includes('/basemap/')), `tiles the page fetched: ${fetched}`);
-    for (const u of fetched) assert.equal(browser.seen.filter((s) => s === u).length, 2, `${u}: asked for ${browser.seen.filter((s) => s === u).length} times in the browser`);
-  });
-
   test('the page\'s own code stays small', (t) => {
     const dir = new URL('../web/', import.meta.url);
     let bytes = 0, gzip = 0;

@@ -560,7 +560,7 @@ export async function initEdit({ map, planmap }) {
   return edit;
 }
 
-// ---- helpers
+// ---- helpers -------------------------------------------------------------
 
 function addStylesheet() {
   if (document.querySelector('link[data-edit-css]')) return;

@@ -65,9 +65,10 @@ planmap.ready = boot().catch((err) => {
 });
 
 async function boot() {
-  // The style, fetched with the rest, is made what the state asks (filters,
-  // hidden layers, label language, the selection layers) before the map sees
-  // it: a filter or layout change after loading makes MapLibre parse every tile again.
+  // The style comes with the collections, in parallel, and is made what the
+  // state asks (filters, hidden layers, label language, the selection
+  // layers) before the map sees it: changing a filter or a layout property
+  // after the map has loaded makes MapLibre parse every tile again.
   const [collections, facets, [style, sprite], glyphs] = await Promise.all([
     getJSON(api('collections')),
     getJSON(api('search/facets')).catch(() => null),
@@ -110,7 +111,6 @@ async function boot() {
   }
   const map = new maplibregl.Map(mapOptions);
   planmap.map = map;
-  prefetchTiles(map, style);
   if (glyphs) useGlyphs(map, glyphs);
   paintOnceLoaded(map);
   if (sprite) {
@@ -130,16 +130,15 @@ async function boot() {
   }
   planmap.timings.styleLoaded = performance.now();
   addAttribution(map);
-  // The panels come after MapLibre has asked for the first tiles.
-  await map.once('render');
+
   buildLayerPanel();
   buildFilters();
   applyState();
   wireInteractions(map);
-  initOverview({ map, state });
+  initOverview({ map, state, onMove: () => {} });
   buildAbout();
   planmap.timings.panelsBuilt = performance.now();
-  const loadBasemaps = () => import('./basemaps.js').then(({ initBasemaps }) => initBasemaps({ map, state, writeURL, maplibregl }));
+  const loadBasemaps = () => import('./basemaps.js').then(({ initBasemaps }) => initBasemaps({ map, state, writeURL: () => writeURL(), maplibregl }));
   // A share link that names another basemap shows it in the first render.
   const basemaps = state.base ? loadBasemaps() : null;
   if (basemaps) planmap.basemaps = await basemaps;
@@ -154,7 +153,7 @@ async function boot() {
   const [{ initSearch }, { initCoverage }, { initTools }, { initEdit }] = await Promise.all([
     import('./search.js'), import('./coverage.js'), import('./tools.js'), import('./edit.js')]);
   initSearch({ map, openDetails, fitFeature });
-  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL });
+  initCoverage({ map, collections: planmap.collections, beforeLayer: SELECTION_SOURCE + '-fill', state, writeURL: () => writeURL() });
   initTools({ map, state, planmap, legendModel });
   planmap.basemaps = await (basemaps || loadBasemaps());
   planmap.editReady = initEdit({ map, planmap }).catch((err) => console.warn('editing unavailable', err)); // edit9
@@ -192,15 +191,6 @@ function paintOnceLoaded(map, maxWait = 4000) {
   };
   // a view whose tiles never all arrive is drawn as it is after maxWait
   setTimeout(() => { if (Object.hasOwn(painter, 'render')) map.triggerRepaint(); }, maxWait);
-}
-
-/** Asks now for the first view's tiles, which MapLibre's worker (after the style has loaded) finds in the HTTP cache. */
-function prefetchTiles(map, style) {
-  const b = map.getBounds(), [lo, hi] = [b.getNorthWest(), b.getSouthEast()].map((p) => maplibregl.MercatorCoordinate.fromLngLat(p));
-  for (const s of Object.values(style.sources)) {
-    const z = Math.min(Math.floor(map.getZoom()), s.maxzoom ?? 22), n = 2 ** z, at = (v) => Math.min(n - 1, Math.max(0, Math.floor(v * n)));
-    if (s.type === 'vector') for (let x = at(lo.x); x <= at(hi.x); x++) for (let y = at(lo.y); y <= at(hi.y); y++) for (const u of s.tiles || []) fetch(u.replace('{z}', z).replace('{x}', x).replace('{y}', y)).catch(() => {});
-  }
 }
 
 /** The style with plain fill, line and circle colours as (constant) feature expressions: one shader program per type to compile, not 3. */
@@ -299,7 +289,7 @@ function datasetExtent(collections) {
   return Number.isFinite(w) ? [[w, s], [e, n]] : null;
 }
 
-// ---- style layers
+// ---- style layers -------------------------------------------------------
 
 function collectStyleLayers(style) {
   planmap.styleLayers = {};
@@ -361,6 +351,10 @@ function addSelectionLayers(style) {
     { id: `${SELECTION_SOURCE}-point`, type: 'circle', source: SELECTION_SOURCE, filter: ['==', '$type', 'Point'], paint: { 'circle-radius': 13, 'circle-color': 'rgba(255,212,0,0.35)', 'circle-stroke-color': '#111', 'circle-stroke-width': 2.5 } });
 }
 
+function selectionLayerIds() {
+  return ['fill', 'halo', 'line', 'point'].map((s) => `${SELECTION_SOURCE}-${s}`);
+}
+
 /** Kind → colour, read from the style's match expressions on kind. */
 function kindColours(layerId) {
   const colours = {};
@@ -382,7 +376,7 @@ function kindColours(layerId) {
   return colours;
 }
 
-// ---- applying the state
+// ---- applying the state -------------------------------------------------
 
 /**
  * What the state asks of the style layers: [id, property, value] for each
@@ -454,7 +448,11 @@ const writeURL = () => {
   if (location.hash.slice(1) !== hash) history.replaceState(null, '', `#${hash}`);
 };
 
-// ---- layer panel and legend
+function onStateChange() {
+  applyState();
+}
+
+// ---- layer panel and legend ---------------------------------------------
 
 function layerKinds(layerId) {
   const fromFacets = Object.keys(planmap.facets?.layers?.[layerId]?.values?.kind || {}).filter((k) => k !== 'null');
@@ -472,7 +470,7 @@ function buildLayerPanel() {
     const kindCounts = planmap.facets?.layers?.[c.id]?.values?.kind || {};
     const toggle = h('input', { type: 'checkbox', 'data-layer': c.id, onchange: (e) => {
       if (e.target.checked) state.hidden.delete(c.id); else state.hidden.add(c.id);
-      applyState();
+      onStateChange();
     } });
     const kinds = h('ul', { class: 'kinds' }, Object.entries(kindCounts).filter(([k]) => k !== 'null').sort((a, b) => b[1] - a[1]).map(([kind, n]) =>
       h('li', {}, h('label', {},
@@ -537,7 +535,7 @@ function legendModel() {
 function onKindToggle() {
   const unchecked = new Set([...els.layerList.querySelectorAll('input[data-kind]')].filter((i) => !i.checked).map((i) => i.dataset.kind));
   state.kind = unchecked.size ? new Set(allKinds().filter((k) => !unchecked.has(k))) : null;
-  applyState();
+  onStateChange();
 }
 
 const refreshCounts = debounce(async () => {
@@ -563,7 +561,7 @@ const refreshCounts = debounce(async () => {
   }));
 }, 150);
 
-// ---- filters
+// ---- filters ------------------------------------------------------------
 
 function buildFilters() {
   const STATUSES = values('status');
@@ -571,7 +569,7 @@ function buildFilters() {
     h('input', { type: 'checkbox', 'data-status': s, onchange: () => {
       const checked = [...els.statusFilter.querySelectorAll('input:checked')].map((i) => i.dataset.status);
       state.status = checked.length === STATUSES.length ? null : new Set(checked);
-      applyState();
+      onStateChange();
     } }),
     h('span', { 'data-status-label': s }, label('status', s)))));
 
@@ -587,7 +585,7 @@ function buildFilters() {
     h('input', { type: 'checkbox', 'data-city': city, onchange: (e) => {
       const checked = [...els.cityFilter.querySelectorAll('input:checked')].map((i) => i.dataset.city);
       state.city = checked.length ? new Set(checked) : null;
-      applyState();
+      onStateChange();
       // Choosing a city moves the map there (to all the cities chosen).
       if (e.target.checked) flyToCity(checked).catch((err) => console.warn(err));
     } }),
@@ -597,7 +595,7 @@ function buildFilters() {
     const from = els.yearFrom.value ? Number(els.yearFrom.value) : null;
     const to = els.yearTo.value ? Number(els.yearTo.value) : null;
     state.year = from == null && to == null ? null : { from, to };
-    applyState();
+    onStateChange();
   };
   const by = document.getElementById('timeline');
   const byOn = document.getElementById('timeline-on');
@@ -607,7 +605,7 @@ function buildFilters() {
   const onBy = () => {
     state.by = byOn.checked ? Number(by.value) : null;
     document.getElementById('timeline-value').textContent = byOn.checked ? by.value : '—';
-    applyState();
+    onStateChange();
   };
   by.addEventListener('input', () => { byOn.checked = true; onBy(); });
   byOn.addEventListener('change', onBy);
@@ -615,7 +613,7 @@ function buildFilters() {
   els.yearTo.addEventListener('change', onYear);
   document.getElementById('filters-reset').addEventListener('click', () => {
     Object.assign(state, { status: null, kind: null, city: null, year: null, by: null });
-    applyState();
+    onStateChange();
   });
 }
 
@@ -647,7 +645,7 @@ function relabel() {
   if (state.sel && !els.details.hidden) openDetails(state.sel.layer, state.sel.id, { fly: false }).catch(() => {});
 }
 
-// ---- interactions
+// ---- interactions -------------------------------------------------------
 
 function wireInteractions(map) {
   map.on('moveend', () => {
@@ -817,7 +815,7 @@ function featuresAt(map, point, r = 4) {
   return [...seen.values()];
 }
 
-// ---- details panel
+// ---- details panel -------------------------------------------------------
 
 function bboxOf(geometry) {
   let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
@@ -926,7 +924,7 @@ function closeDetails() {
   planmap.map.resize();
 }
 
-// ---- projects in view
+// ---- projects in view -----------------------------------------------------
 
 function viewFeatures() {
   const map = planmap.map;
@@ -994,7 +992,7 @@ async function downloadView() {
   planmap.lastDownload = fc;
 }
 
-// ---- about
+// ---- about ---------------------------------------------------------------
 
 function buildAbout() {
   const about = document.getElementById('about');
