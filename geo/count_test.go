@@ -9,8 +9,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	sf "github.com/peterstace/simplefeatures/geom"
-
-	"github.com/planmap/planmap/geo"
 )
 
 // TestQuerySettlesEdgesLikeBruteForce aims at the run-box shortcut of the
@@ -69,13 +67,7 @@ func TestQuerySettlesEdgesLikeBruteForce(t *testing.T) {
 		features = append(features, geojson.NewFeature(g))
 		verts = appendVertices(verts, g)
 	}
-	ix := geo.NewIndex(features)
-	ref := make([]sf.Geometry, len(features))
-	envs := make([]orb.Bound, len(features))
-	for i, f := range features {
-		ref[i] = toSF(t, f.Geometry)
-		envs[i] = f.Geometry.Bound()
-	}
+	ix, ref, _ := indexWithReference(t, features)
 	region := ix.Bound()
 	for k := 0; k < boxes; k++ {
 		var b orb.Bound

@@ -194,3 +194,17 @@ func checkQuery(t *testing.T, ix *geo.Index, ref []sf.Geometry, envs []orb.Bound
 	}
 	return len(want)
 }
+
+// indexWithReference indexes feats and returns, beside the index, each
+// feature's geometry as simplefeatures reads it (the brute-force truth)
+// and its envelope.
+func indexWithReference(t testing.TB, feats []*geojson.Feature) (*geo.Index, []sf.Geometry, []orb.Bound) {
+	ix := geo.NewIndex(feats)
+	ref := make([]sf.Geometry, len(feats))
+	envs := make([]orb.Bound, len(feats))
+	for i, f := range feats {
+		ref[i] = toSF(t, f.Geometry)
+		envs[i] = f.Geometry.Bound()
+	}
+	return ix, ref, envs
+}

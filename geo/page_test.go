@@ -31,13 +31,7 @@ func TestQueryPageMatchesBruteForce(t *testing.T) {
 	for _, l := range ds.Layers {
 		t.Run(l.ID, func(t *testing.T) {
 			feats := l.Features.Features
-			ix := geo.NewIndex(feats)
-			ref := make([]sf.Geometry, len(feats))
-			envs := make([]orb.Bound, len(feats))
-			for i, f := range feats {
-				ref[i] = toSF(t, f.Geometry)
-				envs[i] = f.Geometry.Bound()
-			}
+			ix, ref, envs := indexWithReference(t, feats)
 			region := ix.Bound()
 			bigMatches, big := 0, min(500, len(feats)/5)
 			for k := 0; k < boxes; k++ {
@@ -213,13 +207,7 @@ func TestQueryPageSmallTreesAndFullBatches(t *testing.T) {
 		return geojson.NewFeature(g)
 	}
 	check := func(t *testing.T, feats []*geojson.Feature, queries int, boxSize func() float64) (cornerCrossers int) {
-		ix := geo.NewIndex(feats)
-		ref := make([]sf.Geometry, len(feats))
-		envs := make([]orb.Bound, len(feats))
-		for i, f := range feats {
-			ref[i] = toSF(t, f.Geometry)
-			envs[i] = f.Geometry.Bound()
-		}
+		ix, ref, envs := indexWithReference(t, feats)
 		for k := 0; k < queries; k++ {
 			w, h := boxSize(), boxSize()
 			x, y := 119.8+rng.Float64()*1.4, 26.8+rng.Float64()*1.4
@@ -262,13 +250,7 @@ func TestQueryPageSmallTreesAndFullBatches(t *testing.T) {
 		for i := range feats {
 			feats[i] = feature(0.005 + rng.Float64()*0.05)
 		}
-		ix := geo.NewIndex(feats)
-		ref := make([]sf.Geometry, len(feats))
-		envs := make([]orb.Bound, len(feats))
-		for i, f := range feats {
-			ref[i] = toSF(t, f.Geometry)
-			envs[i] = f.Geometry.Bound()
-		}
+		ix, ref, envs := indexWithReference(t, feats)
 		hair := []float64{0, 1e-12, -1e-12, 1e-9, -1e-9, 3e-6, -3e-6}
 		for k := 0; k < 300; k++ {
 			e, f := envs[rng.Intn(len(envs))], envs[rng.Intn(len(envs))]
