@@ -248,15 +248,7 @@ func TestSelfIntersectionAgainstBruteForce(t *testing.T) {
 		samples = append(samples, sample{"long lattice ring", orb.Polygon{r}})
 		// The same points in angular order: mostly simple, with collinear
 		// runs and touches where points line up with the centre.
-		pts := append([]orb.Point(nil), r[:len(r)-1]...)
-		var cx, cy float64
-		for _, q := range pts {
-			cx, cy = cx+q[0]/float64(len(pts)), cy+q[1]/float64(len(pts))
-		}
-		slices.SortFunc(pts, func(a, b orb.Point) int {
-			return cmp.Compare(math.Atan2(a[1]-cy, a[0]-cx), math.Atan2(b[1]-cy, b[0]-cx))
-		})
-		pts = slices.Compact(pts)
+		pts := angularOrder(r)
 		if i%2 == 0 && len(pts) > 4 {
 			// One vertex moved to a random lattice point.
 			k := rng.IntN(len(pts))
