@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,7 +25,7 @@ func gzipLargeBodies(c *fiber.Ctx) error {
 	resp := c.Response()
 	pieces := runtime.GOMAXPROCS(0)
 	if pieces < 2 || resp.IsBodyStream() || len(resp.Body()) < 2*splitgzip.MinPiece || len(resp.Header.ContentEncoding()) > 0 ||
-		strings.HasPrefix(c.Path(), "/tiles/") {
+		isTilePath(c.Path()) {
 		return nil
 	}
 	if ct := resp.Header.ContentType(); !bytes.HasPrefix(ct, []byte("text/")) && !bytes.HasPrefix(ct, []byte("application/")) {
